@@ -1,0 +1,47 @@
+//! # cordon-core
+//!
+//! The offline-first core of Cordon, a field app for close protection and security
+//! officers. It owns:
+//! - [`model`]: assignments, check-ins, incident reports with amendments, attachments,
+//!   and the rules every value meets;
+//! - [`Store`]: the on-device SQLite store that keeps them, one transaction per write;
+//! - [`outbox`]: the durable queue of operations that the sync engine delivers to the
+//!   office exactly once, in order, urgent first.
+//!
+//! Nothing here does I/O on the network, and nothing here panics on bad input: every
+//! public call returns a [`CordonError`] that says what went wrong.
+//!
+//! ```no_run
+//! use cordon_core::{CheckInKind, NewCheckIn, Store};
+//! # fn main() -> cordon_core::Result<()> {
+//! let store = Store::open("/data/cordon.db")?;
+//! store.record_check_in(NewCheckIn {
+//!     kind: CheckInKind::Duress,
+//!     assignment_id: None,
+//!     occurred_at: None,
+//!     time_zone: "Europe/London".into(),
+//!     location: None,
+//!     tag_id: None,
+//!     note: None,
+//! })?;
+//! # Ok(()) }
+//! ```
+
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
+
+mod error;
+pub mod model;
+pub mod outbox;
+mod store;
+mod time;
+
+pub use error::{CordonError, Result};
+pub use model::*;
+pub use outbox::{
+    BatchLimits, LaneCounts, Operation, OperationKind, OperationState, OutboxStatus, Outcome,
+    Priority,
+};
+pub use store::schema::{APPLICATION_ID, CURRENT_VERSION as SCHEMA_VERSION};
+pub use store::{DeviceIdentity, NewAmendment, Store};
+pub use time::{validate_time_zone, Clock, ManualClock, SystemClock, Timestamp};

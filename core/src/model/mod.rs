@@ -1,0 +1,20 @@
+//! The domain model: what an officer records and what the office sends, with the rules
+//! every value must meet before the store accepts it.
+//!
+//! Types here are plain data (serde for payloads, uniffi records behind the `uniffi`
+//! feature so the bindings carry them without copies). Validation lives beside each type
+//! and returns [`CordonError::InvalidInput`](crate::CordonError::InvalidInput) naming the
+//! field; the store calls it before it writes anything.
+
+mod assignment;
+mod attachment;
+mod checkin;
+mod incident;
+mod location;
+pub(crate) mod validate;
+
+pub use assignment::*;
+pub use attachment::*;
+pub use checkin::*;
+pub use incident::*;
+pub use location::*;

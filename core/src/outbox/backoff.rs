@@ -1,0 +1,69 @@
+//! When a failed operation is tried again: the one place that decides retry timing.
+//!
+//! Exponential backoff with full jitter: after the `n`th failure the delay is uniform in
+//! `[0, min(CAP, BASE * 2^(n-1)))`, so devices that lost the network together do not
+//! return together. A server's `Retry-After` replaces the computed delay.
+
+use std::time::Duration;
+
+/// The first retry waits up to this long.
+pub const BASE: Duration = Duration::from_secs(1);
+/// No computed retry waits longer than this.
+pub const CAP: Duration = Duration::from_secs(300);
+/// A `Retry-After` longer than this is treated as this (a misconfigured server must not
+/// park an officer's duress alarm for a day).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+/// The delay before the next attempt after `failures` consecutive failures (1 for the
+/// first), with `unit` drawn uniformly from `[0, 1)`.
+pub fn delay(failures: u32, unit: f64, retry_after: Option<Duration>) -> Duration {
+    if let Some(after) = retry_after {
+        return after.min(MAX_RETRY_AFTER);
+    }
+    let exp = failures.saturating_sub(1).min(31);
+    let ceiling = BASE.saturating_mul(1u32 << exp).min(CAP);
+    ceiling.mul_f64(unit.clamp(0.0, 1.0))
+}
+
+/// [`delay`] with a fresh random draw.
+pub fn jittered_delay(failures: u32, retry_after: Option<Duration>) -> Duration {
+    delay(failures, rand::random::<f64>(), retry_after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ceiling_doubles_from_one_second_and_caps_at_five_minutes() {
+        let top = |n| delay(n, 1.0, None);
+        assert_eq!(top(1), Duration::from_secs(1));
+        assert_eq!(top(2), Duration::from_secs(2));
+        assert_eq!(top(9), Duration::from_secs(256));
+        assert_eq!(top(10), CAP);
+        assert_eq!(top(1000), CAP);
+    }
+
+    #[test]
+    fn full_jitter_spans_zero_to_the_ceiling() {
+        assert_eq!(delay(5, 0.0, None), Duration::ZERO);
+        assert_eq!(delay(5, 0.5, None), Duration::from_secs(8));
+    }
+
+    #[test]
+    fn retry_after_replaces_backoff_but_is_capped() {
+        let after = Duration::from_secs(7);
+        assert_eq!(delay(12, 0.9, Some(after)), after);
+        assert_eq!(
+            delay(1, 0.9, Some(Duration::from_secs(86_400))),
+            MAX_RETRY_AFTER
+        );
+    }
+
+    #[test]
+    fn random_draws_stay_within_the_ceiling() {
+        for _ in 0..1000 {
+            assert!(jittered_delay(3, None) < Duration::from_secs(4));
+        }
+    }
+}

@@ -1,0 +1,572 @@
+//! The outbox: every operation written on the device, waiting for the server.
+//!
+//! Each record write enqueues its operation in the same transaction as the record, so
+//! the record exists if and only if its operation is queued (or was acknowledged). An
+//! operation carries a UUIDv7 `id` and a per-device `seq` (never reused): the server's
+//! receipts key on the id, so sending an operation twice has the effect of sending it
+//! once.
+//!
+//! The sync engine drains the outbox in three moves:
+//! 1. [`Store::take_batch`] picks due operations, urgent lane first, then normal, then
+//!    bulk, oldest first within a lane, and marks them in flight. An operation is picked
+//!    only when every earlier operation of the same record (and of the record it depends
+//!    on: an attachment's report) is already picked in this batch or gone, so per-record
+//!    order holds and a stuck record holds up only itself and its dependants.
+//! 2. The engine sends them.
+//! 3. [`Store::settle`] applies the server's per-operation answers in one transaction:
+//!    acknowledged operations are removed; transient failures go back to pending with a
+//!    backoff ([`backoff`]); permanent rejections become dead letters that keep the
+//!    server's reason until the app requeues or discards them. Nothing is dropped
+//!    silently: a discarded operation is archived.
+//!
+//! Operations that were in flight when the process died go back to pending when the
+//! store is next opened.
+
+pub mod backoff;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use rusqlite::{OptionalExtension, Row, Transaction};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CordonError, Result};
+use crate::store::{new_id, Durability, Store};
+use crate::time::Timestamp;
+
+/// The version of the JSON payloads this build writes.
+pub const PAYLOAD_VERSION: u32 = 1;
+
+/// Delivery lanes, most urgent first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    /// Duress and panic.
+    Urgent,
+    /// Check-ins, reports, amendments, attachment metadata.
+    Normal,
+    /// Attachment bytes.
+    Bulk,
+}
+
+impl Priority {
+    fn rank(self) -> i64 {
+        self as i64
+    }
+
+    fn from_rank(rank: i64) -> Option<Self> {
+        [Priority::Urgent, Priority::Normal, Priority::Bulk]
+            .into_iter()
+            .find(|p| p.rank() == rank)
+    }
+}
+
+/// What an operation asks the server to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum OperationKind {
+    #[serde(rename = "check_in.record")]
+    CheckInRecord,
+    #[serde(rename = "report.create")]
+    ReportCreate,
+    #[serde(rename = "report.update")]
+    ReportUpdate,
+    #[serde(rename = "report.submit")]
+    ReportSubmit,
+    #[serde(rename = "report.amend")]
+    ReportAmend,
+    #[serde(rename = "attachment.create")]
+    AttachmentCreate,
+    /// Upload of the attachment's bytes (streamed in chunks by the sync engine).
+    #[serde(rename = "attachment.upload")]
+    AttachmentUpload,
+}
+
+const OPERATION_KINDS: [OperationKind; 7] = [
+    OperationKind::CheckInRecord,
+    OperationKind::ReportCreate,
+    OperationKind::ReportUpdate,
+    OperationKind::ReportSubmit,
+    OperationKind::ReportAmend,
+    OperationKind::AttachmentCreate,
+    OperationKind::AttachmentUpload,
+];
+
+impl OperationKind {
+    /// The wire name, e.g. `report.submit`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OperationKind::CheckInRecord => "check_in.record",
+            OperationKind::ReportCreate => "report.create",
+            OperationKind::ReportUpdate => "report.update",
+            OperationKind::ReportSubmit => "report.submit",
+            OperationKind::ReportAmend => "report.amend",
+            OperationKind::AttachmentCreate => "attachment.create",
+            OperationKind::AttachmentUpload => "attachment.upload",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        OPERATION_KINDS.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(rename_all = "snake_case")]
+pub enum OperationState {
+    Pending,
+    InFlight,
+    /// Rejected by the server; waits for the app to requeue or discard it.
+    Dead,
+}
+
+impl OperationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OperationState::Pending => "pending",
+            OperationState::InFlight => "in_flight",
+            OperationState::Dead => "dead",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        [
+            OperationState::Pending,
+            OperationState::InFlight,
+            OperationState::Dead,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// A queued operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct Operation {
+    /// UUIDv7, the server's deduplication key.
+    pub id: String,
+    /// Per-device sequence number, increasing, never reused.
+    pub seq: i64,
+    pub kind: OperationKind,
+    /// The record the operation belongs to; its operations are delivered in `seq` order.
+    pub entity_id: String,
+    /// A record whose earlier operations must be delivered first.
+    pub depends_on: Option<String>,
+    pub priority: Priority,
+    pub payload_version: u32,
+    /// JSON, shaped by `kind` and `payload_version`.
+    pub payload: String,
+    pub state: OperationState,
+    /// Failed deliveries so far.
+    pub attempts: u32,
+    pub next_attempt_at: Timestamp,
+    pub created_at: Timestamp,
+    /// The last transient error, or the server's reason for a dead operation.
+    pub last_error: Option<String>,
+}
+
+/// How much one batch may hold. A batch always holds at least one operation if any is
+/// due, even one larger than `max_bytes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct BatchLimits {
+    pub max_operations: u32,
+    /// Sum of payload lengths in bytes.
+    pub max_bytes: u64,
+}
+
+impl Default for BatchLimits {
+    fn default() -> Self {
+        BatchLimits {
+            max_operations: 200,
+            max_bytes: 512 * 1024,
+        }
+    }
+}
+
+/// What became of one operation that was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The server applied it now or had applied it before (a replay): remove it.
+    Acknowledged,
+    /// It may succeed later (network down, timeout, 5xx, 408, 429): retry after backoff,
+    /// or after the server's `Retry-After`.
+    Transient {
+        error: String,
+        retry_after: Option<Duration>,
+    },
+    /// The server refused it for good: keep it as a dead letter with the reason.
+    Rejected { reason: String },
+}
+
+/// Counts per lane.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct LaneCounts {
+    pub urgent: u64,
+    pub normal: u64,
+    pub bulk: u64,
+}
+
+impl LaneCounts {
+    pub fn total(&self) -> u64 {
+        self.urgent + self.normal + self.bulk
+    }
+
+    fn add(&mut self, p: Priority, n: u64) {
+        match p {
+            Priority::Urgent => self.urgent += n,
+            Priority::Normal => self.normal += n,
+            Priority::Bulk => self.bulk += n,
+        }
+    }
+}
+
+/// A summary of the outbox for status screens and for scheduling the next sync.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct OutboxStatus {
+    pub pending: LaneCounts,
+    pub in_flight: LaneCounts,
+    pub dead: LaneCounts,
+    /// When the oldest operation not yet delivered (pending or in flight) was written.
+    pub oldest_pending_at: Option<Timestamp>,
+    /// How long it has waited, by the store's clock.
+    pub oldest_pending_age_ms: Option<u64>,
+    /// The earliest time a pending operation is due (may be in the past: due now).
+    pub next_attempt_at: Option<Timestamp>,
+}
+
+/// What the store passes to [`enqueue`] for each record write.
+pub(crate) struct NewOperation<'a> {
+    pub kind: OperationKind,
+    pub entity_id: &'a str,
+    pub depends_on: Option<&'a str>,
+    pub priority: Priority,
+    pub payload: String,
+}
+
+/// Queues `op` inside the caller's transaction. Returns the operation's id.
+pub(crate) fn enqueue(
+    tx: &Transaction<'_>,
+    op: NewOperation<'_>,
+    now: Timestamp,
+) -> Result<String> {
+    let id = new_id();
+    tx.prepare_cached(
+        "INSERT INTO outbox (id, kind, entity_id, depends_on, priority, payload_version,
+                             payload, state, attempts, next_attempt_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8)",
+    )?
+    .execute(rusqlite::params![
+        id,
+        op.kind.as_str(),
+        op.entity_id,
+        op.depends_on,
+        op.priority.rank(),
+        PAYLOAD_VERSION,
+        op.payload,
+        now,
+    ])?;
+    Ok(id)
+}
+
+/// Replaces the payload of the record's last operation if it is a pending (not in
+/// flight) operation of `kind`; returns whether it did. Used to fold successive draft
+/// edits into one update instead of queueing every keystroke's save.
+pub(crate) fn coalesce(
+    tx: &Transaction<'_>,
+    entity_id: &str,
+    kind: OperationKind,
+    payload: &str,
+) -> Result<bool> {
+    let changed = tx
+        .prepare_cached(
+            "UPDATE outbox SET payload = ?3
+             WHERE seq = (SELECT MAX(seq) FROM outbox WHERE entity_id = ?1)
+               AND kind = ?2 AND state = 'pending' AND attempts = 0",
+        )?
+        .execute(rusqlite::params![entity_id, kind.as_str(), payload])?;
+    Ok(changed == 1)
+}
+
+const OPERATION_COLUMNS: &str = "id, seq, kind, entity_id, depends_on, priority, payload_version,
+     payload, state, attempts, next_attempt_at, created_at, last_error";
+
+fn operation_from_row(r: &Row<'_>) -> rusqlite::Result<Operation> {
+    let bad = |col: usize, what: String| {
+        rusqlite::Error::FromSqlConversionFailure(
+            col,
+            rusqlite::types::Type::Text,
+            format!("unknown {what}").into(),
+        )
+    };
+    let kind: String = r.get(2)?;
+    let priority: i64 = r.get(5)?;
+    let state: String = r.get(8)?;
+    Ok(Operation {
+        id: r.get(0)?,
+        seq: r.get(1)?,
+        kind: OperationKind::parse(&kind)
+            .ok_or_else(|| bad(2, format!("operation kind {kind}")))?,
+        entity_id: r.get(3)?,
+        depends_on: r.get(4)?,
+        priority: Priority::from_rank(priority)
+            .ok_or_else(|| bad(5, format!("priority {priority}")))?,
+        payload_version: r.get(6)?,
+        payload: r.get(7)?,
+        state: OperationState::parse(&state).ok_or_else(|| bad(8, format!("state {state}")))?,
+        attempts: r.get(9)?,
+        next_attempt_at: r.get(10)?,
+        created_at: r.get(11)?,
+        last_error: r.get(12)?,
+    })
+}
+
+impl Store {
+    /// Picks the next batch of due operations and marks them in flight (see the module
+    /// docs for the order). Returns an empty batch when nothing is due.
+    pub fn take_batch(&self, limits: BatchLimits) -> Result<Vec<Operation>> {
+        let max_ops = usize::try_from(limits.max_operations.max(1)).unwrap_or(usize::MAX);
+        let now = self.now();
+        self.write(Durability::Normal, |tx| {
+            let mut batch: Vec<Operation> = Vec::new();
+            // For each record with an operation in this batch, the highest seq picked.
+            // Picks per record are always a prefix of its queue.
+            let mut picked_upto: HashMap<String, i64> = HashMap::new();
+            let mut bytes: u64 = 0;
+            {
+                let mut candidates = tx.prepare_cached(&format!(
+                    "SELECT {OPERATION_COLUMNS} FROM outbox
+                     WHERE state = 'pending' AND next_attempt_at <= ?1
+                     ORDER BY priority, seq"
+                ))?;
+                let mut before = tx.prepare_cached(
+                    "SELECT MAX(seq) FROM outbox WHERE entity_id = ?1 AND seq < ?2",
+                )?;
+                // Every earlier operation of `entity` must already be in this batch.
+                let mut clear = |entity: &str, seq: i64, picked: &HashMap<String, i64>| {
+                    let earlier: Option<i64> = before.query_row((entity, seq), |r| r.get(0))?;
+                    Ok::<_, CordonError>(
+                        earlier.is_none_or(|e| picked.get(entity).is_some_and(|p| *p >= e)),
+                    )
+                };
+                let mut rows = candidates.query([now])?;
+                while let Some(row) = rows.next()? {
+                    let op = operation_from_row(row)?;
+                    if !clear(&op.entity_id, op.seq, &picked_upto)? {
+                        continue;
+                    }
+                    if let Some(parent) = &op.depends_on {
+                        if !clear(parent, op.seq, &picked_upto)? {
+                            continue;
+                        }
+                    }
+                    let size = op.payload.len() as u64;
+                    if !batch.is_empty() && bytes + size > limits.max_bytes {
+                        break;
+                    }
+                    bytes += size;
+                    picked_upto.insert(op.entity_id.clone(), op.seq);
+                    batch.push(op);
+                    if batch.len() >= max_ops {
+                        break;
+                    }
+                }
+            }
+            let mut mark =
+                tx.prepare_cached("UPDATE outbox SET state = 'in_flight' WHERE seq = ?1")?;
+            for op in &mut batch {
+                mark.execute([op.seq])?;
+                op.state = OperationState::InFlight;
+            }
+            Ok(batch)
+        })
+    }
+
+    /// Applies the server's answers for a batch in one transaction. Answers for
+    /// operations that are no longer queued (a replayed response) are ignored.
+    pub fn settle(&self, outcomes: &[(String, Outcome)]) -> Result<()> {
+        let now = self.now();
+        self.write(Durability::Normal, |tx| {
+            let mut remove = tx.prepare_cached("DELETE FROM outbox WHERE id = ?1")?;
+            let mut attempts_of = tx.prepare_cached("SELECT attempts FROM outbox WHERE id = ?1")?;
+            let mut retry = tx.prepare_cached(
+                "UPDATE outbox SET state = 'pending', attempts = ?2, next_attempt_at = ?3,
+                        last_error = ?4
+                 WHERE id = ?1",
+            )?;
+            let mut kill = tx.prepare_cached(
+                "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?2
+                 WHERE id = ?1",
+            )?;
+            for (id, outcome) in outcomes {
+                match outcome {
+                    Outcome::Acknowledged => {
+                        remove.execute([id])?;
+                    }
+                    Outcome::Transient { error, retry_after } => {
+                        let Some(attempts) = attempts_of
+                            .query_row([id], |r| r.get::<_, u32>(0))
+                            .optional()?
+                        else {
+                            continue;
+                        };
+                        let failures = attempts.saturating_add(1);
+                        let next = now.plus(backoff::jittered_delay(failures, *retry_after));
+                        retry.execute(rusqlite::params![id, failures, next, error])?;
+                    }
+                    Outcome::Rejected { reason } => {
+                        kill.execute([id, reason])?;
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Marks operations delivered: they leave the outbox.
+    pub fn acknowledge(&self, ids: &[String]) -> Result<()> {
+        let outcomes: Vec<_> = ids
+            .iter()
+            .map(|id| (id.clone(), Outcome::Acknowledged))
+            .collect();
+        self.settle(&outcomes)
+    }
+
+    /// Marks operations as failed for a reason that may pass: they are retried after a
+    /// backoff, or after `retry_after` if the server gave one.
+    pub fn fail_transient(
+        &self,
+        ids: &[String],
+        error: &str,
+        retry_after: Option<Duration>,
+    ) -> Result<()> {
+        let outcome = Outcome::Transient {
+            error: error.to_owned(),
+            retry_after,
+        };
+        let outcomes: Vec<_> = ids.iter().map(|id| (id.clone(), outcome.clone())).collect();
+        self.settle(&outcomes)
+    }
+
+    /// Marks an operation as refused by the server for good: it becomes a dead letter.
+    pub fn reject(&self, id: &str, reason: &str) -> Result<()> {
+        self.settle(&[(
+            id.to_owned(),
+            Outcome::Rejected {
+                reason: reason.to_owned(),
+            },
+        )])
+    }
+
+    /// Dead operations, oldest first, with the server's reasons.
+    pub fn dead_letters(&self) -> Result<Vec<Operation>> {
+        self.operations_where("state = 'dead'")
+    }
+
+    /// Every queued operation in sequence order (for inspection and tests).
+    pub fn queued_operations(&self) -> Result<Vec<Operation>> {
+        self.operations_where("1")
+    }
+
+    fn operations_where(&self, filter: &str) -> Result<Vec<Operation>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {OPERATION_COLUMNS} FROM outbox WHERE {filter} ORDER BY seq"
+            ))?;
+            let ops = stmt
+                .query_map([], operation_from_row)?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(ops)
+        })
+    }
+
+    /// Puts a dead operation back in the queue, due now, with its attempts reset.
+    pub fn requeue_dead(&self, id: &str) -> Result<()> {
+        let now = self.now();
+        self.write(Durability::Normal, |tx| {
+            expect_dead(tx, id)?;
+            tx.execute(
+                "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?2,
+                        last_error = NULL
+                 WHERE id = ?1",
+                rusqlite::params![id, now],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Removes a dead operation from the queue, archiving it (with the server's reason)
+    /// so that what the officer wrote is never lost without trace. Later operations of
+    /// the same record are then free to go.
+    pub fn discard_dead(&self, id: &str) -> Result<()> {
+        let now = self.now();
+        self.write(Durability::Normal, |tx| {
+            expect_dead(tx, id)?;
+            tx.execute(
+                "INSERT INTO discarded_operation (seq, id, kind, entity_id, payload_version,
+                        payload, attempts, last_error, created_at, discarded_at)
+                 SELECT seq, id, kind, entity_id, payload_version, payload, attempts,
+                        last_error, created_at, ?2
+                 FROM outbox WHERE id = ?1",
+                rusqlite::params![id, now],
+            )?;
+            tx.execute("DELETE FROM outbox WHERE id = ?1", [id])?;
+            Ok(())
+        })
+    }
+
+    /// Counts by state and lane, and the age of the oldest undelivered operation.
+    pub fn outbox_status(&self) -> Result<OutboxStatus> {
+        let now = self.now();
+        self.read(|c| {
+            let mut status = OutboxStatus::default();
+            let mut counts = c.prepare_cached(
+                "SELECT state, priority, count(*) FROM outbox GROUP BY state, priority",
+            )?;
+            let mut rows = counts.query([])?;
+            while let Some(r) = rows.next()? {
+                let state: String = r.get(0)?;
+                let priority = Priority::from_rank(r.get(1)?).unwrap_or(Priority::Normal);
+                let n: i64 = r.get(2)?;
+                let n = u64::try_from(n).unwrap_or(0);
+                let lane = match OperationState::parse(&state) {
+                    Some(OperationState::Pending) => &mut status.pending,
+                    Some(OperationState::InFlight) => &mut status.in_flight,
+                    Some(OperationState::Dead) | None => &mut status.dead,
+                };
+                lane.add(priority, n);
+            }
+            let (oldest, next): (Option<Timestamp>, Option<Timestamp>) = c.query_row(
+                "SELECT (SELECT MIN(created_at) FROM outbox WHERE state != 'dead'),
+                        (SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending')",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            status.oldest_pending_at = oldest;
+            status.oldest_pending_age_ms =
+                oldest.map(|t| u64::try_from(now.since(t).as_millis()).unwrap_or(u64::MAX));
+            status.next_attempt_at = next;
+            Ok(status)
+        })
+    }
+}
+
+fn expect_dead(tx: &Transaction<'_>, id: &str) -> Result<()> {
+    let state: Option<String> = tx
+        .query_row("SELECT state FROM outbox WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?;
+    match state.as_deref() {
+        None => Err(CordonError::not_found("operation", id)),
+        Some("dead") => Ok(()),
+        Some(other) => Err(CordonError::InvalidOperationState {
+            operation_id: id.to_owned(),
+            state: other.to_owned(),
+            expected: "dead".to_owned(),
+        }),
+    }
+}

@@ -1,0 +1,205 @@
+//! Attachment files: streamed into the managed directory while hashed, then recorded
+//! with their outbox operations in one transaction.
+//!
+//! The copy is written to a temporary name, synced, and renamed into place before the
+//! database transaction; if that transaction fails the file is removed again. A crash
+//! between the two leaves at worst a stray temporary file, which the next import
+//! ignores; the database never points at a file that is not whole.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{new_id, Durability, Store};
+use crate::error::{CordonError, Result};
+use crate::model::validate::{required_text, MAX_SHORT_TEXT};
+use crate::model::{hex, validate_mime, Attachment, AttachmentKind, ReportState};
+use crate::outbox::{enqueue, NewOperation, OperationKind, Priority};
+
+/// Bytes read and hashed at a time while importing.
+const COPY_CHUNK: usize = 64 * 1024;
+
+/// The payload of `attachment.upload`: what the sync engine needs to stream the file.
+#[derive(Serialize)]
+struct UploadPayload<'a> {
+    attachment_id: &'a str,
+    sha256: &'a str,
+    size_bytes: u64,
+}
+
+pub(super) fn load_for_report(c: &Connection, report_id: &str) -> Result<Vec<Attachment>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, kind, file_name, mime_type, size_bytes, sha256, captured_at
+         FROM attachment WHERE report_id = ?1 ORDER BY captured_at, id",
+    )?;
+    let mut rows = stmt.query([report_id])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let kind: String = r.get(1)?;
+        out.push(Attachment {
+            id: r.get(0)?,
+            report_id: report_id.to_owned(),
+            kind: AttachmentKind::parse(&kind).ok_or_else(|| CordonError::Storage {
+                detail: format!("unknown attachment kind {kind:?} in the database"),
+            })?,
+            file_name: r.get(2)?,
+            mime_type: r.get(3)?,
+            size_bytes: u64::try_from(r.get::<_, i64>(4)?).unwrap_or(0),
+            sha256: r.get(5)?,
+            captured_at: r.get(6)?,
+        });
+    }
+    Ok(out)
+}
+
+impl Store {
+    /// Copies the file at `source` into the store, hashing it on the way, and attaches it
+    /// to a draft report. The file is queued for upload in the bulk lane.
+    pub fn attach_file(
+        &self,
+        report_id: &str,
+        source: &Path,
+        kind: AttachmentKind,
+        mime_type: &str,
+    ) -> Result<Attachment> {
+        validate_mime(kind, mime_type)?;
+        let file_name = source
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        required_text("source", &file_name, MAX_SHORT_TEXT)?;
+        // Refuse early, before copying megabytes, if the report cannot take it.
+        if self.report(report_id)?.state == ReportState::Submitted {
+            return Err(CordonError::ReportLocked {
+                report_id: report_id.to_owned(),
+            });
+        }
+
+        let id = new_id();
+        let target = self.attachment_path(&id);
+        let (size_bytes, sha256) = copy_hashed(source, &target)?;
+        let attachment = Attachment {
+            id,
+            report_id: report_id.to_owned(),
+            kind,
+            file_name,
+            mime_type: mime_type.to_owned(),
+            size_bytes,
+            sha256,
+            captured_at: self.now(),
+        };
+        let recorded = self.record_attachment(&attachment);
+        if recorded.is_err() {
+            let _ = std::fs::remove_file(&target);
+        }
+        recorded.map(|()| attachment)
+    }
+
+    fn record_attachment(&self, a: &Attachment) -> Result<()> {
+        let metadata = serde_json::to_string(a)?;
+        let upload = serde_json::to_string(&UploadPayload {
+            attachment_id: &a.id,
+            sha256: &a.sha256,
+            size_bytes: a.size_bytes,
+        })?;
+        self.write(Durability::Normal, |tx| {
+            // Checked again inside the transaction: the report may have been submitted
+            // while the file was copying.
+            let state: String = tx
+                .query_row(
+                    "SELECT state FROM incident_report WHERE id = ?1",
+                    [&a.report_id],
+                    |r| r.get(0),
+                )
+                .map_err(|_| CordonError::not_found("incident report", a.report_id.as_str()))?;
+            if state != ReportState::Draft.as_str() {
+                return Err(CordonError::ReportLocked {
+                    report_id: a.report_id.clone(),
+                });
+            }
+            tx.execute(
+                "INSERT INTO attachment (id, report_id, kind, file_name, mime_type, size_bytes,
+                                         sha256, captured_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                rusqlite::params![
+                    a.id,
+                    a.report_id,
+                    a.kind.as_str(),
+                    a.file_name,
+                    a.mime_type,
+                    i64::try_from(a.size_bytes).unwrap_or(i64::MAX),
+                    a.sha256,
+                    a.captured_at,
+                ],
+            )?;
+            for (kind, priority, payload) in [
+                (OperationKind::AttachmentCreate, Priority::Normal, metadata),
+                (OperationKind::AttachmentUpload, Priority::Bulk, upload),
+            ] {
+                enqueue(
+                    tx,
+                    NewOperation {
+                        kind,
+                        entity_id: &a.id,
+                        depends_on: Some(&a.report_id),
+                        priority,
+                        payload,
+                    },
+                    a.captured_at,
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Where the core keeps an attachment's bytes.
+    pub fn attachment_path(&self, attachment_id: &str) -> PathBuf {
+        self.attachments_dir.join(attachment_id)
+    }
+}
+
+/// Streams `source` into `target` (via a temporary file, synced, then renamed),
+/// returning the size and hex SHA-256 of what was written.
+fn copy_hashed(source: &Path, target: &Path) -> Result<(u64, String)> {
+    let meta = std::fs::metadata(source).map_err(|e| CordonError::io(source, e))?;
+    if !meta.is_file() {
+        return Err(CordonError::invalid(
+            "source",
+            format!("{} is not a file", source.display()),
+        ));
+    }
+    let mut input = File::open(source).map_err(|e| CordonError::io(source, e))?;
+    let partial = target.with_extension("partial");
+    let result = (|| {
+        let mut output = File::create(&partial).map_err(|e| CordonError::io(&partial, e))?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; COPY_CHUNK];
+        let mut size = 0u64;
+        loop {
+            let n = match input.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(CordonError::io(source, e)),
+            };
+            hasher.update(&buf[..n]);
+            output
+                .write_all(&buf[..n])
+                .map_err(|e| CordonError::io(&partial, e))?;
+            size += n as u64;
+        }
+        output
+            .sync_all()
+            .map_err(|e| CordonError::io(&partial, e))?;
+        std::fs::rename(&partial, target).map_err(|e| CordonError::io(target, e))?;
+        Ok((size, hex(&hasher.finalize())))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    result
+}

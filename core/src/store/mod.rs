@@ -1,0 +1,248 @@
+//! The on-device store: one SQLite file (bundled SQLite, WAL) and a directory of
+//! attachment files beside it.
+//!
+//! What it promises:
+//! - **One place opens the database** ([`Store::open`]): pragmas, then
+//!   [`schema::inspect`] and [`schema::migrate`]. A corrupt file, another application's
+//!   database or one from a newer build gives a typed error and is never deleted or
+//!   overwritten.
+//! - **Every write is one transaction** holding the record and its outbox operation
+//!   ([`Store::write`]). A call that returned `Ok` is committed; a call that returned an
+//!   error wrote nothing. Duress and panic commit with `synchronous=FULL`; other writes
+//!   with WAL's `NORMAL`, which survives a killed process.
+//! - **Safe from many threads**: the store is `Send + Sync`; calls are serialised on one
+//!   connection, so no caller ever sees `SQLITE_BUSY` from its own process. Another
+//!   process on the same file is waited for through the busy timeout.
+//!
+//! Records live in the files beside this one: [`assignments`], [`check_ins`],
+//! [`reports`], [`attachments`]; the outbox is in [`crate::outbox`].
+
+mod assignments;
+mod attachments;
+mod check_ins;
+mod reports;
+pub(crate) mod schema;
+
+pub use reports::NewAmendment;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CordonError, Result};
+use crate::time::{Clock, SystemClock, Timestamp};
+
+/// How long a write waits for another process holding the database before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How hard a commit is pushed to disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Durability {
+    /// WAL with `synchronous=NORMAL`: durable once the call returns, even if the process
+    /// is killed; a power cut may lose the last commits.
+    Normal,
+    /// `synchronous=FULL`: the WAL is synced at commit, so a power cut loses nothing.
+    Full,
+}
+
+/// The device's identity, made on first open and kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct DeviceIdentity {
+    pub device_id: String,
+    pub officer_id: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// Cordon's on-device store. Cheap to share: wrap it in an `Arc` and call it from any
+/// thread.
+pub struct Store {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+    attachments_dir: PathBuf,
+    clock: Arc<dyn Clock>,
+    device_id: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .field("device_id", &self.device_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path`, with attachments in the directory
+    /// `<path>.attachments` beside it, on the system clock.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with_clock(path, Arc::new(SystemClock))
+    }
+
+    /// Opens the store reading time from `clock`.
+    pub fn open_with_clock(path: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let mut conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| CordonError::from_sqlite_at(&path, e))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+
+        // Look before touching: journal_mode=WAL would write to the file.
+        let version = schema::inspect(&conn, &path)?;
+        let at = |e| CordonError::from_sqlite_at(&path, e);
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(at)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(at)?;
+        conn.pragma_update(None, "foreign_keys", true).map_err(at)?;
+        schema::migrate(&mut conn, version)?;
+
+        let attachments_dir = attachments_dir_for(&path);
+        std::fs::create_dir_all(&attachments_dir)
+            .map_err(|e| CordonError::io(&attachments_dir, e))?;
+
+        let now = clock.now();
+        let device_id = {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let existing: Option<String> = tx
+                .query_row("SELECT device_id FROM device", [], |r| r.get(0))
+                .optional()?;
+            let id = match existing {
+                Some(id) => id,
+                None => {
+                    let id = uuid::Uuid::new_v4().to_string();
+                    tx.execute(
+                        "INSERT INTO device (singleton, device_id, created_at) VALUES (1, ?1, ?2)",
+                        (&id, now),
+                    )?;
+                    id
+                }
+            };
+            // Operations in flight when the last process died were never acknowledged:
+            // send them again (the server's receipts make that harmless).
+            tx.execute(
+                "UPDATE outbox SET state = 'pending' WHERE state = 'in_flight'",
+                [],
+            )?;
+            tx.commit()?;
+            id
+        };
+
+        Ok(Store {
+            conn: Mutex::new(conn),
+            path,
+            attachments_dir,
+            clock,
+            device_id,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The directory holding attachment files.
+    pub fn attachments_dir(&self) -> &Path {
+        &self.attachments_dir
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub fn device_id(&self) -> &str {
+        &self.device_id
+    }
+
+    pub fn device_identity(&self) -> Result<DeviceIdentity> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT device_id, officer_id, created_at FROM device",
+                [],
+                |r| {
+                    Ok(DeviceIdentity {
+                        device_id: r.get(0)?,
+                        officer_id: r.get(1)?,
+                        created_at: r.get(2)?,
+                    })
+                },
+            )?)
+        })
+    }
+
+    /// Records which officer uses this device (from enrolment).
+    pub fn set_officer_id(&self, officer_id: &str) -> Result<()> {
+        crate::model::validate::required_text(
+            "officer_id",
+            officer_id,
+            crate::model::validate::MAX_SHORT_TEXT,
+        )?;
+        self.write(Durability::Normal, |tx| {
+            tx.execute("UPDATE device SET officer_id = ?1", [officer_id])?;
+            Ok(())
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a transaction open (rusqlite rolls
+        // back on drop), so the connection is still sound.
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` in one write transaction and commits it; any error rolls everything back.
+    pub(crate) fn write<T>(
+        &self,
+        durability: Durability,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut conn = self.lock();
+        if durability == Durability::Full {
+            conn.pragma_update(None, "synchronous", "FULL")?;
+        }
+        let result = (|| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })();
+        if durability == Durability::Full {
+            // Best effort: failing to relax durability again costs speed, not data, and
+            // must not turn a committed write into a reported failure.
+            let _ = conn.pragma_update(None, "synchronous", "NORMAL");
+        }
+        result
+    }
+
+    /// Runs `f` on the connection for reading.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        f(&self.lock())
+    }
+}
+
+/// `<db>.attachments` beside the database file.
+fn attachments_dir_for(db: &Path) -> PathBuf {
+    let mut name = db.file_name().unwrap_or_default().to_os_string();
+    name.push(".attachments");
+    db.with_file_name(name)
+}
+
+/// Reads a JSON column written by the core.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
+    Ok(serde_json::from_str(json)?)
+}
+
+/// Makes a new record or operation id: UUIDv7, so ids sort by creation time.
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

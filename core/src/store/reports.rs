@@ -1,0 +1,378 @@
+//! Incident reports: drafts, submission (which seals the content hash) and amendments.
+
+use rusqlite::{OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+
+use super::{from_json, new_id, Durability, Store};
+use crate::error::{CordonError, Result};
+use crate::model::validate::{required_text, MAX_NOTE_TEXT, MAX_SHORT_TEXT};
+use crate::model::{
+    amendment_hash, submission_hash, verify_chain, Amendment, Attachment, IncidentContent,
+    IncidentPatch, IncidentReport, ReportIntegrity, ReportState,
+};
+use crate::outbox::{coalesce, enqueue, NewOperation, OperationKind, Priority};
+use crate::time::Timestamp;
+
+/// An amendment as the app asks for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct NewAmendment {
+    /// Who amends: the officer's id or call sign.
+    pub author: String,
+    pub reason: String,
+    pub patch: IncidentPatch,
+}
+
+/// The payload of `report.create` and `report.update`.
+#[derive(Serialize)]
+struct DraftPayload<'a> {
+    report_id: &'a str,
+    content: &'a IncidentContent,
+    updated_at: Timestamp,
+}
+
+/// The payload of `report.submit`: everything the office needs to recompute the hash.
+#[derive(Serialize)]
+struct SubmitPayload<'a> {
+    report_id: &'a str,
+    content: &'a IncidentContent,
+    submitted_at: Timestamp,
+    content_hash: &'a str,
+    attachments: &'a [Attachment],
+}
+
+/// A report row as stored: for a submitted report, `content` is as sealed.
+struct ReportRow {
+    state: ReportState,
+    content: IncidentContent,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    submitted_at: Option<Timestamp>,
+    content_hash: Option<String>,
+}
+
+fn load_row(c: &rusqlite::Connection, id: &str) -> Result<ReportRow> {
+    let row: Option<(
+        String,
+        String,
+        Timestamp,
+        Timestamp,
+        Option<Timestamp>,
+        Option<String>,
+    )> = c
+        .prepare_cached(
+            "SELECT state, content, created_at, updated_at, submitted_at, content_hash
+             FROM incident_report WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .optional()?;
+    let (state, content, created_at, updated_at, submitted_at, content_hash) =
+        row.ok_or_else(|| CordonError::not_found("incident report", id))?;
+    Ok(ReportRow {
+        state: if state == "submitted" {
+            ReportState::Submitted
+        } else {
+            ReportState::Draft
+        },
+        content: from_json(&content)?,
+        created_at,
+        updated_at,
+        submitted_at,
+        content_hash,
+    })
+}
+
+fn load_amendments(c: &rusqlite::Connection, report_id: &str) -> Result<Vec<Amendment>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, sequence, author, reason, changed_fields, patch, created_at,
+                previous_hash, hash
+         FROM amendment WHERE report_id = ?1 ORDER BY sequence",
+    )?;
+    let mut rows = stmt.query([report_id])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let changed: String = r.get(4)?;
+        let patch: String = r.get(5)?;
+        out.push(Amendment {
+            id: r.get(0)?,
+            report_id: report_id.to_owned(),
+            sequence: r.get(1)?,
+            author: r.get(2)?,
+            reason: r.get(3)?,
+            changed_fields: from_json(&changed)?,
+            patch: from_json(&patch)?,
+            created_at: r.get(6)?,
+            previous_hash: r.get(7)?,
+            hash: r.get(8)?,
+        });
+    }
+    Ok(out)
+}
+
+/// The draft's row for an edit, or `ReportLocked` if it has been submitted.
+fn draft_for_edit(tx: &Transaction<'_>, id: &str) -> Result<ReportRow> {
+    let row = load_row(tx, id)?;
+    if row.state == ReportState::Submitted {
+        return Err(CordonError::ReportLocked {
+            report_id: id.to_owned(),
+        });
+    }
+    Ok(row)
+}
+
+impl Store {
+    /// Starts a draft report and queues it, so the office knows of it even before it is
+    /// submitted.
+    pub fn create_report(&self, content: IncidentContent) -> Result<IncidentReport> {
+        content.validate()?;
+        let id = new_id();
+        let now = self.now();
+        let json = serde_json::to_string(&content)?;
+        let payload = serde_json::to_string(&DraftPayload {
+            report_id: &id,
+            content: &content,
+            updated_at: now,
+        })?;
+        self.write(Durability::Normal, |tx| {
+            tx.execute(
+                "INSERT INTO incident_report (id, state, content, created_at, updated_at)
+                 VALUES (?1, 'draft', ?2, ?3, ?3)",
+                rusqlite::params![id, json, now],
+            )?;
+            enqueue(
+                tx,
+                NewOperation {
+                    kind: OperationKind::ReportCreate,
+                    entity_id: &id,
+                    depends_on: None,
+                    priority: Priority::Normal,
+                    payload,
+                },
+                now,
+            )?;
+            Ok(())
+        })?;
+        self.report(&id)
+    }
+
+    /// Replaces a draft's content. Successive edits before a sync fold into one queued
+    /// update.
+    pub fn update_report(&self, id: &str, content: IncidentContent) -> Result<IncidentReport> {
+        content.validate()?;
+        let now = self.now();
+        let json = serde_json::to_string(&content)?;
+        let payload = serde_json::to_string(&DraftPayload {
+            report_id: id,
+            content: &content,
+            updated_at: now,
+        })?;
+        self.write(Durability::Normal, |tx| {
+            draft_for_edit(tx, id)?;
+            tx.execute(
+                "UPDATE incident_report SET content = ?2, updated_at = ?3 WHERE id = ?1",
+                rusqlite::params![id, json, now],
+            )?;
+            if !coalesce(tx, id, OperationKind::ReportUpdate, &payload)? {
+                enqueue(
+                    tx,
+                    NewOperation {
+                        kind: OperationKind::ReportUpdate,
+                        entity_id: id,
+                        depends_on: None,
+                        priority: Priority::Normal,
+                        payload,
+                    },
+                    now,
+                )?;
+            }
+            Ok(())
+        })?;
+        self.report(id)
+    }
+
+    /// Submits a draft: checks it is complete, seals its content and attachments with a
+    /// SHA-256 and locks it. From now on it changes only through amendments.
+    pub fn submit_report(&self, id: &str) -> Result<IncidentReport> {
+        let now = self.now();
+        self.write(Durability::Normal, |tx| {
+            let row = draft_for_edit(tx, id)?;
+            row.content.validate_for_submission(now)?;
+            let attachments = super::attachments::load_for_report(tx, id)?;
+            let hash = submission_hash(id, now, &row.content, &attachments);
+            tx.execute(
+                "UPDATE incident_report
+                 SET state = 'submitted', submitted_at = ?2, updated_at = ?2, content_hash = ?3
+                 WHERE id = ?1",
+                rusqlite::params![id, now, hash],
+            )?;
+            let payload = serde_json::to_string(&SubmitPayload {
+                report_id: id,
+                content: &row.content,
+                submitted_at: now,
+                content_hash: &hash,
+                attachments: &attachments,
+            })?;
+            enqueue(
+                tx,
+                NewOperation {
+                    kind: OperationKind::ReportSubmit,
+                    entity_id: id,
+                    depends_on: None,
+                    priority: Priority::Normal,
+                    payload,
+                },
+                now,
+            )?;
+            Ok(())
+        })?;
+        self.report(id)
+    }
+
+    /// Appends an amendment to a submitted report, chained to the one before it.
+    pub fn amend_report(&self, id: &str, amendment: NewAmendment) -> Result<IncidentReport> {
+        required_text("author", &amendment.author, MAX_SHORT_TEXT)?;
+        required_text("reason", &amendment.reason, MAX_NOTE_TEXT)?;
+        let now = self.now();
+        self.write(Durability::Normal, |tx| {
+            let row = load_row(tx, id)?;
+            let (Some(sealed), ReportState::Submitted) = (&row.content_hash, row.state) else {
+                return Err(CordonError::ReportNotSubmitted {
+                    report_id: id.to_owned(),
+                });
+            };
+            let earlier = load_amendments(tx, id)?;
+            let mut content = row.content;
+            for a in &earlier {
+                content.apply(&a.patch);
+            }
+            let changed_fields = content.apply(&amendment.patch);
+            if changed_fields.is_empty() {
+                return Err(CordonError::invalid(
+                    "patch",
+                    "changes nothing in the report",
+                ));
+            }
+            content.validate()?;
+            let mut record = Amendment {
+                id: new_id(),
+                report_id: id.to_owned(),
+                sequence: u32::try_from(earlier.len() + 1).unwrap_or(u32::MAX),
+                author: amendment.author,
+                reason: amendment.reason,
+                changed_fields,
+                patch: amendment.patch,
+                created_at: now,
+                previous_hash: earlier
+                    .last()
+                    .map_or_else(|| sealed.clone(), |a| a.hash.clone()),
+                hash: String::new(),
+            };
+            record.hash = amendment_hash(&record);
+            tx.execute(
+                "INSERT INTO amendment (id, report_id, sequence, author, reason, changed_fields,
+                                        patch, created_at, previous_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                rusqlite::params![
+                    record.id,
+                    record.report_id,
+                    record.sequence,
+                    record.author,
+                    record.reason,
+                    serde_json::to_string(&record.changed_fields)?,
+                    serde_json::to_string(&record.patch)?,
+                    record.created_at,
+                    record.previous_hash,
+                    record.hash,
+                ],
+            )?;
+            enqueue(
+                tx,
+                NewOperation {
+                    kind: OperationKind::ReportAmend,
+                    entity_id: id,
+                    depends_on: None,
+                    priority: Priority::Normal,
+                    payload: serde_json::to_string(&record)?,
+                },
+                now,
+            )?;
+            Ok(())
+        })?;
+        self.report(id)
+    }
+
+    /// A report as it reads now, with its attachments and amendment history.
+    pub fn report(&self, id: &str) -> Result<IncidentReport> {
+        self.read(|c| {
+            let row = load_row(c, id)?;
+            let amendments = load_amendments(c, id)?;
+            let attachments = super::attachments::load_for_report(c, id)?;
+            let mut content = row.content;
+            for a in &amendments {
+                content.apply(&a.patch);
+            }
+            Ok(IncidentReport {
+                id: id.to_owned(),
+                state: row.state,
+                content,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+                submitted_at: row.submitted_at,
+                content_hash: row.content_hash,
+                attachments,
+                amendments,
+            })
+        })
+    }
+
+    /// Every report's id, newest first.
+    pub fn report_ids(&self) -> Result<Vec<String>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id FROM incident_report ORDER BY created_at DESC, id DESC",
+            )?;
+            let ids = stmt.query_map([], |r| r.get(0))?;
+            Ok(ids.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    /// Recomputes the report's hash chain from what is stored now.
+    pub fn verify_report(&self, id: &str) -> Result<ReportIntegrity> {
+        self.read(|c| {
+            // Stored JSON that no longer parses is a broken chain, not a failed call.
+            let unreadable = |link, detail| ReportIntegrity::Broken {
+                link,
+                reason: format!("stored record is unreadable: {detail}"),
+            };
+            let row = match load_row(c, id) {
+                Err(CordonError::Storage { detail }) => return Ok(unreadable(0, detail)),
+                other => other?,
+            };
+            let (Some(sealed), Some(submitted_at)) = (&row.content_hash, row.submitted_at) else {
+                return Ok(ReportIntegrity::Draft);
+            };
+            let attachments = super::attachments::load_for_report(c, id)?;
+            let amendments = match load_amendments(c, id) {
+                Err(CordonError::Storage { detail }) => return Ok(unreadable(1, detail)),
+                other => other?,
+            };
+            Ok(verify_chain(
+                id,
+                submitted_at,
+                &row.content,
+                &attachments,
+                sealed,
+                &amendments,
+            ))
+        })
+    }
+}

@@ -1,0 +1,112 @@
+//! The on-device schema and its migrations.
+//!
+//! The schema version lives in `PRAGMA user_version`; `PRAGMA application_id` marks the
+//! file as Cordon's. Opening runs, in order:
+//! 1. **inspect**: read both pragmas without writing anything. A file that is not a
+//!    SQLite database, a SQLite file of another application, or a Cordon database from a
+//!    newer build is refused with a typed error and left exactly as it was.
+//! 2. **init** a new file straight to the current version, or **upgrade** an older one
+//!    one version step at a time, each step in its own transaction that also sets
+//!    `user_version`, so a crash mid-way leaves the file at a whole version.
+//!
+//! Migrations add; they never drop or rewrite the outbox's pending operations (their
+//! ids, sequence numbers and payloads are what the server deduplicates on).
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::{CordonError, Result};
+
+/// `PRAGMA application_id` of a Cordon database: "CORD" in ASCII.
+pub const APPLICATION_ID: i64 = 0x434F_5244;
+
+/// The schema version this build writes.
+pub const CURRENT_VERSION: i64 = STEPS.len() as i64;
+
+/// `STEPS[n]` takes a database from version `n` to `n + 1`.
+const STEPS: [&str; 2] = [V1, V1_TO_V2];
+
+/// Version 1: the first released schema.
+pub(crate) const V1: &str = include_str!("schema_v1.sql");
+
+/// Version 1 → 2: operations may depend on another record's operations (an attachment
+/// on its report); dead operations that are discarded are archived, not deleted; the
+/// sync engine gets a key-value table for its cursors and clock offset.
+const V1_TO_V2: &str = "
+    ALTER TABLE outbox ADD COLUMN depends_on TEXT;
+    -- Attachments queued by version 1 depend on their report, as version 2 would record.
+    UPDATE outbox SET depends_on =
+        (SELECT report_id FROM attachment WHERE attachment.id = outbox.entity_id)
+        WHERE kind LIKE 'attachment.%';
+    CREATE TABLE discarded_operation (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        payload_version INTEGER NOT NULL,
+        payload TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        discarded_at INTEGER NOT NULL
+    );
+    CREATE TABLE sync_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+";
+
+/// Reads the pragmas that say what the file is, writing nothing, and refuses files that
+/// must not be touched. Returns the file's schema version (0: new, empty file).
+pub(crate) fn inspect(conn: &Connection, path: &Path) -> Result<i64> {
+    let read = |sql: &str| -> Result<i64> {
+        conn.query_row(sql, [], |r| r.get(0))
+            .map_err(|e| CordonError::from_sqlite_at(path, e))
+    };
+    // The first read of the header is where SQLite notices a file that is not a database.
+    let version = read("PRAGMA user_version")?;
+    let app_id = read("PRAGMA application_id")?;
+    let objects = read("SELECT count(*) FROM sqlite_schema")?;
+    let corrupt = |detail: String| CordonError::Corrupt {
+        path: path.display().to_string(),
+        detail,
+    };
+    if app_id != APPLICATION_ID && (app_id != 0 || version != 0 || objects != 0) {
+        return Err(corrupt(format!(
+            "a SQLite database of another application (application_id {app_id:#x}, \
+             user_version {version}, {objects} schema objects)"
+        )));
+    }
+    if version > CURRENT_VERSION {
+        return Err(CordonError::IncompatibleVersion {
+            path: path.display().to_string(),
+            found: version,
+            supported: CURRENT_VERSION,
+        });
+    }
+    if app_id == APPLICATION_ID && version < 1 {
+        return Err(corrupt("Cordon database with no schema version".into()));
+    }
+    Ok(version)
+}
+
+/// Brings the schema from `found` to [`CURRENT_VERSION`], one step per transaction.
+pub(crate) fn migrate(conn: &mut Connection, found: i64) -> Result<()> {
+    for (from, sql) in STEPS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(found).unwrap_or(0))
+    {
+        let to = from + 1;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+        tx.execute_batch(sql)
+            .and_then(|()| tx.pragma_update(None, "application_id", APPLICATION_ID))
+            .and_then(|()| tx.pragma_update(None, "user_version", to as i64))
+            .map_err(|e| CordonError::Storage {
+                detail: format!("migration from schema version {from} to {to} failed: {e}"),
+            })?;
+        tx.commit()?;
+    }
+    Ok(())
+}
