@@ -1,1 +1,243 @@
-fn main() {}
+//! Budgets of the core, measured as ratios in one run (see docs/PERFORMANCE.md).
+//!
+//! `cargo bench -p cordon-core --bench store` prints, for each budget, the median of
+//! several rounds and the ratio to its reference, then PASS or FAIL. Rounds interleave
+//! the two sides of each ratio so that a noisy neighbour slows both alike.
+//!
+//! 1. A check-in write (record + outbox operation, one transaction) against a bare
+//!    rusqlite insert of the same row in its own transaction, same pragmas, same disk.
+//!    Budget: at most 2x.
+//! 2. Taking a batch of 100 from an outbox of 100,000 pending operations. Budget: < 1 ms.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cordon_core::*;
+
+const ROUNDS: usize = 15;
+const WRITES_PER_ROUND: usize = 400;
+const QUEUE: usize = 100_000;
+const TAKES: usize = 200;
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let (rounds, queue) = if quick { (3, 5_000) } else { (ROUNDS, QUEUE) };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_795_000_000_000)));
+
+    println!(
+        "cordon-core benchmarks ({} rounds{})",
+        rounds,
+        if quick { ", quick" } else { "" }
+    );
+    let ok_write = bench_check_in_write(dir.path(), clock.clone(), rounds);
+    let ok_take = bench_take_batch(dir.path(), clock, queue);
+    if !(ok_write && ok_take) {
+        std::process::exit(1);
+    }
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "PASS"
+    } else {
+        "FAIL"
+    }
+}
+
+fn welfare() -> NewCheckIn {
+    NewCheckIn {
+        kind: CheckInKind::Welfare,
+        assignment_id: Some("A-1".into()),
+        occurred_at: None,
+        time_zone: "Europe/London".into(),
+        location: Some(Location {
+            latitude: 51.5007,
+            longitude: -0.1246,
+            accuracy_m: Some(8.0),
+            fix_time: None,
+        }),
+        tag_id: None,
+        note: Some("All quiet at the east gate.".into()),
+    }
+}
+
+/// The bare reference: the check-in table alone, the same pragmas, one insert per
+/// transaction, a cached statement.
+struct Bare(rusqlite::Connection);
+
+impl Bare {
+    fn open(path: &std::path::Path) -> Self {
+        let c = rusqlite::Connection::open(path).unwrap();
+        c.pragma_update(None, "journal_mode", "WAL").unwrap();
+        c.pragma_update(None, "synchronous", "NORMAL").unwrap();
+        c.execute_batch(
+            "CREATE TABLE check_in (id TEXT PRIMARY KEY, kind TEXT NOT NULL,
+                 assignment_id TEXT, occurred_at INTEGER NOT NULL, time_zone TEXT NOT NULL,
+                 location TEXT, tag_id TEXT, note TEXT, recorded_at INTEGER NOT NULL);
+             CREATE INDEX check_in_by_assignment ON check_in(assignment_id, occurred_at);",
+        )
+        .unwrap();
+        Bare(c)
+    }
+
+    fn insert(&mut self, c: &CheckIn) {
+        let tx = self.0.transaction().unwrap();
+        tx.prepare_cached(
+            "INSERT INTO check_in (id, kind, assignment_id, occurred_at, time_zone, location,
+                                   tag_id, note, recorded_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .unwrap()
+        .execute(rusqlite::params![
+            c.id,
+            c.kind.as_str(),
+            c.assignment_id,
+            c.occurred_at,
+            c.time_zone,
+            c.location
+                .as_ref()
+                .map(|l| serde_json::to_string(l).unwrap()),
+            c.tag_id,
+            c.note,
+            c.recorded_at,
+        ])
+        .unwrap();
+        tx.commit().unwrap();
+    }
+}
+
+fn bench_check_in_write(dir: &std::path::Path, clock: Arc<ManualClock>, rounds: usize) -> bool {
+    let store = Store::open_with_clock(dir.join("write.db"), clock).unwrap();
+    store.upsert_assignment(&assignment()).unwrap();
+    let mut bare = Bare::open(&dir.join("bare.db"));
+    // A prototype row to copy for the bare side, with a fresh id per insert.
+    let proto = store.record_check_in(welfare()).unwrap();
+
+    let (mut core_us, mut bare_us, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let t = Instant::now();
+        for _ in 0..WRITES_PER_ROUND {
+            let mut row = proto.clone();
+            row.id = uuid::Uuid::now_v7().to_string();
+            bare.insert(&row);
+        }
+        let b = t.elapsed().as_secs_f64() * 1e6 / WRITES_PER_ROUND as f64;
+        let t = Instant::now();
+        for _ in 0..WRITES_PER_ROUND {
+            store.record_check_in(welfare()).unwrap();
+        }
+        let c = t.elapsed().as_secs_f64() * 1e6 / WRITES_PER_ROUND as f64;
+        core_us.push(c);
+        bare_us.push(b);
+        ratios.push(c / b);
+    }
+    let duress_us = {
+        let mut d = welfare();
+        d.kind = CheckInKind::Duress;
+        d.assignment_id = None;
+        let t = Instant::now();
+        for _ in 0..50 {
+            store.record_check_in(d.clone()).unwrap();
+        }
+        t.elapsed().as_secs_f64() * 1e6 / 50.0
+    };
+    let ratio = median(ratios);
+    let ok = ratio <= 2.0;
+    println!("check-in write (record + outbox, one transaction), per write:");
+    println!(
+        "  bare rusqlite insert      median {:>8.1} us",
+        median(bare_us)
+    );
+    println!(
+        "  Store::record_check_in    median {:>8.1} us",
+        median(core_us)
+    );
+    println!(
+        "  ratio (median of rounds)  {ratio:>8.2}x   budget <= 2.00x   {}",
+        verdict(ok)
+    );
+    println!("  duress (synchronous=FULL) mean   {duress_us:>8.1} us   (for reference)");
+    ok
+}
+
+fn bench_take_batch(dir: &std::path::Path, clock: Arc<ManualClock>, queue: usize) -> bool {
+    let store = Store::open_with_clock(dir.join("queue.db"), clock).unwrap();
+    store.upsert_assignment(&assignment()).unwrap();
+    let fill = Instant::now();
+    for _ in 0..queue {
+        store.record_check_in(welfare()).unwrap();
+    }
+    let fill = fill.elapsed();
+    let limits = BatchLimits {
+        max_operations: 100,
+        max_bytes: u64::MAX,
+    };
+    let mut takes = Vec::new();
+    let mut settles = Vec::new();
+    for _ in 0..TAKES {
+        let t = Instant::now();
+        let batch = store.take_batch(limits).unwrap();
+        takes.push(t.elapsed().as_secs_f64() * 1e3);
+        assert_eq!(batch.len(), 100);
+        // Put them back, due at once, so the queue stays at its full size.
+        let seqs: Vec<i64> = batch.into_iter().map(|o| o.seq).collect();
+        let t = Instant::now();
+        store
+            .fail_transient(&seqs, "bench", Some(Duration::ZERO))
+            .unwrap();
+        settles.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let pending = store.outbox_status().unwrap().pending.total();
+    let take = median(takes);
+    let ok = take < 1.0;
+    println!("take a batch of 100 from {pending} pending operations (filled in {fill:.1?}):");
+    println!(
+        "  take_batch                median {take:>8.3} ms   budget < 1 ms   {}",
+        verdict(ok)
+    );
+    println!(
+        "  settle 100 (transient)    median {:>8.3} ms   (for reference)",
+        median(settles)
+    );
+    ok
+}
+
+fn assignment() -> Assignment {
+    let t0 = Timestamp::from_millis(1_795_000_000_000);
+    Assignment {
+        id: "A-1".into(),
+        reference: "OP-BENCH".into(),
+        title: "Benchmark post".into(),
+        kind: AssignmentKind::StaticPost,
+        principal_codename: None,
+        sites: vec![Site {
+            name: "Gate".into(),
+            address: "1 Example Road".into(),
+            centre: None,
+            geofence_radius_m: None,
+            time_zone: "Europe/London".into(),
+        }],
+        starts_at: t0,
+        ends_at: t0.plus(Duration::from_secs(3600)),
+        role: OfficerRole::ResidentialSecurityTeam,
+        team: vec![],
+        post_orders: PostOrders {
+            version: 1,
+            text: "Bench.".into(),
+            issued_at: t0,
+        },
+        check_in_policy: CheckInPolicy {
+            interval_secs: 1800,
+            grace_secs: 300,
+        },
+        threat_level: ThreatLevel::Low,
+        status: AssignmentStatus::Active,
+        server_version: 1,
+    }
+}

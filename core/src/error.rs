@@ -31,9 +31,9 @@ pub enum CordonError {
 
     /// The operation exists but is not in a state that allows the request (for example,
     /// requeueing an operation that is not dead).
-    #[error("operation {operation_id} is {state}, not {expected}")]
+    #[error("operation {seq} is {state}, not {expected}")]
     InvalidOperationState {
-        operation_id: String,
+        seq: i64,
         state: String,
         expected: String,
     },

@@ -13,7 +13,8 @@
 //!    on: an attachment's report) is already picked in this batch or gone, so per-record
 //!    order holds and a stuck record holds up only itself and its dependants.
 //! 2. The engine sends them.
-//! 3. [`Store::settle`] applies the server's per-operation answers in one transaction:
+//! 3. [`Store::settle`] applies the server's per-operation answers in one transaction
+//!    (keyed locally by `seq`, the outbox's primary key; `id` is the server's key):
 //!    acknowledged operations are removed; transient failures go back to pending with a
 //!    backoff ([`backoff`]); permanent rejections become dead letters that keep the
 //!    server's reason until the app requeues or discards them. Nothing is dropped
@@ -257,9 +258,11 @@ pub(crate) fn enqueue(
 ) -> Result<String> {
     let id = new_id();
     tx.prepare_cached(
-        "INSERT INTO outbox (id, kind, entity_id, depends_on, priority, payload_version,
+        "INSERT INTO outbox (seq, id, kind, entity_id, depends_on, priority, payload_version,
                              payload, state, attempts, next_attempt_at, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8)",
+         VALUES (max(coalesce((SELECT max(seq) FROM outbox), 0),
+                     (SELECT seq_floor FROM device)) + 1,
+                 ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8)",
     )?
     .execute(rusqlite::params![
         id,
@@ -286,7 +289,8 @@ pub(crate) fn coalesce(
     let changed = tx
         .prepare_cached(
             "UPDATE outbox SET payload = ?3
-             WHERE seq = (SELECT MAX(seq) FROM outbox WHERE entity_id = ?1)
+             WHERE seq = (SELECT MAX(seq) FROM outbox
+                          WHERE entity_id = ?1 AND kind != 'check_in.record')
                AND kind = ?2 AND state = 'pending' AND attempts = 0",
         )?
         .execute(rusqlite::params![entity_id, kind.as_str(), payload])?;
@@ -338,26 +342,32 @@ impl Store {
             // Picks per record are always a prefix of its queue.
             let mut picked_upto: HashMap<String, i64> = HashMap::new();
             let mut bytes: u64 = 0;
-            {
+            let mut before = tx.prepare_cached(
+                "SELECT MAX(seq) FROM outbox
+                 WHERE entity_id = ?1 AND seq < ?2 AND kind != 'check_in.record'",
+            )?;
+            // Every earlier operation of `entity` must already be in this batch.
+            let mut clear = |entity: &str, seq: i64, picked: &HashMap<String, i64>| {
+                let earlier: Option<i64> = before.query_row((entity, seq), |r| r.get(0))?;
+                Ok::<_, CordonError>(
+                    earlier.is_none_or(|e| picked.get(entity).is_some_and(|p| *p >= e)),
+                )
+            };
+            'lanes: for lane in [Priority::Urgent, Priority::Normal, Priority::Bulk] {
+                // The literal lane number lets SQLite match the lane's partial index.
                 let mut candidates = tx.prepare_cached(&format!(
                     "SELECT {OPERATION_COLUMNS} FROM outbox
-                     WHERE state = 'pending' AND next_attempt_at <= ?1
-                     ORDER BY priority, seq"
+                     WHERE priority = {} AND state = 'pending' AND next_attempt_at <= ?1
+                     ORDER BY seq",
+                    lane.rank()
                 ))?;
-                let mut before = tx.prepare_cached(
-                    "SELECT MAX(seq) FROM outbox WHERE entity_id = ?1 AND seq < ?2",
-                )?;
-                // Every earlier operation of `entity` must already be in this batch.
-                let mut clear = |entity: &str, seq: i64, picked: &HashMap<String, i64>| {
-                    let earlier: Option<i64> = before.query_row((entity, seq), |r| r.get(0))?;
-                    Ok::<_, CordonError>(
-                        earlier.is_none_or(|e| picked.get(entity).is_some_and(|p| *p >= e)),
-                    )
-                };
                 let mut rows = candidates.query([now])?;
                 while let Some(row) = rows.next()? {
                     let op = operation_from_row(row)?;
-                    if !clear(&op.entity_id, op.seq, &picked_upto)? {
+                    // A check-in is its record's only operation: nothing can precede it.
+                    if op.kind != OperationKind::CheckInRecord
+                        && !clear(&op.entity_id, op.seq, &picked_upto)?
+                    {
                         continue;
                     }
                     if let Some(parent) = &op.depends_on {
@@ -367,13 +377,13 @@ impl Store {
                     }
                     let size = op.payload.len() as u64;
                     if !batch.is_empty() && bytes + size > limits.max_bytes {
-                        break;
+                        break 'lanes;
                     }
                     bytes += size;
                     picked_upto.insert(op.entity_id.clone(), op.seq);
                     batch.push(op);
                     if batch.len() >= max_ops {
-                        break;
+                        break 'lanes;
                     }
                 }
             }
@@ -387,53 +397,58 @@ impl Store {
         })
     }
 
-    /// Applies the server's answers for a batch in one transaction. Answers for
-    /// operations that are no longer queued (a replayed response) are ignored.
-    pub fn settle(&self, outcomes: &[(String, Outcome)]) -> Result<()> {
+    /// Applies the server's answers for a batch in one transaction, each keyed by the
+    /// operation's `seq` (the outbox's local key; `id` is the server's). Answers for
+    /// operations no longer queued (a replayed response) are ignored.
+    pub fn settle(&self, outcomes: &[(i64, Outcome)]) -> Result<()> {
         let now = self.now();
         self.write(Durability::Normal, |tx| {
-            let mut remove = tx.prepare_cached("DELETE FROM outbox WHERE id = ?1")?;
-            let mut attempts_of = tx.prepare_cached("SELECT attempts FROM outbox WHERE id = ?1")?;
+            let mut remove = tx.prepare_cached("DELETE FROM outbox WHERE seq = ?1")?;
+            let mut attempts_of =
+                tx.prepare_cached("SELECT attempts FROM outbox WHERE seq = ?1")?;
             let mut retry = tx.prepare_cached(
                 "UPDATE outbox SET state = 'pending', attempts = ?2, next_attempt_at = ?3,
                         last_error = ?4
-                 WHERE id = ?1",
+                 WHERE seq = ?1",
             )?;
             let mut kill = tx.prepare_cached(
                 "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?2
-                 WHERE id = ?1",
+                 WHERE seq = ?1",
             )?;
-            for (id, outcome) in outcomes {
+            let mut removed_upto: Option<i64> = None;
+            for (seq, outcome) in outcomes {
                 match outcome {
                     Outcome::Acknowledged => {
-                        remove.execute([id])?;
+                        if remove.execute([seq])? == 1 {
+                            removed_upto = removed_upto.max(Some(*seq));
+                        }
                     }
                     Outcome::Transient { error, retry_after } => {
                         let Some(attempts) = attempts_of
-                            .query_row([id], |r| r.get::<_, u32>(0))
+                            .query_row([seq], |r| r.get::<_, u32>(0))
                             .optional()?
                         else {
                             continue;
                         };
                         let failures = attempts.saturating_add(1);
                         let next = now.plus(backoff::jittered_delay(failures, *retry_after));
-                        retry.execute(rusqlite::params![id, failures, next, error])?;
+                        retry.execute(rusqlite::params![seq, failures, next, error])?;
                     }
                     Outcome::Rejected { reason } => {
-                        kill.execute([id, reason])?;
+                        kill.execute(rusqlite::params![seq, reason])?;
                     }
                 }
+            }
+            if let Some(seq) = removed_upto {
+                raise_seq_floor(tx, seq)?;
             }
             Ok(())
         })
     }
 
     /// Marks operations delivered: they leave the outbox.
-    pub fn acknowledge(&self, ids: &[String]) -> Result<()> {
-        let outcomes: Vec<_> = ids
-            .iter()
-            .map(|id| (id.clone(), Outcome::Acknowledged))
-            .collect();
+    pub fn acknowledge(&self, seqs: &[i64]) -> Result<()> {
+        let outcomes: Vec<_> = seqs.iter().map(|s| (*s, Outcome::Acknowledged)).collect();
         self.settle(&outcomes)
     }
 
@@ -441,7 +456,7 @@ impl Store {
     /// backoff, or after `retry_after` if the server gave one.
     pub fn fail_transient(
         &self,
-        ids: &[String],
+        seqs: &[i64],
         error: &str,
         retry_after: Option<Duration>,
     ) -> Result<()> {
@@ -449,14 +464,14 @@ impl Store {
             error: error.to_owned(),
             retry_after,
         };
-        let outcomes: Vec<_> = ids.iter().map(|id| (id.clone(), outcome.clone())).collect();
+        let outcomes: Vec<_> = seqs.iter().map(|s| (*s, outcome.clone())).collect();
         self.settle(&outcomes)
     }
 
     /// Marks an operation as refused by the server for good: it becomes a dead letter.
-    pub fn reject(&self, id: &str, reason: &str) -> Result<()> {
+    pub fn reject(&self, seq: i64, reason: &str) -> Result<()> {
         self.settle(&[(
-            id.to_owned(),
+            seq,
             Outcome::Rejected {
                 reason: reason.to_owned(),
             },
@@ -486,15 +501,15 @@ impl Store {
     }
 
     /// Puts a dead operation back in the queue, due now, with its attempts reset.
-    pub fn requeue_dead(&self, id: &str) -> Result<()> {
+    pub fn requeue_dead(&self, seq: i64) -> Result<()> {
         let now = self.now();
         self.write(Durability::Normal, |tx| {
-            expect_dead(tx, id)?;
+            expect_dead(tx, seq)?;
             tx.execute(
                 "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?2,
                         last_error = NULL
-                 WHERE id = ?1",
-                rusqlite::params![id, now],
+                 WHERE seq = ?1",
+                rusqlite::params![seq, now],
             )?;
             Ok(())
         })
@@ -503,20 +518,20 @@ impl Store {
     /// Removes a dead operation from the queue, archiving it (with the server's reason)
     /// so that what the officer wrote is never lost without trace. Later operations of
     /// the same record are then free to go.
-    pub fn discard_dead(&self, id: &str) -> Result<()> {
+    pub fn discard_dead(&self, seq: i64) -> Result<()> {
         let now = self.now();
         self.write(Durability::Normal, |tx| {
-            expect_dead(tx, id)?;
+            expect_dead(tx, seq)?;
             tx.execute(
                 "INSERT INTO discarded_operation (seq, id, kind, entity_id, payload_version,
                         payload, attempts, last_error, created_at, discarded_at)
                  SELECT seq, id, kind, entity_id, payload_version, payload, attempts,
                         last_error, created_at, ?2
-                 FROM outbox WHERE id = ?1",
-                rusqlite::params![id, now],
+                 FROM outbox WHERE seq = ?1",
+                rusqlite::params![seq, now],
             )?;
-            tx.execute("DELETE FROM outbox WHERE id = ?1", [id])?;
-            Ok(())
+            tx.execute("DELETE FROM outbox WHERE seq = ?1", [seq])?;
+            raise_seq_floor(tx, seq)
         })
     }
 
@@ -542,7 +557,8 @@ impl Store {
                 lane.add(priority, n);
             }
             let (oldest, next): (Option<Timestamp>, Option<Timestamp>) = c.query_row(
-                "SELECT (SELECT MIN(created_at) FROM outbox WHERE state != 'dead'),
+                "SELECT (SELECT created_at FROM outbox WHERE state != 'dead'
+                         ORDER BY seq LIMIT 1),
                         (SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending')",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -556,15 +572,24 @@ impl Store {
     }
 }
 
-fn expect_dead(tx: &Transaction<'_>, id: &str) -> Result<()> {
+/// Records that operations up to `seq` were removed, so their numbers are never reused.
+fn raise_seq_floor(tx: &Transaction<'_>, seq: i64) -> Result<()> {
+    tx.prepare_cached("UPDATE device SET seq_floor = max(seq_floor, ?1)")?
+        .execute([seq])?;
+    Ok(())
+}
+
+fn expect_dead(tx: &Transaction<'_>, seq: i64) -> Result<()> {
     let state: Option<String> = tx
-        .query_row("SELECT state FROM outbox WHERE id = ?1", [id], |r| r.get(0))
+        .query_row("SELECT state FROM outbox WHERE seq = ?1", [seq], |r| {
+            r.get(0)
+        })
         .optional()?;
     match state.as_deref() {
-        None => Err(CordonError::not_found("operation", id)),
+        None => Err(CordonError::not_found("operation", seq.to_string())),
         Some("dead") => Ok(()),
         Some(other) => Err(CordonError::InvalidOperationState {
-            operation_id: id.to_owned(),
+            seq,
             state: other.to_owned(),
             expected: "dead".to_owned(),
         }),

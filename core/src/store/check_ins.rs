@@ -36,16 +36,7 @@ impl Store {
             crate::outbox::Priority::Urgent => Durability::Full,
             _ => Durability::Normal,
         };
-        self.write(durability, |tx| {
-            if let Some(assignment_id) = &check_in.assignment_id {
-                let known: Option<i64> = tx
-                    .prepare_cached("SELECT 1 FROM assignment WHERE id = ?1")?
-                    .query_row([assignment_id], |r| r.get(0))
-                    .optional()?;
-                if known.is_none() {
-                    return Err(CordonError::not_found("assignment", assignment_id.as_str()));
-                }
-            }
+        let inserted = self.write(durability, |tx| {
             tx.prepare_cached(
                 "INSERT INTO check_in (id, kind, assignment_id, occurred_at, time_zone,
                                        location, tag_id, note, recorded_at)
@@ -61,7 +52,18 @@ impl Store {
                 check_in.tag_id,
                 check_in.note,
                 check_in.recorded_at,
-            ])?;
+            ])
+            .map_err(|e| {
+                // The foreign key on assignment_id does the lookup this write needs.
+                if is_foreign_key_violation(&e) {
+                    CordonError::not_found(
+                        "assignment",
+                        check_in.assignment_id.clone().unwrap_or_default(),
+                    )
+                } else {
+                    e.into()
+                }
+            })?;
             enqueue(
                 tx,
                 NewOperation {
@@ -74,8 +76,8 @@ impl Store {
                 now,
             )?;
             Ok(())
-        })?;
-        Ok(check_in)
+        });
+        inserted.map(|()| check_in)
     }
 
     /// Check-ins, oldest first; of one assignment, or all of them.
@@ -126,4 +128,9 @@ impl Store {
         })?;
         Ok(row.and_then(|(kind, at)| CheckInKind::parse(&kind).map(|k| (k, at))))
     }
+}
+
+fn is_foreign_key_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY)
 }

@@ -51,15 +51,18 @@ struct ReportRow {
     content_hash: Option<String>,
 }
 
+/// `incident_report` columns as read, before the content JSON is parsed.
+type RawReportRow = (
+    String,
+    String,
+    Timestamp,
+    Timestamp,
+    Option<Timestamp>,
+    Option<String>,
+);
+
 fn load_row(c: &rusqlite::Connection, id: &str) -> Result<ReportRow> {
-    let row: Option<(
-        String,
-        String,
-        Timestamp,
-        Timestamp,
-        Option<Timestamp>,
-        Option<String>,
-    )> = c
+    let row: Option<RawReportRow> = c
         .prepare_cached(
             "SELECT state, content, created_at, updated_at, submitted_at, content_hash
              FROM incident_report WHERE id = ?1",
@@ -78,7 +81,7 @@ fn load_row(c: &rusqlite::Connection, id: &str) -> Result<ReportRow> {
     let (state, content, created_at, updated_at, submitted_at, content_hash) =
         row.ok_or_else(|| CordonError::not_found("incident report", id))?;
     Ok(ReportRow {
-        state: if state == "submitted" {
+        state: if state == ReportState::Submitted.as_str() {
             ReportState::Submitted
         } else {
             ReportState::Draft

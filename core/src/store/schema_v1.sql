@@ -5,7 +5,9 @@ CREATE TABLE device (
     singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
     device_id TEXT NOT NULL,
     officer_id TEXT,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    -- The highest outbox seq ever removed (acknowledged or discarded).
+    seq_floor INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE assignment (
@@ -67,11 +69,15 @@ CREATE TABLE attachment (
 );
 CREATE INDEX attachment_by_report ON attachment(report_id);
 
--- AUTOINCREMENT: the per-device sequence must never be reused, even after the
--- operations that held the highest numbers were acknowledged and deleted.
+-- `seq` is the per-device sequence. It must never be reused, even after the
+-- operations holding the highest numbers were acknowledged and removed, so each new one
+-- takes max(highest queued, device.seq_floor) + 1, and removing operations raises
+-- device.seq_floor. (Cheaper than AUTOINCREMENT, which rewrites sqlite_sequence on every
+-- insert.)
 CREATE TABLE outbox (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
+    seq INTEGER PRIMARY KEY,
+    -- UUIDv7, the server's deduplication key. Not indexed: locally, seq is the key.
+    id TEXT NOT NULL,
     kind TEXT NOT NULL,
     entity_id TEXT NOT NULL,
     priority INTEGER NOT NULL,
@@ -83,8 +89,12 @@ CREATE TABLE outbox (
     created_at INTEGER NOT NULL,
     last_error TEXT
 );
-CREATE INDEX outbox_ready ON outbox(state, priority, seq);
-CREATE INDEX outbox_by_entity ON outbox(entity_id, seq);
+-- The normal lane is read straight from the table in seq order; the urgent and bulk
+-- lanes, small and sparse, have partial indexes. A check-in write touches neither.
+CREATE INDEX outbox_urgent ON outbox(seq) WHERE priority = 0 AND state = 'pending';
+CREATE INDEX outbox_bulk ON outbox(seq) WHERE priority = 2 AND state = 'pending';
+-- Per-record order. A check-in is its record's only operation, so it needs no entry.
+CREATE INDEX outbox_by_entity ON outbox(entity_id, seq) WHERE kind != 'check_in.record';
 
 -- Records that are evidence cannot be changed or removed, even by a bug in the core.
 CREATE TRIGGER check_in_no_update BEFORE UPDATE ON check_in

@@ -1,0 +1,360 @@
+//! The outbox contract the sync engine relies on: which operations a batch holds and in
+//! what order, and what each kind of answer does to them.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use cordon_core::*;
+
+fn report_with_photo(f: &Fixture) -> (IncidentReport, Attachment) {
+    let r = f.store.create_report(incident()).unwrap();
+    let photo = f.dir.path().join(format!("{}.jpg", r.id));
+    std::fs::write(&photo, b"jpeg").unwrap();
+    let a = f
+        .store
+        .attach_file(&r.id, &photo, AttachmentKind::Photo, "image/jpeg")
+        .unwrap();
+    (r, a)
+}
+
+#[test]
+fn urgent_goes_first_then_normal_then_bulk_each_oldest_first() {
+    let f = Fixture::new().with_assignment();
+    let (report, photo) = report_with_photo(&f);
+    let welfare = f.check_in(CheckInKind::Welfare);
+    let duress = f.check_in(CheckInKind::Duress);
+    let panic = f.check_in(CheckInKind::Panic);
+
+    let batch = f.store.take_batch(ALL).unwrap();
+
+    assert_eq!(
+        entities(&batch),
+        [
+            duress.id,
+            panic.id,
+            report.id,
+            photo.id.clone(),
+            welfare.id,
+            photo.id
+        ]
+    );
+    let lanes: Vec<_> = batch.iter().map(|o| o.priority).collect();
+    assert_eq!(
+        lanes,
+        [
+            Priority::Urgent,
+            Priority::Urgent,
+            Priority::Normal,
+            Priority::Normal,
+            Priority::Normal,
+            Priority::Bulk
+        ]
+    );
+    assert!(batch.iter().all(|o| o.state == OperationState::InFlight));
+}
+
+#[test]
+fn a_small_batch_takes_the_urgent_lane_even_behind_a_long_queue() {
+    let f = Fixture::new().with_assignment();
+    for _ in 0..300 {
+        f.check_in(CheckInKind::Welfare);
+    }
+    let duress = f.check_in(CheckInKind::Duress);
+
+    let batch = f
+        .store
+        .take_batch(BatchLimits {
+            max_operations: 1,
+            max_bytes: u64::MAX,
+        })
+        .unwrap();
+
+    assert_eq!(entities(&batch), [duress.id]);
+}
+
+#[test]
+fn a_record_with_an_operation_in_flight_sends_nothing_more_until_it_is_settled() {
+    let f = Fixture::new();
+    let r = f.store.create_report(incident()).unwrap();
+    f.store.take_batch(ALL).unwrap();
+    f.store.submit_report(&r.id).unwrap();
+    let other = f.store.create_report(incident()).unwrap();
+
+    let batch = f.store.take_batch(ALL).unwrap();
+
+    assert_eq!(entities(&batch), [other.id]);
+}
+
+#[test]
+fn per_record_order_holds_when_the_batch_is_cut_by_count() {
+    let f = Fixture::new();
+    let r = f.store.create_report(incident()).unwrap();
+    f.store.submit_report(&r.id).unwrap();
+    f.store
+        .amend_report(
+            &r.id,
+            NewAmendment {
+                author: "ALPHA-2".into(),
+                reason: "ref".into(),
+                patch: IncidentPatch {
+                    police_reference: Some("CAD 1".into()),
+                    ..Default::default()
+                },
+            },
+        )
+        .unwrap();
+    let two = BatchLimits {
+        max_operations: 2,
+        max_bytes: u64::MAX,
+    };
+
+    let first = f.store.take_batch(two).unwrap();
+    assert!(
+        f.store.take_batch(two).unwrap().is_empty(),
+        "the amendment waits for its turn"
+    );
+    f.store.acknowledge(&seqs(&first)).unwrap();
+    let second = f.store.take_batch(two).unwrap();
+
+    let kinds: Vec<_> = first.iter().chain(&second).map(|o| o.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            OperationKind::ReportCreate,
+            OperationKind::ReportSubmit,
+            OperationKind::ReportAmend
+        ]
+    );
+}
+
+#[test]
+fn batches_are_bounded_by_bytes_but_always_carry_one_operation() {
+    let f = Fixture::new().with_assignment();
+    for _ in 0..10 {
+        f.check_in(CheckInKind::Welfare);
+    }
+    let one_size = f.store.queued_operations().unwrap()[0].payload.len() as u64;
+
+    let three = f
+        .store
+        .take_batch(BatchLimits {
+            max_operations: 100,
+            max_bytes: one_size * 3 + 1,
+        })
+        .unwrap();
+    let tiny = f
+        .store
+        .take_batch(BatchLimits {
+            max_operations: 100,
+            max_bytes: 1,
+        })
+        .unwrap();
+
+    assert_eq!(three.len(), 3);
+    assert_eq!(tiny.len(), 1);
+}
+
+#[test]
+fn an_attachment_waits_for_its_report_and_a_dead_report_holds_back_only_its_own() {
+    let f = Fixture::new().with_assignment();
+    let (report, photo) = report_with_photo(&f);
+    let first = f.store.take_batch(ALL).unwrap();
+    // The server refuses the report: its attachment must not go without it.
+    let create = first.iter().find(|o| o.entity_id == report.id).unwrap();
+    f.store
+        .reject(create.seq, "category not allowed for this client")
+        .unwrap();
+    let rest: Vec<_> = seqs(&first)
+        .into_iter()
+        .filter(|seq| *seq != create.seq)
+        .collect();
+    f.store
+        .fail_transient(&rest, "timeout", Some(Duration::ZERO))
+        .unwrap();
+    let welfare = f.check_in(CheckInKind::Welfare);
+
+    let batch = f.store.take_batch(ALL).unwrap();
+
+    assert_eq!(entities(&batch), [welfare.id]);
+    let status = f.store.outbox_status().unwrap();
+    assert_eq!(status.dead.normal, 1);
+    assert_eq!(
+        status.pending.normal + status.pending.bulk,
+        2,
+        "photo ops wait, not dropped"
+    );
+    let dead = f.store.dead_letters().unwrap();
+    assert_eq!(
+        dead[0].last_error.as_deref(),
+        Some("category not allowed for this client")
+    );
+    let _ = photo;
+}
+
+#[test]
+fn requeueing_a_dead_letter_sends_it_again_with_its_dependants() {
+    let f = Fixture::new();
+    let (report, photo) = report_with_photo(&f);
+    let first = f.store.take_batch(ALL).unwrap();
+    let create = first.iter().find(|o| o.entity_id == report.id).unwrap().seq;
+    f.store.reject(create, "server was misconfigured").unwrap();
+    let rest: Vec<_> = seqs(&first)
+        .into_iter()
+        .filter(|seq| *seq != create)
+        .collect();
+    f.store
+        .fail_transient(&rest, "blocked", Some(Duration::ZERO))
+        .unwrap();
+
+    f.store.requeue_dead(create).unwrap();
+    let batch = f.store.take_batch(ALL).unwrap();
+
+    assert_eq!(entities(&batch), [report.id, photo.id.clone(), photo.id]);
+    assert_eq!(batch[0].attempts, 0);
+    assert!(f.store.dead_letters().unwrap().is_empty());
+}
+
+#[test]
+fn discarding_a_dead_letter_archives_it_and_frees_the_record_queue() {
+    let f = Fixture::new();
+    let r = f.store.create_report(incident()).unwrap();
+    let first = f.store.take_batch(ALL).unwrap();
+    f.store.reject(first[0].seq, "duplicate report").unwrap();
+    f.store.submit_report(&r.id).unwrap();
+    assert!(f.store.take_batch(ALL).unwrap().is_empty());
+
+    f.store.discard_dead(first[0].seq).unwrap();
+
+    let batch = f.store.take_batch(ALL).unwrap();
+    assert_eq!(batch.len(), 1);
+    assert_eq!(batch[0].kind, OperationKind::ReportSubmit);
+    assert_eq!(f.count("discarded_operation"), 1);
+}
+
+#[test]
+fn a_transient_failure_backs_off_with_jitter_below_the_ceiling() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Welfare);
+    for failures in 1..=12u32 {
+        let batch = f.store.take_batch(ALL).unwrap();
+        assert_eq!(batch.len(), 1, "due again after backoff #{failures}");
+        assert_eq!(batch[0].attempts, failures - 1);
+        f.store
+            .fail_transient(&seqs(&batch), "connection reset", None)
+            .unwrap();
+
+        let op = &f.store.queued_operations().unwrap()[0];
+        let wait = op.next_attempt_at.since(f.store.now());
+        let ceiling = Duration::from_secs(1u64 << (failures - 1)).min(Duration::from_secs(300));
+        assert!(wait <= ceiling, "wait {wait:?} over ceiling {ceiling:?}");
+        assert_eq!(op.last_error.as_deref(), Some("connection reset"));
+        // Not due before its time (unless the draw was zero), due after it.
+        if wait > Duration::ZERO {
+            assert!(f.store.take_batch(ALL).unwrap().is_empty());
+        }
+        f.clock.advance(wait);
+    }
+}
+
+#[test]
+fn retry_after_from_the_server_is_honoured() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Welfare);
+    let batch = f.store.take_batch(ALL).unwrap();
+
+    f.store
+        .fail_transient(&seqs(&batch), "429", Some(Duration::from_secs(120)))
+        .unwrap();
+
+    f.advance(119);
+    assert!(f.store.take_batch(ALL).unwrap().is_empty());
+    f.advance(1);
+    assert_eq!(f.store.take_batch(ALL).unwrap().len(), 1);
+}
+
+#[test]
+fn settle_applies_mixed_answers_together_and_ignores_replayed_ones() {
+    let f = Fixture::new().with_assignment();
+    let a = f.check_in(CheckInKind::Welfare);
+    let b = f.check_in(CheckInKind::Welfare);
+    let c = f.check_in(CheckInKind::Welfare);
+    let batch = f.store.take_batch(ALL).unwrap();
+    let outcomes = vec![
+        (batch[0].seq, Outcome::Acknowledged),
+        (
+            batch[1].seq,
+            Outcome::Rejected {
+                reason: "bad".into(),
+            },
+        ),
+        (
+            batch[2].seq,
+            Outcome::Transient {
+                error: "503".into(),
+                retry_after: Some(Duration::ZERO),
+            },
+        ),
+    ];
+
+    f.store.settle(&outcomes).unwrap();
+    f.store.settle(&outcomes[..1]).unwrap(); // a replayed response
+
+    let left: Vec<_> = f.store.queued_operations().unwrap();
+    assert_eq!(entities(&left), [b.id, c.id]);
+    assert_eq!(left[0].state, OperationState::Dead);
+    assert_eq!(
+        (left[1].state, left[1].attempts),
+        (OperationState::Pending, 1)
+    );
+    let _ = a;
+}
+
+#[test]
+fn status_counts_by_state_and_lane_and_ages_the_oldest_undelivered() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Welfare);
+    f.advance(10);
+    f.check_in(CheckInKind::Duress);
+    let (_, _) = report_with_photo(&f);
+    let urgent = f
+        .store
+        .take_batch(BatchLimits {
+            max_operations: 1,
+            max_bytes: u64::MAX,
+        })
+        .unwrap();
+    f.store.reject(urgent[0].seq, "no").unwrap();
+    f.advance(50);
+
+    let s = f.store.outbox_status().unwrap();
+
+    assert_eq!(
+        s.dead,
+        LaneCounts {
+            urgent: 1,
+            normal: 0,
+            bulk: 0
+        }
+    );
+    assert_eq!(
+        s.pending,
+        LaneCounts {
+            urgent: 0,
+            normal: 3,
+            bulk: 1
+        }
+    );
+    assert_eq!(s.in_flight.total(), 0);
+    assert_eq!(s.oldest_pending_at, Some(T0));
+    assert_eq!(s.oldest_pending_age_ms, Some(60_000));
+    assert_eq!(s.next_attempt_at, Some(T0));
+}
+
+#[test]
+fn an_empty_outbox_reports_nothing_pending() {
+    let f = Fixture::new();
+    assert_eq!(f.store.outbox_status().unwrap(), OutboxStatus::default());
+    assert!(f.store.take_batch(ALL).unwrap().is_empty());
+}

@@ -1,0 +1,247 @@
+//! Opening, reopening and upgrading the store on real files, and refusing files that
+//! must not be touched.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use cordon_core::*;
+
+fn open(path: &Path) -> Result<Store> {
+    Store::open(path)
+}
+
+#[test]
+fn records_device_id_and_outbox_survive_drop_and_reopen() {
+    let f = Fixture::new().with_assignment();
+    let device = f.store.device_id().to_owned();
+    let written = f.check_in(CheckInKind::ClockOn);
+    let queued = f.store.queued_operations().unwrap();
+
+    let f = f.reopen();
+
+    assert_eq!(f.store.device_id(), device);
+    assert_eq!(f.store.check_ins(None).unwrap(), vec![written]);
+    assert_eq!(f.store.queued_operations().unwrap(), queued);
+    assert_eq!(f.store.assignments().unwrap(), vec![assignment("A-1", 1)]);
+}
+
+#[test]
+fn operations_in_flight_when_the_process_died_are_pending_again_after_reopen() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::ClockOn);
+    let batch = f.store.take_batch(ALL).unwrap();
+    assert_eq!(f.store.outbox_status().unwrap().in_flight.total(), 1);
+
+    let f = f.reopen();
+
+    let again = f.store.take_batch(ALL).unwrap();
+    assert_eq!(seqs(&again), seqs(&batch));
+}
+
+#[test]
+fn sequence_numbers_are_never_reused_after_acknowledged_operations_are_removed() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::ClockOn);
+    let first = f.store.take_batch(ALL).unwrap();
+    f.store.acknowledge(&seqs(&first)).unwrap();
+    let f = f.reopen();
+
+    f.check_in(CheckInKind::Welfare);
+    let second = f.store.take_batch(ALL).unwrap();
+
+    assert!(second[0].seq > first[0].seq);
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused_and_left_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cordon.db");
+    let garbage: Vec<u8> = (0..8192u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(&path, &garbage).unwrap();
+
+    let err = open(&path).unwrap_err();
+
+    assert!(matches!(err, CordonError::Corrupt { .. }), "{err:?}");
+    assert_eq!(std::fs::read(&path).unwrap(), garbage);
+}
+
+#[test]
+fn a_damaged_cordon_database_is_refused_and_not_deleted() {
+    let f = Fixture::new().with_assignment();
+    for _ in 0..50 {
+        f.check_in(CheckInKind::Welfare);
+    }
+    let path = f.db_path();
+    let dir = f.dir;
+    drop(f.store);
+    // Overwrite the first page's header and schema area: the file is still there, and
+    // still ours to keep, but SQLite cannot read it.
+    let mut bytes = std::fs::read(&path).unwrap();
+    for b in &mut bytes[16..4096] {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+
+    let err = open(&path).unwrap_err();
+
+    assert!(matches!(err, CordonError::Corrupt { .. }), "{err:?}");
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    drop(dir);
+}
+
+#[test]
+fn a_database_from_a_newer_build_is_refused_untouched() {
+    let f = Fixture::new();
+    let path = f.db_path();
+    let dir = f.dir;
+    drop(f.store);
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
+    drop(raw);
+    let before = std::fs::read(&path).unwrap();
+
+    let err = open(&path).unwrap_err();
+
+    assert_eq!(
+        err,
+        CordonError::IncompatibleVersion {
+            path: path.display().to_string(),
+            found: SCHEMA_VERSION + 1,
+            supported: SCHEMA_VERSION,
+        }
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    drop(dir);
+}
+
+#[test]
+fn another_applications_database_is_refused_and_gets_no_cordon_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.db");
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('hi');")
+        .unwrap();
+    drop(raw);
+
+    let err = open(&path).unwrap_err();
+
+    assert!(matches!(err, CordonError::Corrupt { .. }), "{err:?}");
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let tables: i64 = raw
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(tables, 1);
+}
+
+/// What a version-1 device had queued, as the fixture holds it.
+fn v1_operations(path: &Path) -> Vec<(i64, String, String, String, String, i64)> {
+    let raw = rusqlite::Connection::open(path).unwrap();
+    let mut stmt = raw
+        .prepare("SELECT seq, id, kind, entity_id, payload, attempts FROM outbox ORDER BY seq")
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .unwrap();
+    rows.collect::<rusqlite::Result<_>>().unwrap()
+}
+
+#[test]
+fn migration_from_version_1_keeps_every_pending_operation_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cordon.db");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/v1-with-pending.sqlite"
+        ),
+        &path,
+    )
+    .unwrap();
+    let before = v1_operations(&path);
+    assert_eq!(before.len(), 6, "fixture holds six queued operations");
+
+    let store = open(&path).unwrap();
+
+    let after = store.queued_operations().unwrap();
+    let after_tuples: Vec<_> = after
+        .iter()
+        .map(|o| {
+            (
+                o.seq,
+                o.id.clone(),
+                o.kind.as_str().to_owned(),
+                o.entity_id.clone(),
+                o.payload.clone(),
+                i64::from(o.attempts),
+            )
+        })
+        .collect();
+    assert_eq!(after_tuples, before);
+    // The dead letter keeps its reason; the one in flight is pending again.
+    let dead = store.dead_letters().unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        dead[0].last_error.as_deref(),
+        Some("rejected: unknown assignment")
+    );
+    assert!(after.iter().all(|o| o.state != OperationState::InFlight));
+    // Version 2's dependency was filled in for the queued attachment.
+    let attachment_ops: Vec<_> = after.iter().filter(|o| o.entity_id == "att-1").collect();
+    assert_eq!(attachment_ops.len(), 2);
+    assert!(attachment_ops
+        .iter()
+        .all(|o| o.depends_on.as_deref() == Some("r-1")));
+    // Records and identity came through too.
+    assert_eq!(store.device_id(), "d-v1-device");
+    assert_eq!(store.assignment("A-1").unwrap().server_version, 3);
+    assert_eq!(store.report("r-1").unwrap().attachments.len(), 1);
+    drop(store);
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = raw
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+}
+
+#[test]
+fn migrated_queue_drains_in_per_record_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cordon.db");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/v1-with-pending.sqlite"
+        ),
+        &path,
+    )
+    .unwrap();
+    let store = open(&path).unwrap();
+
+    // The fixture's attachment metadata is backing off (attempts 2, next attempt in the
+    // fixture's past), so everything but the dead duress is due.
+    let batch = store.take_batch(ALL).unwrap();
+
+    let kinds: Vec<_> = batch.iter().map(|o| o.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "check_in.record",
+            "report.create",
+            "attachment.create",
+            "report.update",
+            "attachment.upload"
+        ]
+    );
+}

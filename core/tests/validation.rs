@@ -1,0 +1,322 @@
+//! Bad input at every entry point of the store: a typed error naming the field, and
+//! nothing written (no record, no queued operation).
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use cordon_core::*;
+
+fn field(err: CordonError) -> String {
+    match err {
+        CordonError::InvalidInput { field, .. } => field,
+        other => panic!("expected InvalidInput, got {other:?}"),
+    }
+}
+
+/// Asserts that `write` fails on `field` and that the outbox and `table` did not change.
+fn rejects(
+    f: &Fixture,
+    table: &str,
+    expected_field: &str,
+    write: impl FnOnce(&Store) -> Result<()>,
+) {
+    let rows = f.count(table);
+    let ops = f.count("outbox");
+    let err = write(&f.store).expect_err("bad input must be refused");
+    assert_eq!(field(err), expected_field);
+    assert_eq!(f.count(table), rows, "{table} changed");
+    assert_eq!(f.count("outbox"), ops, "outbox changed");
+}
+
+fn bad_check_in(f: &Fixture, expected: &str, edit: impl FnOnce(&mut NewCheckIn)) {
+    let mut c = check_in(CheckInKind::Welfare);
+    edit(&mut c);
+    rejects(f, "check_in", expected, |s| {
+        s.record_check_in(c).map(|_| ())
+    });
+}
+
+#[test]
+fn check_in_field_rules() {
+    let f = Fixture::new().with_assignment();
+    bad_check_in(&f, "time_zone", |c| c.time_zone = "Europe/Atlantis".into());
+    bad_check_in(&f, "location.latitude", |c| {
+        c.location.as_mut().unwrap().latitude = 91.0
+    });
+    bad_check_in(&f, "location.longitude", |c| {
+        c.location.as_mut().unwrap().longitude = -180.5
+    });
+    bad_check_in(&f, "location.latitude", |c| {
+        c.location.as_mut().unwrap().latitude = f64::NAN
+    });
+    bad_check_in(&f, "location.accuracy_m", |c| {
+        c.location.as_mut().unwrap().accuracy_m = Some(-1.0)
+    });
+    bad_check_in(&f, "note", |c| c.note = Some("   ".into()));
+    bad_check_in(&f, "note", |c| c.note = Some("x".repeat(4001)));
+    bad_check_in(&f, "note", |c| c.note = Some("bell\u{7}".into()));
+    bad_check_in(&f, "assignment_id", |c| c.assignment_id = None);
+    bad_check_in(&f, "tag_id", |c| c.tag_id = Some("NFC-1".into()));
+    bad_check_in(&f, "tag_id", |c| c.kind = CheckInKind::Checkpoint);
+    bad_check_in(&f, "occurred_at", |c| {
+        c.occurred_at = Some(T0.plus(Duration::from_secs(3600)))
+    });
+}
+
+#[test]
+fn check_in_on_an_unknown_assignment_is_not_found_and_writes_nothing() {
+    let f = Fixture::new().with_assignment();
+    let mut c = check_in(CheckInKind::ClockOn);
+    c.assignment_id = Some("A-404".into());
+
+    let err = f.store.record_check_in(c).unwrap_err();
+
+    assert!(
+        matches!(err, CordonError::NotFound { ref id, .. } if id == "A-404"),
+        "{err:?}"
+    );
+    assert_eq!(f.count("check_in"), 0);
+    assert_eq!(f.count("outbox"), 0);
+}
+
+#[test]
+fn alarms_need_no_assignment() {
+    let f = Fixture::new();
+    for kind in [CheckInKind::Panic, CheckInKind::Duress] {
+        let c = f.store.record_check_in(check_in(kind)).unwrap();
+        assert_eq!(c.assignment_id, None);
+    }
+    assert_eq!(f.count("outbox"), 2);
+}
+
+fn bad_assignment(f: &Fixture, expected: &str, edit: impl FnOnce(&mut Assignment)) {
+    let mut a = assignment("A-9", 1);
+    edit(&mut a);
+    rejects(f, "assignment", expected, |s| {
+        s.upsert_assignment(&a).map(|_| ())
+    });
+}
+
+#[test]
+fn assignment_field_rules() {
+    let f = Fixture::new();
+    bad_assignment(&f, "id", |a| a.id = String::new());
+    bad_assignment(&f, "title", |a| a.title = "\t".into());
+    bad_assignment(&f, "ends_at", |a| a.ends_at = a.starts_at);
+    bad_assignment(&f, "sites", |a| a.sites.clear());
+    bad_assignment(&f, "sites[0].time_zone", |a| {
+        a.sites[0].time_zone = "GMT+25".into()
+    });
+    bad_assignment(&f, "sites[0].centre.latitude", |a| {
+        a.sites[0].centre.as_mut().unwrap().latitude = -95.0
+    });
+    bad_assignment(&f, "sites[0].geofence_radius_m", |a| {
+        a.sites[0].geofence_radius_m = Some(0.0)
+    });
+    bad_assignment(&f, "team[0].call_sign", |a| {
+        a.team[0].call_sign = String::new()
+    });
+    bad_assignment(&f, "post_orders.text", |a| {
+        a.post_orders.text = String::new()
+    });
+    bad_assignment(&f, "check_in_policy.interval_secs", |a| {
+        a.check_in_policy.interval_secs = 10
+    });
+    bad_assignment(&f, "check_in_policy.grace_secs", |a| {
+        a.check_in_policy.grace_secs = a.check_in_policy.interval_secs + 1
+    });
+    bad_assignment(&f, "server_version", |a| a.server_version = 0);
+}
+
+fn bad_report(f: &Fixture, expected: &str, edit: impl FnOnce(&mut IncidentContent)) {
+    let mut c = incident();
+    edit(&mut c);
+    rejects(f, "incident_report", expected, |s| {
+        s.create_report(c).map(|_| ())
+    });
+}
+
+#[test]
+fn incident_field_rules() {
+    let f = Fixture::new();
+    bad_report(&f, "time_zone", |c| c.time_zone = "London".into());
+    bad_report(&f, "discovered_at", |c| {
+        c.discovered_at = Timestamp::from_millis(0)
+    });
+    bad_report(&f, "location.longitude", |c| {
+        c.location = Some(Location {
+            latitude: 0.0,
+            longitude: 200.0,
+            accuracy_m: None,
+            fix_time: None,
+        })
+    });
+    bad_report(&f, "narrative", |c| c.narrative = "  ".into());
+    bad_report(&f, "persons[0].description", |c| {
+        c.persons[0].description = String::new()
+    });
+    bad_report(&f, "police_reference", |c| {
+        c.police_reference = Some("x".repeat(257))
+    });
+    bad_report(&f, "actions_taken", |c| c.actions_taken = Some("\0".into()));
+}
+
+#[test]
+fn a_draft_may_have_an_empty_narrative_but_cannot_be_submitted_with_one() {
+    let f = Fixture::new();
+    let mut c = incident();
+    c.narrative = String::new();
+    let draft = f.store.create_report(c).unwrap();
+    let ops = f.count("outbox");
+
+    let err = f.store.submit_report(&draft.id).unwrap_err();
+
+    assert_eq!(field(err), "narrative");
+    assert_eq!(f.store.report(&draft.id).unwrap().state, ReportState::Draft);
+    assert_eq!(f.count("outbox"), ops);
+}
+
+#[test]
+fn amendment_rules() {
+    let f = Fixture::new();
+    let r = f.store.create_report(incident()).unwrap();
+    f.store.submit_report(&r.id).unwrap();
+    let amend = |author: &str, reason: &str, patch: IncidentPatch| {
+        let id = r.id.clone();
+        let a = NewAmendment {
+            author: author.into(),
+            reason: reason.into(),
+            patch,
+        };
+        move |s: &Store| s.amend_report(&id, a).map(|_| ())
+    };
+    let severity = IncidentPatch {
+        severity: Some(Severity::High),
+        ..Default::default()
+    };
+
+    rejects(
+        &f,
+        "amendment",
+        "author",
+        amend("", "why", severity.clone()),
+    );
+    rejects(
+        &f,
+        "amendment",
+        "reason",
+        amend("ALPHA-2", " ", severity.clone()),
+    );
+    rejects(
+        &f,
+        "amendment",
+        "patch",
+        amend("ALPHA-2", "nothing", IncidentPatch::default()),
+    );
+    let same = IncidentPatch {
+        severity: Some(Severity::Medium),
+        ..Default::default()
+    };
+    rejects(
+        &f,
+        "amendment",
+        "patch",
+        amend("ALPHA-2", "same value", same),
+    );
+    let backwards = IncidentPatch {
+        discovered_at: Some(Timestamp::from_millis(0)),
+        ..Default::default()
+    };
+    rejects(
+        &f,
+        "amendment",
+        "discovered_at",
+        amend("ALPHA-2", "typo", backwards),
+    );
+}
+
+#[test]
+fn attachment_rules() {
+    let f = Fixture::new();
+    let r = f.store.create_report(incident()).unwrap();
+    let photo = f.dir.path().join("van.jpg");
+    std::fs::write(&photo, b"\xff\xd8\xff jpeg bytes").unwrap();
+    let attach = |path: std::path::PathBuf, kind, mime: &'static str| {
+        let id = r.id.clone();
+        move |s: &Store| s.attach_file(&id, &path, kind, mime).map(|_| ())
+    };
+
+    rejects(
+        &f,
+        "attachment",
+        "mime_type",
+        attach(photo.clone(), AttachmentKind::Photo, "audio/mp4"),
+    );
+    rejects(
+        &f,
+        "attachment",
+        "mime_type",
+        attach(photo.clone(), AttachmentKind::Photo, "jpeg"),
+    );
+    rejects(
+        &f,
+        "attachment",
+        "source",
+        attach(
+            f.dir.path().to_path_buf(),
+            AttachmentKind::Photo,
+            "image/jpeg",
+        ),
+    );
+    let files_before = std::fs::read_dir(f.store.attachments_dir())
+        .unwrap()
+        .count();
+    let missing = f.store.attach_file(
+        &r.id,
+        &f.dir.path().join("nope.jpg"),
+        AttachmentKind::Photo,
+        "image/jpeg",
+    );
+    assert!(
+        matches!(missing, Err(CordonError::Io { .. })),
+        "{missing:?}"
+    );
+    assert_eq!(
+        std::fs::read_dir(f.store.attachments_dir())
+            .unwrap()
+            .count(),
+        files_before
+    );
+}
+
+#[test]
+fn officer_id_must_not_be_blank() {
+    let f = Fixture::new();
+    assert_eq!(
+        field(f.store.set_officer_id(" ").unwrap_err()),
+        "officer_id"
+    );
+    f.store.set_officer_id("officer-7").unwrap();
+    assert_eq!(
+        f.store.device_identity().unwrap().officer_id.as_deref(),
+        Some("officer-7")
+    );
+}
+
+#[test]
+fn dead_letter_commands_on_operations_that_are_not_dead_are_refused() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Welfare);
+    let op = f.store.queued_operations().unwrap().remove(0);
+
+    let err = f.store.requeue_dead(op.seq).unwrap_err();
+    assert!(
+        matches!(err, CordonError::InvalidOperationState { ref state, .. } if state == "pending"),
+        "{err:?}"
+    );
+    let err = f.store.discard_dead(op.seq + 1000).unwrap_err();
+    assert!(matches!(err, CordonError::NotFound { .. }), "{err:?}");
+    assert_eq!(f.count("outbox"), 1);
+}
