@@ -43,6 +43,7 @@
 set -euo pipefail
 
 ROOT=$(realpath -m "${CORDON_SWIFT_ROOT:-/opt/cordon-swift-trixie}")
+export CORDON_SWIFT_ROOT=$ROOT   # for the inner copy of this script
 SUITE=trixie
 MIRROR=${CORDON_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 PACKAGES=(swiftlang libc6-dev)
@@ -102,11 +103,13 @@ safe_remove() {    # rm -rf $1, but never through a mount
 # and when it dies (or unshare is killed) every process inside dies with it - apt-get runs
 # dpkg in a session of its own, which a kill of the caller's process group would miss.
 NS=(unshare --mount --propagation private --pid --kill-child)
-in_chroot() {
+in_chroot() {      # [--exec] DIR CMD...    (--exec: replace this script, for `run`)
+    local exec=
+    if [[ $1 == --exec ]]; then exec=exec; shift; fi
     if "${NS[@]}" true 2>/dev/null; then
-        CORDON_SWIFT_ROOT=$ROOT "${NS[@]}" "$SELF" __inner "$@"
+        $exec "${NS[@]}" "$SELF" __inner "$@"
     else
-        CORDON_SWIFT_ROOT=$ROOT "$SELF" __inner "$@"
+        $exec "$SELF" __inner "$@"
     fi
 }
 
@@ -233,7 +236,7 @@ cmd_run() {
     ensure_chroot
     lock -s         # other runs may share the chroot; `remove` and re-installs wait (the
                     # command inherits the lock, so even an orphaned one holds it until it ends)
-    in_chroot "$dir" "$@"
+    in_chroot --exec "$dir" "$@"
 }
 
 cmd_remove() {

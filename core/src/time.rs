@@ -16,8 +16,14 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::error::{CordonError, Result};
 
 /// A UTC instant with millisecond precision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Timestamp({})", self.to_rfc3339())
+    }
+}
 
 impl Timestamp {
     /// The instant `millis` milliseconds after the Unix epoch (negative: before it).
