@@ -97,20 +97,22 @@ safe_remove() {    # rm -rf $1, but never through a mount
     rm -rf --one-file-system -- "$dir"
 }
 
-# Run "$@" in the chroot with cwd $1 (bind-mounted from the host; "" = none), in a child
-# process (so errexit and the trap apply there, whatever the caller's context). Where the kernel
-# allows it, that child gets its own mount and PID namespaces: its mounts never show on the host,
-# and when it dies (or unshare is killed) every process inside dies with it - apt-get runs
-# dpkg in a session of its own, which a kill of the caller's process group would miss.
+# Run "$@" in the chroot with cwd $1 (bind-mounted from the host; "" = none), in a child with
+# its own mount and PID namespaces: its mounts never show on the host, and when it ends, or
+# unshare is killed, every process inside dies and every mount goes - even dpkg, which apt-get
+# starts in a session of its own, out of reach of a kill of the caller's process group.
+# unshare ignores SIGTERM/SIGINT while it waits, so on those this script kills it outright.
+# It is a child process, so errexit and the trap in `inner` apply whatever the caller's context.
 NS=(unshare --mount --propagation private --pid --kill-child)
-in_chroot() {      # [--exec] DIR CMD...    (--exec: replace this script, for `run`)
-    local exec=
-    if [[ $1 == --exec ]]; then exec=exec; shift; fi
-    if "${NS[@]}" true 2>/dev/null; then
-        $exec "${NS[@]}" "$SELF" __inner "$@"
-    else
-        $exec "$SELF" __inner "$@"
-    fi
+in_chroot() {
+    local pid sig
+    "${NS[@]}" true 2>/dev/null || die "cannot make mount/PID namespaces (unshare); this needs root on a host, or a privileged container"
+    "${NS[@]}" "$SELF" __inner "$@" <&0 &      # the explicit <&0 keeps stdin (not /dev/null)
+    pid=$!
+    for sig in HUP INT TERM; do
+        trap "kill -KILL $pid 2>/dev/null; wait $pid 2>/dev/null || true; trap - $sig; kill -$sig \$\$" "$sig"
+    done
+    wait "$pid"
 }
 
 MOUNTED=()
@@ -143,7 +145,7 @@ inner() {          # __inner DIR CMD...   (the child started by in_chroot)
         [[ $(realpath "$ROOT$dir") == "$ROOT$dir" ]] || die "$dir crosses a symlink inside the chroot"
         mnt --bind "$dir" "$ROOT$dir"
     fi
-    chroot "$ROOT" /usr/bin/env -i -C "${dir:-/}" PATH="$CHROOT_PATH" HOME=/root LANG=C.UTF-8 \
+    chroot "$ROOT" /usr/bin/env -i --default-signal -C "${dir:-/}" PATH="$CHROOT_PATH" HOME=/root LANG=C.UTF-8 \
         TERM="${TERM:-dumb}" ${CI:+CI="$CI"} "$@"
 }
 
@@ -236,7 +238,7 @@ cmd_run() {
     ensure_chroot
     lock -s         # other runs may share the chroot; `remove` and re-installs wait (the
                     # command inherits the lock, so even an orphaned one holds it until it ends)
-    in_chroot --exec "$dir" "$@"
+    in_chroot "$dir" "$@"
 }
 
 cmd_remove() {

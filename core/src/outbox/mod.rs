@@ -387,10 +387,14 @@ impl Store {
                     }
                 }
             }
-            let mut mark =
-                tx.prepare_cached("UPDATE outbox SET state = 'in_flight' WHERE seq = ?1")?;
+            // One statement for the whole batch: the seqs travel as a JSON array.
+            let picked = serde_json::to_string(&batch.iter().map(|o| o.seq).collect::<Vec<_>>())?;
+            tx.prepare_cached(
+                "UPDATE outbox SET state = 'in_flight'
+                 WHERE seq IN (SELECT value FROM json_each(?1))",
+            )?
+            .execute([picked])?;
             for op in &mut batch {
-                mark.execute([op.seq])?;
                 op.state = OperationState::InFlight;
             }
             Ok(batch)
