@@ -8,20 +8,23 @@
 #   e.g. scripts/swift-toolchain.sh run "$PWD/bindings/swift" -- swift test
 #
 # On a Mac (Darwin), or where a working swift/swiftc is already on PATH, this only reports
-# that swift and `run` is just `cd DIR && CMD`. Otherwise (Linux, as root) it keeps a Debian
-# trixie chroot with Debian's `swiftlang` (Swift 6.0.x with SwiftPM, XCTest, Foundation and
-# FoundationNetworking; bookworm has no swiftc and swiftlang needs trixie's glibc):
-#   - first run: debootstrap + apt-get, under a minute; about 2.7 GB on disk.
-#   - later runs reuse it (marker file + `swiftc --version` check): about a second.
-#   - an interrupted run is picked up again: debootstrap goes to ROOT.partial and is moved
-#     into place only when complete; an unfinished package install is resumed, and if that
-#     fails the chroot is deleted and made again.
-# `run` mounts /proc, /dev, /sys, a fresh tmpfs /tmp and DIR (at the same absolute path, so
-# absolute modulemap and -L paths stay valid) inside the chroot, in a private mount namespace
-# (unshare) so that the mounts are invisible to the host and gone when the command ends, even
-# if killed; a trap also unmounts them. The command gets a clean environment: PATH, HOME=/root,
-# LANG=C.UTF-8, TERM, CI; pass anything else as `run DIR -- env K=V cmd...`. The host network
-# is shared, so a server on the host's 127.0.0.1 is reachable.
+# that swift, and `run` is just `cd DIR && CMD`. Otherwise (Linux, as root) it keeps a Debian
+# trixie chroot with Debian's `swiftlang` 6.0.3 (swiftc, SwiftPM, XCTest, Swift Testing,
+# Foundation, FoundationNetworking; bookworm has no swiftc, and swiftlang needs trixie's glibc):
+#   - first run: debootstrap (~30 s) + apt-get (~40 s): 70-140 s depending on the mirror;
+#     2.6 GB on disk. Later runs reuse it (marker file + `swiftc --version`): under a second.
+#   - an interrupted run is picked up again: debootstrap goes to ROOT.partial and is moved into
+#     place only when complete; an unfinished package install is resumed (dpkg --configure -a),
+#     and if that fails the chroot is deleted and made again. A lock (ROOT.lock) lets runs
+#     share the chroot while installs and `remove` wait for them.
+#   - `run` mounts /proc, /dev, /sys, a fresh tmpfs /tmp and DIR (at its own absolute path, so
+#     absolute modulemap/-L/rpath paths stay valid) in the chroot, inside new mount + PID
+#     namespaces (unshare): the mounts never appear on the host and vanish, with every process
+#     inside, when the command ends or the script is killed; a trap also unmounts them. Only
+#     DIR is visible from the host: keep the package and the .so it links below DIR.
+#   - the command gets a clean environment: PATH, HOME=/root, LANG=C.UTF-8, TERM, CI; pass
+#     more as `run DIR -- env K=V CMD...`. The network is the host's: a server on 127.0.0.1
+#     is reachable.
 #
 # Environment:
 #   CORDON_SWIFT_ROOT     chroot location (default /opt/cordon-swift-trixie; keep it outside the checkout)
@@ -29,17 +32,27 @@
 #   CORDON_DEBIAN_MIRROR  default http://deb.debian.org/debian
 #
 # Pitfalls met on the way:
-#   - `libc6-dev` is needed (swiftc fails on sys/param.h without it); swiftlang brings the rest.
-#   - SwiftPM/XCTest write under $HOME (~/.cache, ~/.swiftpm) and $TMPDIR: HOME=/root (in the
-#     chroot) and the tmpfs /tmp provide both.
-#   - Linking a prebuilt libX.so: put the header + module.modulemap in a C (system library or
-#     empty-source) target and give the Swift target
-#         linkerSettings: [.linkedLibrary("X"),
-#                          .unsafeFlags(["-L/abs/lib/dir", "-Xlinker", "-rpath", "-Xlinker", "/abs/lib/dir"])]
-#     (or pass `-Xlinker -L/abs/dir -Xlinker -rpath -Xlinker /abs/dir` to swift build/test).
-#     The paths must be absolute; that is why DIR is mounted at its own absolute path.
-#   - Never `rm -rf` the chroot while something is mounted inside it: `remove` and the redo
-#     path refuse when a mount is left under it (and `rm --one-file-system` is used too).
+#   - `libc6-dev` is needed (swiftc fails on sys/param.h without it); swiftlang pulls in gcc,
+#     binutils and libcurl (for FoundationNetworking) itself.
+#   - swiftc finds libswiftCore.so through $ORIGIN, which needs /proc: `chroot ROOT swiftc`
+#     without /proc mounted fails. /usr/bin/swift is an absolute symlink: test it in the chroot.
+#   - SwiftPM/XCTest write under $HOME (~/.cache) and /tmp: HOME=/root and the tmpfs provide both.
+#   - `swift test` also runs Swift Testing and closes with "Test run with 0 tests passed";
+#     use `swift test --disable-swift-testing` for an XCTest-only package so that the last
+#     summary is XCTest's "Executed N tests, with 0 failures".
+#   - Linking a prebuilt libX.so (e.g. the uniffi cdylib): header + module.modulemap in a
+#     `.systemLibrary` target (or in include/ of a C target with an empty .c), and on the Swift
+#     target: linkerSettings: [.linkedLibrary("X"), .unsafeFlags(["-L", "/abs/dir",
+#     "-Xlinker", "-rpath", "-Xlinker", "/abs/dir"])]. Without unsafeFlags (which SwiftPM refuses
+#     in a package used as a dependency): `swift build -Xlinker -L/abs/dir -Xlinker -rpath
+#     -Xlinker /abs/dir` (same for swift test). Absolute paths; the rpath lets the test binary
+#     load the .so. uniffi's modulemap (`use "Darwin"` etc.) works unchanged on Linux but must
+#     be named module.modulemap.
+#   - apt-get runs dpkg in a session of its own: killing the caller's process group left dpkg
+#     running in the chroot (fixed by the PID namespace). unshare ignores SIGINT/SIGTERM while
+#     it waits, so this script kills it on those.
+#   - never `rm -rf` the chroot while something is mounted in it: `remove` and the redo path
+#     unmount leftovers and refuse if any remain (and use `rm --one-file-system`).
 set -euo pipefail
 
 ROOT=$(realpath -m "${CORDON_SWIFT_ROOT:-/opt/cordon-swift-trixie}")
@@ -98,21 +111,20 @@ safe_remove() {    # rm -rf $1, but never through a mount
 }
 
 # Run "$@" in the chroot with cwd $1 (bind-mounted from the host; "" = none), in a child with
-# its own mount and PID namespaces: its mounts never show on the host, and when it ends, or
-# unshare is killed, every process inside dies and every mount goes - even dpkg, which apt-get
-# starts in a session of its own, out of reach of a kill of the caller's process group.
-# unshare ignores SIGTERM/SIGINT while it waits, so on those this script kills it outright.
-# It is a child process, so errexit and the trap in `inner` apply whatever the caller's context.
+# its own mount and PID namespaces (see the header). It is a separate process, so errexit and
+# the trap in `inner` apply there whatever the caller's context (e.g. under `if`).
 NS=(unshare --mount --propagation private --pid --kill-child)
 in_chroot() {
-    local pid sig
+    local pid sig rc=0
     "${NS[@]}" true 2>/dev/null || die "cannot make mount/PID namespaces (unshare); this needs root on a host, or a privileged container"
     "${NS[@]}" "$SELF" __inner "$@" <&0 &      # the explicit <&0 keeps stdin (not /dev/null)
     pid=$!
-    for sig in HUP INT TERM; do
+    for sig in HUP INT TERM; do   # shellcheck disable=SC2064  # (expand $pid and $sig now)
         trap "kill -KILL $pid 2>/dev/null; wait $pid 2>/dev/null || true; trap - $sig; kill -$sig \$\$" "$sig"
     done
-    wait "$pid"
+    wait "$pid" || rc=$?
+    trap - HUP INT TERM
+    return "$rc"
 }
 
 MOUNTED=()
@@ -159,6 +171,7 @@ ensure_debootstrap() {
     command -v debootstrap >/dev/null && return 0
     log "installing debootstrap on the host"
     export DEBIAN_FRONTEND=noninteractive
+    apt-cache show debootstrap >/dev/null 2>&1 || apt-get update   # no package lists yet
     apt-get install -y --no-install-recommends debootstrap ||
         { apt-get update && apt-get install -y --no-install-recommends debootstrap; }
 }
@@ -186,11 +199,10 @@ install_packages() { # (also called under `if`, where errexit is off: hence the 
         apt-get clean' sh "${PACKAGES[@]}"
 }
 
-ensure_chroot() {
-    [[ $(id -u) == 0 ]] || die "the Swift chroot needs root (or put a swift toolchain on PATH)"
-    if [[ -f $MARKER && $(<"$MARKER") == "$RECIPE" ]] && swiftc_works; then
-        return 0
-    fi
+chroot_ready() { [[ -f $MARKER && $(<"$MARKER") == "$RECIPE" ]] && swiftc_works; }
+
+ensure_chroot() {  # (with the exclusive lock)
+    chroot_ready && return 0
     rm -f "$MARKER"
     if [[ -d $ROOT ]]; then
         log "$ROOT exists but is not finished: resuming"
@@ -209,23 +221,34 @@ ensure_chroot() {
 }
 
 lock() {           # lock -x | -s : hold $LOCK on fd 9 until this script exits
-    mkdir -p "$(dirname "$ROOT")"
-    if [[ -z ${LOCK_OPEN:-} ]]; then exec 9>>"$LOCK"; LOCK_OPEN=1; fi
+    if [[ -z ${LOCK_OPEN:-} ]]; then
+        mkdir -p "$(dirname "$ROOT")"
+        exec 9>>"$LOCK"
+        LOCK_OPEN=1
+    fi
     flock "$1" 9
+}
+
+# Leaves the shared lock held: runs share the chroot; installs and `remove` wait for them.
+# The command inherits the lock, so even an orphaned one holds it until it ends.
+ensure_ready() {
+    [[ $(id -u) == 0 ]] || die "the Swift chroot needs root (or put a swift toolchain on PATH)"
+    lock -s
+    chroot_ready && return 0
+    lock -x
+    ensure_chroot
+    lock -s
 }
 
 # --- commands ----------------------------------------------------------------------------
 
 cmd_ensure() {
-    if ! use_native; then
-        lock -x
-        ensure_chroot
-    fi
+    use_native || ensure_ready
     report
 }
 
 cmd_run() {
-    (($# >= 3)) && [[ $2 == -- ]] || die "usage: $0 run DIR -- CMD..."
+    if (($# < 3)) || [[ $2 != -- ]]; then die "usage: $0 run DIR -- CMD..."; fi
     local dir=$1; shift 2
     [[ -d $dir ]] || die "no directory $dir"
     dir=$(realpath "$dir")
@@ -234,10 +257,7 @@ cmd_run() {
         exec "$@"
     fi
     [[ $dir != / && $dir != "$ROOT" && $dir != "$ROOT"/* ]] || die "cannot mount $dir into the chroot"
-    lock -x
-    ensure_chroot
-    lock -s         # other runs may share the chroot; `remove` and re-installs wait (the
-                    # command inherits the lock, so even an orphaned one holds it until it ends)
+    ensure_ready
     in_chroot "$dir" "$@"
 }
 
