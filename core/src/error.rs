@@ -55,6 +55,10 @@ pub enum CordonError {
     #[error("i/o error on {path}: {detail}")]
     Io { path: String, detail: String },
 
+    /// A request to the server failed and there is no queue to retry it from (enrolment).
+    #[error("sync failed: {detail}")]
+    Sync { detail: String },
+
     /// Any other storage failure (disk full, read-only file system, ...). The write it
     /// interrupted was rolled back.
     #[error("storage error: {detail}")]

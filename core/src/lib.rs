@@ -33,7 +33,9 @@ uniffi::setup_scaffolding!();
 mod error;
 pub mod model;
 pub mod outbox;
+pub mod protocol;
 mod store;
+pub mod sync;
 mod time;
 
 pub use error::{CordonError, Result};
@@ -44,4 +46,7 @@ pub use outbox::{
 };
 pub use store::schema::{APPLICATION_ID, CURRENT_VERSION as SCHEMA_VERSION};
 pub use store::{DeviceIdentity, NewAmendment, Store};
+pub use sync::{
+    PassOutcome, SyncConfig, SyncEngine, SyncListener, SyncReport, SyncStatus, Transport,
+};
 pub use time::{validate_time_zone, Clock, ManualClock, SystemClock, Timestamp};

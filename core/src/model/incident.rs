@@ -254,6 +254,27 @@ pub struct IncidentReport {
     pub amendments: Vec<Amendment>,
 }
 
+/// What the office decided about a submitted report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewOutcome {
+    Accepted,
+    /// Sent back to the officer, who should amend it.
+    Returned,
+}
+
+/// A review outcome, delivered to the device through the pull feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ReportReview {
+    pub report_id: String,
+    pub outcome: ReviewOutcome,
+    pub reviewer: String,
+    pub note: Option<String>,
+    pub reviewed_at: Timestamp,
+}
+
 /// The outcome of checking a report's hash chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]

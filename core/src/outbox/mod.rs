@@ -334,6 +334,20 @@ impl Store {
     /// Picks the next batch of due operations and marks them in flight (see the module
     /// docs for the order). Returns an empty batch when nothing is due.
     pub fn take_batch(&self, limits: BatchLimits) -> Result<Vec<Operation>> {
+        self.take_batch_from(
+            &[Priority::Urgent, Priority::Normal, Priority::Bulk],
+            limits,
+        )
+    }
+
+    /// [`take_batch`](Self::take_batch) restricted to some lanes (given most urgent
+    /// first), e.g. the urgent lane alone for the first request after connectivity
+    /// returns.
+    pub fn take_batch_from(
+        &self,
+        lanes: &[Priority],
+        limits: BatchLimits,
+    ) -> Result<Vec<Operation>> {
         let max_ops = usize::try_from(limits.max_operations.max(1)).unwrap_or(usize::MAX);
         let now = self.now();
         self.write(Durability::Normal, |tx| {
@@ -353,7 +367,7 @@ impl Store {
                     earlier.is_none_or(|e| picked.get(entity).is_some_and(|p| *p >= e)),
                 )
             };
-            'lanes: for lane in [Priority::Urgent, Priority::Normal, Priority::Bulk] {
+            'lanes: for lane in lanes {
                 // The literal lane number lets SQLite match the lane's partial index.
                 let mut candidates = tx.prepare_cached(&format!(
                     "SELECT {OPERATION_COLUMNS} FROM outbox
@@ -480,6 +494,37 @@ impl Store {
                 reason: reason.to_owned(),
             },
         )])
+    }
+
+    /// Puts operations taken for a request that never reached a verdict back to pending,
+    /// due now, without counting an attempt (e.g. sync paused for a new token).
+    pub fn release(&self, seqs: &[i64]) -> Result<()> {
+        let now = self.now();
+        self.write(Durability::Normal, |tx| {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE outbox SET state = 'pending', next_attempt_at = ?2
+                 WHERE seq = ?1 AND state = 'in_flight'",
+            )?;
+            for seq in seqs {
+                stmt.execute(rusqlite::params![seq, now])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Makes every pending operation due now: connectivity has returned, so the backoff
+    /// that the outage caused should not delay what is waiting (a duress alarm above
+    /// all).
+    pub fn make_pending_due(&self) -> Result<()> {
+        let now = self.now();
+        self.write(Durability::Normal, |tx| {
+            tx.execute(
+                "UPDATE outbox SET next_attempt_at = ?1
+                 WHERE state = 'pending' AND next_attempt_at > ?1",
+                [now],
+            )?;
+            Ok(())
+        })
     }
 
     /// Dead operations, oldest first, with the server's reasons.

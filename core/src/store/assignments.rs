@@ -1,10 +1,40 @@
 //! Assignments as the office sent them: stored whole, replaced only by a newer version.
 
-use rusqlite::OptionalExtension;
+use rusqlite::{OptionalExtension, Transaction};
 
 use super::{from_json, Durability, Store};
 use crate::error::{CordonError, Result};
 use crate::model::{Assignment, WelfareStatus};
+use crate::time::Timestamp;
+
+/// Stores `assignment` (already validated) unless the device has this version or newer.
+pub(super) fn upsert(
+    tx: &Transaction<'_>,
+    assignment: &Assignment,
+    now: Timestamp,
+) -> Result<bool> {
+    let changed = tx
+        .prepare_cached(
+            "INSERT INTO assignment (id, server_version, status, starts_at, ends_at, body,
+                                     received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (id) DO UPDATE SET
+                 server_version = excluded.server_version, status = excluded.status,
+                 starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+                 body = excluded.body, received_at = excluded.received_at
+             WHERE excluded.server_version > assignment.server_version",
+        )?
+        .execute(rusqlite::params![
+            assignment.id,
+            assignment.server_version,
+            serde_json::to_value(assignment.status)?.as_str(),
+            assignment.starts_at,
+            assignment.ends_at,
+            serde_json::to_string(assignment)?,
+            now,
+        ])?;
+    Ok(changed == 1)
+}
 
 impl Store {
     /// Stores an assignment from the office if it is new or newer than the copy held.
@@ -12,31 +42,8 @@ impl Store {
     /// a later one (a replayed or out-of-order download).
     pub fn upsert_assignment(&self, assignment: &Assignment) -> Result<bool> {
         assignment.validate()?;
-        let body = serde_json::to_string(assignment)?;
         let now = self.now();
-        self.write(Durability::Normal, |tx| {
-            let changed = tx
-                .prepare_cached(
-                    "INSERT INTO assignment (id, server_version, status, starts_at, ends_at,
-                                             body, received_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                     ON CONFLICT (id) DO UPDATE SET
-                         server_version = excluded.server_version, status = excluded.status,
-                         starts_at = excluded.starts_at, ends_at = excluded.ends_at,
-                         body = excluded.body, received_at = excluded.received_at
-                     WHERE excluded.server_version > assignment.server_version",
-                )?
-                .execute(rusqlite::params![
-                    assignment.id,
-                    assignment.server_version,
-                    serde_json::to_value(assignment.status)?.as_str(),
-                    assignment.starts_at,
-                    assignment.ends_at,
-                    body,
-                    now,
-                ])?;
-            Ok(changed == 1)
-        })
+        self.write(Durability::Normal, |tx| upsert(tx, assignment, now))
     }
 
     pub fn assignment(&self, id: &str) -> Result<Assignment> {

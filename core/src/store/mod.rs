@@ -22,6 +22,7 @@ mod attachments;
 mod check_ins;
 mod reports;
 pub(crate) mod schema;
+pub(crate) mod sync_state;
 
 pub use reports::NewAmendment;
 

@@ -32,7 +32,8 @@ pub(crate) const V1: &str = include_str!("schema_v1.sql");
 
 /// Version 1 → 2: operations may depend on another record's operations (an attachment
 /// on its report); dead operations that are discarded are archived, not deleted; the
-/// sync engine gets a key-value table for its cursors and clock offset.
+/// sync engine gets a key-value table for its cursor and clock offset, and the office's
+/// review outcomes arrive through the pull feed.
 const V1_TO_V2: &str = "
     ALTER TABLE outbox ADD COLUMN depends_on TEXT;
     -- Attachments queued by version 1 depend on their report, as version 2 would record.
@@ -55,6 +56,16 @@ const V1_TO_V2: &str = "
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
     );
+    CREATE TABLE report_review (
+        cursor TEXT PRIMARY KEY,
+        report_id TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        reviewer TEXT NOT NULL,
+        note TEXT,
+        reviewed_at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL
+    );
+    CREATE INDEX report_review_by_report ON report_review(report_id, reviewed_at);
 ";
 
 /// Reads the pragmas that say what the file is, writing nothing, and refuses files that

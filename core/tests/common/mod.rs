@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use cordon_core::*;
 
-/// 2026-11-18T19:33:20Z, a night shift.
+/// 2026-11-18T11:06:40Z.
 pub const T0: Timestamp = Timestamp::from_millis(1_795_000_000_000);
 
 pub struct Fixture {

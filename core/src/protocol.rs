@@ -1,0 +1,136 @@
+//! The wire format of the sync protocol (`docs/PROTOCOL.md`), version 1.
+//!
+//! One definition serves both ends: the device's sync engine serialises requests and
+//! parses responses with these types, and the reference server does the reverse. An
+//! operation's payload travels as the JSON the outbox stored, embedded without being
+//! parsed or re-encoded.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::model::{Assignment, ReportReview};
+use crate::outbox::OperationKind;
+use crate::time::Timestamp;
+
+/// Path prefix of this protocol version.
+pub const API_PREFIX: &str = "/v1";
+/// Most operations one push may carry.
+pub const MAX_PUSH_OPERATIONS: usize = 1000;
+/// Largest push request body, in bytes.
+pub const MAX_PUSH_BYTES: usize = 4 * 1024 * 1024;
+/// Largest attachment chunk body, in bytes.
+pub const MAX_CHUNK_BYTES: usize = 8 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    pub code: String,
+    pub device_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    pub server_time: Timestamp,
+    pub token: String,
+    pub device_id: String,
+    pub officer_id: String,
+    pub organisation_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthResponse {
+    pub server_time: Timestamp,
+    pub status: String,
+}
+
+/// One outbox operation as sent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireOperation {
+    pub id: String,
+    pub seq: i64,
+    pub kind: OperationKind,
+    pub entity_id: String,
+    pub depends_on: Option<String>,
+    pub payload_version: u32,
+    pub created_at: Timestamp,
+    pub payload: Box<RawValue>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub device_id: String,
+    pub operations: Vec<WireOperation>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultStatus {
+    Applied,
+    Duplicate,
+    Rejected,
+}
+
+/// The server's answer for one operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperationResult {
+    pub id: String,
+    pub seq: i64,
+    pub status: ResultStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_version: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub server_time: Timestamp,
+    pub results: Vec<OperationResult>,
+}
+
+/// One entry of the pull feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    Assignment {
+        cursor: String,
+        assignment: Assignment,
+    },
+    ReportReview {
+        cursor: String,
+        review: ReportReview,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub server_time: Timestamp,
+    pub changes: Vec<Change>,
+    pub next_cursor: Option<String>,
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentStatus {
+    pub server_time: Timestamp,
+    pub sha256: String,
+    pub size_bytes: u64,
+    pub received_bytes: u64,
+    pub complete: bool,
+}
+
+/// The body of every non-2xx response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub server_time: Timestamp,
+    pub error: ErrorDetail,
+    /// Set on `409 offset_mismatch`: where the upload should resume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_bytes: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    pub retryable: bool,
+}

@@ -1,0 +1,161 @@
+//! What the sync engine keeps between passes: the pull cursor, the server's clock offset,
+//! the last success and error, whether sync is paused for a new token; and the
+//! application of a pull page (its changes and its cursor in one transaction).
+
+use rusqlite::OptionalExtension;
+
+use super::{Durability, Store};
+use crate::error::{CordonError, Result};
+use crate::model::{ReportReview, ReviewOutcome};
+use crate::protocol::Change;
+use crate::time::Timestamp;
+
+/// Keys of the `sync_state` table.
+pub(crate) mod key {
+    pub const PULL_CURSOR: &str = "pull_cursor";
+    pub const CLOCK_OFFSET_MS: &str = "clock_offset_ms";
+    pub const LAST_SUCCESS_AT: &str = "last_success_at";
+    pub const LAST_ERROR: &str = "last_error";
+    pub const AUTH_PAUSED: &str = "auth_paused";
+    pub const SERVER_URL: &str = "server_url";
+    pub const TOKEN: &str = "token";
+}
+
+impl Store {
+    pub(crate) fn sync_value(&self, key: &str) -> Result<Option<String>> {
+        self.read(|c| {
+            Ok(
+                c.prepare_cached("SELECT value FROM sync_state WHERE key = ?1")?
+                    .query_row([key], |r| r.get(0))
+                    .optional()?,
+            )
+        })
+    }
+
+    /// Sets (or with `None` clears) several keys in one transaction.
+    pub(crate) fn set_sync_values(&self, values: &[(&str, Option<&str>)]) -> Result<()> {
+        self.write(Durability::Normal, |tx| {
+            for (key, value) in values {
+                match value {
+                    Some(v) => tx
+                        .prepare_cached(
+                            "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+                             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        )?
+                        .execute([key, v])?,
+                    None => tx
+                        .prepare_cached("DELETE FROM sync_state WHERE key = ?1")?
+                        .execute([key])?,
+                };
+            }
+            Ok(())
+        })
+    }
+
+    /// Applies one page of the pull feed and stores its cursor, all or nothing. Returns
+    /// how many assignments were new or newer.
+    pub(crate) fn apply_pull(&self, changes: &[Change], next_cursor: Option<&str>) -> Result<u32> {
+        for change in changes {
+            if let Change::Assignment { assignment, .. } = change {
+                assignment.validate()?;
+            }
+        }
+        let now = self.now();
+        self.write(Durability::Normal, |tx| {
+            let mut stored = 0;
+            for change in changes {
+                match change {
+                    Change::Assignment { assignment, .. } => {
+                        if super::assignments::upsert(tx, assignment, now)? {
+                            stored += 1;
+                        }
+                    }
+                    Change::ReportReview { cursor, review } => {
+                        tx.prepare_cached(
+                            "INSERT OR IGNORE INTO report_review
+                                 (cursor, report_id, outcome, reviewer, note, reviewed_at,
+                                  received_at)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        )?
+                        .execute(rusqlite::params![
+                            cursor,
+                            review.report_id,
+                            outcome_str(review.outcome),
+                            review.reviewer,
+                            review.note,
+                            review.reviewed_at,
+                            now,
+                        ])?;
+                    }
+                }
+            }
+            if let Some(cursor) = next_cursor {
+                tx.prepare_cached(
+                    "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )?
+                .execute([key::PULL_CURSOR, cursor])?;
+            }
+            Ok(stored)
+        })
+    }
+
+    /// The server this device syncs with, as last set.
+    pub fn server_url(&self) -> Result<Option<String>> {
+        self.sync_value(key::SERVER_URL)
+    }
+
+    /// Remembers the server this device syncs with (`http://` or `https://`).
+    pub fn set_server_url(&self, url: &str) -> Result<()> {
+        crate::model::validate::required_text("server_url", url, 2048)?;
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .ok_or_else(|| {
+                CordonError::invalid("server_url", "must start with http:// or https://")
+            })?;
+        if rest.is_empty() || rest.contains(char::is_whitespace) {
+            return Err(CordonError::invalid("server_url", "has no host"));
+        }
+        self.set_sync_values(&[(key::SERVER_URL, Some(url))])
+    }
+
+    /// The office's review outcomes for a report, oldest first.
+    pub fn report_reviews(&self, report_id: &str) -> Result<Vec<ReportReview>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT outcome, reviewer, note, reviewed_at FROM report_review
+                 WHERE report_id = ?1 ORDER BY reviewed_at, cursor",
+            )?;
+            let mut rows = stmt.query([report_id])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let outcome: String = r.get(0)?;
+                out.push(ReportReview {
+                    report_id: report_id.to_owned(),
+                    outcome: parse_outcome(&outcome)?,
+                    reviewer: r.get(1)?,
+                    note: r.get(2)?,
+                    reviewed_at: r.get::<_, Timestamp>(3)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+}
+
+fn outcome_str(o: ReviewOutcome) -> &'static str {
+    match o {
+        ReviewOutcome::Accepted => "accepted",
+        ReviewOutcome::Returned => "returned",
+    }
+}
+
+fn parse_outcome(s: &str) -> Result<ReviewOutcome> {
+    [ReviewOutcome::Accepted, ReviewOutcome::Returned]
+        .into_iter()
+        .find(|o| outcome_str(*o) == s)
+        .ok_or_else(|| CordonError::Storage {
+            detail: format!("unknown review outcome {s:?} in the database"),
+        })
+}

@@ -1,0 +1,574 @@
+//! The sync engine's decisions, against a scripted transport: what it sends first, how
+//! it reads each class of answer, and what it leaves in the outbox. (The same engine
+//! against the real server over real HTTP is in tests/, at the workspace root.)
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::*;
+use cordon_core::protocol::*;
+use cordon_core::sync::*;
+use cordon_core::*;
+
+type Handler = Box<dyn FnMut(&HttpRequest) -> Result<HttpResponse, TransportError> + Send>;
+
+/// A transport that records every request and answers with `handler`.
+struct Scripted {
+    log: Mutex<Vec<HttpRequest>>,
+    handler: Mutex<Handler>,
+}
+
+impl Scripted {
+    fn new(
+        handler: impl FnMut(&HttpRequest) -> Result<HttpResponse, TransportError> + Send + 'static,
+    ) -> Arc<Self> {
+        Arc::new(Scripted {
+            log: Mutex::new(Vec::new()),
+            handler: Mutex::new(Box::new(handler)),
+        })
+    }
+
+    fn requests(&self) -> Vec<HttpRequest> {
+        self.log.lock().unwrap().clone()
+    }
+
+    fn pushes(&self) -> Vec<PushRequest> {
+        self.requests()
+            .iter()
+            .filter(|r| r.kind == RequestKind::Push)
+            .map(|r| serde_json::from_slice(&r.body).unwrap())
+            .collect()
+    }
+}
+
+impl Transport for Scripted {
+    fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.log.lock().unwrap().push(request.clone());
+        (self.handler.lock().unwrap())(&request)
+    }
+}
+
+const SERVER_TIME: &str = "2026-11-18T11:06:45.000Z"; // T0 + 5 s
+
+fn json(status: u16, body: serde_json::Value) -> Result<HttpResponse, TransportError> {
+    Ok(HttpResponse {
+        status,
+        headers: vec![],
+        body: serde_json::to_vec(&body).unwrap(),
+    })
+}
+
+/// The happy server: every operation applied, an empty feed, attachments complete.
+fn accept_all(r: &HttpRequest) -> Result<HttpResponse, TransportError> {
+    match r.kind {
+        RequestKind::Push => {
+            let push: PushRequest = serde_json::from_slice(&r.body).unwrap();
+            let results: Vec<_> = push
+                .operations
+                .iter()
+                .map(|o| serde_json::json!({"id": o.id, "seq": o.seq, "status": "applied", "server_version": 1}))
+                .collect();
+            json(
+                200,
+                serde_json::json!({"server_time": SERVER_TIME, "results": results}),
+            )
+        }
+        RequestKind::Pull => json(
+            200,
+            serde_json::json!({"server_time": SERVER_TIME, "changes": [], "next_cursor": null, "has_more": false}),
+        ),
+        _ => json(
+            200,
+            serde_json::json!({"server_time": SERVER_TIME, "sha256": "x", "size_bytes": 1, "received_bytes": 1, "complete": true}),
+        ),
+    }
+}
+
+fn error(status: u16, code: &str) -> Result<HttpResponse, TransportError> {
+    json(
+        status,
+        serde_json::json!({"server_time": SERVER_TIME, "error": {"code": code, "message": "scripted", "retryable": status >= 500}}),
+    )
+}
+
+fn engine(f: &Fixture, transport: Arc<Scripted>) -> SyncEngine {
+    let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
+    let engine = SyncEngine::new(store, transport, SyncConfig::new("http://office.test/"));
+    engine.set_token("token-1").unwrap();
+    engine
+}
+
+fn photo(f: &Fixture, bytes: &[u8]) -> Attachment {
+    let r = f.store.create_report(incident()).unwrap();
+    let path = f.dir.path().join("photo.jpg");
+    std::fs::write(&path, bytes).unwrap();
+    f.store
+        .attach_file(&r.id, &path, AttachmentKind::Photo, "image/jpeg")
+        .unwrap()
+}
+
+#[test]
+fn the_first_request_carries_only_the_urgent_lane() {
+    let f = Fixture::new().with_assignment();
+    for _ in 0..5 {
+        f.check_in(CheckInKind::Welfare);
+    }
+    photo(&f, b"jpeg");
+    let duress = f.check_in(CheckInKind::Duress);
+    let t = Scripted::new(accept_all);
+    let e = engine(&f, t.clone());
+
+    let report = e.sync_once().unwrap();
+
+    assert_eq!(report.outcome, PassOutcome::Completed);
+    let first = &t.pushes()[0];
+    let ids: Vec<_> = first
+        .operations
+        .iter()
+        .map(|o| o.entity_id.clone())
+        .collect();
+    assert_eq!(ids, [duress.id]);
+    assert_eq!(t.requests()[0].url, "http://office.test/v1/push");
+    assert!(t.requests()[0]
+        .headers
+        .iter()
+        .any(|h| h.name == "Authorization" && h.value == "Bearer token-1"));
+    assert_eq!(
+        e.status().unwrap().outbox,
+        OutboxStatus {
+            next_attempt_at: None,
+            ..Default::default()
+        }
+    );
+}
+
+#[test]
+fn applied_and_duplicate_are_removed_and_rejected_becomes_a_dead_letter() {
+    let f = Fixture::new().with_assignment();
+    for _ in 0..3 {
+        f.check_in(CheckInKind::Welfare);
+    }
+    let t = Scripted::new(|r| match r.kind {
+        RequestKind::Push => {
+            let push: PushRequest = serde_json::from_slice(&r.body).unwrap();
+            let o = &push.operations;
+            json(
+                200,
+                serde_json::json!({"server_time": SERVER_TIME, "results": [
+                    {"id": o[0].id, "seq": o[0].seq, "status": "applied", "server_version": 1},
+                    {"id": o[1].id, "seq": o[1].seq, "status": "duplicate", "server_version": 1},
+                    {"id": o[2].id, "seq": o[2].seq, "status": "rejected", "reason": "assignment closed"},
+                ]}),
+            )
+        }
+        _ => accept_all(r),
+    });
+    let e = engine(&f, t);
+
+    let report = e.sync_once().unwrap();
+
+    assert_eq!(
+        (report.applied, report.duplicates, report.rejected),
+        (1, 1, 1)
+    );
+    let dead = f.store.dead_letters().unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].last_error.as_deref(), Some("assignment closed"));
+    assert_eq!(f.store.queued_operations().unwrap().len(), 1);
+}
+
+#[test]
+fn a_result_missing_from_the_response_is_retried_not_assumed() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Welfare);
+    f.check_in(CheckInKind::Welfare);
+    let t = Scripted::new(|r| match r.kind {
+        RequestKind::Push => {
+            let push: PushRequest = serde_json::from_slice(&r.body).unwrap();
+            let o = &push.operations[0];
+            json(
+                200,
+                serde_json::json!({"server_time": SERVER_TIME, "results": [
+                {"id": o.id, "seq": o.seq, "status": "applied", "server_version": 1}]}),
+            )
+        }
+        _ => accept_all(r),
+    });
+    let e = engine(&f, t);
+
+    e.sync_once().unwrap();
+
+    let left = f.store.queued_operations().unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(
+        (left[0].state, left[0].attempts),
+        (OperationState::Pending, 1)
+    );
+}
+
+#[test]
+fn a_server_error_with_retry_after_ends_the_pass_and_is_honoured() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Welfare);
+    let t = Scripted::new(|r| {
+        let mut resp = error(503, "unavailable")?;
+        if r.kind == RequestKind::Push {
+            resp.headers.push(HttpHeader {
+                name: "retry-after".into(),
+                value: "30".into(),
+            });
+        }
+        Ok(resp)
+    });
+    let e = engine(&f, t.clone());
+
+    let report = e.sync_once().unwrap();
+
+    assert!(
+        matches!(report.outcome, PassOutcome::Interrupted { ref error } if error.contains("503")),
+        "{report:?}"
+    );
+    assert_eq!(
+        t.requests().len(),
+        1,
+        "nothing more is tried after a transient failure"
+    );
+    let op = &f.store.queued_operations().unwrap()[0];
+    assert_eq!(op.next_attempt_at, T0.plus(Duration::from_secs(30)));
+    assert_eq!(
+        e.next_sync_at().unwrap(),
+        Some(T0.plus(Duration::from_secs(30)))
+    );
+    assert!(e.status().unwrap().last_error.unwrap().contains("503"));
+}
+
+#[test]
+fn network_errors_and_unreadable_responses_are_transient() {
+    for answer in [
+        Err(TransportError::Network {
+            message: "connection reset by peer".into(),
+        }),
+        Ok(HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: br#"{"server_time": "2026-11-18T19:3"#.to_vec(),
+        }),
+    ] {
+        let f = Fixture::new().with_assignment();
+        f.check_in(CheckInKind::Duress);
+        let answer = answer.clone();
+        let t = Scripted::new(move |_| answer.clone());
+        let e = engine(&f, t);
+
+        let report = e.sync_once().unwrap();
+
+        assert!(
+            matches!(report.outcome, PassOutcome::Interrupted { .. }),
+            "{report:?}"
+        );
+        let op = &f.store.queued_operations().unwrap()[0];
+        assert_eq!((op.state, op.attempts), (OperationState::Pending, 1));
+    }
+}
+
+#[test]
+fn unauthorized_pauses_sync_without_spending_attempts_until_a_new_token() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Welfare);
+    let refuse = Arc::new(Mutex::new(true));
+    let refusing = refuse.clone();
+    let t = Scripted::new(move |r| {
+        if *refusing.lock().unwrap() {
+            error(401, "unauthorized")
+        } else {
+            accept_all(r)
+        }
+    });
+    let e = engine(&f, t.clone());
+
+    let first = e.sync_once().unwrap();
+    let second = e.sync_once().unwrap();
+
+    assert!(
+        matches!(first.outcome, PassOutcome::AuthPaused { .. }),
+        "{first:?}"
+    );
+    assert!(matches!(second.outcome, PassOutcome::AuthPaused { .. }));
+    assert_eq!(
+        t.requests().len(),
+        1,
+        "paused: no request until a new token"
+    );
+    let op = &f.store.queued_operations().unwrap()[0];
+    assert_eq!((op.state, op.attempts), (OperationState::Pending, 0));
+    assert!(e.status().unwrap().auth_paused);
+    assert_eq!(e.next_sync_at().unwrap(), None);
+
+    *refuse.lock().unwrap() = false;
+    e.set_token("token-2").unwrap();
+    let third = e.sync_once().unwrap();
+
+    assert_eq!(third.outcome, PassOutcome::Completed);
+    assert!(f.store.queued_operations().unwrap().is_empty());
+    assert!(t
+        .requests()
+        .last()
+        .unwrap()
+        .headers
+        .iter()
+        .any(|h| h.value == "Bearer token-2"));
+}
+
+#[test]
+fn a_permanent_refusal_of_a_whole_request_dead_letters_its_operations_and_the_pass_goes_on() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Duress);
+    f.check_in(CheckInKind::Welfare);
+    let t = Scripted::new(|r| {
+        let push: Option<PushRequest> =
+            (r.kind == RequestKind::Push).then(|| serde_json::from_slice(&r.body).unwrap());
+        match push {
+            Some(p)
+                if p.operations[0].kind == OperationKind::CheckInRecord
+                    && r.body.windows(6).any(|w| w == b"duress") =>
+            {
+                error(400, "bad_request")
+            }
+            _ => accept_all(r),
+        }
+    });
+    let e = engine(&f, t);
+
+    let report = e.sync_once().unwrap();
+
+    assert_eq!(report.outcome, PassOutcome::Completed);
+    assert_eq!(report.applied, 1);
+    let dead = f.store.dead_letters().unwrap();
+    assert_eq!(dead.len(), 1);
+    assert!(dead[0]
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("400 bad_request"));
+}
+
+#[test]
+fn going_offline_then_online_makes_backed_off_operations_due_at_once() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Duress);
+    let up = Arc::new(Mutex::new(false));
+    let is_up = up.clone();
+    let t = Scripted::new(move |r| {
+        if *is_up.lock().unwrap() {
+            accept_all(r)
+        } else {
+            Err(TransportError::Network {
+                message: "offline".into(),
+            })
+        }
+    });
+    let e = engine(&f, t);
+    for _ in 0..8 {
+        e.sync_once().unwrap(); // eight failures: the backoff ceiling is now minutes
+        f.clock.advance(Duration::from_secs(300));
+    }
+    e.set_online(false).unwrap();
+    assert_eq!(e.next_sync_at().unwrap(), None);
+
+    *up.lock().unwrap() = true;
+    e.set_online(true).unwrap();
+
+    assert_eq!(e.next_sync_at().unwrap(), Some(f.store.now()));
+    assert_eq!(e.sync_once().unwrap().applied, 1);
+}
+
+#[test]
+fn pull_pages_apply_assignments_and_reviews_and_keep_the_cursor() {
+    let f = Fixture::new();
+    let r = f.store.create_report(incident()).unwrap();
+    let report_id = r.id.clone();
+    let t = Scripted::new(move |req| {
+        if req.kind != RequestKind::Pull {
+            return accept_all(req);
+        }
+        let a1 = serde_json::to_value(assignment("A-7", 1)).unwrap();
+        let a2 = serde_json::to_value(assignment("A-7", 2)).unwrap();
+        if !req.url.contains("cursor=") {
+            json(
+                200,
+                serde_json::json!({"server_time": SERVER_TIME, "has_more": true, "next_cursor": "c/2",
+                "changes": [{"kind": "assignment", "cursor": "c/1", "assignment": a1}]}),
+            )
+        } else if req.url.contains("cursor=c%2F2") {
+            json(
+                200,
+                serde_json::json!({"server_time": SERVER_TIME, "has_more": false, "next_cursor": "c/3",
+                "changes": [{"kind": "assignment", "cursor": "c/2", "assignment": a2},
+                            {"kind": "report_review", "cursor": "c/3", "review": {"report_id": report_id,
+                             "outcome": "returned", "reviewer": "CR-DUTY", "note": "Add the registration.",
+                             "reviewed_at": SERVER_TIME}}]}),
+            )
+        } else {
+            json(
+                200,
+                serde_json::json!({"server_time": SERVER_TIME, "has_more": false, "next_cursor": "c/3", "changes": []}),
+            )
+        }
+    });
+    let e = engine(&f, t.clone());
+
+    let report = e.sync_once().unwrap();
+
+    assert_eq!(
+        (report.assignments_received, report.reviews_received),
+        (2, 1)
+    );
+    assert_eq!(f.store.assignment("A-7").unwrap().server_version, 2);
+    let reviews = f.store.report_reviews(&r.id).unwrap();
+    assert_eq!(reviews[0].outcome, ReviewOutcome::Returned);
+    e.sync_once().unwrap();
+    let last = t
+        .requests()
+        .into_iter()
+        .rfind(|r| r.kind == RequestKind::Pull)
+        .unwrap();
+    assert!(last.url.ends_with("cursor=c%2F3"), "{}", last.url);
+}
+
+#[test]
+fn attachment_bytes_stream_in_chunks_from_the_servers_offset_and_resume_after_a_conflict() {
+    let f = Fixture::new();
+    let bytes: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+    let a = photo(&f, &bytes);
+    let size = bytes.len() as u64;
+    // The server already holds 1,000 bytes; it loses 500 of them once mid-way (a 409).
+    let held = Arc::new(Mutex::new(bytes[..1000].to_vec()));
+    let server = held.clone();
+    let conflicted = Arc::new(Mutex::new(false));
+    let sha = a.sha256.clone();
+    let t = Scripted::new(move |r| {
+        let mut held = server.lock().unwrap();
+        let status = |held: &Vec<u8>| {
+            serde_json::json!({"server_time": SERVER_TIME, "sha256": sha,
+            "size_bytes": size, "received_bytes": held.len(), "complete": held.len() as u64 == size})
+        };
+        match r.kind {
+            RequestKind::AttachmentStatus => json(200, status(&held)),
+            RequestKind::AttachmentChunk => {
+                let offset: usize = r.url.rsplit("offset=").next().unwrap().parse().unwrap();
+                let mut c = conflicted.lock().unwrap();
+                if offset >= 5000 && !*c {
+                    *c = true;
+                    held.truncate(4500);
+                    return json(
+                        409,
+                        serde_json::json!({"server_time": SERVER_TIME, "received_bytes": 4500,
+                        "error": {"code": "offset_mismatch", "message": "", "retryable": true}}),
+                    );
+                }
+                assert_eq!(offset, held.len());
+                held.extend_from_slice(&r.body);
+                json(200, status(&held))
+            }
+            _ => accept_all(r),
+        }
+    });
+    let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
+    let mut config = SyncConfig::new("http://office.test");
+    config.chunk_bytes = 2048;
+    let e = SyncEngine::new(store, t.clone(), config);
+    e.set_token("t").unwrap();
+
+    let report = e.sync_once().unwrap();
+
+    assert_eq!(report.outcome, PassOutcome::Completed);
+    assert_eq!(report.attachments_completed, 1);
+    assert_eq!(*held.lock().unwrap(), bytes);
+    assert!(t
+        .requests()
+        .iter()
+        .filter(|r| r.kind == RequestKind::AttachmentChunk)
+        .all(|r| r.body.len() <= 2048));
+    assert!(f.store.queued_operations().unwrap().is_empty());
+}
+
+#[test]
+fn an_alarm_raised_during_an_upload_goes_before_the_next_chunk() {
+    let f = Fixture::new().with_assignment();
+    let bytes = vec![7u8; 8192];
+    let a = photo(&f, &bytes);
+    let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
+    let writer = store.clone();
+    let received = Arc::new(Mutex::new(0usize));
+    let held = received.clone();
+    let sha = a.sha256.clone();
+    let t = Scripted::new(move |r| {
+        let mut held = held.lock().unwrap();
+        match r.kind {
+            RequestKind::AttachmentChunk => {
+                *held += r.body.len();
+                if *held == 1024 {
+                    // The officer presses duress while the photo uploads.
+                    writer
+                        .record_check_in(check_in(CheckInKind::Duress))
+                        .unwrap();
+                }
+                json(
+                    200,
+                    serde_json::json!({"server_time": SERVER_TIME, "sha256": sha, "size_bytes": 8192,
+                    "received_bytes": *held, "complete": *held == 8192}),
+                )
+            }
+            RequestKind::AttachmentStatus => json(
+                200,
+                serde_json::json!({"server_time": SERVER_TIME, "sha256": sha,
+                "size_bytes": 8192, "received_bytes": 0, "complete": false}),
+            ),
+            _ => accept_all(r),
+        }
+    });
+    let mut config = SyncConfig::new("http://office.test");
+    config.chunk_bytes = 1024;
+    let e = SyncEngine::new(store, t.clone(), config);
+    e.set_token("t").unwrap();
+
+    e.sync_once().unwrap();
+
+    let kinds: Vec<_> = t.requests().iter().map(|r| r.kind).collect();
+    let first_chunk = kinds
+        .iter()
+        .position(|k| *k == RequestKind::AttachmentChunk)
+        .unwrap();
+    assert_eq!(
+        kinds[first_chunk + 1],
+        RequestKind::Push,
+        "duress right after the chunk it interrupted: {kinds:?}"
+    );
+    assert_eq!(kinds[first_chunk + 2], RequestKind::AttachmentChunk);
+}
+
+#[test]
+fn every_response_updates_the_server_clock_offset() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Welfare);
+    let e = engine(&f, Scripted::new(accept_all));
+
+    e.sync_once().unwrap();
+
+    assert_eq!(e.status().unwrap().server_clock_offset_ms, Some(5_000));
+}
+
+#[test]
+fn without_a_token_nothing_is_sent() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Duress);
+    let t = Scripted::new(accept_all);
+    let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
+    let e = SyncEngine::new(store, t.clone(), SyncConfig::new("http://office.test"));
+
+    assert_eq!(e.sync_once().unwrap().outcome, PassOutcome::NotEnrolled);
+    assert!(t.requests().is_empty());
+    assert!(!e.status().unwrap().enrolled);
+}
