@@ -28,6 +28,7 @@ pub struct EnrolRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EnrolResponse {
     pub server_time: Timestamp,
     pub token: String,

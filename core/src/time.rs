@@ -169,6 +169,23 @@ impl Clock for ManualClock {
     }
 }
 
+/// The earliest instant the model accepts: the Unix epoch.
+pub const EARLIEST: Timestamp = Timestamp(0);
+/// The latest instant the model accepts: 2200-01-01T00:00:00Z. Anything later is a bug
+/// or garbage, and could not be written back as RFC 3339 on every platform.
+pub const LATEST: Timestamp = Timestamp(7_258_118_400_000);
+
+/// Checks that `t` lies between [`EARLIEST`] and [`LATEST`].
+pub fn validate_timestamp(field: &str, t: Timestamp) -> Result<()> {
+    if t < EARLIEST || t > LATEST {
+        return Err(CordonError::invalid(
+            field,
+            format!("{} ms since the epoch is outside 1970..2200", t.as_millis()),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks that `zone` names a zone in the IANA time zone database (e.g. `Europe/London`).
 pub fn validate_time_zone(field: &str, zone: &str) -> Result<()> {
     zone.parse::<chrono_tz::Tz>()
@@ -198,6 +215,14 @@ mod tests {
             let t = Timestamp::from_millis(ms);
             assert_eq!(Timestamp::from(SystemTime::from(t)), t);
         }
+    }
+
+    #[test]
+    fn timestamps_outside_1970_to_2200_are_rejected() {
+        assert!(validate_timestamp("t", EARLIEST).is_ok());
+        assert!(validate_timestamp("t", LATEST).is_ok());
+        assert!(validate_timestamp("t", Timestamp::from_millis(-1)).is_err());
+        assert!(validate_timestamp("t", LATEST.plus(Duration::from_millis(1))).is_err());
     }
 
     #[test]

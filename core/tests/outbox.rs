@@ -358,3 +358,132 @@ fn an_empty_outbox_reports_nothing_pending() {
     assert_eq!(f.store.outbox_status().unwrap(), OutboxStatus::default());
     assert!(f.store.take_batch(ALL).unwrap().is_empty());
 }
+
+#[test]
+fn a_submission_waits_for_the_metadata_of_attachments_queued_before_it() {
+    let f = Fixture::new();
+    let (report, photo) = report_with_photo(&f);
+    let first = f.store.take_batch(ALL).unwrap(); // create, photo metadata, photo bytes
+                                                  // The photo's metadata backs off longer than the report's creation.
+    let create = first
+        .iter()
+        .find(|o| o.kind == OperationKind::ReportCreate)
+        .unwrap()
+        .seq;
+    let others: Vec<_> = seqs(&first).into_iter().filter(|s| *s != create).collect();
+    f.store
+        .fail_transient(&[create], "timeout", Some(Duration::from_secs(1)))
+        .unwrap();
+    f.store
+        .fail_transient(&others, "timeout", Some(Duration::from_secs(30)))
+        .unwrap();
+    f.store.submit_report(&report.id).unwrap();
+    f.advance(2);
+
+    let early = f.store.take_batch(ALL).unwrap();
+    assert_eq!(
+        entities(&early),
+        [report.id.clone()],
+        "the submission must wait"
+    );
+    f.store.acknowledge(&seqs(&early)).unwrap();
+    f.advance(30);
+    let later = f.store.take_batch(ALL).unwrap();
+
+    let kinds: Vec<_> = later.iter().map(|o| o.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            OperationKind::AttachmentCreate,
+            OperationKind::ReportSubmit,
+            OperationKind::AttachmentUpload
+        ]
+    );
+    let _ = photo;
+}
+
+#[test]
+fn a_requeued_dead_letter_goes_out_under_a_new_id_and_its_old_seq() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Welfare);
+    let sent = f.store.take_batch(ALL).unwrap().remove(0);
+    f.store.reject(sent.seq, "assignment closed").unwrap();
+
+    f.store.requeue_dead(sent.seq).unwrap();
+
+    let again = f.store.take_batch(ALL).unwrap().remove(0);
+    assert_eq!(again.seq, sent.seq);
+    assert_ne!(again.id, sent.id);
+    assert_eq!(again.payload, sent.payload);
+}
+
+#[test]
+fn answers_for_operations_not_in_flight_change_nothing() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Welfare);
+    let op = f.store.take_batch(ALL).unwrap().remove(0);
+    f.store.reject(op.seq, "no").unwrap();
+
+    f.store.acknowledge(&[op.seq]).unwrap();
+    f.store.fail_transient(&[op.seq], "late", None).unwrap();
+
+    let dead = f.store.dead_letters().unwrap();
+    assert_eq!(
+        dead.len(),
+        1,
+        "a dead letter is removed only by discarding it"
+    );
+    assert_eq!(dead[0].last_error.as_deref(), Some("no"));
+}
+
+#[test]
+fn the_next_due_time_leaves_out_operations_held_back_by_a_dead_letter() {
+    let f = Fixture::new();
+    let r = f.store.create_report(incident()).unwrap();
+    let create = f.store.take_batch(ALL).unwrap().remove(0);
+    f.store.reject(create.seq, "bad").unwrap();
+    f.store.submit_report(&r.id).unwrap();
+
+    assert_eq!(f.store.outbox_status().unwrap().next_attempt_at, None);
+}
+
+#[test]
+fn duress_never_backs_off_longer_than_thirty_seconds() {
+    let f = Fixture::new();
+    f.check_in(CheckInKind::Duress);
+    let op = f.store.take_batch(ALL).unwrap();
+
+    f.store
+        .fail_transient(&seqs(&op), "429", Some(Duration::from_secs(3600)))
+        .unwrap();
+
+    f.advance(30);
+    assert_eq!(f.store.take_batch(ALL).unwrap().len(), 1);
+}
+
+#[test]
+fn an_operation_backed_off_by_a_clock_since_turned_back_is_due() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Welfare);
+    let op = f.store.take_batch(ALL).unwrap();
+    f.store
+        .fail_transient(&seqs(&op), "timeout", Some(Duration::from_secs(60)))
+        .unwrap();
+
+    // The phone's clock was six hours fast; the network corrects it.
+    f.clock
+        .set(Timestamp::from_millis(T0.as_millis() - 6 * 3600 * 1000));
+
+    assert_eq!(f.store.take_batch(ALL).unwrap().len(), 1);
+}
+
+#[test]
+fn naming_a_lane_twice_does_not_hand_out_an_operation_twice() {
+    let f = Fixture::new();
+    f.check_in(CheckInKind::Duress);
+    let batch = f
+        .store
+        .take_batch_from(&[Priority::Urgent, Priority::Urgent], ALL)
+        .unwrap();
+    assert_eq!(batch.len(), 1);
+}

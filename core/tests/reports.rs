@@ -351,9 +351,9 @@ fn an_attachment_is_copied_in_with_its_sha256_and_queued_after_its_report() {
         (mine[1].kind, mine[1].priority),
         (OperationKind::AttachmentUpload, Priority::Bulk)
     );
-    assert!(mine
-        .iter()
-        .all(|o| o.depends_on.as_deref() == Some(r.id.as_str())));
+    // The metadata waits for the report; the bytes follow the metadata.
+    assert_eq!(mine[0].depends_on.as_deref(), Some(r.id.as_str()));
+    assert_eq!(mine[1].depends_on, None);
 }
 
 #[test]
@@ -379,4 +379,107 @@ fn a_submitted_report_carries_its_attachments_hashes_to_the_office() {
     let payload: serde_json::Value = serde_json::from_str(&submit.payload).unwrap();
     assert_eq!(payload["content_hash"], r.content_hash.unwrap());
     assert_eq!(payload["attachments"][0]["sha256"], a.sha256);
+}
+
+#[test]
+fn an_amended_location_verifies_whatever_its_digits() {
+    // Floats must read back bit for bit, or the hash of a stored amendment would not
+    // match the one taken when it was written.
+    let f = Fixture::new();
+    let r = submitted(&f);
+    for (i, lat) in [13.346133595589677, 51.500_729_999_999_995, -0.1, 1e-7]
+        .into_iter()
+        .enumerate()
+    {
+        amend(
+            &f,
+            &r.id,
+            &format!("fix {i}"),
+            IncidentPatch {
+                location: Some(Location {
+                    latitude: lat,
+                    longitude: -0.1246,
+                    accuracy_m: Some(5.0),
+                    fix_time: None,
+                }),
+                ..Default::default()
+            },
+        );
+    }
+    assert!(matches!(
+        f.store.verify_report(&r.id).unwrap(),
+        ReportIntegrity::Intact { amendments: 4, .. }
+    ));
+}
+
+#[test]
+fn clearing_the_seal_of_a_submitted_report_is_detected() {
+    let f = Fixture::new();
+    let r = submitted(&f);
+    tamper(
+        &f,
+        "UPDATE incident_report SET content = replace(content, '40 minutes', '4 minutes'),
+                content_hash = NULL WHERE id = ?1",
+        &r.id,
+    );
+    assert_eq!(broken_at(&f, &r.id), 0);
+}
+
+#[test]
+fn changed_attachment_bytes_on_disk_are_detected() {
+    let f = Fixture::new();
+    let r = f.store.create_report(incident()).unwrap();
+    let photo = f.dir.path().join("van.jpg");
+    std::fs::write(&photo, b"original jpeg bytes").unwrap();
+    let a = f
+        .store
+        .attach_file(&r.id, &photo, AttachmentKind::Photo, "image/jpeg")
+        .unwrap();
+    f.store.submit_report(&r.id).unwrap();
+    assert!(matches!(
+        f.store.verify_report(&r.id).unwrap(),
+        ReportIntegrity::Intact { .. }
+    ));
+
+    std::fs::write(f.store.attachment_path(&a.id), b"doctored jpeg bytes").unwrap();
+
+    assert_eq!(broken_at(&f, &r.id), 0);
+}
+
+#[test]
+fn attachments_cannot_be_deleted_from_the_database() {
+    let f = Fixture::new();
+    let r = f.store.create_report(incident()).unwrap();
+    let photo = f.dir.path().join("van.jpg");
+    std::fs::write(&photo, b"jpeg").unwrap();
+    f.store
+        .attach_file(&r.id, &photo, AttachmentKind::Photo, "image/jpeg")
+        .unwrap();
+    assert!(raw(&f)
+        .execute("DELETE FROM attachment WHERE report_id = ?1", [&r.id])
+        .is_err());
+}
+
+#[test]
+fn an_edit_never_rewrites_an_update_that_may_have_reached_the_server() {
+    let f = Fixture::new();
+    let r = f.store.create_report(incident()).unwrap();
+    let mut high = incident();
+    high.severity = Severity::High;
+    f.store.update_report(&r.id, high).unwrap();
+    let sent = f.store.take_batch(ALL).unwrap(); // sent; the process dies before the answer
+    let f = f.reopen();
+
+    let mut critical = incident();
+    critical.severity = Severity::Critical;
+    f.store.update_report(&r.id, critical).unwrap();
+
+    let queued = f.store.queued_operations().unwrap();
+    assert_eq!(
+        queued.len(),
+        3,
+        "a new update, not a rewrite of the one sent"
+    );
+    assert_eq!(queued[1].id, sent[1].id);
+    assert_eq!(queued[1].payload, sent[1].payload);
 }

@@ -200,9 +200,8 @@ fn migration_from_version_1_keeps_every_pending_operation_unchanged() {
     // Version 2's dependency was filled in for the queued attachment.
     let attachment_ops: Vec<_> = after.iter().filter(|o| o.entity_id == "att-1").collect();
     assert_eq!(attachment_ops.len(), 2);
-    assert!(attachment_ops
-        .iter()
-        .all(|o| o.depends_on.as_deref() == Some("r-1")));
+    assert_eq!(attachment_ops[0].depends_on.as_deref(), Some("r-1"));
+    assert_eq!(attachment_ops[1].depends_on, None);
     // Records and identity came through too.
     assert_eq!(store.device_id(), "d-v1-device");
     assert_eq!(store.assignment("A-1").unwrap().server_version, 3);
@@ -244,4 +243,68 @@ fn migrated_queue_drains_in_per_record_order() {
             "attachment.upload"
         ]
     );
+}
+
+#[test]
+fn two_handles_opening_a_new_file_at_once_both_succeed() {
+    for _ in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cordon.db");
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let p = path.clone();
+                std::thread::spawn(move || Store::open(&p).map(|s| s.device_id().to_owned()))
+            })
+            .collect();
+        let ids: Vec<String> = handles
+            .into_iter()
+            .map(|h| h.join().unwrap().unwrap())
+            .collect();
+        assert_eq!(ids[0], ids[1], "one device identity");
+    }
+}
+
+#[test]
+fn refusing_a_newer_database_leaves_its_write_ahead_log_unmerged() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("live.db");
+    // A newer build's database whose last writes are still only in the WAL (its process
+    // was killed): copy the files while the writer holds them open.
+    let writer = rusqlite::Connection::open(&live).unwrap();
+    writer.pragma_update(None, "journal_mode", "WAL").unwrap();
+    writer.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+    writer
+        .pragma_update(None, "application_id", APPLICATION_ID)
+        .unwrap();
+    writer
+        .execute_batch("CREATE TABLE future (x); INSERT INTO future VALUES (1);")
+        .unwrap();
+    writer
+        .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
+    let copy = dir.path().join("copy.db");
+    for suffix in ["", "-wal", "-shm"] {
+        std::fs::copy(
+            format!("{}{suffix}", live.display()),
+            format!("{}{suffix}", copy.display()),
+        )
+        .unwrap();
+    }
+    let before = (
+        std::fs::read(&copy).unwrap(),
+        std::fs::read(format!("{}-wal", copy.display())).unwrap(),
+    );
+
+    let err = open(&copy).unwrap_err();
+
+    assert!(
+        matches!(err, CordonError::IncompatibleVersion { .. }),
+        "{err:?}"
+    );
+    let after = (
+        std::fs::read(&copy).unwrap(),
+        std::fs::read(format!("{}-wal", copy.display())).unwrap(),
+    );
+    assert!(before == after, "the refused file or its WAL changed");
+    drop(writer);
 }

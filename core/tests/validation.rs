@@ -54,7 +54,6 @@ fn check_in_field_rules() {
     bad_check_in(&f, "location.accuracy_m", |c| {
         c.location.as_mut().unwrap().accuracy_m = Some(-1.0)
     });
-    bad_check_in(&f, "note", |c| c.note = Some("   ".into()));
     bad_check_in(&f, "note", |c| c.note = Some("x".repeat(4001)));
     bad_check_in(&f, "note", |c| c.note = Some("bell\u{7}".into()));
     bad_check_in(&f, "assignment_id", |c| c.assignment_id = None);
@@ -319,4 +318,85 @@ fn dead_letter_commands_on_operations_that_are_not_dead_are_refused() {
     let err = f.store.discard_dead(op.seq + 1000).unwrap_err();
     assert!(matches!(err, CordonError::NotFound { .. }), "{err:?}");
     assert_eq!(f.count("outbox"), 1);
+}
+
+#[test]
+fn an_alarm_is_never_refused_for_its_input_and_says_what_was_repaired() {
+    let f = Fixture::new();
+    let alarm = NewCheckIn {
+        kind: CheckInKind::Duress,
+        // An assignment the phone has not downloaded yet.
+        assignment_id: Some("A-NOT-YET-DOWNLOADED".into()),
+        occurred_at: Some(T0.plus(Duration::from_secs(86_400))),
+        time_zone: "GMT+05:30".into(),
+        location: Some(Location {
+            latitude: 51.5,
+            longitude: -0.12,
+            accuracy_m: Some(250_000.0),
+            fix_time: None,
+        }),
+        tag_id: Some("NFC-1".into()),
+        note: Some(String::new()),
+    };
+
+    let stored = f.store.record_check_in(alarm).unwrap();
+
+    assert_eq!(
+        stored.assignment_id.as_deref(),
+        Some("A-NOT-YET-DOWNLOADED")
+    );
+    assert_eq!(stored.occurred_at, T0);
+    assert_eq!(stored.time_zone, "Etc/UTC");
+    assert_eq!(stored.location, None);
+    let note = stored.note.unwrap();
+    assert!(
+        note.contains("GMT+05:30") && note.contains("location dropped"),
+        "{note}"
+    );
+    let op = f.store.queued_operations().unwrap().remove(0);
+    assert_eq!(op.priority, Priority::Urgent);
+}
+
+#[test]
+fn a_blank_note_is_no_note() {
+    let f = Fixture::new().with_assignment();
+    let mut c = check_in(CheckInKind::Welfare);
+    c.note = Some("  ".into());
+    assert_eq!(f.store.record_check_in(c).unwrap().note, None);
+}
+
+#[test]
+fn timestamps_outside_1970_to_2200_are_refused_before_anything_is_written() {
+    let f = Fixture::new().with_assignment();
+    let far = Timestamp::from_millis(253_402_300_800_000); // year 10000
+    rejects(&f, "incident_report", "discovered_at", |s| {
+        let mut c = incident();
+        c.discovered_at = far;
+        s.create_report(c).map(|_| ())
+    });
+    bad_check_in(&f, "location.fix_time", |c| {
+        c.location.as_mut().unwrap().fix_time = Some(far)
+    });
+    bad_check_in(&f, "occurred_at", |c| {
+        c.occurred_at = Some(Timestamp::from_millis(-1))
+    });
+    bad_assignment(&f, "ends_at", |a| a.ends_at = far);
+}
+
+#[test]
+fn an_amendment_cannot_make_a_report_that_could_not_have_been_submitted() {
+    let f = Fixture::new();
+    let r = f.store.create_report(incident()).unwrap();
+    f.store.submit_report(&r.id).unwrap();
+    let blank = NewAmendment {
+        author: "ALPHA-2".into(),
+        reason: "oops".into(),
+        patch: IncidentPatch {
+            narrative: Some(String::new()),
+            ..Default::default()
+        },
+    };
+    rejects(&f, "amendment", "narrative", |s| {
+        s.amend_report(&r.id, blank).map(|_| ())
+    });
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::validate::{optional_text, required_text, MAX_LONG_TEXT, MAX_SHORT_TEXT};
 use super::Location;
 use crate::error::{CordonError, Result};
-use crate::time::{validate_time_zone, Timestamp};
+use crate::time::{validate_time_zone, validate_timestamp, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
@@ -149,6 +149,9 @@ impl Assignment {
             self.principal_codename.as_deref(),
             MAX_SHORT_TEXT,
         )?;
+        validate_timestamp("starts_at", self.starts_at)?;
+        validate_timestamp("ends_at", self.ends_at)?;
+        validate_timestamp("post_orders.issued_at", self.post_orders.issued_at)?;
         if self.ends_at <= self.starts_at {
             return Err(CordonError::invalid("ends_at", "must be after starts_at"));
         }

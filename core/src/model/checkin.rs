@@ -13,7 +13,7 @@ use super::validate::{optional_text, required_text, MAX_NOTE_TEXT, MAX_SHORT_TEX
 use super::{AssignmentStatus, CheckInPolicy, Location};
 use crate::error::{CordonError, Result};
 use crate::outbox::Priority;
-use crate::time::{validate_time_zone, Timestamp};
+use crate::time::{validate_time_zone, validate_timestamp, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
@@ -64,9 +64,9 @@ impl CheckInKind {
         }
     }
 
-    /// Alarms may be raised without an assignment; duty check-ins belong to one.
-    fn needs_assignment(self) -> bool {
-        !matches!(self, CheckInKind::Panic | CheckInKind::Duress)
+    /// Duress and panic: raised without an assignment if need be, and never refused.
+    pub fn is_alarm(self) -> bool {
+        matches!(self, CheckInKind::Panic | CheckInKind::Duress)
     }
 }
 
@@ -94,7 +94,7 @@ const MAX_FUTURE_SKEW: Duration = Duration::from_secs(60);
 impl NewCheckIn {
     /// Checks every field against the model's rules, `now` being the device's clock.
     pub fn validate(&self, now: Timestamp) -> Result<()> {
-        if self.kind.needs_assignment() && self.assignment_id.is_none() {
+        if !self.kind.is_alarm() && self.assignment_id.is_none() {
             return Err(CordonError::invalid(
                 "assignment_id",
                 format!("a {} check-in belongs to an assignment", self.kind.as_str()),
@@ -107,6 +107,7 @@ impl NewCheckIn {
         )?;
         validate_time_zone("time_zone", &self.time_zone)?;
         if let Some(at) = self.occurred_at {
+            validate_timestamp("occurred_at", at)?;
             if at > now.plus(MAX_FUTURE_SKEW) {
                 return Err(CordonError::invalid(
                     "occurred_at",
@@ -135,6 +136,80 @@ impl NewCheckIn {
         }
         optional_text("note", self.note.as_deref(), MAX_NOTE_TEXT)
     }
+}
+
+impl NewCheckIn {
+    /// A blank note is no note (what an empty text field gives).
+    pub fn normalise(&mut self) {
+        if self.note.as_deref().is_some_and(|n| n.trim().is_empty()) {
+            self.note = None;
+        }
+    }
+
+    /// Makes an alarm acceptable whatever is wrong with the rest of the input: a duress
+    /// or panic is the one record that must never be refused. Each field that breaks a
+    /// rule is dropped or replaced, and what was changed is appended to the note so the
+    /// control room sees it. Returns the repairs made (empty for valid input).
+    pub fn repair_alarm(&mut self, now: Timestamp) -> Vec<String> {
+        let mut repairs = Vec::new();
+        if validate_time_zone("time_zone", &self.time_zone).is_err() {
+            repairs.push(format!(
+                "time zone {:?} unknown, recorded as Etc/UTC",
+                truncate_chars(&self.time_zone, 64)
+            ));
+            self.time_zone = "Etc/UTC".into();
+        }
+        if let Some(at) = self.occurred_at {
+            if validate_timestamp("occurred_at", at).is_err() || at > now.plus(MAX_FUTURE_SKEW) {
+                repairs.push(format!("occurred_at {at:?} replaced by the device clock"));
+                self.occurred_at = None;
+            }
+        }
+        if let Some(Err(e)) = self.location.as_ref().map(|l| l.validate("location")) {
+            repairs.push(format!("location dropped: {e}"));
+            self.location = None;
+        }
+        if self.tag_id.take().is_some() {
+            repairs.push("tag id dropped (alarms carry none)".into());
+        }
+        if let Some(Err(e)) = self
+            .assignment_id
+            .as_deref()
+            .map(|a| required_text("assignment_id", a, MAX_SHORT_TEXT))
+        {
+            repairs.push(format!("assignment id dropped: {e}"));
+            self.assignment_id = None;
+        }
+        if !repairs.is_empty() {
+            let suffix = format!("[cordon: {}]", repairs.join("; "));
+            let keep = MAX_NOTE_TEXT.saturating_sub(suffix.chars().count() + 1);
+            let original = self.note.as_deref().map(clean_text).unwrap_or_default();
+            let original = truncate_chars(original.trim(), keep);
+            self.note = Some(if original.is_empty() {
+                truncate_chars(&suffix, MAX_NOTE_TEXT)
+            } else {
+                format!("{original} {suffix}")
+            });
+        } else if let Some(note) = &self.note {
+            if optional_text("note", Some(note), MAX_NOTE_TEXT).is_err() {
+                let cleaned = truncate_chars(clean_text(note).trim(), MAX_NOTE_TEXT);
+                repairs.push("note shortened or cleaned".into());
+                self.note = (!cleaned.is_empty()).then_some(cleaned);
+            }
+        }
+        repairs
+    }
+}
+
+/// `s` without control characters other than line breaks and tabs.
+fn clean_text(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
+        .collect()
+}
+
+fn truncate_chars(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
 }
 
 /// A recorded check-in.
@@ -279,6 +354,66 @@ mod tests {
             at_minutes(60),
         );
         assert_eq!(s, WelfareStatus::OffDuty);
+    }
+
+    fn alarm() -> NewCheckIn {
+        NewCheckIn {
+            kind: CheckInKind::Duress,
+            assignment_id: None,
+            occurred_at: None,
+            time_zone: "Europe/London".into(),
+            location: None,
+            tag_id: None,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn a_valid_alarm_needs_no_repair() {
+        let mut a = alarm();
+        a.note = Some("Behind the garage".into());
+        assert!(a.repair_alarm(T0).is_empty());
+        assert_eq!(a.note.as_deref(), Some("Behind the garage"));
+    }
+
+    #[test]
+    fn a_broken_alarm_is_repaired_into_a_valid_one_and_says_what_changed() {
+        let mut a = alarm();
+        a.time_zone = "GMT+05:30".into();
+        a.occurred_at = Some(T0.plus(Duration::from_secs(7200)));
+        a.location = Some(Location {
+            latitude: 51.5,
+            longitude: -0.1,
+            accuracy_m: Some(250_000.0),
+            fix_time: None,
+        });
+        a.tag_id = Some("NFC-1".into());
+        a.note = Some(format!("help\u{0}{}", "x".repeat(5000)));
+
+        let repairs = a.repair_alarm(T0);
+
+        assert_eq!(repairs.len(), 4, "{repairs:?}");
+        assert!(a.validate(T0).is_ok(), "{:?}", a.validate(T0));
+        assert_eq!(a.time_zone, "Etc/UTC");
+        assert_eq!(
+            (a.occurred_at, &a.location, &a.tag_id),
+            (None, &None, &None)
+        );
+        let note = a.note.unwrap();
+        assert!(
+            note.starts_with("helpxxx") && note.contains("[cordon: time zone"),
+            "{note}"
+        );
+        assert!(note.chars().count() <= MAX_NOTE_TEXT);
+    }
+
+    #[test]
+    fn an_alarm_with_only_a_bad_note_keeps_the_cleaned_note() {
+        let mut a = alarm();
+        a.note = Some("bell\u{7}".into());
+        assert_eq!(a.repair_alarm(T0).len(), 1);
+        assert_eq!(a.note.as_deref(), Some("bell"));
+        assert!(a.validate(T0).is_ok());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use super::validate::{optional_text, required_text, MAX_LONG_TEXT, MAX_NOTE_TEXT, MAX_SHORT_TEXT};
 use super::{Attachment, Location};
 use crate::error::{CordonError, Result};
-use crate::time::{validate_time_zone, Timestamp};
+use crate::time::{validate_time_zone, validate_timestamp, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
@@ -94,6 +94,8 @@ impl IncidentContent {
             MAX_SHORT_TEXT,
         )?;
         validate_time_zone("time_zone", &self.time_zone)?;
+        validate_timestamp("occurred_at", self.occurred_at)?;
+        validate_timestamp("discovered_at", self.discovered_at)?;
         if self.discovered_at < self.occurred_at {
             return Err(CordonError::invalid(
                 "discovered_at",
@@ -295,15 +297,9 @@ struct SubmissionLink<'a> {
     report_id: &'a str,
     submitted_at: Timestamp,
     content: &'a IncidentContent,
-    attachments: Vec<AttachmentLink<'a>>,
-}
-
-#[derive(Serialize)]
-struct AttachmentLink<'a> {
-    id: &'a str,
-    sha256: &'a str,
-    size_bytes: u64,
-    mime_type: &'a str,
+    /// Every field of every attachment, sorted by id: what it is, what it is called,
+    /// when it was captured and the SHA-256 of its bytes.
+    attachments: Vec<&'a Attachment>,
 }
 
 #[derive(Serialize)]
@@ -331,15 +327,7 @@ pub fn submission_hash(
         report_id,
         submitted_at,
         content,
-        attachments: sorted
-            .into_iter()
-            .map(|a| AttachmentLink {
-                id: &a.id,
-                sha256: &a.sha256,
-                size_bytes: a.size_bytes,
-                mime_type: &a.mime_type,
-            })
-            .collect(),
+        attachments: sorted,
     };
     sha256_json(&link)
 }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::validate::number_in_range;
 use crate::error::Result;
-use crate::time::Timestamp;
+use crate::time::{validate_timestamp, Timestamp};
 
 /// A position fix. Latitude and longitude in WGS 84 degrees; accuracy as the radius in
 /// metres of the 68% confidence circle that both platforms report.
@@ -28,6 +28,9 @@ impl Location {
         number_in_range(&format!("{field}.longitude"), self.longitude, -180.0, 180.0)?;
         if let Some(acc) = self.accuracy_m {
             number_in_range(&format!("{field}.accuracy_m"), acc, 0.0, MAX_ACCURACY_M)?;
+        }
+        if let Some(t) = self.fix_time {
+            validate_timestamp(&format!("{field}.fix_time"), t)?;
         }
         Ok(())
     }

@@ -13,6 +13,9 @@ pub const CAP: Duration = Duration::from_secs(300);
 /// A `Retry-After` longer than this is treated as this (a misconfigured server must not
 /// park an officer's duress alarm for a day).
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+/// Duress and panic never wait longer than this between attempts, whatever the backoff
+/// or the server's `Retry-After` says.
+pub const URGENT_CAP: Duration = Duration::from_secs(30);
 
 /// The delay before the next attempt after `failures` consecutive failures (1 for the
 /// first), with `unit` drawn uniformly from `[0, 1)`.
@@ -22,7 +25,12 @@ pub fn delay(failures: u32, unit: f64, retry_after: Option<Duration>) -> Duratio
     }
     let exp = failures.saturating_sub(1).min(31);
     let ceiling = BASE.saturating_mul(1u32 << exp).min(CAP);
-    ceiling.mul_f64(unit.clamp(0.0, 1.0))
+    let unit = if unit.is_finite() {
+        unit.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    ceiling.mul_f64(unit)
 }
 
 /// [`delay`] with a fresh random draw.
@@ -58,6 +66,12 @@ mod tests {
             delay(1, 0.9, Some(Duration::from_secs(86_400))),
             MAX_RETRY_AFTER
         );
+    }
+
+    #[test]
+    fn a_draw_that_is_not_a_number_means_no_wait_rather_than_a_panic() {
+        assert_eq!(delay(3, f64::NAN, None), Duration::ZERO);
+        assert_eq!(delay(3, f64::INFINITY, None), Duration::ZERO);
     }
 
     #[test]

@@ -25,7 +25,7 @@
 
 pub mod backoff;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use rusqlite::{OptionalExtension, Row, Transaction};
@@ -237,7 +237,8 @@ pub struct OutboxStatus {
     pub oldest_pending_at: Option<Timestamp>,
     /// How long it has waited, by the store's clock.
     pub oldest_pending_age_ms: Option<u64>,
-    /// The earliest time a pending operation is due (may be in the past: due now).
+    /// The earliest time a pending operation is due (may be in the past: due now),
+    /// leaving out operations held back by a dead letter of their record.
     pub next_attempt_at: Option<Timestamp>,
 }
 
@@ -277,8 +278,8 @@ pub(crate) fn enqueue(
     Ok(id)
 }
 
-/// Replaces the payload of the record's last operation if it is a pending (not in
-/// flight) operation of `kind`; returns whether it did. Used to fold successive draft
+/// Replaces the payload of the record's last operation if it is an operation of `kind`
+/// that was never handed to the sync engine; returns whether it did. Used to fold successive draft
 /// edits into one update instead of queueing every keystroke's save.
 pub(crate) fn coalesce(
     tx: &Transaction<'_>,
@@ -291,7 +292,7 @@ pub(crate) fn coalesce(
             "UPDATE outbox SET payload = ?3
              WHERE seq = (SELECT MAX(seq) FROM outbox
                           WHERE entity_id = ?1 AND kind != 'check_in.record')
-               AND kind = ?2 AND state = 'pending' AND attempts = 0",
+               AND kind = ?2 AND state = 'pending' AND sends = 0",
         )?
         .execute(rusqlite::params![entity_id, kind.as_str(), payload])?;
     Ok(changed == 1)
@@ -350,8 +351,15 @@ impl Store {
     ) -> Result<Vec<Operation>> {
         let max_ops = usize::try_from(limits.max_operations.max(1)).unwrap_or(usize::MAX);
         let now = self.now();
+        // An operation due further ahead than any delay the core ever sets was backed off
+        // by a clock that has since been turned back: it is due now.
+        let clock_went_back = now.plus(backoff::MAX_RETRY_AFTER);
+        let mut lanes = lanes.to_vec();
+        lanes.sort();
+        lanes.dedup();
         self.write(Durability::Normal, |tx| {
             let mut batch: Vec<Operation> = Vec::new();
+            let mut picked: HashSet<i64> = HashSet::new();
             // For each record with an operation in this batch, the highest seq picked.
             // Picks per record are always a prefix of its queue.
             let mut picked_upto: HashMap<String, i64> = HashMap::new();
@@ -360,40 +368,50 @@ impl Store {
                 "SELECT MAX(seq) FROM outbox
                  WHERE entity_id = ?1 AND seq < ?2 AND kind != 'check_in.record'",
             )?;
-            // Every earlier operation of `entity` must already be in this batch.
-            let mut clear = |entity: &str, seq: i64, picked: &HashMap<String, i64>| {
-                let earlier: Option<i64> = before.query_row((entity, seq), |r| r.get(0))?;
-                Ok::<_, CordonError>(
-                    earlier.is_none_or(|e| picked.get(entity).is_some_and(|p| *p >= e)),
-                )
-            };
-            'lanes: for lane in lanes {
+            let mut dependants_before =
+                tx.prepare_cached("SELECT seq FROM outbox WHERE depends_on = ?1 AND seq < ?2")?;
+            'lanes: for lane in &lanes {
                 // The literal lane number lets SQLite match the lane's partial index.
                 let mut candidates = tx.prepare_cached(&format!(
                     "SELECT {OPERATION_COLUMNS} FROM outbox
-                     WHERE priority = {} AND state = 'pending' AND next_attempt_at <= ?1
+                     WHERE priority = {} AND state = 'pending'
+                       AND (next_attempt_at <= ?1 OR next_attempt_at > ?2)
                      ORDER BY seq",
                     lane.rank()
                 ))?;
-                let mut rows = candidates.query([now])?;
+                let mut rows = candidates.query([now, clock_went_back])?;
                 while let Some(row) = rows.next()? {
                     let op = operation_from_row(row)?;
+                    // Every earlier operation of a record must already be in this batch
+                    // (picks per record are a prefix, so comparing with the highest is
+                    // enough).
+                    let mut record_clear =
+                        |entity: &str| -> Result<bool> {
+                            let earlier: Option<i64> =
+                                before.query_row((entity, op.seq), |r| r.get(0))?;
+                            Ok(earlier
+                                .is_none_or(|e| picked_upto.get(entity).is_some_and(|p| *p >= e)))
+                        };
                     // A check-in is its record's only operation: nothing can precede it.
-                    if op.kind != OperationKind::CheckInRecord
-                        && !clear(&op.entity_id, op.seq, &picked_upto)?
-                    {
+                    let clear = op.kind == OperationKind::CheckInRecord
+                        || (record_clear(&op.entity_id)?
+                            && op.depends_on.as_deref().map_or(Ok(true), &mut record_clear)?
+                            // Operations of records that depend on this one (a report's
+                            // attachments), queued earlier, go first too.
+                            && dependants_before
+                                .query_map((&op.entity_id, op.seq), |r| r.get::<_, i64>(0))?
+                                .collect::<rusqlite::Result<Vec<_>>>()?
+                                .iter()
+                                .all(|s| picked.contains(s)));
+                    if !clear {
                         continue;
-                    }
-                    if let Some(parent) = &op.depends_on {
-                        if !clear(parent, op.seq, &picked_upto)? {
-                            continue;
-                        }
                     }
                     let size = op.payload.len() as u64;
                     if !batch.is_empty() && bytes + size > limits.max_bytes {
                         break 'lanes;
                     }
                     bytes += size;
+                    picked.insert(op.seq);
                     picked_upto.insert(op.entity_id.clone(), op.seq);
                     batch.push(op);
                     if batch.len() >= max_ops {
@@ -402,12 +420,12 @@ impl Store {
                 }
             }
             // One statement for the whole batch: the seqs travel as a JSON array.
-            let picked = serde_json::to_string(&batch.iter().map(|o| o.seq).collect::<Vec<_>>())?;
+            let seqs = serde_json::to_string(&batch.iter().map(|o| o.seq).collect::<Vec<_>>())?;
             tx.prepare_cached(
-                "UPDATE outbox SET state = 'in_flight'
+                "UPDATE outbox SET state = 'in_flight', sends = sends + 1
                  WHERE seq IN (SELECT value FROM json_each(?1))",
             )?
-            .execute([picked])?;
+            .execute([seqs])?;
             for op in &mut batch {
                 op.state = OperationState::InFlight;
             }
@@ -416,22 +434,25 @@ impl Store {
     }
 
     /// Applies the server's answers for a batch in one transaction, each keyed by the
-    /// operation's `seq` (the outbox's local key; `id` is the server's). Answers for
-    /// operations no longer queued (a replayed response) are ignored.
+    /// operation's `seq` (the outbox's local key; `id` is the server's). Only operations
+    /// in flight are settled: an answer for one no longer in flight (a replayed response,
+    /// a dead letter) changes nothing.
     pub fn settle(&self, outcomes: &[(i64, Outcome)]) -> Result<()> {
         let now = self.now();
         self.write(Durability::Normal, |tx| {
-            let mut remove = tx.prepare_cached("DELETE FROM outbox WHERE seq = ?1")?;
-            let mut attempts_of =
-                tx.prepare_cached("SELECT attempts FROM outbox WHERE seq = ?1")?;
+            let mut remove =
+                tx.prepare_cached("DELETE FROM outbox WHERE seq = ?1 AND state = 'in_flight'")?;
+            let mut attempts_of = tx.prepare_cached(
+                "SELECT attempts, priority FROM outbox WHERE seq = ?1 AND state = 'in_flight'",
+            )?;
             let mut retry = tx.prepare_cached(
                 "UPDATE outbox SET state = 'pending', attempts = ?2, next_attempt_at = ?3,
                         last_error = ?4
-                 WHERE seq = ?1",
+                 WHERE seq = ?1 AND state = 'in_flight'",
             )?;
             let mut kill = tx.prepare_cached(
                 "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?2
-                 WHERE seq = ?1",
+                 WHERE seq = ?1 AND state = 'in_flight'",
             )?;
             let mut removed_upto: Option<i64> = None;
             for (seq, outcome) in outcomes {
@@ -442,14 +463,18 @@ impl Store {
                         }
                     }
                     Outcome::Transient { error, retry_after } => {
-                        let Some(attempts) = attempts_of
-                            .query_row([seq], |r| r.get::<_, u32>(0))
+                        let Some((attempts, lane)) = attempts_of
+                            .query_row([seq], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, i64>(1)?)))
                             .optional()?
                         else {
                             continue;
                         };
                         let failures = attempts.saturating_add(1);
-                        let next = now.plus(backoff::jittered_delay(failures, *retry_after));
+                        let mut delay = backoff::jittered_delay(failures, *retry_after);
+                        if lane == Priority::Urgent.rank() {
+                            delay = delay.min(backoff::URGENT_CAP);
+                        }
+                        let next = now.plus(delay);
                         retry.execute(rusqlite::params![seq, failures, next, error])?;
                     }
                     Outcome::Rejected { reason } => {
@@ -549,16 +574,20 @@ impl Store {
         })
     }
 
-    /// Puts a dead operation back in the queue, due now, with its attempts reset.
+    /// Puts a dead operation back in the queue, due now, with its attempts reset and a new
+    /// operation id (after, say, the office fixed what made the server refuse it).
     pub fn requeue_dead(&self, seq: i64) -> Result<()> {
         let now = self.now();
         self.write(Durability::Normal, |tx| {
             expect_dead(tx, seq)?;
+            // A new id: the server answers a replayed id with its original verdict, so
+            // resending under the old one could only be rejected again. The seq stays, so
+            // the record's order holds.
             tx.execute(
                 "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?2,
-                        last_error = NULL
+                        last_error = NULL, id = ?3
                  WHERE seq = ?1",
-                rusqlite::params![seq, now],
+                rusqlite::params![seq, now, new_id()],
             )?;
             Ok(())
         })
@@ -608,7 +637,11 @@ impl Store {
             let (oldest, next): (Option<Timestamp>, Option<Timestamp>) = c.query_row(
                 "SELECT (SELECT created_at FROM outbox WHERE state != 'dead'
                          ORDER BY seq LIMIT 1),
-                        (SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending')",
+                        (SELECT MIN(next_attempt_at) FROM outbox
+                         WHERE state = 'pending'
+                           AND entity_id NOT IN (SELECT entity_id FROM outbox WHERE state = 'dead')
+                           AND coalesce(depends_on, '') NOT IN
+                               (SELECT entity_id FROM outbox WHERE state = 'dead'))",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;

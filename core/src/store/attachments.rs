@@ -3,8 +3,8 @@
 //!
 //! The copy is written to a temporary name, synced, and renamed into place before the
 //! database transaction; if that transaction fails the file is removed again. A crash
-//! between the two leaves at worst a stray temporary file, which the next import
-//! ignores; the database never points at a file that is not whole.
+//! in between leaves at worst a file no record points to (kept: it may be evidence);
+//! the database never points at a file that is not whole.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -136,16 +136,29 @@ impl Store {
                     a.captured_at,
                 ],
             )?;
-            for (kind, priority, payload) in [
-                (OperationKind::AttachmentCreate, Priority::Normal, metadata),
-                (OperationKind::AttachmentUpload, Priority::Bulk, upload),
+            // The metadata waits for the report; the bytes follow the metadata (same
+            // record) and are linked to nothing else, so that a report's later
+            // operations wait only for its attachments' metadata, never for their bytes.
+            for (kind, priority, depends_on, payload) in [
+                (
+                    OperationKind::AttachmentCreate,
+                    Priority::Normal,
+                    Some(a.report_id.as_str()),
+                    metadata,
+                ),
+                (
+                    OperationKind::AttachmentUpload,
+                    Priority::Bulk,
+                    None,
+                    upload,
+                ),
             ] {
                 enqueue(
                     tx,
                     NewOperation {
                         kind,
                         entity_id: &a.id,
-                        depends_on: Some(&a.report_id),
+                        depends_on,
                         priority,
                         payload,
                     },
@@ -162,8 +175,35 @@ impl Store {
     }
 }
 
-/// Streams `source` into `target` (via a temporary file, synced, then renamed),
-/// returning the size and hex SHA-256 of what was written.
+/// Reads `source` to its end in chunks, handing each to `f`; returns the byte count.
+fn for_each_chunk(source: &Path, mut f: impl FnMut(&[u8]) -> Result<()>) -> Result<u64> {
+    let mut input = File::open(source).map_err(|e| CordonError::io(source, e))?;
+    let mut buf = vec![0u8; COPY_CHUNK];
+    let mut size = 0u64;
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => return Ok(size),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(CordonError::io(source, e)),
+        };
+        f(&buf[..n])?;
+        size += n as u64;
+    }
+}
+
+/// The size and hex SHA-256 of a file, streamed.
+pub(super) fn hash_file(path: &Path) -> Result<(u64, String)> {
+    let mut hasher = Sha256::new();
+    let size = for_each_chunk(path, |chunk| {
+        hasher.update(chunk);
+        Ok(())
+    })?;
+    Ok((size, hex(&hasher.finalize())))
+}
+
+/// Streams `source` into `target` (via a temporary file, synced, renamed, and the
+/// directory synced), returning the size and hex SHA-256 of what was written.
 fn copy_hashed(source: &Path, target: &Path) -> Result<(u64, String)> {
     let meta = std::fs::metadata(source).map_err(|e| CordonError::io(source, e))?;
     if !meta.is_file() {
@@ -172,30 +212,26 @@ fn copy_hashed(source: &Path, target: &Path) -> Result<(u64, String)> {
             format!("{} is not a file", source.display()),
         ));
     }
-    let mut input = File::open(source).map_err(|e| CordonError::io(source, e))?;
     let partial = target.with_extension("partial");
     let result = (|| {
         let mut output = File::create(&partial).map_err(|e| CordonError::io(&partial, e))?;
         let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; COPY_CHUNK];
-        let mut size = 0u64;
-        loop {
-            let n = match input.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(CordonError::io(source, e)),
-            };
-            hasher.update(&buf[..n]);
+        let size = for_each_chunk(source, |chunk| {
+            hasher.update(chunk);
             output
-                .write_all(&buf[..n])
-                .map_err(|e| CordonError::io(&partial, e))?;
-            size += n as u64;
-        }
+                .write_all(chunk)
+                .map_err(|e| CordonError::io(&partial, e))
+        })?;
         output
             .sync_all()
             .map_err(|e| CordonError::io(&partial, e))?;
         std::fs::rename(&partial, target).map_err(|e| CordonError::io(target, e))?;
+        if let Some(dir) = target.parent() {
+            // The rename is durable only once the directory is.
+            File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| CordonError::io(dir, e))?;
+        }
         Ok((size, hex(&hasher.finalize())))
     })();
     if result.is_err() {

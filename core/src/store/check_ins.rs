@@ -11,8 +11,16 @@ use crate::time::Timestamp;
 impl Store {
     /// Records a check-in and queues it for the office. Duress and panic go to the urgent
     /// lane and are synced to disk before this returns.
-    pub fn record_check_in(&self, new: NewCheckIn) -> Result<CheckIn> {
+    ///
+    /// An alarm is never refused for its input: whatever breaks a rule is repaired and
+    /// the repair noted (see [`NewCheckIn::repair_alarm`]); only a storage failure can
+    /// stop it.
+    pub fn record_check_in(&self, mut new: NewCheckIn) -> Result<CheckIn> {
         let now = self.now();
+        new.normalise();
+        if new.kind.is_alarm() {
+            new.repair_alarm(now);
+        }
         new.validate(now)?;
         let check_in = CheckIn {
             id: new_id(),
@@ -36,7 +44,18 @@ impl Store {
             crate::outbox::Priority::Urgent => Durability::Full,
             _ => Durability::Normal,
         };
-        let inserted = self.write(durability, |tx| {
+        self.write(durability, |tx| {
+            if let (Some(assignment_id), false) =
+                (&check_in.assignment_id, check_in.kind.is_alarm())
+            {
+                let known: Option<i64> = tx
+                    .prepare_cached("SELECT 1 FROM assignment WHERE id = ?1")?
+                    .query_row([assignment_id], |r| r.get(0))
+                    .optional()?;
+                if known.is_none() {
+                    return Err(CordonError::not_found("assignment", assignment_id.as_str()));
+                }
+            }
             tx.prepare_cached(
                 "INSERT INTO check_in (id, kind, assignment_id, occurred_at, time_zone,
                                        location, tag_id, note, recorded_at)
@@ -52,18 +71,7 @@ impl Store {
                 check_in.tag_id,
                 check_in.note,
                 check_in.recorded_at,
-            ])
-            .map_err(|e| {
-                // The foreign key on assignment_id does the lookup this write needs.
-                if is_foreign_key_violation(&e) {
-                    CordonError::not_found(
-                        "assignment",
-                        check_in.assignment_id.clone().unwrap_or_default(),
-                    )
-                } else {
-                    e.into()
-                }
-            })?;
+            ])?;
             enqueue(
                 tx,
                 NewOperation {
@@ -76,8 +84,8 @@ impl Store {
                 now,
             )?;
             Ok(())
-        });
-        inserted.map(|()| check_in)
+        })?;
+        Ok(check_in)
     }
 
     /// Check-ins, oldest first; of one assignment, or all of them.
@@ -128,9 +136,4 @@ impl Store {
         })?;
         Ok(row.and_then(|(kind, at)| CheckInKind::parse(&kind).map(|k| (k, at))))
     }
-}
-
-fn is_foreign_key_violation(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _)
-        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY)
 }

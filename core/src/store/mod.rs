@@ -87,6 +87,17 @@ impl Store {
     /// Opens the store reading time from `clock`.
     pub fn open_with_clock(path: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
+        // Look before touching, through a read-only connection: a read-write one could
+        // write even while refusing the file (a WAL checkpoint as it closes).
+        if path.exists() {
+            let look = Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|e| CordonError::from_sqlite_at(&path, e))?;
+            look.busy_timeout(BUSY_TIMEOUT)?;
+            schema::inspect(&look, &path)?;
+        }
         let mut conn = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -95,16 +106,13 @@ impl Store {
         )
         .map_err(|e| CordonError::from_sqlite_at(&path, e))?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
-
-        // Look before touching: journal_mode=WAL would write to the file.
-        let version = schema::inspect(&conn, &path)?;
         let at = |e| CordonError::from_sqlite_at(&path, e);
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(at)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(at)?;
         conn.pragma_update(None, "foreign_keys", true).map_err(at)?;
-        schema::migrate(&mut conn, version)?;
+        schema::migrate(&mut conn)?;
 
         let attachments_dir = attachments_dir_for(&path);
         std::fs::create_dir_all(&attachments_dir)

@@ -264,7 +264,8 @@ impl Store {
                     "changes nothing in the report",
                 ));
             }
-            content.validate()?;
+            // An amended report must still be one that could have been submitted.
+            content.validate_for_submission(now)?;
             let mut record = Amendment {
                 id: new_id(),
                 report_id: id.to_owned(),
@@ -350,32 +351,56 @@ impl Store {
 
     /// Recomputes the report's hash chain from what is stored now.
     pub fn verify_report(&self, id: &str) -> Result<ReportIntegrity> {
-        self.read(|c| {
+        let (integrity, attachments) = self.read(|c| {
             // Stored JSON that no longer parses is a broken chain, not a failed call.
             let unreadable = |link, detail| ReportIntegrity::Broken {
                 link,
                 reason: format!("stored record is unreadable: {detail}"),
             };
             let row = match load_row(c, id) {
-                Err(CordonError::Storage { detail }) => return Ok(unreadable(0, detail)),
+                Err(CordonError::Storage { detail }) => return Ok((unreadable(0, detail), vec![])),
                 other => other?,
             };
-            let (Some(sealed), Some(submitted_at)) = (&row.content_hash, row.submitted_at) else {
-                return Ok(ReportIntegrity::Draft);
+            let amendments = match load_amendments(c, id) {
+                Err(CordonError::Storage { detail }) => return Ok((unreadable(1, detail), vec![])),
+                other => other?,
             };
             let attachments = super::attachments::load_for_report(c, id)?;
-            let amendments = match load_amendments(c, id) {
-                Err(CordonError::Storage { detail }) => return Ok(unreadable(1, detail)),
-                other => other?,
+            let integrity = match (row.state, &row.content_hash, row.submitted_at) {
+                (ReportState::Draft, None, None) if amendments.is_empty() => ReportIntegrity::Draft,
+                (ReportState::Submitted, Some(sealed), Some(submitted_at)) => verify_chain(
+                    id,
+                    submitted_at,
+                    &row.content,
+                    &attachments,
+                    sealed,
+                    &amendments,
+                ),
+                _ => ReportIntegrity::Broken {
+                    link: 0,
+                    reason: "the report's state, seal and amendments disagree".into(),
+                },
             };
-            Ok(verify_chain(
-                id,
-                submitted_at,
-                &row.content,
-                &attachments,
-                sealed,
-                &amendments,
-            ))
-        })
+            Ok((integrity, attachments))
+        })?;
+        if !matches!(integrity, ReportIntegrity::Intact { .. }) {
+            return Ok(integrity);
+        }
+        // The chain seals each attachment's SHA-256; check the bytes still match it.
+        for a in &attachments {
+            let path = self.attachment_path(&a.id);
+            let matches = super::attachments::hash_file(&path)
+                .is_ok_and(|(size, sha)| size == a.size_bytes && sha == a.sha256);
+            if !matches {
+                return Ok(ReportIntegrity::Broken {
+                    link: 0,
+                    reason: format!(
+                        "the bytes of attachment {} no longer match its SHA-256",
+                        a.id
+                    ),
+                });
+            }
+        }
+        Ok(integrity)
     }
 }

@@ -31,15 +31,25 @@ const STEPS: [&str; 2] = [V1, V1_TO_V2];
 pub(crate) const V1: &str = include_str!("schema_v1.sql");
 
 /// Version 1 → 2: operations may depend on another record's operations (an attachment
-/// on its report); dead operations that are discarded are archived, not deleted; the
+/// on its report) and count how often they were sent; attachments cannot be deleted;
+/// dead operations that are discarded are archived, not deleted; the
 /// sync engine gets a key-value table for its cursor and clock offset, and the office's
 /// review outcomes arrive through the pull feed.
 const V1_TO_V2: &str = "
     ALTER TABLE outbox ADD COLUMN depends_on TEXT;
-    -- Attachments queued by version 1 depend on their report, as version 2 would record.
+    -- How many times the operation was handed to the sync engine. Never reset (unlike
+    -- the state), so an update that may have reached the server is never rewritten.
+    ALTER TABLE outbox ADD COLUMN sends INTEGER NOT NULL DEFAULT 0;
+    -- An attachment's metadata depends on its report, as version 2 would record; its
+    -- bytes follow the metadata (same record) and need no link of their own.
     UPDATE outbox SET depends_on =
         (SELECT report_id FROM attachment WHERE attachment.id = outbox.entity_id)
-        WHERE kind LIKE 'attachment.%';
+        WHERE kind = 'attachment.create';
+    -- A report's later operations wait for the metadata of attachments queued before
+    -- them (the server checks a submission's attachments), and vice versa.
+    CREATE INDEX outbox_by_dependency ON outbox(depends_on, seq) WHERE depends_on IS NOT NULL;
+    CREATE TRIGGER attachment_no_delete BEFORE DELETE ON attachment
+    BEGIN SELECT RAISE(ABORT, 'attachments are kept'); END;
     CREATE TABLE discarded_operation (
         seq INTEGER PRIMARY KEY,
         id TEXT NOT NULL UNIQUE,
@@ -71,14 +81,16 @@ const V1_TO_V2: &str = "
 /// Reads the pragmas that say what the file is, writing nothing, and refuses files that
 /// must not be touched. Returns the file's schema version (0: new, empty file).
 pub(crate) fn inspect(conn: &Connection, path: &Path) -> Result<i64> {
-    let read = |sql: &str| -> Result<i64> {
-        conn.query_row(sql, [], |r| r.get(0))
-            .map_err(|e| CordonError::from_sqlite_at(path, e))
-    };
-    // The first read of the header is where SQLite notices a file that is not a database.
-    let version = read("PRAGMA user_version")?;
-    let app_id = read("PRAGMA application_id")?;
-    let objects = read("SELECT count(*) FROM sqlite_schema")?;
+    // One statement, so one snapshot: another process may be creating the file.
+    let (version, app_id, objects): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT user_version FROM pragma_user_version()),
+                    (SELECT application_id FROM pragma_application_id()),
+                    (SELECT count(*) FROM sqlite_schema)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .map_err(|e| CordonError::from_sqlite_at(path, e))?;
     let corrupt = |detail: String| CordonError::Corrupt {
         path: path.display().to_string(),
         detail,
@@ -102,22 +114,23 @@ pub(crate) fn inspect(conn: &Connection, path: &Path) -> Result<i64> {
     Ok(version)
 }
 
-/// Brings the schema from `found` to [`CURRENT_VERSION`], one step per transaction.
-pub(crate) fn migrate(conn: &mut Connection, found: i64) -> Result<()> {
-    for (from, sql) in STEPS
-        .iter()
-        .enumerate()
-        .skip(usize::try_from(found).unwrap_or(0))
-    {
-        let to = from + 1;
+/// Brings the schema to [`CURRENT_VERSION`], one step per transaction. The version is
+/// read again inside each exclusive transaction, so two processes opening the same old
+/// (or new) file at once take turns instead of applying a step twice.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    loop {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+        let from: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let Some(sql) = usize::try_from(from).ok().and_then(|v| STEPS.get(v)) else {
+            return Ok(()); // at the current version (a newer one was refused by inspect)
+        };
+        let to = from + 1;
         tx.execute_batch(sql)
             .and_then(|()| tx.pragma_update(None, "application_id", APPLICATION_ID))
-            .and_then(|()| tx.pragma_update(None, "user_version", to as i64))
+            .and_then(|()| tx.pragma_update(None, "user_version", to))
             .map_err(|e| CordonError::Storage {
                 detail: format!("migration from schema version {from} to {to} failed: {e}"),
             })?;
         tx.commit()?;
     }
-    Ok(())
 }

@@ -23,7 +23,8 @@ CREATE TABLE assignment (
 CREATE TABLE check_in (
     id TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
-    assignment_id TEXT REFERENCES assignment(id),
+    -- No foreign key: an alarm may name an assignment the device has not downloaded.
+    assignment_id TEXT,
     occurred_at INTEGER NOT NULL,
     time_zone TEXT NOT NULL,
     location TEXT,
