@@ -383,7 +383,7 @@ fn a_submission_waits_for_the_metadata_of_attachments_queued_before_it() {
     let early = f.store.take_batch(ALL).unwrap();
     assert_eq!(
         entities(&early),
-        [report.id.clone()],
+        std::slice::from_ref(&report.id),
         "the submission must wait"
     );
     f.store.acknowledge(&seqs(&early)).unwrap();
