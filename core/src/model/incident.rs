@@ -266,6 +266,21 @@ pub enum ReviewOutcome {
     Returned,
 }
 
+impl ReviewOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewOutcome::Accepted => "accepted",
+            ReviewOutcome::Returned => "returned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [ReviewOutcome::Accepted, ReviewOutcome::Returned]
+            .into_iter()
+            .find(|o| o.as_str() == s)
+    }
+}
+
 /// A review outcome, delivered to the device through the pull feed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]

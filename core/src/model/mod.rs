@@ -11,7 +11,7 @@ mod attachment;
 mod checkin;
 mod incident;
 mod location;
-pub(crate) mod validate;
+pub mod validate;
 
 pub use assignment::*;
 pub use attachment::*;

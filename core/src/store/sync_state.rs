@@ -80,7 +80,7 @@ impl Store {
                         .execute(rusqlite::params![
                             cursor,
                             review.report_id,
-                            outcome_str(review.outcome),
+                            review.outcome.as_str(),
                             review.reviewer,
                             review.note,
                             review.reviewed_at,
@@ -133,7 +133,11 @@ impl Store {
                 let outcome: String = r.get(0)?;
                 out.push(ReportReview {
                     report_id: report_id.to_owned(),
-                    outcome: parse_outcome(&outcome)?,
+                    outcome: ReviewOutcome::parse(&outcome).ok_or_else(|| {
+                        CordonError::Storage {
+                            detail: format!("unknown review outcome {outcome:?} in the database"),
+                        }
+                    })?,
                     reviewer: r.get(1)?,
                     note: r.get(2)?,
                     reviewed_at: r.get::<_, Timestamp>(3)?,
@@ -142,20 +146,4 @@ impl Store {
             Ok(out)
         })
     }
-}
-
-fn outcome_str(o: ReviewOutcome) -> &'static str {
-    match o {
-        ReviewOutcome::Accepted => "accepted",
-        ReviewOutcome::Returned => "returned",
-    }
-}
-
-fn parse_outcome(s: &str) -> Result<ReviewOutcome> {
-    [ReviewOutcome::Accepted, ReviewOutcome::Returned]
-        .into_iter()
-        .find(|o| outcome_str(*o) == s)
-        .ok_or_else(|| CordonError::Storage {
-            detail: format!("unknown review outcome {s:?} in the database"),
-        })
 }

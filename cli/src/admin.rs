@@ -1,0 +1,370 @@
+//! `cordon admin --db PATH ...`: the office's side, against a server database.
+//!
+//! Safe to run while `cordon serve` serves the same database: each command is one
+//! transaction, and SQLite's busy timeout waits for a push in progress.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, Subcommand, ValueEnum};
+use cordon_core::{Assignment, ReportIntegrity, ReviewOutcome};
+use cordon_server::admin::{self, Receipt, ReceivedAttachment, ReceivedCheckIn, ReceivedReport};
+use cordon_server::Server;
+use serde::Serialize;
+
+use crate::CliResult;
+
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// The server database.
+    #[arg(long)]
+    db: PathBuf,
+    #[command(subcommand)]
+    command: AdminCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Make a one-time enrolment code for an officer and print it.
+    Enrol {
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        officer: String,
+        /// Hours until the code expires.
+        #[arg(long, default_value_t = 72)]
+        valid_hours: u64,
+    },
+    /// Create or update an assignment from a JSON file and put officers on it.
+    Assignment {
+        /// An assignment as JSON (server_version is set by the server).
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        organisation: String,
+        /// An officer to put on the assignment (repeat for several).
+        #[arg(long = "officer", required = true)]
+        officers: Vec<String>,
+    },
+    /// Record the office's review of a submitted report; the officer receives it.
+    Review {
+        #[arg(long)]
+        report: String,
+        #[arg(long)]
+        /// accepted or returned.
+        #[arg(long, value_parser = crate::parse_enum::<ReviewOutcome>)]
+        outcome: ReviewOutcome,
+        #[arg(long)]
+        reviewer: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// List what devices sent (everything if no kind is given).
+    List {
+        what: Option<Listing>,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Listing {
+    CheckIns,
+    Reports,
+    Attachments,
+    Receipts,
+}
+
+pub fn run(args: AdminArgs) -> CliResult {
+    let server = Server::open(&args.db)?;
+    match args.command {
+        AdminCommand::Enrol {
+            organisation,
+            officer,
+            valid_hours,
+        } => {
+            let valid_for = Duration::from_secs(valid_hours.saturating_mul(3600));
+            let code = admin::create_enrolment_code(&server, &organisation, &officer, valid_for)?;
+            // The code alone on stdout, so a script can capture it.
+            println!("{}", code.code);
+            eprintln!(
+                "enrolment code for {} of {}, valid until {}",
+                code.officer_id, code.organisation_id, code.expires_at
+            );
+        }
+        AdminCommand::Assignment {
+            file,
+            organisation,
+            officers,
+        } => {
+            let assignment = read_assignment(&file)?;
+            let stored = admin::upsert_assignment(&server, &organisation, &officers, assignment)?;
+            println!(
+                "assignment {} ({}) is at version {} for {}",
+                stored.id,
+                stored.reference,
+                stored.server_version,
+                officers.join(", ")
+            );
+        }
+        AdminCommand::Review {
+            report,
+            outcome,
+            reviewer,
+            note,
+        } => {
+            let review =
+                admin::record_review(&server, &report, outcome, &reviewer, note.as_deref())?;
+            println!(
+                "report {} {} by {}",
+                review.report_id,
+                review.outcome.as_str(),
+                review.reviewer
+            );
+        }
+        AdminCommand::List { what, json } => list(&server, what, json)?,
+    }
+    Ok(())
+}
+
+/// Reads an assignment file. `server_version` may be left out: the server sets it.
+fn read_assignment(path: &Path) -> CliResult<Assignment> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
+    if let Some(object) = value.as_object_mut() {
+        object
+            .entry("server_version")
+            .or_insert(serde_json::Value::from(1));
+    }
+    Ok(serde_json::from_value(value)
+        .map_err(|e| format!("{} is not an assignment: {e}", path.display()))?)
+}
+
+#[derive(Serialize)]
+struct Everything {
+    check_ins: Vec<ReceivedCheckIn>,
+    reports: Vec<ReceivedReport>,
+    attachments: Vec<ReceivedAttachment>,
+    receipts: Vec<Receipt>,
+}
+
+fn list(server: &Server, what: Option<Listing>, json: bool) -> CliResult {
+    let wants = |l: Listing| what.is_none_or(|w| w == l);
+    let everything = Everything {
+        check_ins: if wants(Listing::CheckIns) {
+            admin::check_ins(server)?
+        } else {
+            vec![]
+        },
+        reports: if wants(Listing::Reports) {
+            admin::reports(server)?
+        } else {
+            vec![]
+        },
+        attachments: if wants(Listing::Attachments) {
+            admin::attachments(server)?
+        } else {
+            vec![]
+        },
+        receipts: if wants(Listing::Receipts) {
+            admin::receipts(server)?
+        } else {
+            vec![]
+        },
+    };
+    if json {
+        let text = match what {
+            None => serde_json::to_string_pretty(&everything)?,
+            Some(Listing::CheckIns) => serde_json::to_string_pretty(&everything.check_ins)?,
+            Some(Listing::Reports) => serde_json::to_string_pretty(&everything.reports)?,
+            Some(Listing::Attachments) => serde_json::to_string_pretty(&everything.attachments)?,
+            Some(Listing::Receipts) => serde_json::to_string_pretty(&everything.receipts)?,
+        };
+        println!("{text}");
+        return Ok(());
+    }
+    let mut sections = Vec::new();
+    if wants(Listing::CheckIns) {
+        sections.push(("check-ins", check_in_table(&everything.check_ins)));
+    }
+    if wants(Listing::Reports) {
+        sections.push(("reports", report_table(&everything.reports)));
+    }
+    if wants(Listing::Attachments) {
+        sections.push(("attachments", attachment_table(&everything.attachments)));
+    }
+    if wants(Listing::Receipts) {
+        sections.push(("receipts", receipt_table(&everything.receipts)));
+    }
+    let titled = sections.len() > 1;
+    for (i, (title, table)) in sections.iter().enumerate() {
+        if titled {
+            if i > 0 {
+                println!();
+            }
+            println!("== {title}");
+        }
+        print!("{table}");
+    }
+    Ok(())
+}
+
+fn check_in_table(rows: &[ReceivedCheckIn]) -> String {
+    table(
+        &[
+            "OCCURRED_AT",
+            "KIND",
+            "ORGANISATION",
+            "OFFICER",
+            "ASSIGNMENT",
+            "RECEIVED_AT",
+            "ID",
+        ],
+        rows.iter()
+            .map(|r| {
+                vec![
+                    r.check_in.occurred_at.to_string(),
+                    r.check_in.kind.as_str().to_owned(),
+                    r.provenance.organisation_id.clone(),
+                    r.provenance.officer_id.clone(),
+                    r.check_in
+                        .assignment_id
+                        .clone()
+                        .unwrap_or_else(|| "-".into()),
+                    r.provenance.received_at.to_string(),
+                    r.check_in.id.clone(),
+                ]
+            })
+            .collect(),
+    )
+}
+
+fn report_table(rows: &[ReceivedReport]) -> String {
+    table(
+        &[
+            "ID",
+            "ORGANISATION",
+            "OFFICER",
+            "STATE",
+            "VERSION",
+            "AMENDMENTS",
+            "ATTACHMENTS",
+            "INTEGRITY",
+            "REVIEW",
+        ],
+        rows.iter()
+            .map(|r| {
+                vec![
+                    r.id.clone(),
+                    r.provenance.organisation_id.clone(),
+                    r.provenance.officer_id.clone(),
+                    r.state.as_str().to_owned(),
+                    r.provenance.server_version.to_string(),
+                    r.amendments.len().to_string(),
+                    r.attachments.len().to_string(),
+                    match &r.integrity {
+                        ReportIntegrity::Draft => "-".to_owned(),
+                        ReportIntegrity::Intact { head_hash, .. } => {
+                            format!("intact {}", short(head_hash))
+                        }
+                        ReportIntegrity::Broken { link, reason } => {
+                            format!("BROKEN at {link}: {reason}")
+                        }
+                    },
+                    r.reviews
+                        .last()
+                        .map_or_else(|| "-".to_owned(), |v| v.outcome.as_str().to_owned()),
+                ]
+            })
+            .collect(),
+    )
+}
+
+fn attachment_table(rows: &[ReceivedAttachment]) -> String {
+    table(
+        &[
+            "ID", "REPORT", "KIND", "MIME", "SIZE", "RECEIVED", "COMPLETE", "SHA256",
+        ],
+        rows.iter()
+            .map(|r| {
+                let a = &r.attachment;
+                vec![
+                    a.id.clone(),
+                    a.report_id.clone(),
+                    a.kind.as_str().to_owned(),
+                    a.mime_type.clone(),
+                    a.size_bytes.to_string(),
+                    r.received_bytes.to_string(),
+                    if r.complete { "yes" } else { "no" }.to_owned(),
+                    short(&a.sha256),
+                ]
+            })
+            .collect(),
+    )
+}
+
+fn receipt_table(rows: &[Receipt]) -> String {
+    table(
+        &[
+            "RECEIVED_AT",
+            "DEVICE",
+            "SEQ",
+            "KIND",
+            "ENTITY",
+            "STATUS",
+            "VERSION",
+            "REASON",
+        ],
+        rows.iter()
+            .map(|r| {
+                vec![
+                    r.received_at.to_string(),
+                    short(&r.device_id),
+                    r.seq.to_string(),
+                    r.kind.clone(),
+                    r.entity_id.clone(),
+                    r.status.clone(),
+                    r.server_version
+                        .map_or_else(|| "-".into(), |v| v.to_string()),
+                    r.reason.clone().unwrap_or_else(|| "-".into()),
+                ]
+            })
+            .collect(),
+    )
+}
+
+/// The first 12 characters, enough to tell hashes and device ids apart on screen.
+fn short(s: &str) -> String {
+    s.chars().take(12).collect()
+}
+
+/// Left-aligned columns separated by two spaces; "(none)" for an empty list.
+fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
+    if rows.is_empty() {
+        return "(none)\n".to_owned();
+    }
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut out = cells
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ");
+        out.truncate(out.trim_end().len());
+        out.push('\n');
+        out
+    };
+    let mut out = line(&mut headers.iter().copied());
+    for row in &rows {
+        out.push_str(&line(&mut row.iter().map(String::as_str)));
+    }
+    out
+}

@@ -1,0 +1,393 @@
+//! `cordon demo`: Cordon's main job, end to end, in one command.
+//!
+//! An officer's evening on a protective detail. The office (a real `cordon serve`
+//! process on a loopback port) enrols the phone and sends the assignment; the phone
+//! then loses signal in an underground car park, and everything that follows is written
+//! offline: clock-on, a checkpoint, the welfare clock running late, an incident with a
+//! photo, a duress alarm, submission and an amendment. Then the signal returns, one sync
+//! delivers it all (the duress first), and both sides' counts are printed.
+//!
+//! The phone's network is a switch in front of the built-in HTTP transport, so "no
+//! signal" is a real failed request, seen and retried by the real engine.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use clap::Args;
+use cordon_core::sync::{
+    HttpRequest, HttpResponse, HttpTransport, RequestKind, Transport, TransportError,
+};
+use cordon_core::*;
+use cordon_server::{admin, Server};
+
+use crate::CliResult;
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the databases here instead of a temporary directory.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+/// The phone's radio: requests fail while it is off, and every request is noted.
+struct Radio {
+    on: AtomicBool,
+    inner: HttpTransport,
+    sent: Mutex<Vec<HttpRequest>>,
+}
+
+impl Transport for Radio {
+    fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        if !self.on.load(Ordering::SeqCst) {
+            return Err(TransportError::Network {
+                message: "no signal".into(),
+            });
+        }
+        let mut kept = request.clone();
+        if kept.kind == RequestKind::AttachmentChunk {
+            kept.body.clear(); // the story needs the order, not the bytes
+        }
+        self.sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(kept);
+        self.inner.send(request)
+    }
+}
+
+/// `cordon serve` as a child process, stopped by PID when dropped.
+struct ServerChild(Child);
+
+impl Drop for ServerChild {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_server(db: &std::path::Path) -> CliResult<(ServerChild, String)> {
+    use std::io::BufRead;
+    let mut child = Command::new(std::env::current_exe()?)
+        .args(["serve", "--db"])
+        .arg(db)
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or("server has no stdout")?;
+    let guard = ServerChild(child);
+    let mut line = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut line)?;
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .ok_or_else(|| format!("unexpected line from the server: {line:?}"))?
+        .to_owned();
+    Ok((guard, url))
+}
+
+pub fn run(args: DemoArgs) -> CliResult {
+    let tmp;
+    let dir = match args.dir {
+        Some(d) => {
+            std::fs::create_dir_all(&d)?;
+            d
+        }
+        None => {
+            tmp = tempfile::tempdir()?;
+            tmp.path().to_path_buf()
+        }
+    };
+    // The shift is told in compressed time: the phone's clock starts as long ago as the
+    // story lasts (99 minutes) and moves as the story does, ending about now.
+    let now = Timestamp::from(std::time::SystemTime::now());
+    let start = Timestamp::from_millis(now.as_millis() - 99 * 60 * 1000);
+    let clock = Arc::new(ManualClock::new(start));
+    let log = |what: &str| println!("  {}  {what}", local(clock.now()));
+    let minutes = |m: u64| clock.advance(Duration::from_secs(m * 60));
+
+    println!("Cordon demo: an evening on a protective detail\n");
+    println!("OFFICE");
+    let server_db = dir.join("office.db");
+    let (_server, url) = start_server(&server_db)?;
+    let office = Server::open(&server_db)?;
+    println!("  reference server listening on {url}");
+    let code =
+        admin::create_enrolment_code(&office, "acme", "OFC-7", admin::DEFAULT_CODE_VALIDITY)?;
+    println!("  enrolment code for officer OFC-7: {}", code.code);
+    admin::upsert_assignment(&office, "acme", &["OFC-7".to_owned()], assignment(start))?;
+    println!(
+        "  assignment OP-HALCYON-03 (residence night cover, principal KESTREL) sent to OFC-7\n"
+    );
+
+    println!("PHONE");
+    let store = Arc::new(Store::open_with_clock(dir.join("phone.db"), clock.clone())?);
+    let radio = Arc::new(Radio {
+        on: AtomicBool::new(true),
+        inner: HttpTransport::new(),
+        sent: Mutex::new(Vec::new()),
+    });
+    let mut config = SyncConfig::new(url.clone());
+    config.chunk_bytes = 256 * 1024;
+    let engine = SyncEngine::new(store.clone(), radio.clone(), config);
+    store.set_server_url(&url)?;
+    let enrolled = engine.enrol(&code.code)?;
+    log(&format!(
+        "enrolled as {} (device {})",
+        enrolled.officer_id, enrolled.device_id
+    ));
+    let first = engine.sync_once()?;
+    let a = store.assignment("A-HALCYON-3")?;
+    log(&format!(
+        "synced: {} assignment received; post orders v{}: \"{}\"",
+        first.assignments_received, a.post_orders.version, a.post_orders.text
+    ));
+
+    radio.on.store(false, Ordering::SeqCst);
+    engine.set_online(false)?;
+    log("-- no signal: underground car park --");
+    let check_in = |kind, tag: Option<&str>| -> Result<CheckIn> {
+        store.record_check_in(NewCheckIn {
+            kind,
+            assignment_id: Some(a.id.clone()),
+            occurred_at: None,
+            time_zone: "Europe/London".into(),
+            location: Some(Location {
+                latitude: 51.5007,
+                longitude: -0.1246,
+                accuracy_m: Some(12.0),
+                fix_time: None,
+            }),
+            tag_id: tag.map(Into::into),
+            note: None,
+        })
+    };
+    check_in(CheckInKind::ClockOn, None)?;
+    log("clock-on");
+    minutes(20);
+    check_in(CheckInKind::Checkpoint, Some("NFC-EAST-GATE"))?;
+    log("checkpoint NFC-EAST-GATE");
+    minutes(31);
+    log(&format!("welfare clock: {}", welfare(&store, &a.id)?));
+    minutes(5);
+    log(&format!("welfare clock: {}", welfare(&store, &a.id)?));
+    check_in(CheckInKind::Welfare, None)?;
+    log("welfare check-in");
+    minutes(9);
+    let report = store.create_report(IncidentContent {
+        assignment_id: Some(a.id.clone()),
+        category: IncidentCategory::HostileSurveillance,
+        severity: Severity::Medium,
+        occurred_at: clock.now(),
+        discovered_at: clock.now(),
+        time_zone: "Europe/London".into(),
+        location: None,
+        narrative: "Grey van opposite the residence; driver photographing the gate.".into(),
+        persons: vec![PersonInvolved {
+            role: PersonRole::Subject,
+            description: "Male, 30s, dark jacket, long lens".into(),
+        }],
+        police_reference: None,
+        control_room_reference: None,
+        actions_taken: Some("Registration noted; team leader informed.".into()),
+        injuries: None,
+    })?;
+    log("incident draft: hostile surveillance");
+    let photo = dir.join("van.jpg");
+    write_photo(&photo, 3 * 1024 * 1024 + 12_345)?;
+    let attached = store.attach_file(&report.id, &photo, AttachmentKind::Photo, "image/jpeg")?;
+    log(&format!(
+        "photo attached: {:.1} MB, sha256 {}…",
+        attached.size_bytes as f64 / 1_048_576.0,
+        &attached.sha256[..16]
+    ));
+    minutes(2);
+    let duress = check_in(CheckInKind::Duress, None)?;
+    log("DURESS check-in (on screen it looks like a welfare check)");
+    minutes(3);
+    let sealed = store.submit_report(&report.id)?;
+    log(&format!(
+        "incident submitted and sealed {}…",
+        &sealed.content_hash.as_deref().unwrap_or("")[..16]
+    ));
+    minutes(25);
+    let amended = store.amend_report(
+        &report.id,
+        NewAmendment {
+            author: "OFC-7".into(),
+            reason: "Police attended".into(),
+            patch: IncidentPatch {
+                police_reference: Some("CAD 4471".into()),
+                ..Default::default()
+            },
+        },
+    )?;
+    log("amendment 1: police reference CAD 4471");
+    let tried = engine.sync_once()?;
+    if let PassOutcome::Interrupted { error } = &tried.outcome {
+        log(&format!("sync tried: {error}; everything stays queued"));
+    }
+    let waiting = store.outbox_status()?;
+    log(&format!(
+        "queued offline: {} operations (urgent {}, normal {}, bulk {})",
+        waiting.pending.total(),
+        waiting.pending.urgent,
+        waiting.pending.normal,
+        waiting.pending.bulk
+    ));
+
+    minutes(4);
+    radio.on.store(true, Ordering::SeqCst);
+    engine.set_online(true)?;
+    log("-- signal back --");
+    radio.sent.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    let back = engine.sync_once()?;
+    let sent = radio.sent.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    log(&format!(
+        "synced: {:?}, {} requests, {} operations applied, {} attachment ({:.1} MB)",
+        back.outcome,
+        back.requests,
+        back.applied,
+        back.attachments_completed,
+        back.bytes_uploaded as f64 / 1_048_576.0
+    ));
+    let first: Vec<String> = sent
+        .iter()
+        .find(|r| r.kind == RequestKind::Push)
+        .and_then(|r| serde_json::from_slice::<cordon_core::protocol::PushRequest>(&r.body).ok())
+        .map(|p| p.operations.into_iter().map(|o| o.entity_id).collect())
+        .unwrap_or_default();
+    let duress_first = first == [duress.id.clone()];
+    log(&format!(
+        "first request after the signal returned: {:?}, carrying {}",
+        sent.first().map(|r| r.kind),
+        if duress_first {
+            "the duress alarm alone"
+        } else {
+            "something else (a bug!)"
+        }
+    ));
+    let status = engine.status()?;
+    log(&format!(
+        "device: {} pending, {} dead; office clock minus phone clock: {} ms",
+        status.outbox.pending.total(),
+        status.outbox.dead.total(),
+        status.server_clock_offset_ms.unwrap_or(0)
+    ));
+
+    println!("\nOFFICE, after the sync");
+    let check_ins = admin::check_ins(&office)?;
+    let duress_seen = check_ins.iter().any(|c| c.check_in.id == duress.id);
+    println!(
+        "  check-ins received: {} (duress from OFC-7: {})",
+        check_ins.len(),
+        if duress_seen { "RECEIVED" } else { "missing" }
+    );
+    let received = admin::report(&office, &report.id)?;
+    let device_head = amended.amendments.last().map(|x| x.hash.clone());
+    let chain = match &received.integrity {
+        ReportIntegrity::Intact { amendments, .. } => format!("intact ({amendments} amendment)"),
+        other => format!("{other:?}"),
+    };
+    let head_matches = received.head_hash == device_head;
+    println!(
+        "  incident report: {:?}, hash chain {chain}, head hash {} the phone's",
+        received.state,
+        if head_matches {
+            "matches"
+        } else {
+            "DIFFERS FROM"
+        }
+    );
+    for a in admin::attachments(&office)? {
+        println!(
+            "  attachment {}: {} of {} bytes, complete {}, sha256 {}…",
+            a.attachment.file_name,
+            a.received_bytes,
+            a.attachment.size_bytes,
+            a.complete,
+            &a.attachment.sha256[..16]
+        );
+    }
+    println!("  receipts: {}", admin::receipts(&office)?.len());
+    if !(duress_seen
+        && duress_first
+        && head_matches
+        && status.outbox.pending.total() == 0
+        && back.outcome == PassOutcome::Completed)
+    {
+        return Err("the demo did not deliver everything".into());
+    }
+    Ok(())
+}
+
+/// The officer's wall clock (the detail is in London).
+fn local(t: Timestamp) -> String {
+    t.to_datetime()
+        .with_timezone(&chrono_tz::Europe::London)
+        .format("%H:%M")
+        .to_string()
+}
+
+fn welfare(store: &Store, assignment: &str) -> Result<String> {
+    let fmt = local;
+    Ok(match store.welfare_status(assignment)? {
+        WelfareStatus::OffDuty => "off duty".into(),
+        WelfareStatus::OnTime { due_at, .. } => format!("on time, next due {}", fmt(due_at)),
+        WelfareStatus::Due { overdue_at, .. } => format!("DUE, overdue at {}", fmt(overdue_at)),
+        WelfareStatus::Overdue { due_at, .. } => format!("OVERDUE since {}", fmt(due_at)),
+    })
+}
+
+/// A stand-in for a camera photo: bytes enough to need several chunks.
+fn write_photo(path: &std::path::Path, len: usize) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut x: u32 = 0x1234_5678;
+    for _ in 0..len {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        f.write_all(&[(x >> 24) as u8])?;
+    }
+    f.flush()
+}
+
+fn assignment(start: Timestamp) -> Assignment {
+    Assignment {
+        id: "A-HALCYON-3".into(),
+        reference: "OP-HALCYON-03".into(),
+        title: "Residence night cover".into(),
+        kind: AssignmentKind::ProtectiveDetail,
+        principal_codename: Some("KESTREL".into()),
+        sites: vec![Site {
+            name: "Residence".into(),
+            address: "1 Example Road, London".into(),
+            centre: None,
+            geofence_radius_m: Some(150.0),
+            time_zone: "Europe/London".into(),
+        }],
+        starts_at: start,
+        ends_at: start.plus(Duration::from_secs(12 * 3600)),
+        role: OfficerRole::PersonalProtectionOfficer,
+        team: vec![TeamMember {
+            call_sign: "ALPHA-1".into(),
+            role: OfficerRole::TeamLeader,
+        }],
+        post_orders: PostOrders {
+            version: 1,
+            text: "Log every vehicle at the gate. Principal sleeps in the east wing.".into(),
+            issued_at: start,
+        },
+        check_in_policy: CheckInPolicy {
+            interval_secs: 30 * 60,
+            grace_secs: 5 * 60,
+        },
+        threat_level: ThreatLevel::Substantial,
+        status: AssignmentStatus::Active,
+        server_version: 1,
+    }
+}

@@ -1,0 +1,473 @@
+//! `cordon device --db PATH ...`: a headless device over the core, as an officer's phone
+//! would use it: enrol, record check-ins (duress included) and incidents with
+//! attachments, look at the outbox, and sync with the built-in HTTP transport.
+//!
+//! Enumerated values (check-in kinds, categories, ...) are parsed by the core's own
+//! serde names, so the tool accepts exactly what the protocol carries
+//! (`--kind duress`, `--category hostile_surveillance`).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+use cordon_core::sync::HttpTransport;
+use cordon_core::*;
+use serde::Serialize;
+
+use crate::CliResult;
+
+#[derive(Debug, Args)]
+pub struct DeviceArgs {
+    /// The device's database (created on first use; attachments go beside it).
+    #[arg(long)]
+    db: PathBuf,
+    #[command(subcommand)]
+    command: DeviceCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum DeviceCommand {
+    /// Redeem a one-time enrolment code; remembers the server and the token.
+    Enrol {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        code: String,
+    },
+    /// Set the bearer token directly (and the server, if given); resumes a paused sync.
+    SetToken {
+        #[arg(long)]
+        token: String,
+        #[arg(long)]
+        server: Option<String>,
+    },
+    /// Record a check-in: clock_on, welfare, checkpoint, clock_off, panic or duress.
+    CheckIn(CheckInArgs),
+    /// Incident reports: create, update, submit, amend, verify, show.
+    #[command(subcommand)]
+    Incident(IncidentCommand),
+    /// Copy a file into the store and attach it to a draft report.
+    Attach {
+        report: String,
+        file: PathBuf,
+        /// photo, audio, video, document or signature.
+        #[arg(long, value_parser = crate::parse_enum::<AttachmentKind>)]
+        kind: AttachmentKind,
+        #[arg(long)]
+        mime: String,
+    },
+    /// Assignments received from the office.
+    Assignments {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The welfare clock of an assignment: off duty, on time, due or overdue.
+    Welfare { assignment: String },
+    /// Outbox and sync status.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a sync pass (or passes until nothing due is left).
+    Sync {
+        #[arg(long)]
+        until_drained: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Operations the server refused, with its reasons.
+    DeadLetters {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a dead letter again (under a new operation id).
+    Requeue { seq: i64 },
+    /// Give up on a dead letter (it is archived, not erased).
+    Discard { seq: i64 },
+    /// Load generator for reliability tests: write check-ins one after another,
+    /// printing `ok <id>` as each is stored, and sync every so often.
+    Stress {
+        #[arg(long, default_value_t = 1000)]
+        count: u32,
+        #[arg(long, default_value_t = 10)]
+        sync_every: u32,
+    },
+}
+
+#[derive(Debug, Args)]
+struct CheckInArgs {
+    #[arg(long, value_parser = crate::parse_enum::<CheckInKind>)]
+    kind: CheckInKind,
+    #[arg(long)]
+    assignment: Option<String>,
+    /// The officer's IANA time zone.
+    #[arg(long, default_value = "Europe/London")]
+    zone: String,
+    #[arg(long, requires = "lon")]
+    lat: Option<f64>,
+    #[arg(long, requires = "lat")]
+    lon: Option<f64>,
+    #[arg(long)]
+    accuracy: Option<f64>,
+    /// The scanned tag (checkpoints).
+    #[arg(long)]
+    tag: Option<String>,
+    #[arg(long)]
+    note: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum IncidentCommand {
+    /// Start a draft; prints its id.
+    Create(ContentArgs),
+    /// Replace a draft's content.
+    Update {
+        id: String,
+        #[command(flatten)]
+        content: ContentArgs,
+    },
+    /// Submit a draft: it is sealed and locked.
+    Submit { id: String },
+    /// Amend a submitted report.
+    Amend {
+        id: String,
+        #[arg(long)]
+        author: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, value_parser = crate::parse_enum::<Severity>)]
+        severity: Option<Severity>,
+        #[arg(long)]
+        narrative: Option<String>,
+        #[arg(long)]
+        police_reference: Option<String>,
+        #[arg(long)]
+        actions_taken: Option<String>,
+        #[arg(long)]
+        injuries: Option<String>,
+    },
+    /// Check the report's hash chain.
+    Verify { id: String },
+    /// Print a report as JSON.
+    Show { id: String },
+}
+
+#[derive(Debug, Args)]
+struct ContentArgs {
+    #[arg(long, value_parser = crate::parse_enum::<IncidentCategory>)]
+    category: IncidentCategory,
+    #[arg(long, value_parser = crate::parse_enum::<Severity>)]
+    severity: Severity,
+    #[arg(long, default_value = "")]
+    narrative: String,
+    #[arg(long)]
+    assignment: Option<String>,
+    /// RFC 3339; default now.
+    #[arg(long, value_parser = parse_time)]
+    occurred_at: Option<Timestamp>,
+    #[arg(long, default_value = "Europe/London")]
+    zone: String,
+    #[arg(long)]
+    police_reference: Option<String>,
+    #[arg(long)]
+    actions_taken: Option<String>,
+}
+
+fn parse_time(s: &str) -> Result<Timestamp, String> {
+    Timestamp::parse_rfc3339(s).map_err(|e| e.to_string())
+}
+
+fn print_json<T: Serialize>(value: &T) -> CliResult {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// The store and a sync engine over HTTP to the remembered server.
+fn engine(store: Arc<Store>) -> CliResult<SyncEngine> {
+    let url = store
+        .server_url()?
+        .ok_or("no server yet: run `cordon device enrol --server URL --code CODE` first")?;
+    Ok(SyncEngine::new(
+        store,
+        Arc::new(HttpTransport::new()),
+        SyncConfig::new(url),
+    ))
+}
+
+pub fn run(args: DeviceArgs) -> CliResult {
+    let store = Arc::new(Store::open(&args.db)?);
+    match args.command {
+        DeviceCommand::Enrol { server, code } => {
+            store.set_server_url(&server)?;
+            let enrolled = engine(store)?.enrol(&code)?;
+            println!(
+                "enrolled device {} for officer {} of {}",
+                enrolled.device_id, enrolled.officer_id, enrolled.organisation_id
+            );
+        }
+        DeviceCommand::SetToken { token, server } => {
+            if let Some(url) = server {
+                store.set_server_url(&url)?;
+            }
+            engine(store)?.set_token(&token)?;
+        }
+        DeviceCommand::CheckIn(a) => {
+            let location = match (a.lat, a.lon) {
+                (Some(latitude), Some(longitude)) => Some(Location {
+                    latitude,
+                    longitude,
+                    accuracy_m: a.accuracy,
+                    fix_time: None,
+                }),
+                _ => None,
+            };
+            let c = store.record_check_in(NewCheckIn {
+                kind: a.kind,
+                assignment_id: a.assignment,
+                occurred_at: None,
+                time_zone: a.zone,
+                location,
+                tag_id: a.tag,
+                note: a.note,
+            })?;
+            println!("{}", c.id);
+        }
+        DeviceCommand::Incident(cmd) => incident(&store, cmd)?,
+        DeviceCommand::Attach {
+            report,
+            file,
+            kind,
+            mime,
+        } => {
+            let a = store.attach_file(&report, &file, kind, &mime)?;
+            println!("{} {} bytes sha256 {}", a.id, a.size_bytes, a.sha256);
+        }
+        DeviceCommand::Assignments { json } => {
+            let all = store.assignments()?;
+            if json {
+                print_json(&all)?;
+            } else {
+                for a in all {
+                    println!(
+                        "{}  {}  {}  {:?}  {} → {}  post orders v{}",
+                        a.id,
+                        a.reference,
+                        a.title,
+                        a.status,
+                        a.starts_at,
+                        a.ends_at,
+                        a.post_orders.version
+                    );
+                }
+            }
+        }
+        DeviceCommand::Welfare { assignment } => {
+            print_json(&store.welfare_status(&assignment)?)?;
+        }
+        DeviceCommand::Status { json } => {
+            let status = engine_or_offline_status(store)?;
+            if json {
+                print_json(&status)?;
+            } else {
+                let o = &status.outbox;
+                println!(
+                    "pending {} (urgent {}, normal {}, bulk {}), in flight {}, dead {}",
+                    o.pending.total(),
+                    o.pending.urgent,
+                    o.pending.normal,
+                    o.pending.bulk,
+                    o.in_flight.total(),
+                    o.dead.total()
+                );
+                println!(
+                    "enrolled {}, paused for auth {}, last success {:?}, last error {:?}",
+                    status.enrolled, status.auth_paused, status.last_success_at, status.last_error
+                );
+            }
+        }
+        DeviceCommand::Sync {
+            until_drained,
+            json,
+        } => {
+            let engine = engine(store)?;
+            let reports = if until_drained {
+                engine.sync_until_drained(1000)?
+            } else {
+                vec![engine.sync_once()?]
+            };
+            if json {
+                print_json(&reports)?;
+            } else {
+                for r in &reports {
+                    println!(
+                        "{:?}: {} requests, {} applied, {} duplicates, {} rejected, {} assignments, {} attachments ({} bytes)",
+                        r.outcome, r.requests, r.applied, r.duplicates, r.rejected,
+                        r.assignments_received, r.attachments_completed, r.bytes_uploaded
+                    );
+                }
+            }
+            if let Some(PassOutcome::AuthPaused { error } | PassOutcome::Interrupted { error }) =
+                reports.last().map(|r| &r.outcome)
+            {
+                return Err(format!("sync stopped: {error}").into());
+            }
+        }
+        DeviceCommand::DeadLetters { json } => {
+            let dead = store.dead_letters()?;
+            if json {
+                print_json(&dead)?;
+            } else {
+                for op in dead {
+                    println!(
+                        "#{} {} {} — {}",
+                        op.seq,
+                        op.kind.as_str(),
+                        op.entity_id,
+                        op.last_error.unwrap_or_default()
+                    );
+                }
+            }
+        }
+        DeviceCommand::Requeue { seq } => store.requeue_dead(seq)?,
+        DeviceCommand::Discard { seq } => store.discard_dead(seq)?,
+        DeviceCommand::Stress { count, sync_every } => stress(store, count, sync_every)?,
+    }
+    Ok(())
+}
+
+/// Status works before enrolment too (no server remembered yet).
+fn engine_or_offline_status(store: Arc<Store>) -> CliResult<SyncStatus> {
+    let url = store
+        .server_url()?
+        .unwrap_or_else(|| "http://unset.invalid".into());
+    let engine = SyncEngine::new(store, Arc::new(HttpTransport::new()), SyncConfig::new(url));
+    Ok(engine.status()?)
+}
+
+fn incident(store: &Store, cmd: IncidentCommand) -> CliResult {
+    let content = |a: ContentArgs| {
+        let now = store.now();
+        let at = a.occurred_at.unwrap_or(now);
+        IncidentContent {
+            assignment_id: a.assignment,
+            category: a.category,
+            severity: a.severity,
+            occurred_at: at,
+            discovered_at: now.max(at),
+            time_zone: a.zone,
+            location: None,
+            narrative: a.narrative,
+            persons: vec![],
+            police_reference: a.police_reference,
+            control_room_reference: None,
+            actions_taken: a.actions_taken,
+            injuries: None,
+        }
+    };
+    match cmd {
+        IncidentCommand::Create(a) => println!("{}", store.create_report(content(a))?.id),
+        IncidentCommand::Update { id, content: a } => {
+            store.update_report(&id, content(a))?;
+        }
+        IncidentCommand::Submit { id } => {
+            let r = store.submit_report(&id)?;
+            println!("sealed {}", r.content_hash.unwrap_or_default());
+        }
+        IncidentCommand::Amend {
+            id,
+            author,
+            reason,
+            severity,
+            narrative,
+            police_reference,
+            actions_taken,
+            injuries,
+        } => {
+            let r = store.amend_report(
+                &id,
+                NewAmendment {
+                    author,
+                    reason,
+                    patch: IncidentPatch {
+                        severity,
+                        narrative,
+                        police_reference,
+                        actions_taken,
+                        injuries,
+                        ..Default::default()
+                    },
+                },
+            )?;
+            let last = r
+                .amendments
+                .last()
+                .map(|a| a.hash.clone())
+                .unwrap_or_default();
+            println!("amendment {} {last}", r.amendments.len());
+        }
+        IncidentCommand::Verify { id } => {
+            let integrity = store.verify_report(&id)?;
+            print_json(&integrity)?;
+            if let ReportIntegrity::Broken { reason, .. } = integrity {
+                return Err(format!("report {id} fails verification: {reason}").into());
+            }
+        }
+        IncidentCommand::Show { id } => print_json(&store.report(&id)?)?,
+    }
+    Ok(())
+}
+
+fn stress(store: Arc<Store>, count: u32, sync_every: u32) -> CliResult {
+    let engine = engine(store.clone())?;
+    // Printed, and flushed, only after a write returned: what the caller was told is
+    // stored.
+    let say = |what: &str, id: &str| -> CliResult {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "ok {what} {id}")?;
+        Ok(out.flush()?)
+    };
+    for i in 0..count {
+        let kind = if i % 7 == 3 {
+            CheckInKind::Duress
+        } else {
+            CheckInKind::Panic
+        };
+        let c = store.record_check_in(NewCheckIn {
+            kind,
+            assignment_id: None,
+            occurred_at: None,
+            time_zone: "Europe/London".into(),
+            location: None,
+            tag_id: None,
+            note: Some(format!("stress {i}")),
+        })?;
+        say("check-in", &c.id)?;
+        if i % 5 == 4 {
+            // A report: several operations on one record, to exercise their order.
+            let now = store.now();
+            let r = store.create_report(IncidentContent {
+                assignment_id: None,
+                category: IncidentCategory::SuspiciousActivity,
+                severity: Severity::Low,
+                occurred_at: now,
+                discovered_at: now,
+                time_zone: "Europe/London".into(),
+                location: None,
+                narrative: format!("stress report {i}"),
+                persons: vec![],
+                police_reference: None,
+                control_room_reference: None,
+                actions_taken: None,
+                injuries: None,
+            })?;
+            say("report", &r.id)?;
+            store.submit_report(&r.id)?;
+            say("submit", &r.id)?;
+        }
+        if sync_every > 0 && (i + 1) % sync_every == 0 {
+            engine.sync_once()?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,67 @@
+//! `cordon serve --db PATH --listen ADDR`: the reference sync server.
+//!
+//! Prints exactly one line, `listening on http://IP:PORT`, once the socket is bound (so
+//! a script or test that passed port 0 learns the port), then serves until SIGTERM or
+//! ctrl-c, when it stops accepting, lets requests in progress finish, and exits 0.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use cordon_server::Server;
+
+use crate::CliResult;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The server database (created if missing); attachment bytes go in `<db>.blobs/`.
+    #[arg(long)]
+    db: PathBuf,
+    /// Address to listen on; port 0 lets the system choose.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+}
+
+pub fn run(args: ServeArgs) -> CliResult {
+    let server = Server::open(&args.db)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+        let addr = listener.local_addr()?;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on http://{addr}")?;
+        out.flush()?;
+        drop(out);
+        cordon_server::serve_with_shutdown(listener, server, shutdown_signal()).await?;
+        Ok(())
+    })
+}
+
+/// Completes on ctrl-c (SIGINT) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,201 @@
+//! The `cordon` binary as a user or script meets it: `serve` announces its address and
+//! stops cleanly on SIGTERM; `admin` prints what scripts capture and fails in one line.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn cordon(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cordon"))
+        .args(args)
+        .output()
+        .expect("run cordon")
+}
+
+fn admin(db: &Path, args: &[&str]) -> Output {
+    let mut all = vec!["admin", "--db", db.to_str().unwrap()];
+    all.extend_from_slice(args);
+    cordon(&all)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[cfg(unix)]
+#[test]
+fn serve_prints_one_listening_line_serves_and_exits_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cordon"))
+        .args([
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://127.0.0.1:")
+        .map(|port| format!("127.0.0.1:{port}"))
+        .unwrap_or_else(|| panic!("first line was {line:?}"));
+
+    let mut conn = TcpStream::connect(&addr).unwrap();
+    conn.write_all(b"GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"status\":\"ok\""), "{answer}");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit after SIGTERM: {status:?}");
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest, "", "serve prints nothing after its first line");
+}
+
+#[test]
+fn serve_on_an_address_it_cannot_use_fails_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let out = cordon(&[
+        "serve",
+        "--db",
+        db.to_str().unwrap(),
+        "--listen",
+        "not-an-address",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).starts_with("error: cannot listen on not-an-address"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stderr(&out).lines().count(), 1);
+}
+
+#[test]
+fn admin_enrol_prints_the_code_alone_on_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let out = admin(
+        &db,
+        &["enrol", "--organisation", "acme", "--officer", "OFC-7"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let code = stdout(&out);
+    let groups: Vec<&str> = code.trim_end().split('-').collect();
+    assert_eq!(groups.len(), 4, "{code:?}");
+    assert!(groups.iter().all(|g| g.len() == 4));
+    assert_eq!(code.lines().count(), 1);
+}
+
+#[test]
+fn admin_failures_are_one_error_line_and_a_failing_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let missing = dir.path().join("missing.json");
+    let not_a_db = dir.path().join("notes.txt");
+    std::fs::write(&not_a_db, "evidence, not a database ".repeat(200)).unwrap();
+    let cases: Vec<Output> = vec![
+        admin(
+            &db,
+            &[
+                "review",
+                "--report",
+                "nope",
+                "--outcome",
+                "accepted",
+                "--reviewer",
+                "CR",
+            ],
+        ),
+        admin(&db, &["enrol", "--organisation", " ", "--officer", "OFC-7"]),
+        admin(
+            &db,
+            &[
+                "assignment",
+                "--file",
+                missing.to_str().unwrap(),
+                "--organisation",
+                "acme",
+                "--officer",
+                "O",
+            ],
+        ),
+        admin(&not_a_db, &["list"]),
+    ];
+    for out in cases {
+        assert!(!out.status.success());
+        let err = stderr(&out);
+        assert!(err.starts_with("error: "), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&not_a_db).unwrap(),
+        "evidence, not a database ".repeat(200)
+    );
+}
+
+#[test]
+fn admin_assignment_reads_a_file_and_list_json_parses() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let file = dir.path().join("a.json");
+    std::fs::write(
+        &file,
+        r#"{"id": "A-1", "reference": "OP-HALCYON-03", "title": "Residence night cover",
+            "kind": "protective_detail", "principal_codename": "KESTREL",
+            "sites": [{"name": "Residence", "address": "1 Example Road", "centre": null,
+                       "geofence_radius_m": null, "time_zone": "Europe/London"}],
+            "starts_at": "2026-11-28T18:00:00.000Z", "ends_at": "2026-11-29T06:00:00.000Z",
+            "role": "personal_protection_officer", "team": [],
+            "post_orders": {"version": 1, "text": "Log every vehicle.",
+                            "issued_at": "2026-11-28T12:00:00.000Z"},
+            "check_in_policy": {"interval_secs": 1800, "grace_secs": 300},
+            "threat_level": "substantial", "status": "active"}"#,
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let args = [
+        "assignment",
+        "--file",
+        path,
+        "--organisation",
+        "acme",
+        "--officer",
+        "OFC-7",
+    ];
+    let first = admin(&db, &args);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let second = admin(&db, &args);
+    assert!(stdout(&second).contains("version 2"), "{}", stdout(&second));
+
+    let list = admin(&db, &["list", "--json"]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let all: serde_json::Value = serde_json::from_str(&stdout(&list)).unwrap();
+    for key in ["check_ins", "reports", "attachments", "receipts"] {
+        assert_eq!(all[key], serde_json::json!([]), "{key}");
+    }
+    let table = admin(&db, &["list", "receipts"]);
+    assert_eq!(stdout(&table), "(none)\n");
+}

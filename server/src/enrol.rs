@@ -1,0 +1,200 @@
+//! Enrolment: one-time codes made by the office, redeemed by a device for its token.
+//!
+//! Codes are 16 characters of Crockford's base 32 (80 random bits) shown in groups of
+//! four (`K7QX-2M9P-4HCE-W8RD`). An officer may type one, so redemption ignores case,
+//! dashes and spaces and reads `O` as `0` and `I`/`L` as `1`. Tokens are 32 random bytes
+//! in hex. Only SHA-256 of the normalised code and of the token is stored: a copy of the
+//! database lets nobody enrol or act as a device.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use cordon_core::protocol::{EnrolRequest, EnrolResponse};
+use cordon_core::{hex, Timestamp};
+use rand::RngExt;
+use rusqlite::OptionalExtension;
+use sha2::{Digest, Sha256};
+
+use crate::error::Result;
+use crate::http::{read_body, reply, ApiError};
+use crate::Server;
+
+/// Crockford's base 32: no I, L, O or U, so nothing reads as something else.
+const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const CODE_CHARS: usize = 16;
+/// An enrolment request is a code and a device id: a few hundred bytes at most.
+const MAX_ENROL_BYTES: usize = 16 * 1024;
+
+/// Hex SHA-256 of a secret, as stored.
+pub(crate) fn digest(secret: &str) -> String {
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+/// A fresh code, formatted in groups of four.
+pub(crate) fn new_code() -> String {
+    let mut rng = rand::rng();
+    let chars: Vec<char> = (0..CODE_CHARS)
+        .map(|_| char::from(CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())]))
+        .collect();
+    chars
+        .chunks(4)
+        .map(|group| group.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The code as hashed: upper case, without separators, with look-alikes folded.
+pub(crate) fn normalise_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            other => other,
+        })
+        .collect()
+}
+
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    hex(&bytes)
+}
+
+/// Stores a new code for `officer` of `organisation`, valid until `expires_at`.
+pub(crate) fn create_code(
+    server: &Server,
+    organisation_id: &str,
+    officer_id: &str,
+    expires_at: Timestamp,
+) -> Result<String> {
+    let code = new_code();
+    let now = server.now();
+    server.write(|tx| {
+        tx.execute(
+            "INSERT INTO enrolment_code (code_hash, organisation_id, officer_id, created_at,
+                                         expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![
+                digest(&normalise_code(&code)),
+                organisation_id,
+                officer_id,
+                now,
+                expires_at
+            ],
+        )?;
+        Ok(())
+    })?;
+    Ok(code)
+}
+
+enum Redeemed {
+    Enrolled(EnrolResponse),
+    Refused,
+}
+
+/// Redeems a code in one transaction: the code is marked used and the device's token set
+/// together, or neither. A refusal burns nothing.
+fn redeem(server: &Server, code: &str, device_id: &str, now: Timestamp) -> Result<Redeemed> {
+    let code_hash = digest(&normalise_code(code));
+    let token = new_token();
+    server.write(|tx| {
+        let grant: Option<(String, String)> = tx
+            .query_row(
+                "SELECT organisation_id, officer_id FROM enrolment_code
+                 WHERE code_hash = ?1 AND redeemed_at IS NULL AND expires_at > ?2",
+                rusqlite::params![code_hash, now],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((organisation_id, officer_id)) = grant else {
+            return Ok(Redeemed::Refused);
+        };
+        // A device id is the device's own choice: it may not be carried into another
+        // organisation (its records, and its old token, belong to the first one).
+        let enrolled_in: Option<String> = tx
+            .query_row(
+                "SELECT organisation_id FROM device WHERE device_id = ?1",
+                [device_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if enrolled_in.is_some_and(|org| org != organisation_id) {
+            return Ok(Redeemed::Refused);
+        }
+        tx.execute(
+            "UPDATE enrolment_code SET redeemed_at = ?2, redeemed_by = ?3 WHERE code_hash = ?1",
+            rusqlite::params![code_hash, now, device_id],
+        )?;
+        tx.execute(
+            "INSERT INTO device (device_id, organisation_id, officer_id, token_hash, enrolled_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (device_id) DO UPDATE SET
+                 officer_id = excluded.officer_id, token_hash = excluded.token_hash,
+                 enrolled_at = excluded.enrolled_at",
+            rusqlite::params![device_id, organisation_id, officer_id, digest(&token), now],
+        )?;
+        Ok(Redeemed::Enrolled(EnrolResponse {
+            server_time: now,
+            token,
+            device_id: device_id.to_owned(),
+            officer_id,
+            organisation_id,
+        }))
+    })
+}
+
+/// `POST /v1/enrol`.
+pub(crate) async fn handle(
+    State(server): State<Server>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let now = server.now();
+    reply(now, enrol(&server, &headers, body, now).await)
+}
+
+async fn enrol(
+    server: &Server,
+    headers: &HeaderMap,
+    body: Body,
+    now: Timestamp,
+) -> Result<EnrolResponse, ApiError> {
+    let bytes = read_body(headers, body, MAX_ENROL_BYTES).await?;
+    let request: EnrolRequest = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request(format!("invalid enrolment request: {e}")))?;
+    if uuid::Uuid::parse_str(&request.device_id).is_err() {
+        return Err(ApiError::bad_request("device_id must be a UUID"));
+    }
+    let device_id = request.device_id;
+    let outcome = server
+        .blocking(move |s| redeem(s, &request.code, &device_id, now))
+        .await?;
+    match outcome {
+        Redeemed::Enrolled(response) => Ok(response),
+        Redeemed::Refused => Err(ApiError::enrolment_refused()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_four_groups_of_four_from_the_alphabet() {
+        let code = new_code();
+        let groups: Vec<&str> = code.split('-').collect();
+        assert_eq!(groups.len(), 4);
+        assert!(groups
+            .iter()
+            .all(|g| g.len() == 4 && g.bytes().all(|b| CODE_ALPHABET.contains(&b))));
+        assert_ne!(code, new_code());
+    }
+
+    #[test]
+    fn a_typed_code_normalises_to_the_issued_one() {
+        assert_eq!(normalise_code("k7qx-2m9p 4hce-w8rd"), "K7QX2M9P4HCEW8RD");
+        assert_eq!(normalise_code("O1IL"), normalise_code("0111"));
+    }
+}

@@ -1,0 +1,166 @@
+//! The pull feed: per officer, what the office sent since a cursor.
+//!
+//! Entries are assignments (the whole assignment at its new version) and report review
+//! outcomes, appended by [`crate::admin`]. The cursor is the entry's position in one
+//! server-wide sequence that never goes back, shown to the device as an opaque string.
+//! A newer version of an assignment replaces the officer's older entry for it: the
+//! device, which keeps only the newest version anyway, never downloads a superseded one.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use cordon_core::protocol::{Change, PullResponse};
+use cordon_core::{Assignment, ReportReview, Timestamp};
+use rusqlite::Transaction;
+
+use crate::error::Result;
+use crate::http::{authenticate, query_map, query_u64, reply, ApiError, Caller, QueryMap};
+use crate::Server;
+
+const DEFAULT_LIMIT: u64 = 100;
+const MAX_LIMIT: u64 = 500;
+
+/// Appends the assignment, as `officer` sees it, to that officer's feed, dropping the
+/// officer's older entry for the same assignment.
+pub(crate) fn append_assignment(
+    tx: &Transaction<'_>,
+    organisation_id: &str,
+    officer_id: &str,
+    assignment: &Assignment,
+) -> Result<()> {
+    tx.prepare_cached(
+        "DELETE FROM feed WHERE organisation_id = ?1 AND officer_id = ?2
+                            AND kind = 'assignment' AND subject = ?3",
+    )?
+    .execute([organisation_id, officer_id, &assignment.id])?;
+    append(
+        tx,
+        organisation_id,
+        officer_id,
+        "assignment",
+        &assignment.id,
+        &serde_json::to_string(assignment)?,
+    )
+}
+
+/// Appends a review outcome to the feed of the officer who submitted the report.
+pub(crate) fn append_review(
+    tx: &Transaction<'_>,
+    organisation_id: &str,
+    officer_id: &str,
+    review: &ReportReview,
+) -> Result<()> {
+    append(
+        tx,
+        organisation_id,
+        officer_id,
+        "report_review",
+        &review.report_id,
+        &serde_json::to_string(review)?,
+    )
+}
+
+fn append(
+    tx: &Transaction<'_>,
+    organisation_id: &str,
+    officer_id: &str,
+    kind: &str,
+    subject: &str,
+    body: &str,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO feed (organisation_id, officer_id, kind, subject, body)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute([organisation_id, officer_id, kind, subject, body])?;
+    Ok(())
+}
+
+/// A page of the caller's feed after `cursor`, and whether more follows.
+fn page(server: &Server, caller: &Caller, cursor: u64, limit: u64) -> Result<(Vec<Change>, bool)> {
+    server.read(|c| {
+        let mut stmt = c.prepare_cached(
+            "SELECT cursor, kind, body FROM feed
+             WHERE organisation_id = ?1 AND officer_id = ?2 AND cursor > ?3
+             ORDER BY cursor LIMIT ?4",
+        )?;
+        // One row past the page says whether there is more, without a second query.
+        let rows = stmt
+            .query_map(
+                rusqlite::params![
+                    caller.organisation_id,
+                    caller.officer_id,
+                    i64::try_from(cursor).unwrap_or(i64::MAX),
+                    limit as i64 + 1
+                ],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                },
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let has_more = rows.len() as u64 > limit;
+        let changes = rows
+            .into_iter()
+            .take(limit as usize)
+            .map(|(cursor, kind, body)| {
+                let cursor = cursor.to_string();
+                Ok(if kind == "assignment" {
+                    Change::Assignment {
+                        cursor,
+                        assignment: serde_json::from_str(&body)?,
+                    }
+                } else {
+                    Change::ReportReview {
+                        cursor,
+                        review: serde_json::from_str(&body)?,
+                    }
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((changes, has_more))
+    })
+}
+
+/// `GET /v1/pull?cursor=&limit=`.
+pub(crate) async fn handle(
+    State(server): State<Server>,
+    headers: HeaderMap,
+    query: QueryMap,
+) -> Response {
+    let now = server.now();
+    reply(now, pull(&server, &headers, query, now).await)
+}
+
+async fn pull(
+    server: &Server,
+    headers: &HeaderMap,
+    query: QueryMap,
+    now: Timestamp,
+) -> Result<PullResponse, ApiError> {
+    let caller = authenticate(server, headers).await?;
+    let query: HashMap<String, String> = query_map(query)?;
+    let cursor = query_u64(&query, "cursor")
+        .map_err(|_| ApiError::bad_request("cursor is not one this server issued"))?;
+    let limit = query_u64(&query, "limit")?
+        .unwrap_or(DEFAULT_LIMIT)
+        .clamp(1, MAX_LIMIT);
+    let (changes, has_more) = server
+        .blocking(move |s| page(s, &caller, cursor.unwrap_or(0), limit))
+        .await?;
+    let last = changes.last().map(|c| match c {
+        Change::Assignment { cursor, .. } | Change::ReportReview { cursor, .. } => cursor.clone(),
+    });
+    Ok(PullResponse {
+        server_time: now,
+        changes,
+        // Nothing new: the device keeps the cursor it has.
+        next_cursor: last.or_else(|| cursor.map(|c| c.to_string())),
+        has_more,
+    })
+}

@@ -1,0 +1,144 @@
+//! Reading the records devices sent, as stored: the ownership row every record has and
+//! the report rows the hash chain is checked against. Push writes them; the admin
+//! listings read them through the same functions.
+
+use cordon_core::{Amendment, Attachment, IncidentContent, ReportState, Timestamp};
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::error::Result;
+
+/// The ownership and ordering row of a record.
+#[derive(Debug, Clone)]
+pub(crate) struct RecordRow {
+    pub family: String,
+    pub organisation_id: String,
+    pub officer_id: String,
+    pub device_id: String,
+    pub server_version: i64,
+    pub last_seq: i64,
+    pub received_at: Timestamp,
+}
+
+pub(crate) fn record(c: &Connection, id: &str) -> Result<Option<RecordRow>> {
+    Ok(c.prepare_cached(
+        "SELECT family, organisation_id, officer_id, device_id, server_version, last_seq,
+                    received_at
+             FROM record WHERE id = ?1",
+    )?
+    .query_row([id], |r| {
+        Ok(RecordRow {
+            family: r.get(0)?,
+            organisation_id: r.get(1)?,
+            officer_id: r.get(2)?,
+            device_id: r.get(3)?,
+            server_version: r.get(4)?,
+            last_seq: r.get(5)?,
+            received_at: r.get(6)?,
+        })
+    })
+    .optional()?)
+}
+
+/// A report row: `content` is the draft, or the content as sealed at submission.
+#[derive(Debug, Clone)]
+pub(crate) struct ReportRow {
+    pub state: ReportState,
+    pub content: IncidentContent,
+    pub updated_at: Timestamp,
+    pub submitted_at: Option<Timestamp>,
+    pub content_hash: Option<String>,
+    pub sealed_attachments: Vec<Attachment>,
+    pub head_hash: Option<String>,
+    pub amendments: u32,
+}
+
+type RawReport = (
+    String,
+    String,
+    Timestamp,
+    Option<Timestamp>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    u32,
+);
+
+pub(crate) fn report(c: &Connection, id: &str) -> Result<Option<ReportRow>> {
+    let raw: Option<RawReport> = c
+        .prepare_cached(
+            "SELECT state, content, updated_at, submitted_at, content_hash, sealed_attachments,
+                    head_hash, amendments
+             FROM report WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })
+        .optional()?;
+    let Some((state, content, updated_at, submitted_at, content_hash, sealed, head, n)) = raw
+    else {
+        return Ok(None);
+    };
+    Ok(Some(ReportRow {
+        state: if state == ReportState::Submitted.as_str() {
+            ReportState::Submitted
+        } else {
+            ReportState::Draft
+        },
+        content: serde_json::from_str(&content)?,
+        updated_at,
+        submitted_at,
+        content_hash,
+        sealed_attachments: sealed
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()?
+            .unwrap_or_default(),
+        head_hash: head,
+        amendments: n,
+    }))
+}
+
+/// A report's amendments in sequence order.
+pub(crate) fn amendments(c: &Connection, report_id: &str) -> Result<Vec<Amendment>> {
+    let mut stmt =
+        c.prepare_cached("SELECT body FROM amendment WHERE report_id = ?1 ORDER BY sequence")?;
+    let bodies = stmt
+        .query_map([report_id], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    bodies
+        .iter()
+        .map(|b| Ok(serde_json::from_str(b)?))
+        .collect()
+}
+
+/// The attachments the server holds for a report, by id.
+pub(crate) fn attachments_of(c: &Connection, report_id: &str) -> Result<Vec<Attachment>> {
+    let mut stmt =
+        c.prepare_cached("SELECT body FROM attachment WHERE report_id = ?1 ORDER BY id")?;
+    let bodies = stmt
+        .query_map([report_id], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    bodies
+        .iter()
+        .map(|b| Ok(serde_json::from_str(b)?))
+        .collect()
+}
+
+/// The report as it reads now: the sealed (or draft) content with every amendment's
+/// patch applied in order.
+pub(crate) fn current_content(row: &ReportRow, amendments: &[Amendment]) -> IncidentContent {
+    let mut content = row.content.clone();
+    for a in amendments {
+        content.apply(&a.patch);
+    }
+    content
+}

@@ -1,0 +1,162 @@
+//! Enrolment: one-time codes, tokens, and what the token opens.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cordon_core::{ManualClock, Timestamp};
+use cordon_server::admin;
+use serde_json::json;
+
+use crate::harness::*;
+
+const DEVICE: &str = "e3d7a0c2-5b1e-4f63-9d7c-2a9f0b1c3d4e";
+
+#[test]
+fn an_enrolment_code_works_once() {
+    let srv = TestServer::start();
+    let code = srv.code(ORG, OFFICER);
+    let body = json!({"code": code, "device_id": DEVICE});
+
+    let first = srv.post("/v1/enrol", None, &body);
+    assert_eq!(first.status, 200);
+    assert_eq!(first.body["organisation_id"], ORG);
+    assert_eq!(first.body["officer_id"], OFFICER);
+    assert_eq!(first.body["device_id"], DEVICE);
+    assert_eq!(first.body["token"].as_str().map(str::len), Some(64));
+
+    let second = srv.post("/v1/enrol", None, &body);
+    assert_eq!((second.status, second.code()), (403, "enrolment_refused"));
+}
+
+#[test]
+fn an_unknown_code_is_refused_with_403() {
+    let srv = TestServer::start();
+    let reply = srv.post(
+        "/v1/enrol",
+        None,
+        &json!({"code": "AAAA-BBBB-CCCC-DDDD", "device_id": DEVICE}),
+    );
+    assert_eq!((reply.status, reply.code()), (403, "enrolment_refused"));
+}
+
+#[test]
+fn an_expired_code_is_refused() {
+    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_795_000_000_000)));
+    let srv = TestServer::with_clock(clock.clone());
+    let code = admin::create_enrolment_code(&srv.server, ORG, OFFICER, Duration::from_secs(3600))
+        .unwrap()
+        .code;
+    clock.advance(Duration::from_secs(3601));
+    let reply = srv.post(
+        "/v1/enrol",
+        None,
+        &json!({"code": code, "device_id": DEVICE}),
+    );
+    assert_eq!((reply.status, reply.code()), (403, "enrolment_refused"));
+}
+
+#[test]
+fn a_code_typed_in_lower_case_with_spaces_is_accepted() {
+    let srv = TestServer::start();
+    let typed = srv.code(ORG, OFFICER).to_lowercase().replace('-', " ");
+    let reply = srv.post(
+        "/v1/enrol",
+        None,
+        &json!({"code": typed, "device_id": DEVICE}),
+    );
+    assert_eq!(reply.status, 200);
+}
+
+#[test]
+fn only_digests_of_codes_and_tokens_are_stored() {
+    let srv = TestServer::start();
+    let code = srv.code(ORG, OFFICER);
+    let token = srv
+        .post(
+            "/v1/enrol",
+            None,
+            &json!({"code": code, "device_id": DEVICE}),
+        )
+        .body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let raw = std::fs::read(srv.db_path()).unwrap();
+    let wal = std::fs::read(srv.db_path().with_extension("db-wal")).unwrap_or_default();
+    for secret in [code.replace('-', ""), code.clone(), token] {
+        let found = |bytes: &[u8]| bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+        assert!(!found(&raw) && !found(&wal), "{secret} is stored in clear");
+    }
+}
+
+#[test]
+fn a_device_of_one_organisation_cannot_enrol_into_another_and_the_code_is_not_burnt() {
+    let srv = TestServer::start();
+    let first = srv.code(ORG, OFFICER);
+    assert_eq!(
+        srv.post(
+            "/v1/enrol",
+            None,
+            &json!({"code": first, "device_id": DEVICE})
+        )
+        .status,
+        200
+    );
+    let other = srv.code("globex", "G-1");
+    let refused = srv.post(
+        "/v1/enrol",
+        None,
+        &json!({"code": other, "device_id": DEVICE}),
+    );
+    assert_eq!((refused.status, refused.code()), (403, "enrolment_refused"));
+
+    let fresh_device = "0b6f3c1e-9a2d-4e8f-b1c7-5d4a3e2f1a0b";
+    let later = srv.post(
+        "/v1/enrol",
+        None,
+        &json!({"code": other, "device_id": fresh_device}),
+    );
+    assert_eq!(later.status, 200, "the refused code still works once");
+}
+
+#[test]
+fn enrolling_again_revokes_the_old_token() {
+    let srv = TestServer::start();
+    let enrol = |code: String| {
+        srv.post(
+            "/v1/enrol",
+            None,
+            &json!({"code": code, "device_id": DEVICE}),
+        )
+        .body["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let old = enrol(srv.code(ORG, OFFICER));
+    let new = enrol(srv.code(ORG, OFFICER));
+    assert_eq!(srv.get("/v1/pull", Some(&old)).status, 401);
+    assert_eq!(srv.get("/v1/pull", Some(&new)).status, 200);
+}
+
+#[test]
+fn a_device_id_that_is_not_a_uuid_is_a_bad_request() {
+    let srv = TestServer::start();
+    let code = srv.code(ORG, OFFICER);
+    let reply = srv.post(
+        "/v1/enrol",
+        None,
+        &json!({"code": code, "device_id": "phone"}),
+    );
+    assert_eq!((reply.status, reply.code()), (400, "bad_request"));
+}
+
+#[test]
+fn health_answers_ok_without_a_token() {
+    let srv = TestServer::start();
+    let reply = srv.get("/v1/health", None);
+    assert_eq!(
+        (reply.status, reply.body["status"].as_str()),
+        (200, Some("ok"))
+    );
+}

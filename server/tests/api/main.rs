@@ -1,0 +1,10 @@
+//! The reference server, driven over real HTTP on loopback exactly as a device drives it:
+//! one test binary, one module per part of the protocol (`docs/PROTOCOL.md`).
+
+mod attachments;
+mod enrol;
+mod errors;
+mod harness;
+mod pull;
+mod push;
+mod reports;

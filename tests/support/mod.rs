@@ -1,0 +1,211 @@
+//! What the end-to-end tests share: the real `cordon` binary as a server process on a
+//! loopback port it picks, admin commands against its database, a device store with the
+//! built-in HTTP transport, and a fault-injecting HTTP proxy.
+#![allow(dead_code)] // each test binary uses its own subset
+
+pub mod proxy;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use cordon_core::sync::HttpTransport;
+use cordon_core::*;
+
+/// The `cordon` binary cargo built for these tests.
+pub fn cordon_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_cordon"))
+}
+
+/// `cordon serve` on 127.0.0.1 with an OS-picked port, stopped by its PID on drop.
+pub struct ServerProcess {
+    child: Child,
+    pub url: String,
+    pub db: PathBuf,
+}
+
+impl ServerProcess {
+    pub fn start(dir: &Path) -> Self {
+        let db = dir.join("server.db");
+        let mut child = Command::new(cordon_bin())
+            .args(["serve", "--db"])
+            .arg(&db)
+            .args(["--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start cordon serve");
+        let stdout = child.stdout.take().expect("server stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the server's first line");
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line from cordon serve: {line:?}"))
+            .to_owned();
+        ServerProcess { child, url, db }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Runs `cordon admin --db <server db> ARGS` and returns its stdout.
+    pub fn admin(&self, args: &[&str]) -> String {
+        admin(&self.db, args)
+    }
+
+    /// A one-time enrolment code for an officer of `organisation`.
+    pub fn enrolment_code(&self, organisation: &str, officer: &str) -> String {
+        self.admin(&[
+            "enrol",
+            "--organisation",
+            organisation,
+            "--officer",
+            officer,
+        ])
+        .trim()
+        .to_owned()
+    }
+
+    /// `admin list KIND --json`, parsed.
+    pub fn list(&self, kind: &str) -> Vec<serde_json::Value> {
+        let out = self.admin(&["list", kind, "--json"]);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("admin list {kind}: {e}: {out}"))
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn admin(db: &Path, args: &[&str]) -> String {
+    let out = Command::new(cordon_bin())
+        .args(["admin", "--db"])
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("run cordon admin");
+    assert!(
+        out.status.success(),
+        "cordon admin {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// A device: a store on a real file, a clock the test moves, and a sync engine over the
+/// built-in HTTP transport, enrolled with the server.
+pub struct Device {
+    pub dir: tempfile::TempDir,
+    pub clock: Arc<ManualClock>,
+    pub store: Arc<Store>,
+    pub engine: SyncEngine,
+}
+
+impl Device {
+    /// A device talking to `url` (the server, or a proxy in front of it), enrolled
+    /// through `server`.
+    pub fn enrolled(
+        server: &ServerProcess,
+        url: &str,
+        config: impl FnOnce(&mut SyncConfig),
+    ) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let clock = Arc::new(ManualClock::new(Timestamp::from(
+            std::time::SystemTime::now(),
+        )));
+        let store = Arc::new(
+            Store::open_with_clock(dir.path().join("device.db"), clock.clone()).expect("open"),
+        );
+        let mut cfg = SyncConfig::new(url);
+        config(&mut cfg);
+        let engine = SyncEngine::new(store.clone(), Arc::new(HttpTransport::new()), cfg);
+        let code = server.enrolment_code("acme", "OFC-7");
+        engine.enrol(&code).expect("enrol");
+        Device {
+            dir,
+            clock,
+            store,
+            engine,
+        }
+    }
+
+    /// Moves the clock past any backoff, so everything queued is due.
+    pub fn skip_backoff(&self) {
+        self.clock.advance(Duration::from_secs(3600));
+    }
+
+    /// Runs passes until the outbox is empty, skipping backoff between them.
+    pub fn drain(&self, max_passes: usize) -> Vec<SyncReport> {
+        let mut reports = Vec::new();
+        for _ in 0..max_passes {
+            let report = self.engine.sync_once().expect("sync pass");
+            reports.push(report);
+            let status = self.store.outbox_status().expect("status");
+            if status.pending.total() + status.in_flight.total() == 0 {
+                return reports;
+            }
+            self.skip_backoff();
+        }
+        panic!("outbox not drained after {max_passes} passes: {reports:?}");
+    }
+}
+
+pub fn check_in(kind: CheckInKind, assignment: Option<&str>) -> NewCheckIn {
+    NewCheckIn {
+        kind,
+        assignment_id: assignment.map(Into::into),
+        occurred_at: None,
+        time_zone: "Europe/London".into(),
+        location: Some(Location {
+            latitude: 51.5007,
+            longitude: -0.1246,
+            accuracy_m: Some(8.0),
+            fix_time: None,
+        }),
+        tag_id: (kind == CheckInKind::Checkpoint).then(|| "NFC-EAST-GATE".into()),
+        note: None,
+    }
+}
+
+pub fn incident(narrative: &str) -> IncidentContent {
+    let now = Timestamp::from(std::time::SystemTime::now());
+    IncidentContent {
+        assignment_id: None,
+        category: IncidentCategory::HostileSurveillance,
+        severity: Severity::Medium,
+        occurred_at: now,
+        discovered_at: now,
+        time_zone: "Europe/London".into(),
+        location: None,
+        narrative: narrative.into(),
+        persons: vec![],
+        police_reference: None,
+        control_room_reference: None,
+        actions_taken: None,
+        injuries: None,
+    }
+}
+
+/// Writes `len` bytes of a repeatable pattern to `path`, in pieces.
+pub fn write_pattern(path: &Path, len: usize) {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
+    let block: Vec<u8> = (0..65_536u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(block.len());
+        f.write_all(&block[..n]).expect("write");
+        left -= n;
+    }
+}

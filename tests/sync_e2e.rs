@@ -1,0 +1,239 @@
+//! End to end, over real HTTP: a device (the core with its built-in transport) and the
+//! reference server (`cordon serve`, a separate process on a loopback port).
+
+mod support;
+
+use std::collections::HashSet;
+
+use cordon_core::*;
+use support::proxy::{Fault, FaultProxy};
+use support::*;
+
+#[test]
+fn writes_made_offline_reach_the_server_once_when_the_network_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path());
+    let proxy = FaultProxy::start(&server.url, |_| Fault::Pass);
+    let device = Device::enrolled(&server, &proxy.url, |_| {});
+    // The basement: every connection dies.
+    proxy.set_plan(|_| Fault::ResetBeforeForward);
+    let mut written = Vec::new();
+    for kind in [CheckInKind::Panic, CheckInKind::Duress, CheckInKind::Panic] {
+        written.push(
+            device
+                .store
+                .record_check_in(check_in(kind, None))
+                .unwrap()
+                .id,
+        );
+    }
+    let report = device
+        .store
+        .create_report(incident("Van outside the gate."))
+        .unwrap();
+    device.store.submit_report(&report.id).unwrap();
+    let offline = device.engine.sync_once().unwrap();
+    assert!(
+        matches!(offline.outcome, PassOutcome::Interrupted { .. }),
+        "{offline:?}"
+    );
+    device.engine.set_online(false).unwrap();
+
+    proxy.set_plan(|_| Fault::Pass);
+    device.engine.set_online(true).unwrap();
+    let back = device.engine.sync_once().unwrap();
+
+    assert_eq!(back.outcome, PassOutcome::Completed);
+    assert_eq!(
+        back.applied, 5,
+        "three alarms, the report's creation and submission"
+    );
+    let on_server: HashSet<String> = server
+        .list("check-ins")
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(on_server, written.iter().cloned().collect());
+    assert!(device.store.queued_operations().unwrap().is_empty());
+}
+
+#[test]
+fn a_second_sync_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path());
+    let proxy = FaultProxy::start(&server.url, |_| Fault::Pass);
+    let device = Device::enrolled(&server, &proxy.url, |_| {});
+    device
+        .store
+        .record_check_in(check_in(CheckInKind::Duress, None))
+        .unwrap();
+    device.engine.sync_once().unwrap();
+    let before = proxy.log().len();
+
+    let again = device.engine.sync_once().unwrap();
+
+    assert_eq!((again.applied, again.duplicates), (0, 0));
+    let paths: Vec<_> = proxy.log()[before..]
+        .iter()
+        .map(|l| l.info.path.clone())
+        .collect();
+    assert!(paths.iter().all(|p| p.starts_with("/v1/pull")), "{paths:?}");
+    assert_eq!(server.list("receipts").len(), 1);
+}
+
+#[test]
+fn assignments_from_the_office_are_pulled_and_drive_the_welfare_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path());
+    let device = Device::enrolled(&server, &server.url, |_| {});
+    let now = device.store.now();
+    let assignment = serde_json::json!({
+        "id": "A-HALCYON-3", "reference": "OP-HALCYON-03", "title": "Residence night cover",
+        "kind": "protective_detail", "principal_codename": "KESTREL",
+        "sites": [{"name": "Residence", "address": "1 Example Road", "centre": null,
+                   "geofence_radius_m": null, "time_zone": "Europe/London"}],
+        "starts_at": now.to_rfc3339(), "ends_at": now.plus(std::time::Duration::from_secs(43_200)).to_rfc3339(),
+        "role": "personal_protection_officer", "team": [{"call_sign": "ALPHA-1", "role": "team_leader"}],
+        "post_orders": {"version": 1, "text": "Log every vehicle.", "issued_at": now.to_rfc3339()},
+        "check_in_policy": {"interval_secs": 1800, "grace_secs": 300},
+        "threat_level": "substantial", "status": "active", "server_version": 1
+    });
+    let file = dir.path().join("a.json");
+    std::fs::write(&file, assignment.to_string()).unwrap();
+    server.admin(&[
+        "assignment",
+        "--file",
+        file.to_str().unwrap(),
+        "--organisation",
+        "acme",
+        "--officer",
+        "OFC-7",
+    ]);
+
+    let report = device.engine.sync_once().unwrap();
+
+    assert_eq!(report.assignments_received, 1);
+    let got = device.store.assignment("A-HALCYON-3").unwrap();
+    assert_eq!(got.post_orders.text, "Log every vehicle.");
+    assert_eq!(got.team[0].call_sign, "ALPHA-1");
+    device
+        .store
+        .record_check_in(check_in(CheckInKind::ClockOn, Some("A-HALCYON-3")))
+        .unwrap();
+    assert!(matches!(
+        device.store.welfare_status("A-HALCYON-3").unwrap(),
+        WelfareStatus::OnTime { .. }
+    ));
+}
+
+#[test]
+fn a_fifty_megabyte_attachment_resumes_after_the_connection_drops_and_the_hash_matches() {
+    const SIZE: usize = 50 * 1024 * 1024;
+    const CHUNK: usize = 1024 * 1024;
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path());
+    let proxy = FaultProxy::start(&server.url, |_| Fault::Pass);
+    let device = Device::enrolled(&server, &proxy.url, |c| c.chunk_bytes = CHUNK as u32);
+    let report = device
+        .store
+        .create_report(incident("Bodycam footage of the approach."))
+        .unwrap();
+    let video = dir.path().join("approach.mp4");
+    write_pattern(&video, SIZE);
+    let a = device
+        .store
+        .attach_file(&report.id, &video, AttachmentKind::Video, "video/mp4")
+        .unwrap();
+    // Chunk 20 reaches the server but its answer is lost; chunk 35 never arrives.
+    let mut chunks = 0;
+    proxy.set_plan(move |r| {
+        if r.method != "PUT" {
+            return Fault::Pass;
+        }
+        chunks += 1;
+        match chunks {
+            20 => Fault::ResetAfterForward,
+            35 => Fault::ResetBeforeForward,
+            _ => Fault::Pass,
+        }
+    });
+
+    let passes = device.drain(5);
+
+    assert_eq!(passes.len(), 3, "two drops, three passes: {passes:?}");
+    let sent: usize = proxy
+        .log()
+        .iter()
+        .filter(|l| l.info.method == "PUT")
+        .map(|l| l.info.body_len)
+        .sum();
+    assert!(
+        sent <= SIZE + 2 * CHUNK,
+        "resumed, not restarted: sent {sent} bytes for {SIZE}"
+    );
+    let attachments = server.list("attachments");
+    let on_server = attachments
+        .iter()
+        .find(|x| x["id"] == a.id.as_str())
+        .expect("attachment on the server");
+    assert_eq!(on_server["sha256"], a.sha256.as_str());
+    assert_eq!(on_server["complete"], true);
+    assert_eq!(on_server["received_bytes"], SIZE as u64);
+}
+
+#[test]
+fn a_duress_written_behind_a_thousand_queued_chunks_goes_in_the_first_request() {
+    const CHUNK: usize = 4096;
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path());
+    let proxy = FaultProxy::start(&server.url, |_| Fault::Pass);
+    let device = Device::enrolled(&server, &proxy.url, |c| c.chunk_bytes = CHUNK as u32);
+    proxy.set_plan(|_| Fault::ResetBeforeForward);
+    let report = device
+        .store
+        .create_report(incident("Photos of the vehicle."))
+        .unwrap();
+    let photo = dir.path().join("van.jpg");
+    write_pattern(&photo, 1000 * CHUNK);
+    device
+        .store
+        .attach_file(&report.id, &photo, AttachmentKind::Photo, "image/jpeg")
+        .unwrap();
+    for i in 0..20 {
+        // Normal-lane work queued ahead of the alarm.
+        device
+            .store
+            .create_report(incident(&format!("Note {i}.")))
+            .unwrap();
+    }
+    // The officer's last-ditch alarm, written after everything else.
+    let failed = device.engine.sync_once().unwrap();
+    assert!(matches!(failed.outcome, PassOutcome::Interrupted { .. }));
+    device.engine.set_online(false).unwrap();
+    let duress = device
+        .store
+        .record_check_in(check_in(CheckInKind::Duress, None))
+        .unwrap();
+    let before = proxy.log().len();
+
+    proxy.set_plan(|_| Fault::Pass);
+    device.engine.set_online(true).unwrap();
+    device.drain(3);
+
+    let after = &proxy.log()[before..];
+    assert_eq!(after[0].info.path, "/v1/push");
+    let first: cordon_core::protocol::PushRequest =
+        serde_json::from_slice(after[0].info.body.as_deref().unwrap()).unwrap();
+    let sent: Vec<_> = first
+        .operations
+        .iter()
+        .map(|o| o.entity_id.clone())
+        .collect();
+    assert_eq!(
+        sent,
+        [duress.id],
+        "the first request after connectivity returns"
+    );
+    let chunks = after.iter().filter(|l| l.info.method == "PUT").count();
+    assert_eq!(chunks, 1000);
+}
