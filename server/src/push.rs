@@ -419,7 +419,9 @@ fn check_in(tx: &Connection, caller: &Caller, op: &WireOperation) -> Result<(), 
         note: c.note.clone(),
     }
     .validate(c.recorded_at)?;
-    if let Some(assignment_id) = &c.assignment_id {
+    // An alarm is never refused over its assignment: the officer may have named one the
+    // phone had not yet downloaded, and the control room must see the alarm regardless.
+    if let (Some(assignment_id), false) = (&c.assignment_id, c.kind.is_alarm()) {
         let assigned = tx
             .prepare_cached(
                 "SELECT 1 FROM assignment_officer
@@ -439,7 +441,8 @@ fn check_in(tx: &Connection, caller: &Caller, op: &WireOperation) -> Result<(), 
         c.id,
         c.kind.as_str(),
         c.occurred_at,
-        serde_json::to_string(&c).map_err(Error::from)?
+        // The payload as the device sent it: it parsed as exactly this check-in.
+        op.payload.get()
     ])?;
     Ok(())
 }

@@ -181,9 +181,11 @@ pub struct BatchLimits {
 
 impl Default for BatchLimits {
     fn default() -> Self {
+        // Large enough that a request's fixed cost (a round trip, a commit on each side)
+        // is small per operation, well within the server's limits (1000, 4 MiB).
         BatchLimits {
-            max_operations: 200,
-            max_bytes: 512 * 1024,
+            max_operations: 500,
+            max_bytes: 1024 * 1024,
         }
     }
 }

@@ -290,6 +290,20 @@ fn a_duress_alarm_needs_no_assignment() {
 }
 
 #[test]
+fn a_duress_naming_an_assignment_not_the_officers_is_still_applied() {
+    let srv = TestServer::start();
+    let device = srv.device(ORG, OFFICER);
+    srv.assign(ORG, "OFC-8", "A-1");
+    let mut duress = alarm(CheckInKind::Duress);
+    duress.assignment_id = Some("A-1".into());
+    device.store.record_check_in(duress).unwrap();
+    let (reply, _) = device.sync(&srv);
+    assert_eq!(reply.statuses(), ["applied"]);
+    let held = admin::check_ins(&srv.server).unwrap();
+    assert_eq!(held[0].check_in.assignment_id.as_deref(), Some("A-1"));
+}
+
+#[test]
 fn attachment_upload_operations_are_not_pushed() {
     let srv = TestServer::start();
     let device = srv.device(ORG, OFFICER);
