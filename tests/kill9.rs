@@ -142,8 +142,11 @@ fn killed_at_random_moments_nothing_stored_is_lost_or_sent_twice() {
     // Everything the device ever stored got there, not only what it had time to report.
     let status = device(&db, &["status", "--json"]);
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
-    assert_eq!(status["outbox"]["pending"]["urgent"], 0);
-    assert_eq!(status["outbox"]["dead"]["urgent"], 0);
+    for state in ["pending", "in_flight", "dead"] {
+        for lane in ["urgent", "normal", "bulk"] {
+            assert_eq!(status["outbox"][state][lane], 0, "{state} {lane}: {status}");
+        }
+    }
     println!(
         "kill -9 soak: {} check-ins and {} reports told, {} check-ins and {} reports on the server",
         told["check-in"].len(),

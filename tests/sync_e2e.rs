@@ -160,7 +160,10 @@ fn a_fifty_megabyte_attachment_resumes_after_the_connection_drops_and_the_hash_m
 
     let passes = device.drain(5);
 
-    assert_eq!(passes.len(), 3, "two drops, three passes: {passes:?}");
+    assert!(
+        passes.len() >= 3,
+        "two drops, at least three passes: {passes:?}"
+    );
     let sent: usize = proxy
         .log()
         .iter()

@@ -260,7 +260,8 @@ pub fn run(args: DemoArgs) -> CliResult {
         .and_then(|r| serde_json::from_slice::<cordon_core::protocol::PushRequest>(&r.body).ok())
         .map(|p| p.operations.into_iter().map(|o| o.entity_id).collect())
         .unwrap_or_default();
-    let duress_first = first == [duress.id.clone()];
+    let duress_first =
+        sent.first().is_some_and(|r| r.kind == RequestKind::Push) && first == [duress.id.clone()];
     log(&format!(
         "first request after the signal returned: {:?}, carrying {}",
         sent.first().map(|r| r.kind),

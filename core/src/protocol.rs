@@ -100,6 +100,9 @@ pub enum Change {
         cursor: String,
         review: ReportReview,
     },
+    /// A kind of change this build does not know (from a newer server): skipped.
+    #[serde(other)]
+    Unknown,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

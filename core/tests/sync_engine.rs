@@ -324,19 +324,14 @@ fn unauthorized_pauses_sync_without_spending_attempts_until_a_new_token() {
 #[test]
 fn a_permanent_refusal_of_a_whole_request_dead_letters_its_operations_and_the_pass_goes_on() {
     let f = Fixture::new().with_assignment();
-    f.check_in(CheckInKind::Duress);
     f.check_in(CheckInKind::Welfare);
+    let duress = f.check_in(CheckInKind::Duress);
+    // The server refuses any request carrying a welfare check-in, for good.
     let t = Scripted::new(|r| {
-        let push: Option<PushRequest> =
-            (r.kind == RequestKind::Push).then(|| serde_json::from_slice(&r.body).unwrap());
-        match push {
-            Some(p)
-                if p.operations[0].kind == OperationKind::CheckInRecord
-                    && r.body.windows(6).any(|w| w == b"duress") =>
-            {
-                error(400, "bad_request")
-            }
-            _ => accept_all(r),
+        if r.kind == RequestKind::Push && r.body.windows(7).any(|w| w == b"welfare") {
+            error(400, "bad_request")
+        } else {
+            accept_all(r)
         }
     });
     let e = engine(&f, t);
@@ -344,14 +339,250 @@ fn a_permanent_refusal_of_a_whole_request_dead_letters_its_operations_and_the_pa
     let report = e.sync_once().unwrap();
 
     assert_eq!(report.outcome, PassOutcome::Completed);
-    assert_eq!(report.applied, 1);
+    assert_eq!(report.applied, 1, "the duress went");
     let dead = f.store.dead_letters().unwrap();
     assert_eq!(dead.len(), 1);
+    assert_ne!(dead[0].entity_id, duress.id);
     assert!(dead[0]
         .last_error
         .as_deref()
         .unwrap()
         .contains("400 bad_request"));
+}
+
+#[test]
+fn an_alarm_is_never_dead_lettered_for_a_refusal_of_the_whole_request() {
+    let f = Fixture::new();
+    f.check_in(CheckInKind::Duress);
+    let e = engine(&f, Scripted::new(|_| error(400, "bad_request")));
+
+    let report = e.sync_once().unwrap();
+
+    assert!(
+        matches!(report.outcome, PassOutcome::Interrupted { .. }),
+        "{report:?}"
+    );
+    assert!(f.store.dead_letters().unwrap().is_empty());
+    assert_eq!(
+        f.store.queued_operations().unwrap()[0].state,
+        OperationState::Pending
+    );
+}
+
+#[test]
+fn answers_that_are_not_the_servers_own_refusal_are_transient() {
+    // A proxy asking for credentials, a captive portal, a wrong URL: none of these
+    // judged the operations.
+    for (status, body) in [
+        (407, b"<html>Proxy Authentication Required</html>".to_vec()),
+        (302, b"".to_vec()),
+        (404, b"<html>Not Found</html>".to_vec()),
+    ] {
+        let f = Fixture::new().with_assignment();
+        f.check_in(CheckInKind::Welfare);
+        let t = Scripted::new(move |_| {
+            Ok(HttpResponse {
+                status,
+                headers: vec![],
+                body: body.clone(),
+            })
+        });
+        let e = engine(&f, t);
+
+        let report = e.sync_once().unwrap();
+
+        assert!(
+            matches!(report.outcome, PassOutcome::Interrupted { .. }),
+            "{status}: {report:?}"
+        );
+        assert!(f.store.dead_letters().unwrap().is_empty(), "{status}");
+    }
+}
+
+#[test]
+fn a_listener_that_panics_does_not_stop_sync() {
+    struct Panicking;
+    impl SyncListener for Panicking {
+        fn on_status(&self, _: SyncStatus) {
+            panic!("the app's listener threw");
+        }
+    }
+    let f = Fixture::new().with_assignment();
+    let e = engine(&f, Scripted::new(accept_all));
+    e.set_listener(Some(Arc::new(Panicking)));
+    f.check_in(CheckInKind::Duress);
+    e.sync_once().unwrap();
+
+    f.check_in(CheckInKind::Duress);
+    let second = e.sync_once().unwrap();
+
+    assert_eq!(
+        (second.outcome, second.applied),
+        (PassOutcome::Completed, 1)
+    );
+}
+
+#[test]
+fn an_alarm_written_during_the_pull_goes_in_the_same_pass() {
+    let f = Fixture::new();
+    let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
+    let writer = store.clone();
+    let t = Scripted::new(move |r| {
+        if r.kind == RequestKind::Pull {
+            writer
+                .record_check_in(check_in(CheckInKind::Duress))
+                .unwrap();
+        }
+        accept_all(r)
+    });
+    let e = SyncEngine::new(store.clone(), t, SyncConfig::new("http://office.test"));
+    e.set_token("t").unwrap();
+
+    let report = e.sync_once().unwrap();
+
+    assert_eq!(report.applied, 1);
+    assert!(store.queued_operations().unwrap().is_empty());
+}
+
+#[test]
+fn a_refusal_of_an_old_token_does_not_pause_a_new_one() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Welfare);
+    let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
+    // The app sets a new token while a request with the old one is out.
+    let app = SyncEngine::new(
+        store.clone(),
+        Scripted::new(accept_all),
+        SyncConfig::new("http://office.test"),
+    );
+    let t = Scripted::new(move |_| {
+        app.set_token("token-2").unwrap();
+        error(401, "unauthorized")
+    });
+    let e = SyncEngine::new(store, t, SyncConfig::new("http://office.test"));
+    e.set_token("token-1").unwrap();
+
+    let report = e.sync_once().unwrap();
+
+    assert!(matches!(report.outcome, PassOutcome::AuthPaused { .. }));
+    assert!(
+        !e.status().unwrap().auth_paused,
+        "the new token is not paused"
+    );
+}
+
+#[test]
+fn while_the_server_asks_to_wait_only_alarms_are_sent() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Welfare);
+    let busy = Arc::new(Mutex::new(true));
+    let is_busy = busy.clone();
+    let t = Scripted::new(move |r| {
+        if *is_busy.lock().unwrap() {
+            let mut resp = error(429, "rate_limited")?;
+            resp.headers.push(HttpHeader {
+                name: "Retry-After".into(),
+                value: "120".into(),
+            });
+            Ok(resp)
+        } else {
+            accept_all(r)
+        }
+    });
+    let e = engine(&f, t.clone());
+    e.sync_once().unwrap();
+    *busy.lock().unwrap() = false;
+    f.check_in(CheckInKind::Duress);
+    f.advance(60);
+
+    let during = e.sync_once().unwrap();
+
+    assert_eq!(during.applied, 1, "the duress, and nothing else");
+    assert_eq!(
+        t.pushes().last().unwrap().operations[0].kind,
+        OperationKind::CheckInRecord
+    );
+    assert_eq!(f.store.queued_operations().unwrap().len(), 1);
+    assert_eq!(
+        e.next_sync_at().unwrap(),
+        Some(T0.plus(Duration::from_secs(120)))
+    );
+    f.advance(61);
+    assert_eq!(e.sync_once().unwrap().applied, 1);
+}
+
+#[test]
+fn feed_entries_the_device_cannot_take_are_skipped_and_the_cursor_moves_on() {
+    let f = Fixture::new();
+    let t = Scripted::new(|r| {
+        if r.kind != RequestKind::Pull {
+            return accept_all(r);
+        }
+        let mut bad = serde_json::to_value(assignment("A-BAD", 1)).unwrap();
+        bad["sites"] = serde_json::json!([]);
+        let good = serde_json::to_value(assignment("A-GOOD", 1)).unwrap();
+        json(
+            200,
+            serde_json::json!({"server_time": SERVER_TIME, "has_more": false, "next_cursor": "9",
+            "changes": [{"kind": "assignment", "cursor": "7", "assignment": bad},
+                        {"kind": "principal_movement", "cursor": "8", "movement": {}},
+                        {"kind": "assignment", "cursor": "9", "assignment": good}]}),
+        )
+    });
+    let e = engine(&f, t);
+
+    let report = e.sync_once().unwrap();
+
+    assert_eq!(report.outcome, PassOutcome::Completed);
+    assert_eq!(report.assignments_received, 1);
+    assert_eq!(report.warnings.len(), 2, "{:?}", report.warnings);
+    assert!(f.store.assignment("A-GOOD").is_ok());
+    assert!(e.status().unwrap().last_error.is_some());
+}
+
+#[test]
+fn batch_and_chunk_sizes_are_kept_within_the_protocol() {
+    let f = Fixture::new().with_assignment();
+    for _ in 0..1500 {
+        f.check_in(CheckInKind::Panic);
+    }
+    let t = Scripted::new(accept_all);
+    let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
+    let mut config = SyncConfig::new("http://office.test");
+    config.batch.max_operations = 100_000;
+    config.batch.max_bytes = u64::MAX;
+    let e = SyncEngine::new(store, t.clone(), config);
+    e.set_token("t").unwrap();
+
+    e.sync_once().unwrap();
+
+    let sizes: Vec<_> = t.pushes().iter().map(|p| p.operations.len()).collect();
+    assert!(sizes.iter().all(|n| *n <= MAX_PUSH_OPERATIONS), "{sizes:?}");
+    assert_eq!(sizes.iter().sum::<usize>(), 1500);
+}
+
+#[test]
+fn draining_stops_when_a_pass_moves_nothing() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Welfare);
+    let t = Scripted::new(|r| match r.kind {
+        RequestKind::Push => {
+            let push: PushRequest = serde_json::from_slice(&r.body).unwrap();
+            let o = &push.operations[0];
+            // Answers without a result: the operation stays queued, backing off.
+            let _ = o;
+            json(
+                200,
+                serde_json::json!({"server_time": SERVER_TIME, "results": []}),
+            )
+        }
+        _ => accept_all(r),
+    });
+    let e = engine(&f, t.clone());
+
+    let reports = e.sync_until_drained(50).unwrap();
+
+    assert!(reports.len() <= 2, "{} passes for nothing", reports.len());
 }
 
 #[test]

@@ -252,6 +252,10 @@ struct Appended {
     refusal: Option<ApiError>,
 }
 
+/// How long a chunk upload may go without receiving a byte before the server keeps
+/// what arrived and frees the attachment for the device's next attempt.
+const FRAME_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Streams `body` onto the end of the blob's file at `blob.received_bytes`.
 async fn append(path: &Path, blob: &Blob, mut body: Body) -> Result<Appended, ApiError> {
     let io = |e: std::io::Error| ApiError::from(Error::io(path, e));
@@ -271,13 +275,15 @@ async fn append(path: &Path, blob: &Blob, mut body: Body) -> Result<Appended, Ap
     let mut written = 0u64;
     let mut dropped = false;
     let refused = loop {
-        let frame = match body.frame().await {
-            None => break None,
-            Some(Err(_)) => {
+        // A phone that lost signal mid-chunk may never close its connection: stop
+        // waiting after a while, so the upload lock is not held for ever.
+        let frame = match tokio::time::timeout(FRAME_IDLE_TIMEOUT, body.frame()).await {
+            Err(_) | Ok(None) => break None,
+            Ok(Some(Err(_))) => {
                 dropped = true;
                 break None;
             }
-            Some(Ok(frame)) => frame,
+            Ok(Some(Ok(frame))) => frame,
         };
         let Some(data) = frame.data_ref() else {
             continue;

@@ -94,17 +94,29 @@ enum Redeemed {
     Refused,
 }
 
+/// How long the device that redeemed a code may redeem it again.
+const REDEEM_AGAIN_WINDOW_MS: i64 = 10 * 60 * 1000;
+
 /// Redeems a code in one transaction: the code is marked used and the device's token set
 /// together, or neither. A refusal burns nothing.
 fn redeem(server: &Server, code: &str, device_id: &str, now: Timestamp) -> Result<Redeemed> {
     let code_hash = digest(&normalise_code(code));
     let token = new_token();
     server.write(|tx| {
+        // A code works once; the device that redeemed it may redeem it again for a
+        // little while (its first answer may have been lost on the way back), which
+        // replaces the token issued the first time.
         let grant: Option<(String, String)> = tx
             .query_row(
                 "SELECT organisation_id, officer_id FROM enrolment_code
-                 WHERE code_hash = ?1 AND redeemed_at IS NULL AND expires_at > ?2",
-                rusqlite::params![code_hash, now],
+                 WHERE code_hash = ?1 AND expires_at > ?2
+                   AND (redeemed_at IS NULL OR (redeemed_by = ?3 AND redeemed_at > ?4))",
+                rusqlite::params![
+                    code_hash,
+                    now,
+                    device_id,
+                    now.as_millis() - REDEEM_AGAIN_WINDOW_MS
+                ],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
@@ -112,15 +124,18 @@ fn redeem(server: &Server, code: &str, device_id: &str, now: Timestamp) -> Resul
             return Ok(Redeemed::Refused);
         };
         // A device id is the device's own choice: it may not be carried into another
-        // organisation (its records, and its old token, belong to the first one).
-        let enrolled_in: Option<String> = tx
+        // organisation or to another officer (its records, its queue and its old token
+        // belong to the first). Otherwise any officer could take over a colleague's
+        // phone by its id; a shared phone gets a fresh store for each officer.
+        let enrolled_as: Option<(String, String)> = tx
             .query_row(
-                "SELECT organisation_id FROM device WHERE device_id = ?1",
+                "SELECT organisation_id, officer_id FROM device WHERE device_id = ?1",
                 [device_id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        if enrolled_in.is_some_and(|org| org != organisation_id) {
+        if enrolled_as.is_some_and(|(org, officer)| org != organisation_id || officer != officer_id)
+        {
             return Ok(Redeemed::Refused);
         }
         tx.execute(

@@ -153,8 +153,12 @@ async fn pull(
     let (changes, has_more) = server
         .blocking(move |s| page(s, &caller, cursor.unwrap_or(0), limit))
         .await?;
-    let last = changes.last().map(|c| match c {
-        Change::Assignment { cursor, .. } | Change::ReportReview { cursor, .. } => cursor.clone(),
+    let last = changes.iter().rev().find_map(|c| match c {
+        Change::Assignment { cursor, .. } | Change::ReportReview { cursor, .. } => {
+            Some(cursor.clone())
+        }
+        // The server never writes one; it exists for devices reading a newer server.
+        Change::Unknown => None,
     });
     Ok(PullResponse {
         server_time: now,

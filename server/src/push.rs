@@ -209,10 +209,30 @@ fn apply_batch(
     operations: &[Incoming],
     now: Timestamp,
 ) -> Result<Vec<OperationResult>> {
-    operations
-        .iter()
-        .map(|op| apply_one(tx, caller, op, now))
-        .collect()
+    // Once an operation on a record is refused, the record's later operations in the
+    // same push are not judged: applying them would put them ahead of the refused one
+    // for good. They get no receipt, so the device may send them again after it
+    // requeues the refused operation.
+    let mut refused: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut results = Vec::with_capacity(operations.len());
+    for op in operations {
+        let (_, entity) = op.kind_and_entity();
+        let result = if refused.contains(&entity) {
+            result(
+                op,
+                ResultStatus::Rejected,
+                Some("an earlier operation on this record in the same push was rejected".into()),
+                None,
+            )
+        } else {
+            apply_one(tx, caller, op, now)?
+        };
+        if result.status == ResultStatus::Rejected {
+            refused.insert(entity);
+        }
+        results.push(result);
+    }
+    Ok(results)
 }
 
 fn result(

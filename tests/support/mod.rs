@@ -38,16 +38,22 @@ impl ServerProcess {
             .spawn()
             .expect("start cordon serve");
         let stdout = child.stdout.take().expect("server stdout");
+        // From here on a panic drops the guard, which stops the server by its PID.
+        let mut server = ServerProcess {
+            child,
+            url: String::new(),
+            db,
+        };
         let mut line = String::new();
         BufReader::new(stdout)
             .read_line(&mut line)
             .expect("read the server's first line");
-        let url = line
+        server.url = line
             .trim()
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("unexpected first line from cordon serve: {line:?}"))
             .to_owned();
-        ServerProcess { child, url, db }
+        server
     }
 
     pub fn pid(&self) -> u32 {

@@ -144,6 +144,7 @@ struct Request {
 }
 
 fn read_request(stream: &TcpStream) -> std::io::Result<Option<Request>> {
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
     if reader.read_line(&mut line)? == 0 {
@@ -194,8 +195,9 @@ fn forward(upstream: SocketAddr, req: &Request) -> std::io::Result<Vec<u8>> {
 }
 
 fn canned(status: &str, extra: &str) -> Vec<u8> {
+    let now = cordon_core::Timestamp::from(std::time::SystemTime::now());
     let body = format!(
-        r#"{{"server_time":"2026-01-01T00:00:00.000Z","error":{{"code":"proxy_fault","message":"{status} injected by the test proxy","retryable":true}}}}"#
+        r#"{{"server_time":"{now}","error":{{"code":"proxy_fault","message":"{status} injected by the test proxy","retryable":true}}}}"#
     );
     format!(
         "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",

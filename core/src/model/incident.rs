@@ -63,6 +63,9 @@ pub struct PersonInvolved {
     pub description: String,
 }
 
+/// Most persons one report may list (beyond that, a list belongs in an attachment).
+pub const MAX_PERSONS: usize = 100;
+
 /// What a report says. A draft's content is replaced whole on each edit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -107,6 +110,15 @@ impl IncidentContent {
         }
         if !self.narrative.is_empty() {
             required_text("narrative", &self.narrative, MAX_LONG_TEXT)?;
+        }
+        if self.persons.len() > MAX_PERSONS {
+            return Err(CordonError::invalid(
+                "persons",
+                format!(
+                    "{} persons; at most {MAX_PERSONS} per report",
+                    self.persons.len()
+                ),
+            ));
         }
         for (i, p) in self.persons.iter().enumerate() {
             required_text(

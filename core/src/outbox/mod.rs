@@ -35,6 +35,9 @@ use crate::error::{CordonError, Result};
 use crate::store::{new_id, Durability, Store};
 use crate::time::Timestamp;
 
+/// Largest payload of one operation, in bytes: it must always fit in a push.
+pub const MAX_OPERATION_BYTES: usize = 1024 * 1024;
+
 /// The version of the JSON payloads this build writes.
 pub const PAYLOAD_VERSION: u32 = 1;
 
@@ -259,6 +262,15 @@ pub(crate) fn enqueue(
     op: NewOperation<'_>,
     now: Timestamp,
 ) -> Result<String> {
+    if op.payload.len() > MAX_OPERATION_BYTES {
+        return Err(CordonError::invalid(
+            "record",
+            format!(
+                "is {} bytes as sent; at most {MAX_OPERATION_BYTES} fit in one operation",
+                op.payload.len()
+            ),
+        ));
+    }
     let id = new_id();
     tx.prepare_cached(
         "INSERT INTO outbox (seq, id, kind, entity_id, depends_on, priority, payload_version,
@@ -539,6 +551,14 @@ impl Store {
         })
     }
 
+    /// Returns every operation in flight to pending, due now, without counting an
+    /// attempt: on opening (the process that took them is gone) and when a pass fails
+    /// locally half-way.
+    pub fn release_in_flight(&self) -> Result<()> {
+        let now = self.now();
+        self.write(Durability::Normal, |tx| release_all(tx, now))
+    }
+
     /// Makes every pending operation due now: connectivity has returned, so the backoff
     /// that the outage caused should not delay what is waiting (a duress alarm above
     /// all).
@@ -643,7 +663,10 @@ impl Store {
                          WHERE state = 'pending'
                            AND entity_id NOT IN (SELECT entity_id FROM outbox WHERE state = 'dead')
                            AND coalesce(depends_on, '') NOT IN
-                               (SELECT entity_id FROM outbox WHERE state = 'dead'))",
+                               (SELECT entity_id FROM outbox WHERE state = 'dead')
+                           AND entity_id NOT IN
+                               (SELECT depends_on FROM outbox
+                                WHERE state = 'dead' AND depends_on IS NOT NULL))",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
@@ -654,6 +677,15 @@ impl Store {
             Ok(status)
         })
     }
+}
+
+pub(crate) fn release_all(tx: &Transaction<'_>, now: Timestamp) -> Result<()> {
+    tx.execute(
+        "UPDATE outbox SET state = 'pending', next_attempt_at = min(next_attempt_at, ?1)
+         WHERE state = 'in_flight'",
+        [now],
+    )?;
+    Ok(())
 }
 
 /// Records that operations up to `seq` were removed, so their numbers are never reused.

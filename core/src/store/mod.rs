@@ -107,8 +107,10 @@ impl Store {
         .map_err(|e| CordonError::from_sqlite_at(&path, e))?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         let at = |e| CordonError::from_sqlite_at(&path, e);
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(at)?;
+        // Switching to WAL takes the file exclusively for a moment, and SQLite does not
+        // wait for that through the busy handler: another process opening the same new
+        // file at the same time is waited for here.
+        retry_while_busy(|| conn.pragma_update(None, "journal_mode", "WAL")).map_err(at)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(at)?;
         conn.pragma_update(None, "foreign_keys", true).map_err(at)?;
@@ -137,10 +139,7 @@ impl Store {
             };
             // Operations in flight when the last process died were never acknowledged:
             // send them again (the server's receipts make that harmless).
-            tx.execute(
-                "UPDATE outbox SET state = 'pending' WHERE state = 'in_flight'",
-                [],
-            )?;
+            crate::outbox::release_all(&tx, now)?;
             tx.commit()?;
             id
         };
@@ -236,6 +235,27 @@ impl Store {
     /// Runs `f` on the connection for reading.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         f(&self.lock())
+    }
+}
+
+/// Retries `f` while SQLite reports the database busy or locked, for up to the busy
+/// timeout (for the few steps of opening that SQLite does not wait for by itself).
+pub(crate) fn retry_while_busy<T>(
+    mut f: impl FnMut() -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other,
+        }
     }
 }
 

@@ -82,15 +82,16 @@ const V1_TO_V2: &str = "
 /// must not be touched. Returns the file's schema version (0: new, empty file).
 pub(crate) fn inspect(conn: &Connection, path: &Path) -> Result<i64> {
     // One statement, so one snapshot: another process may be creating the file.
-    let (version, app_id, objects): (i64, i64, i64) = conn
-        .query_row(
+    let (version, app_id, objects): (i64, i64, i64) = super::retry_while_busy(|| {
+        conn.query_row(
             "SELECT (SELECT user_version FROM pragma_user_version()),
                     (SELECT application_id FROM pragma_application_id()),
                     (SELECT count(*) FROM sqlite_schema)",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
-        .map_err(|e| CordonError::from_sqlite_at(path, e))?;
+    })
+    .map_err(|e| CordonError::from_sqlite_at(path, e))?;
     let corrupt = |detail: String| CordonError::Corrupt {
         path: path.display().to_string(),
         detail,

@@ -19,6 +19,7 @@ pub(crate) mod key {
     pub const AUTH_PAUSED: &str = "auth_paused";
     pub const SERVER_URL: &str = "server_url";
     pub const TOKEN: &str = "token";
+    pub const SERVER_WAIT_UNTIL: &str = "server_wait_until";
 }
 
 impl Store {
@@ -54,22 +55,33 @@ impl Store {
 
     /// Applies one page of the pull feed and stores its cursor, all or nothing. Returns
     /// how many assignments were new or newer.
-    pub(crate) fn apply_pull(&self, changes: &[Change], next_cursor: Option<&str>) -> Result<u32> {
-        for change in changes {
-            if let Change::Assignment { assignment, .. } = change {
-                assignment.validate()?;
-            }
-        }
+    ///
+    /// An entry the device cannot accept (an assignment that fails the model's rules, a
+    /// kind this build does not know) is skipped, with its reason in `skipped`, so that
+    /// one bad entry cannot stall the feed.
+    pub(crate) fn apply_pull(
+        &self,
+        changes: &[Change],
+        next_cursor: Option<&str>,
+        skipped: &mut Vec<String>,
+    ) -> Result<u32> {
         let now = self.now();
         self.write(Durability::Normal, |tx| {
             let mut stored = 0;
             for change in changes {
                 match change {
-                    Change::Assignment { assignment, .. } => {
-                        if super::assignments::upsert(tx, assignment, now)? {
-                            stored += 1;
+                    Change::Assignment { assignment, cursor } => match assignment.validate() {
+                        Ok(()) => {
+                            if super::assignments::upsert(tx, assignment, now)? {
+                                stored += 1;
+                            }
                         }
-                    }
+                        Err(e) => skipped.push(format!(
+                            "feed entry {cursor}: assignment {} skipped: {e}",
+                            assignment.id
+                        )),
+                    },
+                    Change::Unknown => skipped.push("feed entry of an unknown kind skipped".into()),
                     Change::ReportReview { cursor, review } => {
                         tx.prepare_cached(
                             "INSERT OR IGNORE INTO report_review

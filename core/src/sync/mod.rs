@@ -33,7 +33,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, TryLockError};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -46,10 +46,11 @@ pub use transport::{
 };
 
 use crate::error::{CordonError, Result};
-use crate::outbox::{BatchLimits, Operation, OutboxStatus, Outcome, Priority};
+use crate::outbox::{backoff, BatchLimits, Operation, OutboxStatus, Outcome, Priority};
 use crate::protocol::{
     AttachmentStatus, EnrolRequest, EnrolResponse, ErrorBody, PullResponse, PushRequest,
-    PushResponse, ResultStatus, WireOperation, API_PREFIX,
+    PushResponse, ResultStatus, WireOperation, API_PREFIX, MAX_CHUNK_BYTES, MAX_PUSH_BYTES,
+    MAX_PUSH_OPERATIONS,
 };
 use crate::store::sync_state::key;
 use crate::store::Store;
@@ -114,6 +115,37 @@ pub struct SyncReport {
     pub reviews_received: u32,
     pub attachments_completed: u32,
     pub bytes_uploaded: u64,
+    /// Problems that did not stop the pass (e.g. the pull refused, a feed entry skipped).
+    pub warnings: Vec<String>,
+}
+
+impl SyncReport {
+    fn new() -> Self {
+        SyncReport {
+            outcome: PassOutcome::Completed,
+            requests: 0,
+            applied: 0,
+            duplicates: 0,
+            rejected: 0,
+            assignments_received: 0,
+            reviews_received: 0,
+            attachments_completed: 0,
+            bytes_uploaded: 0,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Whether the pass moved anything (sent, received or settled).
+    fn made_progress(&self) -> bool {
+        self.applied
+            + self.duplicates
+            + self.rejected
+            + self.assignments_received
+            + self.reviews_received
+            + self.attachments_completed
+            > 0
+            || self.bytes_uploaded > 0
+    }
 }
 
 /// What the app shows on its sync screen.
@@ -144,6 +176,9 @@ pub struct SyncEngine {
     config: SyncConfig,
     online: AtomicBool,
     pass: Mutex<()>,
+    /// Set when a pass was asked for while one ran: the running pass goes round again,
+    /// so an alarm written meanwhile is not left behind.
+    rerun: AtomicBool,
     listener: Mutex<Option<Arc<dyn SyncListener>>>,
 }
 
@@ -160,6 +195,8 @@ enum Failure {
     Permanent(String),
     /// 409 on an attachment chunk: resume from here.
     Offset(u64),
+    /// 413: the request body is over the server's limit.
+    TooLarge(String),
 }
 
 /// Whether the pass goes on after a step.
@@ -177,13 +214,22 @@ struct UploadPayload {
 }
 
 impl SyncEngine {
-    pub fn new(store: Arc<Store>, transport: Arc<dyn Transport>, config: SyncConfig) -> Self {
+    /// `config` is clamped to what the protocol allows (batch and chunk sizes).
+    pub fn new(store: Arc<Store>, transport: Arc<dyn Transport>, mut config: SyncConfig) -> Self {
+        let max_ops = u32::try_from(MAX_PUSH_OPERATIONS).unwrap_or(u32::MAX);
+        config.batch.max_operations = config.batch.max_operations.clamp(1, max_ops);
+        // Half the server's limit leaves room for the envelope around the payloads.
+        config.batch.max_bytes = config.batch.max_bytes.min(MAX_PUSH_BYTES as u64 / 2);
+        let max_chunk = u32::try_from(MAX_CHUNK_BYTES).unwrap_or(u32::MAX);
+        config.chunk_bytes = config.chunk_bytes.clamp(1, max_chunk);
+        config.pull_limit = config.pull_limit.clamp(1, 500);
         SyncEngine {
             store,
             transport,
             config,
             online: AtomicBool::new(true),
             pass: Mutex::new(()),
+            rerun: AtomicBool::new(false),
             listener: Mutex::new(None),
         }
     }
@@ -247,15 +293,17 @@ impl SyncEngine {
             .and_then(|v| v.parse().ok())
             .map(Timestamp::from_millis);
         let online = self.online.load(Ordering::SeqCst);
+        let now = self.store.now();
+        let server_wait = self.server_wait_until()?.filter(|t| *t > now);
         let next_sync_at = if !enrolled || auth_paused || !online {
             None
         } else if let Some(next) = outbox.next_attempt_at {
-            Some(next.max(self.store.now()))
+            Some(next.max(now).max(server_wait.unwrap_or(now)))
         } else if outbox.in_flight.total() > 0 {
-            Some(self.store.now())
+            Some(now)
         } else {
             let interval = Duration::from_secs(self.config.pull_interval_secs.into());
-            Some(last_success_at.map_or(self.store.now(), |t| t.plus(interval)))
+            Some(last_success_at.map_or(now, |t| t.plus(interval)))
         };
         Ok(SyncStatus {
             outbox,
@@ -280,53 +328,66 @@ impl SyncEngine {
 
     /// Runs one sync pass (see the module docs). Blocks; call it from a worker thread.
     pub fn sync_once(&self) -> Result<SyncReport> {
-        let mut report = SyncReport {
-            outcome: PassOutcome::Completed,
-            requests: 0,
-            applied: 0,
-            duplicates: 0,
-            rejected: 0,
-            assignments_received: 0,
-            reviews_received: 0,
-            attachments_completed: 0,
-            bytes_uploaded: 0,
+        let mut report = SyncReport::new();
+        let result = {
+            let _pass = match self.pass.try_lock() {
+                Ok(guard) => guard,
+                // A panic in an earlier pass (a listener's, say) must not stop sync for
+                // good: nothing it held is half-done in memory.
+                Err(TryLockError::Poisoned(p)) => p.into_inner(),
+                Err(TryLockError::WouldBlock) => {
+                    self.rerun.store(true, Ordering::SeqCst);
+                    report.outcome = PassOutcome::AlreadyRunning;
+                    return Ok(report);
+                }
+            };
+            self.run_passes(&mut report)
         };
-        let Ok(_pass) = self.pass.try_lock() else {
-            report.outcome = PassOutcome::AlreadyRunning;
-            return Ok(report);
-        };
+        // Outside the pass lock: whatever the listener does cannot block sync.
+        self.notify();
+        result.map(|()| report)
+    }
+
+    fn run_passes(&self, report: &mut SyncReport) -> Result<()> {
         let Some(token) = self.store.sync_value(key::TOKEN)? else {
             report.outcome = PassOutcome::NotEnrolled;
-            return Ok(report);
+            return Ok(());
         };
         if let Some(error) = self.store.sync_value(key::AUTH_PAUSED)? {
             report.outcome = PassOutcome::AuthPaused { error };
-            return Ok(report);
+            return Ok(());
         }
-        let flow = self.run_pass(&token, &mut report)?;
-        report.outcome = match flow {
-            Flow::Continue => {
-                let now = self.store.now().as_millis().to_string();
-                self.store.set_sync_values(&[
-                    (key::LAST_SUCCESS_AT, Some(&now)),
-                    (key::LAST_ERROR, None),
-                ])?;
-                PassOutcome::Completed
-            }
-            Flow::Stop(outcome) => {
-                let error = match &outcome {
-                    PassOutcome::Interrupted { error } | PassOutcome::AuthPaused { error } => {
-                        Some(error.clone())
-                    }
-                    _ => None,
-                };
-                self.store
-                    .set_sync_values(&[(key::LAST_ERROR, error.as_deref())])?;
-                outcome
+        let outcome = loop {
+            self.rerun.store(false, Ordering::SeqCst);
+            let flow = match self.run_pass(&token, report) {
+                Ok(flow) => flow,
+                Err(e) => {
+                    // A local failure mid-pass: nothing taken may stay in flight.
+                    let _ = self.store.release_in_flight();
+                    return Err(e);
+                }
+            };
+            match flow {
+                Flow::Stop(outcome) => break outcome,
+                Flow::Continue if self.rerun.load(Ordering::SeqCst) => continue,
+                Flow::Continue => break PassOutcome::Completed,
             }
         };
-        self.notify();
-        Ok(report)
+        let error = match &outcome {
+            PassOutcome::Interrupted { error } | PassOutcome::AuthPaused { error } => {
+                Some(error.clone())
+            }
+            _ => report.warnings.last().cloned(),
+        };
+        if outcome == PassOutcome::Completed {
+            let now = self.store.now().as_millis().to_string();
+            self.store
+                .set_sync_values(&[(key::LAST_SUCCESS_AT, Some(&now))])?;
+        }
+        self.store
+            .set_sync_values(&[(key::LAST_ERROR, error.as_deref())])?;
+        report.outcome = outcome;
+        Ok(())
     }
 
     /// Runs passes until nothing due is left or a pass stops short; returns every
@@ -337,7 +398,7 @@ impl SyncEngine {
             let report = self.sync_once()?;
             let done = report.outcome != PassOutcome::Completed
                 || self.store.outbox_status()?.pending.total() == 0
-                || report.requests == 0;
+                || !report.made_progress();
             reports.push(report);
             if done {
                 break;
@@ -347,6 +408,15 @@ impl SyncEngine {
     }
 
     fn run_pass(&self, token: &str, report: &mut SyncReport) -> Result<Flow> {
+        // The server asked everyone to wait (429/503 with Retry-After): only alarms go.
+        if let Some(until) = self.server_wait_until()?.filter(|t| *t > self.store.now()) {
+            if let Flow::Stop(o) = self.push_lane(Priority::Urgent, token, report)? {
+                return Ok(Flow::Stop(o));
+            }
+            return Ok(Flow::Stop(PassOutcome::Interrupted {
+                error: format!("the server asked to wait until {until}"),
+            }));
+        }
         // Urgent, then normal, re-checking urgent before every normal batch.
         loop {
             if let Flow::Stop(o) = self.push_lane(Priority::Urgent, token, report)? {
@@ -371,12 +441,23 @@ impl SyncEngine {
                 max_bytes: u64::MAX,
             };
             let Some(op) = self.store.take_batch_from(&[Priority::Bulk], one)?.pop() else {
-                return Ok(Flow::Continue);
+                break;
             };
             if let Flow::Stop(o) = self.upload(op, token, report)? {
                 return Ok(Flow::Stop(o));
             }
         }
+        // An alarm raised during the pull or the last chunk goes before the pass ends.
+        self.push_lane(Priority::Urgent, token, report)
+    }
+
+    /// Until when the server asked the device to hold back (its last `Retry-After`).
+    fn server_wait_until(&self) -> Result<Option<Timestamp>> {
+        Ok(self
+            .store
+            .sync_value(key::SERVER_WAIT_UNTIL)?
+            .and_then(|v| v.parse().ok())
+            .map(Timestamp::from_millis))
     }
 
     /// Sends every due operation of one lane, batch by batch.
@@ -465,7 +546,22 @@ impl SyncEngine {
                 }
                 Flow::Continue
             }
-            Err(failure) => self.fail_all(&sent, failure, &mut outcomes, report)?,
+            Err(failure) => {
+                let urgent = batch
+                    .first()
+                    .is_some_and(|op| op.priority == Priority::Urgent);
+                let failure = match failure {
+                    // One operation alone is over the limit: it will never fit.
+                    Failure::TooLarge(e) if sent.len() == 1 && !urgent => Failure::Permanent(e),
+                    // The server never judged the alarms themselves: keep trying them.
+                    Failure::Permanent(e) | Failure::TooLarge(e) if urgent => Failure::Transient {
+                        error: e,
+                        retry_after: None,
+                    },
+                    other => other,
+                };
+                self.fail_all(&sent, failure, &mut outcomes, report, token)?
+            }
         };
         self.store.settle(&outcomes)?;
         Ok(flow)
@@ -478,9 +574,17 @@ impl SyncEngine {
         failure: Failure,
         outcomes: &mut Vec<(i64, Outcome)>,
         report: &mut SyncReport,
+        token: &str,
     ) -> Result<Flow> {
         Ok(match failure {
             Failure::Transient { error, retry_after } => {
+                if let Some(after) = retry_after {
+                    let until = self.store.now().plus(after.min(backoff::MAX_RETRY_AFTER));
+                    self.store.set_sync_values(&[(
+                        key::SERVER_WAIT_UNTIL,
+                        Some(&until.as_millis().to_string()),
+                    )])?;
+                }
                 outcomes.extend(seqs.iter().map(|s| {
                     (
                         *s,
@@ -492,14 +596,30 @@ impl SyncEngine {
                 }));
                 Flow::Stop(PassOutcome::Interrupted { error })
             }
+            Failure::Offset(_) | Failure::TooLarge(_) => {
+                let error = failure_text(&failure);
+                outcomes.extend(seqs.iter().map(|s| {
+                    (
+                        *s,
+                        Outcome::Transient {
+                            error: error.clone(),
+                            retry_after: None,
+                        },
+                    )
+                }));
+                Flow::Stop(PassOutcome::Interrupted { error })
+            }
             Failure::Auth(error) => {
                 self.store.release(seqs)?;
-                self.store
-                    .set_sync_values(&[(key::AUTH_PAUSED, Some(&error))])?;
+                // Pause only if the refused token is still the one set: the app may have
+                // set a new one while this request was out.
+                if self.store.sync_value(key::TOKEN)?.as_deref() == Some(token) {
+                    self.store
+                        .set_sync_values(&[(key::AUTH_PAUSED, Some(&error))])?;
+                }
                 Flow::Stop(PassOutcome::AuthPaused { error })
             }
-            other => {
-                let reason = failure_text(&other);
+            Failure::Permanent(reason) => {
                 report.rejected += u32::try_from(seqs.len()).unwrap_or(u32::MAX);
                 outcomes.extend(seqs.iter().map(|s| {
                     (
@@ -509,6 +629,9 @@ impl SyncEngine {
                         },
                     )
                 }));
+                if seqs.is_empty() {
+                    report.warnings.push(reason);
+                }
                 Flow::Continue
             }
         })
@@ -534,7 +657,7 @@ impl SyncEngine {
                 Ok(p) => p,
                 Err(failure) => {
                     let mut ignored = Vec::new();
-                    return self.fail_all(&[], failure, &mut ignored, report);
+                    return self.fail_all(&[], failure, &mut ignored, report, token);
                 }
             };
             report.reviews_received += u32::try_from(
@@ -544,9 +667,11 @@ impl SyncEngine {
                     .count(),
             )
             .unwrap_or(u32::MAX);
-            report.assignments_received += self
-                .store
-                .apply_pull(&page.changes, page.next_cursor.as_deref())?;
+            report.assignments_received += self.store.apply_pull(
+                &page.changes,
+                page.next_cursor.as_deref(),
+                &mut report.warnings,
+            )?;
             let moved = page.next_cursor.is_some() && page.next_cursor != cursor;
             if !page.has_more || !moved {
                 return Ok(Flow::Continue);
@@ -589,7 +714,7 @@ impl SyncEngine {
                 return Ok(Flow::Continue);
             }
             Ok(s) => s.received_bytes,
-            Err(failure) => return self.fail_one(op.seq, failure, report),
+            Err(failure) => return self.fail_one(op.seq, failure, report, token),
         };
         let chunk_len = usize::try_from(self.config.chunk_bytes.max(1)).unwrap_or(1 << 20);
         let mut buf = vec![0u8; chunk_len];
@@ -646,19 +771,26 @@ impl SyncEngine {
                                 retry_after: None,
                             },
                             report,
+                            token,
                         );
                     }
                     offset = s.received_bytes;
                 }
                 Err(Failure::Offset(at)) => offset = at,
-                Err(failure) => return self.fail_one(op.seq, failure, report),
+                Err(failure) => return self.fail_one(op.seq, failure, report, token),
             }
         }
     }
 
-    fn fail_one(&self, seq: i64, failure: Failure, report: &mut SyncReport) -> Result<Flow> {
+    fn fail_one(
+        &self,
+        seq: i64,
+        failure: Failure,
+        report: &mut SyncReport,
+        token: &str,
+    ) -> Result<Flow> {
         let mut outcomes = Vec::new();
-        let flow = self.fail_all(&[seq], failure, &mut outcomes, report)?;
+        let flow = self.fail_all(&[seq], failure, &mut outcomes, report, token)?;
         self.store.settle(&outcomes)?;
         Ok(flow)
     }
@@ -743,6 +875,10 @@ impl SyncEngine {
                 )
             },
         );
+        // Only the server's own, deliberate refusal is permanent. Anything else (a
+        // captive portal's redirect, a proxy's 407, a 404 from a wrong URL) says nothing
+        // about the operations and is tried again.
+        let refused = body.as_ref().is_some_and(|b| !b.error.retryable);
         Err(match response.status {
             401 => Failure::Auth(message),
             409 => match body.and_then(|b| b.received_bytes) {
@@ -752,11 +888,14 @@ impl SyncEngine {
                     retry_after: None,
                 },
             },
-            408 | 413 | 429 | 500..=599 => Failure::Transient {
+            413 => Failure::TooLarge(message),
+            400..=499 if refused && !matches!(response.status, 408 | 429) => {
+                Failure::Permanent(message)
+            }
+            _ => Failure::Transient {
                 error: message,
                 retry_after: response.header("Retry-After").and_then(parse_retry_after),
             },
-            _ => Failure::Permanent(message),
         })
     }
 
@@ -781,7 +920,10 @@ impl SyncEngine {
             .unwrap_or_else(|p| p.into_inner())
             .clone();
         if let (Some(listener), Ok(status)) = (listener, self.status()) {
-            listener.on_status(status);
+            // A listener that panics must not take the engine with it.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                listener.on_status(status)
+            }));
         }
     }
 }
@@ -789,7 +931,7 @@ impl SyncEngine {
 fn failure_text(f: &Failure) -> String {
     match f {
         Failure::Transient { error, .. } => error.clone(),
-        Failure::Auth(e) | Failure::Permanent(e) => e.clone(),
+        Failure::Auth(e) | Failure::Permanent(e) | Failure::TooLarge(e) => e.clone(),
         Failure::Offset(at) => format!("server expected offset {at}"),
     }
 }

@@ -24,8 +24,58 @@ fn an_enrolment_code_works_once() {
     assert_eq!(first.body["device_id"], DEVICE);
     assert_eq!(first.body["token"].as_str().map(str::len), Some(64));
 
-    let second = srv.post("/v1/enrol", None, &body);
+    let other = json!({"code": code, "device_id": "0f0e0d0c-0b0a-4909-8807-060504030201"});
+    let second = srv.post("/v1/enrol", None, &other);
     assert_eq!((second.status, second.code()), (403, "enrolment_refused"));
+}
+
+#[test]
+fn the_device_that_redeemed_a_code_may_redeem_it_again_when_the_answer_was_lost() {
+    let srv = TestServer::start();
+    let code = srv.code(ORG, OFFICER);
+    let body = json!({"code": code, "device_id": DEVICE});
+    let lost = srv.post("/v1/enrol", None, &body);
+    assert_eq!(lost.status, 200);
+
+    let again = srv.post("/v1/enrol", None, &body);
+
+    assert_eq!(again.status, 200);
+    assert_ne!(
+        again.body["token"], lost.body["token"],
+        "a new token replaces the lost one"
+    );
+    let old = lost.body["token"].as_str().unwrap();
+    assert_eq!(srv.get("/v1/pull", Some(old)).status, 401);
+}
+
+#[test]
+fn a_device_cannot_be_taken_over_with_another_officers_code() {
+    let srv = TestServer::start();
+    let mine = srv.code(ORG, OFFICER);
+    let victim = srv.post(
+        "/v1/enrol",
+        None,
+        &json!({"code": mine, "device_id": DEVICE}),
+    );
+    assert_eq!(victim.status, 200);
+    let theirs = srv.code(ORG, "OFC-9");
+
+    let takeover = srv.post(
+        "/v1/enrol",
+        None,
+        &json!({"code": theirs, "device_id": DEVICE}),
+    );
+
+    assert_eq!(
+        (takeover.status, takeover.code()),
+        (403, "enrolment_refused")
+    );
+    let token = victim.body["token"].as_str().unwrap();
+    assert_eq!(
+        srv.get("/v1/pull", Some(token)).status,
+        200,
+        "the victim's token still works"
+    );
 }
 
 #[test]

@@ -318,3 +318,30 @@ fn attachment_upload_operations_are_not_pushed() {
         reply.reason(2)
     );
 }
+
+#[test]
+fn after_a_refusal_the_records_later_operations_in_the_same_push_are_not_applied() {
+    let srv = TestServer::start();
+    let device = srv.device(ORG, OFFICER);
+    let report = device.store.create_report(content("First draft.")).unwrap();
+    device
+        .store
+        .update_report(&report.id, content("Second draft."))
+        .unwrap();
+    let ops = device.take();
+    let mut create = wire(&ops[0]);
+    create["payload"]["content"]["time_zone"] = json!("Nowhere/Special");
+    let update = wire(&ops[1]);
+
+    let reply = device.push(&srv, vec![create, update.clone()]);
+
+    assert_eq!(reply.statuses(), ["rejected", "rejected"]);
+    assert!(
+        reply.reason(1).contains("earlier operation"),
+        "{}",
+        reply.reason(1)
+    );
+    // The update has no receipt: sent again later, it is judged afresh.
+    let receipts = admin::receipts(&srv.server).unwrap();
+    assert_eq!(receipts.len(), 1);
+}
