@@ -35,14 +35,16 @@ CREATE TABLE record (
     last_seq INTEGER NOT NULL,
     received_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
+-- WITHOUT ROWID here and on `record` and `receipt`: keyed by text ids, they are one
+-- B-tree each instead of a table and its key index, which halves what a push writes.
 CREATE TABLE check_in (
     id TEXT PRIMARY KEY REFERENCES record (id),
     kind TEXT NOT NULL,
     occurred_at INTEGER NOT NULL,
     body TEXT NOT NULL
-) STRICT;
+) STRICT, WITHOUT ROWID;
 CREATE INDEX check_in_by_time ON check_in (occurred_at, id);
 
 -- A report: `content` is the latest draft, or the content as sealed at submission
@@ -102,7 +104,7 @@ CREATE TABLE receipt (
     server_version INTEGER,
     received_at INTEGER NOT NULL,
     PRIMARY KEY (device_id, operation_id)
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
 -- Assignments as the office issued them; ids are the office's, unique per organisation.
 CREATE TABLE assignment (
