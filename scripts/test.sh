@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Cordon's whole test suite, as README.md and .ci/run call it, on a fresh machine:
-# formatting, lints, then every Rust test (unit, integration, doc) of the workspace.
+# formatting, lints, every Rust test (unit, integration, end-to-end, doc) of the
+# workspace, then the generated Kotlin bindings on a JVM and the generated Swift
+# bindings with a real Swift compiler (scripts/bindings.sh installs what they need).
 # One cargo target directory serves every step, so nothing is built twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,12 +16,21 @@ done
 step "cargo fmt --check"
 cargo fmt --all --check
 
-step "cargo clippy --all-targets -- -D warnings (default and uniffi features)"
+step "cargo clippy --all-targets -- -D warnings (workspace; core with every feature)"
 cargo clippy --workspace --all-targets -- -D warnings
-cargo clippy -p cordon-core --all-targets --features uniffi -- -D warnings
+cargo clippy -p cordon-core --all-targets --all-features -- -D warnings
 
 step "cargo test"
 cargo test --workspace 2>&1 | tee target/cargo-test.log
-# One line a person (and CI) can read: totals over every test binary.
-awk '/^test result:/ { p += $4; f += $6; i += $8 }
-     END { printf "\nrust: %d passed, %d failed, %d skipped\n", p, f, i }' target/cargo-test.log
+rust=$(awk '/^test result:/ { p += $4; f += $6; i += $8 }
+     END { printf "rust: %d passed, %d failed, %d skipped", p, f, i }' target/cargo-test.log)
+
+step "bindings: Kotlin on the JVM, Swift with swiftc"
+./scripts/bindings.sh all 2>&1 | tee target/bindings.log
+others=$(grep -E '^(kotlin|swift): [0-9]+ passed' target/bindings.log || true)
+
+# One line per language a person (and CI) can read, and the total last.
+printf '\n%s\n%s\n' "$rust" "$others"
+printf '%s\n%s\n' "$rust" "$others" |
+  awk '/passed/ { p += $2; f += $4 } END { printf "all: %d passed, %d failed\n", p, f }'
+

@@ -71,10 +71,17 @@ impl From<DateTime<Utc>> for Timestamp {
 }
 
 impl From<SystemTime> for Timestamp {
+    /// Rounds to the nearest millisecond: a platform instant that went through a
+    /// floating-point number of seconds (Swift's `Date`) comes back as the same
+    /// millisecond rather than the one before.
     fn from(t: SystemTime) -> Self {
+        let round = |d: Duration| {
+            let ms = d.as_nanos().saturating_add(500_000) / 1_000_000;
+            i64::try_from(ms).unwrap_or(i64::MAX)
+        };
         match t.duration_since(UNIX_EPOCH) {
-            Ok(d) => Timestamp(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-            Err(e) => Timestamp(-i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX)),
+            Ok(d) => Timestamp(round(d)),
+            Err(e) => Timestamp(-round(e.duration())),
         }
     }
 }
@@ -215,6 +222,12 @@ mod tests {
             let t = Timestamp::from_millis(ms);
             assert_eq!(Timestamp::from(SystemTime::from(t)), t);
         }
+    }
+
+    #[test]
+    fn a_system_time_just_short_of_a_millisecond_rounds_to_it() {
+        let t = UNIX_EPOCH + Duration::from_nanos(1_795_000_000_122_999_999);
+        assert_eq!(Timestamp::from(t).as_millis(), 1_795_000_000_123);
     }
 
     #[test]

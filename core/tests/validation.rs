@@ -400,3 +400,12 @@ fn an_amendment_cannot_make_a_report_that_could_not_have_been_submitted() {
         s.amend_report(&r.id, blank).map(|_| ())
     });
 }
+
+#[test]
+fn an_empty_path_or_a_directory_is_not_a_store() {
+    let dir = tempfile::tempdir().unwrap();
+    for path in [std::path::PathBuf::new(), dir.path().to_path_buf()] {
+        let err = Store::open(&path).unwrap_err();
+        assert_eq!(field(err), "path");
+    }
+}

@@ -87,6 +87,16 @@ impl Store {
     /// Opens the store reading time from `clock`.
     pub fn open_with_clock(path: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
+        // SQLite reads "" as a temporary database discarded on close: every record lost.
+        if path.as_os_str().is_empty() || path.is_dir() {
+            return Err(CordonError::invalid(
+                "path",
+                format!(
+                    "{:?} is not a database file path",
+                    path.display().to_string()
+                ),
+            ));
+        }
         // Look before touching, through a read-only connection: a read-write one could
         // write even while refusing the file (a WAL checkpoint as it closes).
         if path.exists() {

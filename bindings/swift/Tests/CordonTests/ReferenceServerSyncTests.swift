@@ -1,0 +1,152 @@
+import Cordon
+import Foundation
+import XCTest
+
+/// The binding against the real reference server (`cordon serve`) on loopback, through a
+/// Transport written in Swift over URLSession (FoundationNetworking on Linux), and through
+/// the built-in one.
+final class ReferenceServerSyncTests: XCTestCase {
+    private var server: ReferenceServer!
+    private var dir: URL!
+
+    override func setUpWithError() throws {
+        dir = try temporaryDirectory()
+        server = try ReferenceServer()
+    }
+
+    override func tearDownWithError() throws {
+        server.stop()
+        try FileManager.default.removeItem(at: dir)
+    }
+
+    /// A fresh device (its own store) enrolled as `officer` through `transport` (nil: the
+    /// built-in HTTP transport).
+    private func enrolledDevice(
+        officer: String = "OFC-\(UUID().uuidString.prefix(8))", transport: Transport? = URLSessionTransport(),
+        config: SyncConfig? = nil
+    ) async throws -> (CordonStore, CordonSync) {
+        let store = try openStore(dir, "device-\(UUID().uuidString).db")
+        let config = config ?? defaultSyncConfig(serverUrl: server.url)
+        let sync = transport.map { CordonSync(store: store, transport: $0, config: config) }
+            ?? CordonSync.withBuiltInHttp(store: store, config: config)
+        let enrolled = try await sync.enrol(code: server.enrolmentCode(officer: officer))
+        XCTAssertEqual(enrolled.officerId, officer)
+        return (store, sync)
+    }
+
+    /// The office puts `officer` on assignment A-SHIFT (`cordon admin assignment`, from the
+    /// JSON the Kotlin tests use too).
+    private func assignShift(_ officer: String) throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../../testdata/assignment.json").standardized
+        try server.admin("assignment", "--file", file.path, "--organisation", "acme", "--officer", officer)
+    }
+
+    func testAnEnrolledOfficersShiftReachesTheOfficeAndTheAssignmentAndReviewComeBack() async throws {
+        let (store, sync) = try await enrolledDevice(officer: "OFC-SHIFT")
+        try assignShift("OFC-SHIFT")
+
+        let first = try await sync.syncOnce()
+        XCTAssertEqual(first.outcome, .completed)
+        XCTAssertEqual(first.assignmentsReceived, 1)
+        XCTAssertEqual(try store.assignment(id: "A-SHIFT").title, "Residence night cover")
+
+        _ = try store.recordCheckIn(checkIn: checkIn(.clockOn, assignmentId: "A-SHIFT"))
+        let alarm = try store.recordCheckIn(checkIn: duress(note: "Behind the garage"))
+        let report = try store.createReport(content: incident(assignmentId: "A-SHIFT"))
+        let photo = try store.attachFile(reportId: report.id, sourcePath: photo(in: dir).path, kind: .photo, mimeType: "image/jpeg")
+        _ = try store.submitReport(reportId: report.id)
+
+        let second = try await sync.syncOnce()
+
+        XCTAssertEqual(second.outcome, .completed)
+        XCTAssertEqual(second.applied, 5) // clock-on, duress, report create + submit, attachment
+        XCTAssertEqual(second.attachmentsCompleted, 1)
+        XCTAssertEqual(second.bytesUploaded, photo.sizeBytes)
+        let status = try sync.status()
+        XCTAssertEqual(status.outbox.pending, LaneCounts(urgent: 0, normal: 0, bulk: 0))
+        XCTAssertNotNil(status.lastSuccessAt)
+        let office = try server.admin("list", "check-ins", "--json")
+        XCTAssertEqual(office.components(separatedBy: alarm.id).count - 1, 1, "the office holds the alarm exactly once")
+
+        try server.admin("review", "--report", report.id, "--outcome", "returned", "--reviewer", "CR-DUTY", "--note", "Add the plate")
+        let third = try await sync.syncOnce()
+        XCTAssertEqual(third.reviewsReceived, 1)
+        XCTAssertEqual(try store.reportReviews(reportId: report.id).map(\.outcome), [.returned])
+    }
+
+    func testDuressRecordedAfterAnAttachmentWasQueuedReachesTheServerBeforeTheAttachmentsBytes() async throws {
+        let urlSession = URLSessionTransport()
+        let recording = RecordingTransport { try urlSession.send(request: $0) }
+        let (store, sync) = try await enrolledDevice(transport: recording)
+        let report = try store.createReport(content: incident())
+        _ = try store.attachFile(reportId: report.id, sourcePath: photo(in: dir).path, kind: .photo, mimeType: "image/jpeg")
+        _ = try store.submitReport(reportId: report.id)
+        _ = try store.recordCheckIn(checkIn: duress())
+        recording.forget() // the enrolment
+
+        let pass = try await sync.syncOnce()
+        XCTAssertEqual(pass.outcome, .completed)
+
+        let kinds = recording.kinds
+        XCTAssertEqual(kinds.first, .push)
+        let firstPush = try XCTUnwrap(recording.bodies(.push).first)
+        XCTAssertTrue(firstPush.contains(#""kind":"duress""#), firstPush)
+        XCTAssertEqual(firstPush.components(separatedBy: #""seq":"#).count - 1, 1, "the alarm travels alone")
+        let firstChunk = try XCTUnwrap(kinds.firstIndex(of: .attachmentChunk))
+        XCTAssertLessThan(try XCTUnwrap(kinds.firstIndex(of: .push)), firstChunk)
+    }
+
+    func testAnAlarmRaisedDuringAnUploadGoesOutBeforeTheNextChunk() async throws {
+        final class Device: @unchecked Sendable { var store: CordonStore?; var raised = false }
+        let device = Device()
+        let urlSession = URLSessionTransport()
+        let recording = RecordingTransport { request in
+            let response = try urlSession.send(request: request)
+            if request.kind == .attachmentChunk, !device.raised, let store = device.store {
+                device.raised = true // on the sync worker thread, between two chunks
+                _ = try store.recordCheckIn(checkIn: checkIn(.panic, assignmentId: nil, note: "Vehicle ramming the gate"))
+            }
+            return response
+        }
+        var config = defaultSyncConfig(serverUrl: server.url)
+        config.chunkBytes = 16 * 1024
+        let (store, sync) = try await enrolledDevice(transport: recording, config: config)
+        device.store = store
+        let report = try store.createReport(content: incident())
+        _ = try store.attachFile(reportId: report.id, sourcePath: photo(in: dir, size: 64 * 1024).path, kind: .photo,
+                                 mimeType: "image/jpeg")
+
+        let pass = try await sync.syncOnce()
+
+        XCTAssertEqual(pass.attachmentsCompleted, 1)
+        let kinds = recording.kinds
+        let firstChunk = try XCTUnwrap(kinds.firstIndex(of: .attachmentChunk))
+        XCTAssertEqual(kinds[firstChunk + 1], .push, "\(kinds)")
+        XCTAssertTrue(String(decoding: recording.requests[firstChunk + 1].body, as: UTF8.self).contains(#""kind":"panic""#))
+        XCTAssertEqual(kinds[firstChunk + 2], .attachmentChunk, "\(kinds)")
+        XCTAssertEqual(kinds.filter { $0 == .attachmentChunk }.count, 4)
+    }
+
+    func testACheckInOnAnAssignmentTheOfficeNeverGaveThisOfficerBecomesADeadLetterWithTheServersReason() async throws {
+        let (store, sync) = try await enrolledDevice()
+        _ = try store.upsertAssignment(assignment: assignment(id: "A-NOT-MINE"))
+        _ = try store.recordCheckIn(checkIn: checkIn(.clockOn, assignmentId: "A-NOT-MINE"))
+
+        let report = try await sync.syncOnce()
+
+        XCTAssertEqual(report.rejected, 1)
+        let dead = try XCTUnwrap(try store.deadLetters().first)
+        XCTAssertTrue(dead.lastError?.contains("A-NOT-MINE") == true, "\(String(describing: dead.lastError))")
+    }
+
+    func testTheBuiltInHttpTransportSyncsWithTheSameServer() async throws {
+        let (store, sync) = try await enrolledDevice(transport: nil)
+        _ = try store.recordCheckIn(checkIn: duress())
+
+        let reports = try await sync.syncUntilDrained(maxPasses: 5)
+
+        XCTAssertEqual(reports.last?.outcome, .completed)
+        XCTAssertEqual(reports.map(\.applied).reduce(0, +), 1)
+    }
+}
