@@ -273,6 +273,8 @@ fn main() {
         if ok_mem { "PASS" } else { "FAIL" }
     );
     if !(ok_drain && ok_mem) {
+        // exit() skips destructors: stop the server (by its PID) first.
+        drop(server);
         std::process::exit(1);
     }
 }
