@@ -2,7 +2,8 @@
 # Cordon's whole test suite, as README.md and .ci/run call it, on a fresh machine:
 # formatting, lints, every Rust test (unit, integration, end-to-end, doc) of the
 # workspace, then the generated Kotlin bindings on a JVM and the generated Swift
-# bindings with a real Swift compiler (scripts/bindings.sh installs what they need).
+# bindings with a real Swift compiler (scripts/bindings.sh installs what they need), then
+# the demo apps' logic modules on both (scripts/demo-apps.sh).
 # One cargo target directory serves every step, so nothing is built twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +28,10 @@ rust=$(awk '/^test result:/ { p += $4; f += $6; i += $8 }
 
 step "bindings: Kotlin on the JVM, Swift with swiftc"
 ./scripts/bindings.sh all 2>&1 | tee target/bindings.log
-others=$(grep -E '^(kotlin|swift): [0-9]+ passed' target/bindings.log || true)
+
+step "demo apps: their logic modules (Kotlin, Swift) against the binding and the server"
+./scripts/demo-apps.sh all 2>&1 | tee target/demo-apps.log
+others=$(grep -hE '^(kotlin|swift|android-app|ios-app): [0-9]+ passed' target/bindings.log target/demo-apps.log || true)
 
 # One line per language a person (and CI) can read, and the total last.
 printf '\n%s\n%s\n' "$rust" "$others"

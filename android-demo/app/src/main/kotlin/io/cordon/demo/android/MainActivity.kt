@@ -1,0 +1,81 @@
+package io.cordon.demo.android
+
+import android.os.Bundle
+import androidx.activity.ComponentActivity
+import androidx.activity.compose.setContent
+import androidx.compose.foundation.layout.Box
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.padding
+import androidx.compose.material3.Icon
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.NavigationBar
+import androidx.compose.material3.NavigationBarItem
+import androidx.compose.material3.Scaffold
+import androidx.compose.material3.Text
+import androidx.compose.material3.darkColorScheme
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.saveable.rememberSaveable
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Modifier
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import io.cordon.demo.CordonSession
+
+/** One activity, four tabs, the duress control on every tab. Enrolment first if needed. */
+class MainActivity : ComponentActivity() {
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        val session = (application as CordonApp).session
+        setContent {
+            MaterialTheme(colorScheme = darkColorScheme()) {
+                CordonScreens(session)
+            }
+        }
+    }
+}
+
+internal enum class Tab(val title: String) { ASSIGNMENTS("Assignments"), CHECK_IN("Check-in"), INCIDENT("Incident"), SYNC("Sync") }
+
+@Composable
+private fun CordonScreens(session: CordonSession) {
+    val status by session.sync.status.collectAsStateWithLifecycle()
+    if (!status.enrolled) {
+        EnrolScreen(session.enrolment)
+        return
+    }
+    var tab by rememberSaveable { mutableStateOf(Tab.ASSIGNMENTS) }
+    var assignmentId by rememberSaveable { mutableStateOf<String?>(null) }
+    val duress = remember { session.duressControl { assignmentId } }
+    Scaffold(
+        bottomBar = {
+            NavigationBar {
+                Tab.entries.forEach { t ->
+                    NavigationBarItem(
+                        selected = tab == t,
+                        onClick = { tab = t },
+                        icon = { Icon(t.icon, contentDescription = null) },
+                        label = { Text(t.title) },
+                    )
+                }
+            }
+        },
+    ) { padding ->
+        Column(Modifier.fillMaxSize().padding(padding)) {
+            Box(Modifier.weight(1f)) {
+                when (tab) {
+                    Tab.ASSIGNMENTS -> AssignmentsScreen(session.assignments, session.sync) { id ->
+                        assignmentId = id
+                        tab = Tab.CHECK_IN
+                    }
+                    Tab.CHECK_IN -> CheckInScreen(session, assignmentId)
+                    Tab.INCIDENT -> IncidentScreen(session, assignmentId)
+                    Tab.SYNC -> SyncScreen(session.syncStatus, session.sync)
+                }
+            }
+            DuressButton(duress)
+        }
+    }
+}

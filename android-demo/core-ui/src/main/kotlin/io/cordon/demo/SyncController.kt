@@ -1,0 +1,106 @@
+package io.cordon.demo
+
+import io.cordon.CordonSync
+import io.cordon.core.EnrolResponse
+import io.cordon.core.PassOutcome
+import io.cordon.core.SyncListener
+import io.cordon.core.SyncReport
+import io.cordon.core.SyncStatus
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
+import java.time.Duration
+import java.time.Instant
+
+/** What a background job (WorkManager, BGTaskScheduler) did, and when to run the next. */
+data class BackgroundPass(
+    val reports: List<SyncReport>,
+    /** When the engine next wants a pass; null: not until connectivity or a token changes. */
+    val nextSyncAt: Instant?,
+) {
+    /**
+     * The network or server failed mid-pass: the job should report a retry (the outbox
+     * keeps everything). Not enrolled or refused credentials are not fixed by retrying.
+     */
+    val shouldRetry: Boolean get() = reports.lastOrNull()?.outcome is PassOutcome.Interrupted
+
+    /** How long to wait before the next job, from [now]; null: schedule none. */
+    fun delayFrom(now: Instant): Duration? = nextSyncAt?.let { Duration.between(now, it).coerceAtLeast(Duration.ZERO) }
+}
+
+/**
+ * The one place the app talks to [CordonSync]: connectivity, sync now, the background
+ * job, enrolment, and the status as a [StateFlow] fed by the core's [SyncListener].
+ *
+ * The platform shells only forward events: Android's ConnectivityManager callback and
+ * iOS's NWPathMonitor call [setOnline]; WorkManager and BGTaskScheduler call
+ * [backgroundPass] and schedule the next job from its [BackgroundPass.delayFrom].
+ */
+class SyncController(
+    private val sync: CordonSync,
+    private val scope: CoroutineScope,
+    private val io: CoroutineDispatcher = Dispatchers.IO,
+) : AutoCloseable {
+    private val _status = MutableStateFlow(sync.status())
+    val status: StateFlow<SyncStatus> = _status.asStateFlow()
+    private val _lastReport = MutableStateFlow<SyncReport?>(null)
+    val lastReport: StateFlow<SyncReport?> = _lastReport.asStateFlow()
+
+    init {
+        // Called on whichever thread changed the status (a sync worker included);
+        // a StateFlow is safe to set from any thread.
+        sync.setListener(object : SyncListener {
+            override fun onStatus(status: SyncStatus) {
+                _status.value = status
+            }
+        })
+    }
+
+    /** Connectivity changed. When it returns, everything waiting is due at once. */
+    fun setOnline(online: Boolean) {
+        sync.setOnline(online)
+        if (online) requestSync()
+    }
+
+    /** One pass now (the sync screen's button). */
+    suspend fun syncNow(): SyncReport {
+        val report = sync.syncOnce()
+        _lastReport.value = report
+        refreshStatus()
+        return report
+    }
+
+    /** Reads the status afresh (store writes such as a requeue do not notify the listener). */
+    suspend fun refreshStatus(): SyncStatus = withContext(io) { sync.status() }.also { _status.value = it }
+
+    /**
+     * Starts a pass without waiting for it (after a duress alarm, or a retried dead
+     * letter). If one is running, the core runs another round in it, so nothing waits
+     * for the next schedule.
+     */
+    fun requestSync(): Job = scope.launch { attempt { syncNow() } }
+
+    /** What a background job runs: passes until drained (at most [maxPasses]). */
+    suspend fun backgroundPass(maxPasses: UInt = 10u): BackgroundPass {
+        val reports = sync.syncUntilDrained(maxPasses)
+        reports.lastOrNull()?.let { _lastReport.value = it }
+        return withContext(io) { BackgroundPass(reports, sync.nextSyncAt()) }
+    }
+
+    /** Redeems the office's one-time code; throws the core's error for the screen to word. */
+    suspend fun enrol(code: String): EnrolResponse {
+        val enrolled = sync.enrol(code)
+        refreshStatus()
+        return enrolled
+    }
+
+    override fun close() {
+        sync.setListener(null)
+    }
+}

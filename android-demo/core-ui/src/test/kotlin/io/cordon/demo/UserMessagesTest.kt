@@ -1,0 +1,63 @@
+package io.cordon.demo
+
+import io.cordon.core.CordonException
+import org.junit.jupiter.api.Test
+import kotlin.test.assertEquals
+import kotlin.test.assertNull
+import kotlin.test.assertTrue
+
+class UserMessagesTest {
+    @Test
+    fun `an invalid field is named readably, in the core's reason as well`() {
+        val message = UserMessages.of(CordonException.InvalidInput("discovered_at", "cannot be before occurred_at"))
+        assertEquals("Time discovered cannot be before time of the incident.", message)
+    }
+
+    @Test
+    fun `a nested field names the person it belongs to and is shown beside the persons field`() {
+        val error = CordonException.InvalidInput("persons[1].description", "must not be blank")
+        assertEquals("Description of person 2 must not be blank.", UserMessages.of(error))
+        assertEquals("persons", UserMessages.formField(error))
+    }
+
+    @Test
+    fun `a field the app has no label for still reads as words`() {
+        assertEquals(
+            "Geofence radius m must be positive.",
+            UserMessages.of(CordonException.InvalidInput("geofence_radius_m", "must be positive")),
+        )
+    }
+
+    @Test
+    fun `errors that are not about one field have no form field`() {
+        assertNull(UserMessages.formField(CordonException.ReportLocked("R-1")))
+        assertNull(UserMessages.formField(IllegalStateException("boom")))
+    }
+
+    @Test
+    fun `every kind of core error has its own message that never blames the officer for storage`() {
+        val messages = listOf(
+            CordonException.InvalidInput("narrative", "must not be blank"),
+            CordonException.NotFound("assignment", "A-1"),
+            CordonException.ReportLocked("R-1"),
+            CordonException.ReportNotSubmitted("R-1"),
+            CordonException.InvalidOperationState(7, "pending", "dead"),
+            CordonException.IncompatibleVersion("/data/cordon.db", 9, 2),
+            CordonException.Corrupt("/data/cordon.db", "file is not a database"),
+            CordonException.Io("/data/photo.jpg", "permission denied"),
+            CordonException.Sync("connection refused"),
+            CordonException.Storage("disk full"),
+        ).map(UserMessages::of)
+
+        assertEquals(messages.size, messages.toSet().size, messages.joinToString("\n"))
+        assertEquals("The assignment A-1 is not on this phone.", messages[1])
+        assertTrue("amendment" in messages[2], messages[2])
+        assertTrue("nothing has been deleted" in messages[5] && "Nothing has been deleted" in messages[6])
+        assertTrue("disk full" in messages[9], messages[9])
+    }
+
+    @Test
+    fun `an unexpected exception is still a sentence`() {
+        assertEquals("Something went wrong: boom.", UserMessages.of(IllegalStateException("boom")))
+    }
+}

@@ -1,0 +1,100 @@
+import Cordon
+import Foundation
+import Observation
+
+/// What a background task (BGTaskScheduler, WorkManager) did, and when to run the next.
+public struct BackgroundPass: Sendable {
+    public let reports: [SyncReport]
+    /// When the engine next wants a pass; nil: not until connectivity or a token changes.
+    public let nextSyncAt: Date?
+
+    /// The network or server failed mid-pass: report the task as failed (the outbox keeps
+    /// everything). Not enrolled or refused credentials are not fixed by retrying.
+    public var shouldRetry: Bool {
+        if case .interrupted? = reports.last?.outcome { return true }
+        return false
+    }
+
+    /// How long to wait before the next task, from `now`; nil: schedule none.
+    public func delay(from now: Date) -> TimeInterval? {
+        nextSyncAt.map { max(0, $0.timeIntervalSince(now)) }
+    }
+}
+
+/// The one place the app talks to `CordonSync`: connectivity, sync now, the background
+/// task, enrolment, and the status, kept current by the core's `SyncListener`.
+///
+/// The platform shell only forwards events: NWPathMonitor calls `setOnline`; the
+/// BGTaskScheduler task calls `backgroundPass` and schedules the next from its delay.
+@MainActor
+@Observable
+public final class SyncController {
+    public private(set) var status: SyncStatus?
+    public private(set) var lastReport: SyncReport?
+    private let sync: CordonSync
+    @ObservationIgnored private var listener: Listener?
+
+    public init(sync: CordonSync) {
+        self.sync = sync
+        status = try? sync.status()
+        let listener = Listener(self)
+        self.listener = listener
+        sync.setListener(listener: listener)
+    }
+
+    /// Connectivity changed. When it returns, everything waiting is due at once.
+    public func setOnline(_ online: Bool) {
+        try? sync.setOnline(online: online)
+        if online { requestSync() }
+    }
+
+    /// One pass now (the sync screen's button).
+    @discardableResult
+    public func syncNow() async throws -> SyncReport {
+        let report = try await sync.syncOnce()
+        lastReport = report
+        _ = try? await refreshStatus()
+        return report
+    }
+
+    /// Starts a pass without waiting for it (after a duress alarm, or a retried dead
+    /// letter). If one is running, the core runs another round in it.
+    @discardableResult
+    public func requestSync() -> Task<Void, Never> {
+        Task { _ = try? await syncNow() }
+    }
+
+    /// Reads the status afresh (store writes such as a requeue do not notify the listener).
+    @discardableResult
+    public func refreshStatus() async throws -> SyncStatus {
+        let sync = sync
+        let fresh = try await offMain { try sync.status() }
+        status = fresh
+        return fresh
+    }
+
+    /// What a background task runs: passes until drained (at most `maxPasses`).
+    public func backgroundPass(maxPasses: UInt32 = 10) async throws -> BackgroundPass {
+        let reports = try await sync.syncUntilDrained(maxPasses: maxPasses)
+        if let last = reports.last { lastReport = last }
+        let sync = sync
+        return BackgroundPass(reports: reports, nextSyncAt: try await offMain { try sync.nextSyncAt() })
+    }
+
+    /// Redeems the office's one-time code; throws the core's error for the screen to word.
+    public func enrol(code: String) async throws -> EnrolResponse {
+        let enrolled = try await sync.enrol(code: code)
+        _ = try? await refreshStatus()
+        return enrolled
+    }
+
+    /// Called by the core on whichever thread changed the status: hop to the main actor.
+    private final class Listener: SyncListener, @unchecked Sendable {
+        weak var controller: SyncController?
+        init(_ controller: SyncController) { self.controller = controller }
+
+        func onStatus(status: SyncStatus) {
+            Task { @MainActor [weak controller] in controller?.status = status }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+../../../../../bindings/swift/Tests/CordonTests/Support/Fixtures.swift

@@ -1,0 +1,102 @@
+import BackgroundTasks
+import CordonAppCore
+import Network
+import SwiftUI
+
+/// Opens the officer's session once and wires iOS's events to it: NWPathMonitor to
+/// `SyncController.setOnline`, BGTaskScheduler to `SyncController.backgroundPass`.
+/// Nothing here decides anything; every screen's logic is in CordonAppCore.
+@main
+struct CordonDemoApp: App {
+    @State private var session: CordonSession
+    @Environment(\.scenePhase) private var scenePhase
+    private let connectivity: Connectivity
+
+    init() {
+        let session: CordonSession
+        do {
+            session = try CordonSession(
+                databasePath: Self.databaseURL().path,
+                serverURL: Bundle.main.object(forInfoDictionaryKey: "CordonServerURL") as? String ?? "http://127.0.0.1:8080",
+                transport: URLSessionTransport())
+        } catch {
+            // A corrupt store or one from a newer app: the file is left as it is (evidence).
+            fatalError(UserMessages.of(error))
+        }
+        _session = State(initialValue: session)
+        connectivity = Connectivity(sync: session.sync)
+        BackgroundSync.register(sync: session.sync)
+    }
+
+    var body: some Scene {
+        WindowGroup {
+            ContentView(session: session)
+                .onAppear { connectivity.start() }
+        }
+        .onChange(of: scenePhase) { _, phase in
+            if phase == .background { BackgroundSync.schedule(at: session.sync.status?.nextSyncAt) }
+        }
+    }
+
+    /// Application Support/cordon.db (attachments beside it, in cordon.db.attachments).
+    private static func databaseURL() -> URL {
+        let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir.appendingPathComponent("cordon.db")
+    }
+}
+
+/// Tells the core when a usable network path appears or goes.
+@MainActor
+final class Connectivity {
+    private let monitor = NWPathMonitor()
+    private let sync: SyncController
+    private var started = false
+
+    init(sync: SyncController) {
+        self.sync = sync
+    }
+
+    func start() {
+        guard !started else { return }
+        started = true
+        monitor.pathUpdateHandler = { [sync] path in
+            let online = path.status == .satisfied
+            Task { @MainActor in sync.setOnline(online) }
+        }
+        monitor.start(queue: DispatchQueue(label: "io.cordon.demo.path"))
+    }
+}
+
+/// The BGTaskScheduler side of sync: one app-refresh task, scheduled for when the engine
+/// next wants a pass (the core decides; see `BackgroundPass`).
+@MainActor
+enum BackgroundSync {
+    static let identifier = "io.cordon.demo.sync" // also in Info.plist (project.yml)
+
+    static func register(sync: SyncController) {
+        BGTaskScheduler.shared.register(forTaskWithIdentifier: identifier, using: nil) { task in
+            let work = Task { @MainActor in
+                do {
+                    let pass = try await sync.backgroundPass()
+                    schedule(at: pass.nextSyncAt)
+                    task.setTaskCompleted(success: !pass.shouldRetry)
+                } catch {
+                    task.setTaskCompleted(success: false)
+                }
+            }
+            // iOS wants the time back: the pass finishes in the core's own thread regardless
+            // and the outbox stays consistent.
+            task.expirationHandler = { work.cancel() }
+        }
+    }
+
+    /// Asks iOS for a task at `date` (iOS decides when, not before it); none if nil.
+    static func schedule(at date: Date?) {
+        BGTaskScheduler.shared.cancel(taskRequestWithIdentifier: identifier)
+        guard let date else { return }
+        let request = BGAppRefreshTaskRequest(identifier: identifier)
+        request.earliestBeginDate = date
+        try? BGTaskScheduler.shared.submit(request)
+    }
+}
