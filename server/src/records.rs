@@ -136,9 +136,5 @@ pub(crate) fn attachments_of(c: &Connection, report_id: &str) -> Result<Vec<Atta
 /// The report as it reads now: the sealed (or draft) content with every amendment's
 /// patch applied in order.
 pub(crate) fn current_content(row: &ReportRow, amendments: &[Amendment]) -> IncidentContent {
-    let mut content = row.content.clone();
-    for a in amendments {
-        content.apply(&a.patch);
-    }
-    content
+    row.content.clone().amended(amendments)
 }

@@ -154,6 +154,15 @@ impl IncidentContent {
         Ok(())
     }
 
+    /// The report as it reads after `amendments`, applied in order to this content (as
+    /// sealed at submission).
+    pub fn amended(mut self, amendments: &[Amendment]) -> Self {
+        for a in amendments {
+            self.apply(&a.patch);
+        }
+        self
+    }
+
     /// Applies an amendment's patch, returning the names of the fields it changed (in
     /// declaration order). A field set to the value it already has is not a change.
     pub fn apply(&mut self, patch: &IncidentPatch) -> Vec<String> {

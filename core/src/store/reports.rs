@@ -253,10 +253,7 @@ impl Store {
                 });
             };
             let earlier = load_amendments(tx, id)?;
-            let mut content = row.content;
-            for a in &earlier {
-                content.apply(&a.patch);
-            }
+            let mut content = row.content.amended(&earlier);
             let changed_fields = content.apply(&amendment.patch);
             if changed_fields.is_empty() {
                 return Err(CordonError::invalid(
@@ -320,10 +317,7 @@ impl Store {
             let row = load_row(c, id)?;
             let amendments = load_amendments(c, id)?;
             let attachments = super::attachments::load_for_report(c, id)?;
-            let mut content = row.content;
-            for a in &amendments {
-                content.apply(&a.patch);
-            }
+            let content = row.content.amended(&amendments);
             Ok(IncidentReport {
                 id: id.to_owned(),
                 state: row.state,
