@@ -102,6 +102,19 @@ pub enum PassOutcome {
     AlreadyRunning,
 }
 
+impl PassOutcome {
+    /// The outcome's name, as logged (no error text: it may quote the server).
+    pub fn name(&self) -> &'static str {
+        match self {
+            PassOutcome::Completed => "completed",
+            PassOutcome::Interrupted { .. } => "interrupted",
+            PassOutcome::AuthPaused { .. } => "auth_paused",
+            PassOutcome::NotEnrolled => "not_enrolled",
+            PassOutcome::AlreadyRunning => "already_running",
+        }
+    }
+}
+
 /// What one pass did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -343,6 +356,16 @@ impl SyncEngine {
             };
             self.run_passes(&mut report)
         };
+        if let Ok(()) = &result {
+            tracing::info!(
+                outcome = report.outcome.name(),
+                requests = report.requests,
+                applied = report.applied,
+                duplicates = report.duplicates,
+                rejected = report.rejected,
+                "sync pass ended"
+            );
+        }
         // Outside the pass lock: whatever the listener does cannot block sync.
         self.notify();
         result.map(|()| report)
