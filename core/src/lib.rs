@@ -4,9 +4,16 @@
 //! officers. It owns:
 //! - [`model`]: assignments, check-ins, incident reports with amendments, attachments,
 //!   and the rules every value meets;
-//! - [`Store`]: the on-device SQLite store that keeps them, one transaction per write;
-//! - [`outbox`]: the durable queue of operations that the sync engine delivers to the
-//!   office exactly once, in order, urgent first.
+//! - [`protocol`]: the wire vocabulary both ends share: operation kinds, lanes, every
+//!   payload, the request and response bodies;
+//! - [`Store`]: the on-device SQLite store that keeps them, one transaction per write,
+//!   with the [`outbox`]: the durable queue of operations that the sync engine delivers to
+//!   the office exactly once, in order, urgent first;
+//! - [`sync`]: the sync engine that drains the outbox and pulls what the office sends.
+//!
+//! The modules depend on each other in one direction only (`scripts/check-imports.py`
+//! checks it): `time`, `error` <- `model` <- `protocol` <- `store` <- `sync`, with
+//! `retry` (backoff) and `sqlite` (the opener shared with the server) beside them.
 //!
 //! Nothing here does I/O on the network, and nothing here panics on bad input: every
 //! public call returns a [`CordonError`] that says what went wrong.
@@ -32,17 +39,19 @@ uniffi::setup_scaffolding!();
 
 mod error;
 pub mod model;
-pub mod outbox;
 pub mod protocol;
+pub mod retry;
+pub mod sqlite;
 mod store;
 pub mod sync;
 mod time;
 
 pub use error::{CordonError, Result};
 pub use model::*;
-pub use outbox::{
-    BatchLimits, LaneCounts, Operation, OperationKind, OperationState, OutboxStatus, Outcome,
-    Priority,
+pub use protocol::{OperationKind, Payload, Priority};
+pub use retry::{FixedRandom, Random, SeededRandom, SystemRandom};
+pub use store::outbox::{
+    self, BatchLimits, LaneCounts, Operation, OperationState, OutboxStatus, Outcome,
 };
 pub use store::schema::{APPLICATION_ID, CURRENT_VERSION as SCHEMA_VERSION};
 pub use store::{DeviceIdentity, NewAmendment, Store};

@@ -25,7 +25,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use cordon_core::outbox::PAYLOAD_VERSION;
+use cordon_core::protocol::PAYLOAD_VERSION;
 use cordon_core::protocol::{
     OperationResult, PushResponse, ResultStatus, WireOperation, MAX_PUSH_BYTES, MAX_PUSH_OPERATIONS,
 };

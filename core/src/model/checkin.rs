@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use super::validate::{optional_text, required_text, MAX_NOTE_TEXT, MAX_SHORT_TEXT};
 use super::{AssignmentStatus, CheckInPolicy, Location};
 use crate::error::{CordonError, Result};
-use crate::outbox::Priority;
 use crate::time::{validate_time_zone, validate_timestamp, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -54,14 +53,6 @@ impl CheckInKind {
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
-    }
-
-    /// Duress and panic travel in the urgent lane; everything else is normal.
-    pub fn priority(self) -> Priority {
-        match self {
-            CheckInKind::Panic | CheckInKind::Duress => Priority::Urgent,
-            _ => Priority::Normal,
-        }
     }
 
     /// Duress and panic: raised without an assignment if need be, and never refused.

@@ -11,25 +11,17 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::outbox::enqueue;
 use super::{new_id, Durability, Store};
 use crate::error::{CordonError, Result};
 use crate::model::validate::{required_text, MAX_SHORT_TEXT};
 use crate::model::{hex, validate_mime, Attachment, AttachmentKind, ReportState};
-use crate::outbox::{enqueue, NewOperation, OperationKind, Priority};
+use crate::protocol::{AttachmentUpload, Payload};
 
 /// Bytes read and hashed at a time while importing.
 const COPY_CHUNK: usize = 64 * 1024;
-
-/// The payload of `attachment.upload`: what the sync engine needs to stream the file.
-#[derive(Serialize)]
-struct UploadPayload<'a> {
-    attachment_id: &'a str,
-    sha256: &'a str,
-    size_bytes: u64,
-}
 
 pub(super) fn load_for_report(c: &Connection, report_id: &str) -> Result<Vec<Attachment>> {
     let mut stmt = c.prepare_cached(
@@ -100,12 +92,12 @@ impl Store {
     }
 
     fn record_attachment(&self, a: &Attachment) -> Result<()> {
-        let metadata = serde_json::to_string(a)?;
-        let upload = serde_json::to_string(&UploadPayload {
-            attachment_id: &a.id,
-            sha256: &a.sha256,
+        let metadata = Payload::AttachmentCreate(a.clone());
+        let upload = Payload::AttachmentUpload(AttachmentUpload {
+            attachment_id: a.id.clone(),
+            sha256: a.sha256.clone(),
             size_bytes: a.size_bytes,
-        })?;
+        });
         self.write(Durability::Normal, |tx| {
             // Checked again inside the transaction: the report may have been submitted
             // while the file was copying.
@@ -139,32 +131,8 @@ impl Store {
             // The metadata waits for the report; the bytes follow the metadata (same
             // record) and are linked to nothing else, so that a report's later
             // operations wait only for its attachments' metadata, never for their bytes.
-            for (kind, priority, depends_on, payload) in [
-                (
-                    OperationKind::AttachmentCreate,
-                    Priority::Normal,
-                    Some(a.report_id.as_str()),
-                    metadata,
-                ),
-                (
-                    OperationKind::AttachmentUpload,
-                    Priority::Bulk,
-                    None,
-                    upload,
-                ),
-            ] {
-                enqueue(
-                    tx,
-                    NewOperation {
-                        kind,
-                        entity_id: &a.id,
-                        depends_on,
-                        priority,
-                        payload,
-                    },
-                    a.captured_at,
-                )?;
-            }
+            enqueue(tx, &metadata, Some(a.report_id.as_str()), a.captured_at)?;
+            enqueue(tx, &upload, None, a.captured_at)?;
             Ok(())
         })
     }

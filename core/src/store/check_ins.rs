@@ -2,10 +2,11 @@
 
 use rusqlite::OptionalExtension;
 
+use super::outbox::enqueue;
 use super::{from_json, new_id, Durability, Store};
 use crate::error::{CordonError, Result};
 use crate::model::{CheckIn, CheckInKind, NewCheckIn};
-use crate::outbox::{enqueue, NewOperation, OperationKind};
+use crate::protocol::{Payload, Priority};
 use crate::time::Timestamp;
 
 impl Store {
@@ -33,15 +34,14 @@ impl Store {
             note: new.note,
             recorded_at: now,
         };
-        let payload = serde_json::to_string(&check_in)?;
         let location = check_in
             .location
             .as_ref()
             .map(serde_json::to_string)
             .transpose()?;
-        let priority = check_in.kind.priority();
-        let durability = match priority {
-            crate::outbox::Priority::Urgent => Durability::Full,
+        let payload = Payload::CheckInRecord(check_in.clone());
+        let durability = match payload.lane() {
+            Priority::Urgent => Durability::Full,
             _ => Durability::Normal,
         };
         self.write(durability, |tx| {
@@ -72,17 +72,7 @@ impl Store {
                 check_in.note,
                 check_in.recorded_at,
             ])?;
-            enqueue(
-                tx,
-                NewOperation {
-                    kind: OperationKind::CheckInRecord,
-                    entity_id: &check_in.id,
-                    depends_on: None,
-                    priority,
-                    payload,
-                },
-                now,
-            )?;
+            enqueue(tx, &payload, None, now)?;
             Ok(())
         })?;
         Ok(check_in)

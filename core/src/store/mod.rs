@@ -2,10 +2,10 @@
 //! attachment files beside it.
 //!
 //! What it promises:
-//! - **One place opens the database** ([`Store::open`]): pragmas, then
-//!   [`schema::inspect`] and [`schema::migrate`]. A corrupt file, another application's
-//!   database or one from a newer build gives a typed error and is never deleted or
-//!   overwritten.
+//! - **One opener for every Cordon database** ([`crate::sqlite::open`], shared with the
+//!   server): inspect read-only, then pragmas, then one migration step per transaction
+//!   ([`schema`] holds the steps). A corrupt file, another application's database or one
+//!   from a newer build gives a typed error and is never deleted or overwritten.
 //! - **Every write is one transaction** holding the record and its outbox operation
 //!   ([`Store::write`]). A call that returned `Ok` is committed; a call that returned an
 //!   error wrote nothing. Duress and panic commit with `synchronous=FULL`; other writes
@@ -15,11 +15,12 @@
 //!   process on the same file is waited for through the busy timeout.
 //!
 //! Records live in the files beside this one: [`assignments`], [`check_ins`],
-//! [`reports`], [`attachments`]; the outbox is in [`crate::outbox`].
+//! [`reports`], [`attachments`]; the outbox and its SQL are in [`outbox`].
 
 mod assignments;
 mod attachments;
 mod check_ins;
+pub mod outbox;
 mod reports;
 pub(crate) mod schema;
 pub(crate) mod sync_state;
@@ -28,16 +29,13 @@ pub use reports::NewAmendment;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CordonError, Result};
+use crate::retry::{Random, SystemRandom};
 use crate::time::{Clock, SystemClock, Timestamp};
-
-/// How long a write waits for another process holding the database before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How hard a commit is pushed to disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +63,8 @@ pub struct Store {
     path: PathBuf,
     attachments_dir: PathBuf,
     clock: Arc<dyn Clock>,
+    /// Draws the jitter of retry delays.
+    random: Arc<dyn Random>,
     device_id: String,
 }
 
@@ -86,45 +86,18 @@ impl Store {
 
     /// Opens the store reading time from `clock`.
     pub fn open_with_clock(path: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<Self> {
+        Self::open_with(path, clock, Arc::new(SystemRandom))
+    }
+
+    /// Opens the store reading time from `clock` and drawing retry jitter from `random`
+    /// (tests and simulators pass fixed or seeded ones).
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
+    ) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
-        // SQLite reads "" as a temporary database discarded on close: every record lost.
-        if path.as_os_str().is_empty() || path.is_dir() {
-            return Err(CordonError::invalid(
-                "path",
-                format!(
-                    "{:?} is not a database file path",
-                    path.display().to_string()
-                ),
-            ));
-        }
-        // Look before touching, through a read-only connection: a read-write one could
-        // write even while refusing the file (a WAL checkpoint as it closes).
-        if path.exists() {
-            let look = Connection::open_with_flags(
-                &path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )
-            .map_err(|e| CordonError::from_sqlite_at(&path, e))?;
-            look.busy_timeout(BUSY_TIMEOUT)?;
-            schema::inspect(&look, &path)?;
-        }
-        let mut conn = Connection::open_with_flags(
-            &path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| CordonError::from_sqlite_at(&path, e))?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        let at = |e| CordonError::from_sqlite_at(&path, e);
-        // Switching to WAL takes the file exclusively for a moment, and SQLite does not
-        // wait for that through the busy handler: another process opening the same new
-        // file at the same time is waited for here.
-        retry_while_busy(|| conn.pragma_update(None, "journal_mode", "WAL")).map_err(at)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(at)?;
-        conn.pragma_update(None, "foreign_keys", true).map_err(at)?;
-        schema::migrate(&mut conn)?;
+        let mut conn = crate::sqlite::open(&path, &schema::DEVICE_STORE)?;
 
         let attachments_dir = attachments_dir_for(&path);
         std::fs::create_dir_all(&attachments_dir)
@@ -149,7 +122,7 @@ impl Store {
             };
             // Operations in flight when the last process died were never acknowledged:
             // send them again (the server's receipts make that harmless).
-            crate::outbox::release_all(&tx, now)?;
+            outbox::release_all(&tx, now)?;
             tx.commit()?;
             id
         };
@@ -159,6 +132,7 @@ impl Store {
             path,
             attachments_dir,
             clock,
+            random,
             device_id,
         })
     }
@@ -245,27 +219,6 @@ impl Store {
     /// Runs `f` on the connection for reading.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         f(&self.lock())
-    }
-}
-
-/// Retries `f` while SQLite reports the database busy or locked, for up to the busy
-/// timeout (for the few steps of opening that SQLite does not wait for by itself).
-pub(crate) fn retry_while_busy<T>(
-    mut f: impl FnMut() -> rusqlite::Result<T>,
-) -> rusqlite::Result<T> {
-    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
-    loop {
-        match f() {
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if matches!(
-                    e.code,
-                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-                ) && std::time::Instant::now() < deadline =>
-            {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            other => return other,
-        }
     }
 }
 

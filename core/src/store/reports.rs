@@ -3,14 +3,15 @@
 use rusqlite::{OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
+use super::outbox::{coalesce, enqueue};
 use super::{from_json, new_id, Durability, Store};
 use crate::error::{CordonError, Result};
 use crate::model::validate::{required_text, MAX_NOTE_TEXT, MAX_SHORT_TEXT};
 use crate::model::{
-    amendment_hash, submission_hash, verify_chain, Amendment, Attachment, IncidentContent,
-    IncidentPatch, IncidentReport, ReportIntegrity, ReportState,
+    amendment_hash, submission_hash, verify_chain, Amendment, IncidentContent, IncidentPatch,
+    IncidentReport, ReportIntegrity, ReportState,
 };
-use crate::outbox::{coalesce, enqueue, NewOperation, OperationKind, Priority};
+use crate::protocol::{Payload, ReportDraft, ReportSubmission};
 use crate::time::Timestamp;
 
 /// An amendment as the app asks for it.
@@ -21,24 +22,6 @@ pub struct NewAmendment {
     pub author: String,
     pub reason: String,
     pub patch: IncidentPatch,
-}
-
-/// The payload of `report.create` and `report.update`.
-#[derive(Serialize)]
-struct DraftPayload<'a> {
-    report_id: &'a str,
-    content: &'a IncidentContent,
-    updated_at: Timestamp,
-}
-
-/// The payload of `report.submit`: everything the office needs to recompute the hash.
-#[derive(Serialize)]
-struct SubmitPayload<'a> {
-    report_id: &'a str,
-    content: &'a IncidentContent,
-    submitted_at: Timestamp,
-    content_hash: &'a str,
-    attachments: &'a [Attachment],
 }
 
 /// A report row as stored: for a submitted report, `content` is as sealed.
@@ -140,28 +123,18 @@ impl Store {
         let id = new_id();
         let now = self.now();
         let json = serde_json::to_string(&content)?;
-        let payload = serde_json::to_string(&DraftPayload {
-            report_id: &id,
-            content: &content,
+        let payload = Payload::ReportCreate(ReportDraft {
+            report_id: id.clone(),
+            content: content.clone(),
             updated_at: now,
-        })?;
+        });
         self.write(Durability::Normal, |tx| {
             tx.execute(
                 "INSERT INTO incident_report (id, state, content, created_at, updated_at)
                  VALUES (?1, 'draft', ?2, ?3, ?3)",
                 rusqlite::params![id, json, now],
             )?;
-            enqueue(
-                tx,
-                NewOperation {
-                    kind: OperationKind::ReportCreate,
-                    entity_id: &id,
-                    depends_on: None,
-                    priority: Priority::Normal,
-                    payload,
-                },
-                now,
-            )?;
+            enqueue(tx, &payload, None, now)?;
             Ok(())
         })?;
         self.report(&id)
@@ -173,29 +146,19 @@ impl Store {
         content.validate()?;
         let now = self.now();
         let json = serde_json::to_string(&content)?;
-        let payload = serde_json::to_string(&DraftPayload {
-            report_id: id,
-            content: &content,
+        let payload = Payload::ReportUpdate(ReportDraft {
+            report_id: id.to_owned(),
+            content: content.clone(),
             updated_at: now,
-        })?;
+        });
         self.write(Durability::Normal, |tx| {
             draft_for_edit(tx, id)?;
             tx.execute(
                 "UPDATE incident_report SET content = ?2, updated_at = ?3 WHERE id = ?1",
                 rusqlite::params![id, json, now],
             )?;
-            if !coalesce(tx, id, OperationKind::ReportUpdate, &payload)? {
-                enqueue(
-                    tx,
-                    NewOperation {
-                        kind: OperationKind::ReportUpdate,
-                        entity_id: id,
-                        depends_on: None,
-                        priority: Priority::Normal,
-                        payload,
-                    },
-                    now,
-                )?;
+            if !coalesce(tx, &payload)? {
+                enqueue(tx, &payload, None, now)?;
             }
             Ok(())
         })?;
@@ -217,24 +180,14 @@ impl Store {
                  WHERE id = ?1",
                 rusqlite::params![id, now, hash],
             )?;
-            let payload = serde_json::to_string(&SubmitPayload {
-                report_id: id,
-                content: &row.content,
+            let payload = Payload::ReportSubmit(ReportSubmission {
+                report_id: id.to_owned(),
+                content: row.content,
                 submitted_at: now,
-                content_hash: &hash,
-                attachments: &attachments,
-            })?;
-            enqueue(
-                tx,
-                NewOperation {
-                    kind: OperationKind::ReportSubmit,
-                    entity_id: id,
-                    depends_on: None,
-                    priority: Priority::Normal,
-                    payload,
-                },
-                now,
-            )?;
+                content_hash: hash,
+                attachments,
+            });
+            enqueue(tx, &payload, None, now)?;
             Ok(())
         })?;
         self.report(id)
@@ -295,17 +248,7 @@ impl Store {
                     record.hash,
                 ],
             )?;
-            enqueue(
-                tx,
-                NewOperation {
-                    kind: OperationKind::ReportAmend,
-                    entity_id: id,
-                    depends_on: None,
-                    priority: Priority::Normal,
-                    payload: serde_json::to_string(&record)?,
-                },
-                now,
-            )?;
+            enqueue(tx, &Payload::ReportAmend(record), None, now)?;
             Ok(())
         })?;
         self.report(id)

@@ -12,17 +12,26 @@
 //! Migrations add; they never drop or rewrite the outbox's pending operations (their
 //! ids, sequence numbers and payloads are what the server deduplicates on).
 
-use std::path::Path;
+use std::time::Duration;
 
-use rusqlite::{Connection, TransactionBehavior};
-
-use crate::error::{CordonError, Result};
+use crate::sqlite::Schema;
 
 /// `PRAGMA application_id` of a Cordon database: "CORD" in ASCII.
 pub const APPLICATION_ID: i64 = 0x434F_5244;
 
 /// The schema version this build writes.
 pub const CURRENT_VERSION: i64 = STEPS.len() as i64;
+
+/// The device store, as [`crate::sqlite::open`] opens it: WAL's `NORMAL` for ordinary
+/// commits (alarms raise it to `FULL` for their own commit), and a long wait for another
+/// process on the same file.
+pub(crate) const DEVICE_STORE: Schema = Schema {
+    name: "device store",
+    application_id: APPLICATION_ID,
+    steps: &STEPS,
+    synchronous: "NORMAL",
+    busy_timeout: Duration::from_secs(30),
+};
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
 const STEPS: [&str; 2] = [V1, V1_TO_V2];
@@ -77,61 +86,3 @@ const V1_TO_V2: &str = "
     );
     CREATE INDEX report_review_by_report ON report_review(report_id, reviewed_at);
 ";
-
-/// Reads the pragmas that say what the file is, writing nothing, and refuses files that
-/// must not be touched. Returns the file's schema version (0: new, empty file).
-pub(crate) fn inspect(conn: &Connection, path: &Path) -> Result<i64> {
-    // One statement, so one snapshot: another process may be creating the file.
-    let (version, app_id, objects): (i64, i64, i64) = super::retry_while_busy(|| {
-        conn.query_row(
-            "SELECT (SELECT user_version FROM pragma_user_version()),
-                    (SELECT application_id FROM pragma_application_id()),
-                    (SELECT count(*) FROM sqlite_schema)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-    })
-    .map_err(|e| CordonError::from_sqlite_at(path, e))?;
-    let corrupt = |detail: String| CordonError::Corrupt {
-        path: path.display().to_string(),
-        detail,
-    };
-    if app_id != APPLICATION_ID && (app_id != 0 || version != 0 || objects != 0) {
-        return Err(corrupt(format!(
-            "a SQLite database of another application (application_id {app_id:#x}, \
-             user_version {version}, {objects} schema objects)"
-        )));
-    }
-    if version > CURRENT_VERSION {
-        return Err(CordonError::IncompatibleVersion {
-            path: path.display().to_string(),
-            found: version,
-            supported: CURRENT_VERSION,
-        });
-    }
-    if app_id == APPLICATION_ID && version < 1 {
-        return Err(corrupt("Cordon database with no schema version".into()));
-    }
-    Ok(version)
-}
-
-/// Brings the schema to [`CURRENT_VERSION`], one step per transaction. The version is
-/// read again inside each exclusive transaction, so two processes opening the same old
-/// (or new) file at once take turns instead of applying a step twice.
-pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
-    loop {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
-        let from: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        let Some(sql) = usize::try_from(from).ok().and_then(|v| STEPS.get(v)) else {
-            return Ok(()); // at the current version (a newer one was refused by inspect)
-        };
-        let to = from + 1;
-        tx.execute_batch(sql)
-            .and_then(|()| tx.pragma_update(None, "application_id", APPLICATION_ID))
-            .and_then(|()| tx.pragma_update(None, "user_version", to))
-            .map_err(|e| CordonError::Storage {
-                detail: format!("migration from schema version {from} to {to} failed: {e}"),
-            })?;
-        tx.commit()?;
-    }
-}

@@ -46,12 +46,14 @@ pub use transport::{
 };
 
 use crate::error::{CordonError, Result};
-use crate::outbox::{backoff, BatchLimits, Operation, OutboxStatus, Outcome, Priority};
 use crate::protocol::{
     AttachmentStatus, EnrolRequest, EnrolResponse, ErrorBody, PullResponse, PushRequest,
     PushResponse, ResultStatus, WireOperation, API_PREFIX, MAX_CHUNK_BYTES, MAX_PUSH_BYTES,
     MAX_PUSH_OPERATIONS,
 };
+use crate::protocol::{AttachmentUpload, Priority};
+use crate::retry;
+use crate::store::outbox::{BatchLimits, Operation, OutboxStatus, Outcome};
 use crate::store::sync_state::key;
 use crate::store::Store;
 use crate::time::Timestamp;
@@ -216,14 +218,6 @@ enum Failure {
 enum Flow {
     Continue,
     Stop(PassOutcome),
-}
-
-/// The payload of an `attachment.upload` operation.
-#[derive(Deserialize)]
-struct UploadPayload {
-    attachment_id: String,
-    sha256: String,
-    size_bytes: u64,
 }
 
 impl SyncEngine {
@@ -602,7 +596,7 @@ impl SyncEngine {
         Ok(match failure {
             Failure::Transient { error, retry_after } => {
                 if let Some(after) = retry_after {
-                    let until = self.store.now().plus(after.min(backoff::MAX_RETRY_AFTER));
+                    let until = self.store.now().plus(after.min(retry::MAX_RETRY_AFTER));
                     self.store.set_sync_values(&[(
                         key::SERVER_WAIT_UNTIL,
                         Some(&until.as_millis().to_string()),
@@ -706,7 +700,7 @@ impl SyncEngine {
     fn upload(&self, op: Operation, token: &str, report: &mut SyncReport) -> Result<Flow> {
         let settle = |outcome: Outcome| self.store.settle(&[(op.seq, outcome)]);
         let reject = |reason: String| Outcome::Rejected { reason };
-        let payload: UploadPayload = match serde_json::from_str(&op.payload) {
+        let payload: AttachmentUpload = match serde_json::from_str(&op.payload) {
             Ok(p) => p,
             Err(e) => {
                 settle(reject(format!("upload payload unreadable: {e}")))?;

@@ -1,25 +1,12 @@
-//! The wire format of the sync protocol (`docs/PROTOCOL.md`), version 1.
-//!
-//! One definition serves both ends: the device's sync engine serialises requests and
-//! parses responses with these types, and the reference server does the reverse. An
-//! operation's payload travels as the JSON the outbox stored, embedded without being
-//! parsed or re-encoded.
+//! The messages of the sync protocol (`docs/PROTOCOL.md`), version 1: each request and
+//! response body, and the error body every refusal carries.
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use super::OperationKind;
 use crate::model::{Assignment, ReportReview};
-use crate::outbox::OperationKind;
 use crate::time::Timestamp;
-
-/// Path prefix of this protocol version.
-pub const API_PREFIX: &str = "/v1";
-/// Most operations one push may carry.
-pub const MAX_PUSH_OPERATIONS: usize = 1000;
-/// Largest push request body, in bytes.
-pub const MAX_PUSH_BYTES: usize = 4 * 1024 * 1024;
-/// Largest attachment chunk body, in bytes.
-pub const MAX_CHUNK_BYTES: usize = 8 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrolRequest {

@@ -16,14 +16,12 @@
 //! 3. [`Store::settle`] applies the server's per-operation answers in one transaction
 //!    (keyed locally by `seq`, the outbox's primary key; `id` is the server's key):
 //!    acknowledged operations are removed; transient failures go back to pending with a
-//!    backoff ([`backoff`]); permanent rejections become dead letters that keep the
+//!    backoff ([`crate::retry`]); permanent rejections become dead letters that keep the
 //!    server's reason until the app requeues or discards them. Nothing is dropped
 //!    silently: a discarded operation is archived.
 //!
 //! Operations that were in flight when the process died go back to pending when the
 //! store is next opened.
-
-pub mod backoff;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -31,90 +29,11 @@ use std::time::Duration;
 use rusqlite::{OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 
+use super::{new_id, Durability, Store};
 use crate::error::{CordonError, Result};
-use crate::store::{new_id, Durability, Store};
+use crate::protocol::{OperationKind, Payload, Priority, MAX_OPERATION_BYTES, PAYLOAD_VERSION};
+use crate::retry;
 use crate::time::Timestamp;
-
-/// Largest payload of one operation, in bytes: it must always fit in a push.
-pub const MAX_OPERATION_BYTES: usize = 1024 * 1024;
-
-/// The version of the JSON payloads this build writes.
-pub const PAYLOAD_VERSION: u32 = 1;
-
-/// Delivery lanes, most urgent first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[serde(rename_all = "snake_case")]
-pub enum Priority {
-    /// Duress and panic.
-    Urgent,
-    /// Check-ins, reports, amendments, attachment metadata.
-    Normal,
-    /// Attachment bytes.
-    Bulk,
-}
-
-impl Priority {
-    fn rank(self) -> i64 {
-        self as i64
-    }
-
-    fn from_rank(rank: i64) -> Option<Self> {
-        [Priority::Urgent, Priority::Normal, Priority::Bulk]
-            .into_iter()
-            .find(|p| p.rank() == rank)
-    }
-}
-
-/// What an operation asks the server to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-pub enum OperationKind {
-    #[serde(rename = "check_in.record")]
-    CheckInRecord,
-    #[serde(rename = "report.create")]
-    ReportCreate,
-    #[serde(rename = "report.update")]
-    ReportUpdate,
-    #[serde(rename = "report.submit")]
-    ReportSubmit,
-    #[serde(rename = "report.amend")]
-    ReportAmend,
-    #[serde(rename = "attachment.create")]
-    AttachmentCreate,
-    /// Upload of the attachment's bytes (streamed in chunks by the sync engine).
-    #[serde(rename = "attachment.upload")]
-    AttachmentUpload,
-}
-
-const OPERATION_KINDS: [OperationKind; 7] = [
-    OperationKind::CheckInRecord,
-    OperationKind::ReportCreate,
-    OperationKind::ReportUpdate,
-    OperationKind::ReportSubmit,
-    OperationKind::ReportAmend,
-    OperationKind::AttachmentCreate,
-    OperationKind::AttachmentUpload,
-];
-
-impl OperationKind {
-    /// The wire name, e.g. `report.submit`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OperationKind::CheckInRecord => "check_in.record",
-            OperationKind::ReportCreate => "report.create",
-            OperationKind::ReportUpdate => "report.update",
-            OperationKind::ReportSubmit => "report.submit",
-            OperationKind::ReportAmend => "report.amend",
-            OperationKind::AttachmentCreate => "attachment.create",
-            OperationKind::AttachmentUpload => "attachment.upload",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        OPERATION_KINDS.into_iter().find(|k| k.as_str() == s)
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
@@ -247,30 +166,16 @@ pub struct OutboxStatus {
     pub next_attempt_at: Option<Timestamp>,
 }
 
-/// What the store passes to [`enqueue`] for each record write.
-pub(crate) struct NewOperation<'a> {
-    pub kind: OperationKind,
-    pub entity_id: &'a str,
-    pub depends_on: Option<&'a str>,
-    pub priority: Priority,
-    pub payload: String,
-}
-
-/// Queues `op` inside the caller's transaction. Returns the operation's id.
+/// Queues the operation that carries `payload` inside the caller's transaction (its
+/// kind, record and lane come from the payload). `depends_on` names a record whose
+/// earlier operations must be delivered first. Returns the operation's id.
 pub(crate) fn enqueue(
     tx: &Transaction<'_>,
-    op: NewOperation<'_>,
+    payload: &Payload,
+    depends_on: Option<&str>,
     now: Timestamp,
 ) -> Result<String> {
-    if op.payload.len() > MAX_OPERATION_BYTES {
-        return Err(CordonError::invalid(
-            "record",
-            format!(
-                "is {} bytes as sent; at most {MAX_OPERATION_BYTES} fit in one operation",
-                op.payload.len()
-            ),
-        ));
-    }
+    let json = encode(payload)?;
     let id = new_id();
     tx.prepare_cached(
         "INSERT INTO outbox (seq, id, kind, entity_id, depends_on, priority, payload_version,
@@ -281,26 +186,22 @@ pub(crate) fn enqueue(
     )?
     .execute(rusqlite::params![
         id,
-        op.kind.as_str(),
-        op.entity_id,
-        op.depends_on,
-        op.priority.rank(),
+        payload.kind().as_str(),
+        payload.record_id(),
+        depends_on,
+        payload.lane().rank(),
         PAYLOAD_VERSION,
-        op.payload,
+        json,
         now,
     ])?;
     Ok(id)
 }
 
-/// Replaces the payload of the record's last operation if it is an operation of `kind`
-/// that was never handed to the sync engine; returns whether it did. Used to fold successive draft
-/// edits into one update instead of queueing every keystroke's save.
-pub(crate) fn coalesce(
-    tx: &Transaction<'_>,
-    entity_id: &str,
-    kind: OperationKind,
-    payload: &str,
-) -> Result<bool> {
+/// Replaces the payload of the record's last operation if it is an operation of the same
+/// kind that was never handed to the sync engine; returns whether it did. Used to fold
+/// successive draft edits into one update instead of queueing every keystroke's save.
+pub(crate) fn coalesce(tx: &Transaction<'_>, payload: &Payload) -> Result<bool> {
+    let json = encode(payload)?;
     let changed = tx
         .prepare_cached(
             "UPDATE outbox SET payload = ?3
@@ -308,8 +209,27 @@ pub(crate) fn coalesce(
                           WHERE entity_id = ?1 AND kind != 'check_in.record')
                AND kind = ?2 AND state = 'pending' AND sends = 0",
         )?
-        .execute(rusqlite::params![entity_id, kind.as_str(), payload])?;
+        .execute(rusqlite::params![
+            payload.record_id(),
+            payload.kind().as_str(),
+            json
+        ])?;
     Ok(changed == 1)
+}
+
+/// The payload as it is stored and sent, refused if it could never fit in a push.
+fn encode(payload: &Payload) -> Result<String> {
+    let json = payload.encode()?;
+    if json.len() > MAX_OPERATION_BYTES {
+        return Err(CordonError::invalid(
+            "record",
+            format!(
+                "is {} bytes as sent; at most {MAX_OPERATION_BYTES} fit in one operation",
+                json.len()
+            ),
+        ));
+    }
+    Ok(json)
 }
 
 const OPERATION_COLUMNS: &str = "id, seq, kind, entity_id, depends_on, priority, payload_version,
@@ -367,7 +287,7 @@ impl Store {
         let now = self.now();
         // An operation due further ahead than any delay the core ever sets was backed off
         // by a clock that has since been turned back: it is due now.
-        let clock_went_back = now.plus(backoff::MAX_RETRY_AFTER);
+        let clock_went_back = now.plus(retry::MAX_RETRY_AFTER);
         let mut lanes = lanes.to_vec();
         lanes.sort();
         lanes.dedup();
@@ -484,9 +404,10 @@ impl Store {
                             continue;
                         };
                         let failures = attempts.saturating_add(1);
-                        let mut delay = backoff::jittered_delay(failures, *retry_after);
+                        let mut delay =
+                            retry::jittered_delay(failures, &*self.random, *retry_after);
                         if lane == Priority::Urgent.rank() {
-                            delay = delay.min(backoff::URGENT_CAP);
+                            delay = delay.min(retry::URGENT_CAP);
                         }
                         let next = now.plus(delay);
                         retry.execute(rusqlite::params![seq, failures, next, error])?;

@@ -1,0 +1,85 @@
+//! What an outbox operation asks the server to do, and the lane it travels in.
+
+use serde::{Deserialize, Serialize};
+
+/// Largest payload of one operation, in bytes: it must always fit in a push.
+pub const MAX_OPERATION_BYTES: usize = 1024 * 1024;
+
+/// The version of the JSON payloads this build writes.
+pub const PAYLOAD_VERSION: u32 = 1;
+
+/// Delivery lanes, most urgent first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    /// Duress and panic.
+    Urgent,
+    /// Check-ins, reports, amendments, attachment metadata.
+    Normal,
+    /// Attachment bytes.
+    Bulk,
+}
+
+impl Priority {
+    /// The lane's number as the outbox stores it (0 is the most urgent).
+    pub fn rank(self) -> i64 {
+        self as i64
+    }
+
+    pub fn from_rank(rank: i64) -> Option<Self> {
+        [Priority::Urgent, Priority::Normal, Priority::Bulk]
+            .into_iter()
+            .find(|p| p.rank() == rank)
+    }
+}
+
+/// What an operation asks the server to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum OperationKind {
+    #[serde(rename = "check_in.record")]
+    CheckInRecord,
+    #[serde(rename = "report.create")]
+    ReportCreate,
+    #[serde(rename = "report.update")]
+    ReportUpdate,
+    #[serde(rename = "report.submit")]
+    ReportSubmit,
+    #[serde(rename = "report.amend")]
+    ReportAmend,
+    #[serde(rename = "attachment.create")]
+    AttachmentCreate,
+    /// Upload of the attachment's bytes (streamed in chunks by the sync engine).
+    #[serde(rename = "attachment.upload")]
+    AttachmentUpload,
+}
+
+const OPERATION_KINDS: [OperationKind; 7] = [
+    OperationKind::CheckInRecord,
+    OperationKind::ReportCreate,
+    OperationKind::ReportUpdate,
+    OperationKind::ReportSubmit,
+    OperationKind::ReportAmend,
+    OperationKind::AttachmentCreate,
+    OperationKind::AttachmentUpload,
+];
+
+impl OperationKind {
+    /// The wire name, e.g. `report.submit`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OperationKind::CheckInRecord => "check_in.record",
+            OperationKind::ReportCreate => "report.create",
+            OperationKind::ReportUpdate => "report.update",
+            OperationKind::ReportSubmit => "report.submit",
+            OperationKind::ReportAmend => "report.amend",
+            OperationKind::AttachmentCreate => "attachment.create",
+            OperationKind::AttachmentUpload => "attachment.upload",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        OPERATION_KINDS.into_iter().find(|k| k.as_str() == s)
+    }
+}
