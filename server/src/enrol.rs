@@ -168,7 +168,7 @@ pub(crate) async fn handle(
         return Err(ApiError::bad_request("device_id must be a UUID"));
     }
     let device_id = request.device_id;
-    tracing::Span::current().record("device_id", device_id.as_str());
+    tracing::Span::current().record("device_id", tracing::field::display(&device_id));
     let now = server.now();
     let outcome = server
         .blocking(move |s| redeem(s, &request.code, &device_id, now))

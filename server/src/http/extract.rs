@@ -59,7 +59,7 @@ impl FromRequestParts<Server> for Caller {
             })
             .await?
             .ok_or_else(ApiError::unauthorized)?;
-        tracing::Span::current().record("device_id", caller.device_id.as_str());
+        tracing::Span::current().record("device_id", tracing::field::display(&caller.device_id));
         Ok(caller)
     }
 }

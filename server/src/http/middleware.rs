@@ -62,11 +62,11 @@ pub(crate) async fn per_request(
         let (response, refusal) = stamp(response, server.now());
         let status = response.status().as_u16();
         let latency_ms = started.elapsed().as_millis() as u64;
-        let code = refusal.unwrap_or_default();
+        // `code` only on a refusal: the protocol's error code.
         if response.status().is_server_error() {
-            tracing::warn!(status, code, latency_ms, "answered");
+            tracing::warn!(status, code = refusal, latency_ms, "answered");
         } else {
-            tracing::info!(status, code, latency_ms, "answered");
+            tracing::info!(status, code = refusal, latency_ms, "answered");
         }
         response
     }
