@@ -113,10 +113,7 @@ impl<const LIMIT: usize, S: Send + Sync> FromRequest<S> for BodyBytes<LIMIT> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
-        let declared = content_length(request.headers());
-        if declared.is_some_and(|n| n > LIMIT as u64) {
-            return Err(ApiError::too_large(LIMIT));
-        }
+        let declared = declared_length::<LIMIT>(request.headers())?;
         let mut bytes = Vec::with_capacity(declared.map_or(0, |n| n as usize));
         let mut body = request.into_body();
         while let Some(frame) = body.frame().await {
@@ -141,16 +138,19 @@ impl<const LIMIT: usize, S: Send + Sync> FromRequest<S> for BodyStream<LIMIT> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
-        if content_length(request.headers()).is_some_and(|n| n > LIMIT as u64) {
-            return Err(ApiError::too_large(LIMIT));
-        }
+        declared_length::<LIMIT>(request.headers())?;
         Ok(BodyStream(request.into_body()))
     }
 }
 
-fn content_length(headers: &HeaderMap) -> Option<u64> {
-    headers
+/// The `Content-Length` the client declared, refused at once if over `LIMIT`.
+fn declared_length<const LIMIT: usize>(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+    let declared = headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(n) if n > LIMIT as u64 => Err(ApiError::too_large(LIMIT)),
+        _ => Ok(declared),
+    }
 }
