@@ -68,10 +68,11 @@ impl Drop for ServerChild {
     }
 }
 
-fn start_server(db: &std::path::Path) -> CliResult<(ServerChild, String)> {
+/// Starts `cordon serve`, logging through the same filter as the demo itself.
+fn start_server(db: &std::path::Path, log_filter: &str) -> CliResult<(ServerChild, String)> {
     use std::io::BufRead;
     let mut child = Command::new(std::env::current_exe()?)
-        .args(["serve", "--db"])
+        .args(["--log-level", log_filter, "serve", "--db"])
         .arg(db)
         .args(["--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
@@ -89,7 +90,7 @@ fn start_server(db: &std::path::Path) -> CliResult<(ServerChild, String)> {
     Ok((guard, url))
 }
 
-pub fn run(args: DemoArgs) -> CliResult {
+pub fn run(args: DemoArgs, log_filter: &str) -> CliResult {
     let tmp;
     let dir = match args.dir {
         Some(d) => {
@@ -112,7 +113,7 @@ pub fn run(args: DemoArgs) -> CliResult {
     println!("Cordon demo: an evening on a protective detail\n");
     println!("OFFICE");
     let server_db = dir.join("office.db");
-    let (_server, url) = start_server(&server_db)?;
+    let (_server, url) = start_server(&server_db, log_filter)?;
     let office = Server::open(&server_db)?;
     println!("  reference server listening on {url}");
     let code =

@@ -1,8 +1,11 @@
 //! `cordon serve --db PATH --listen ADDR`: the reference sync server.
 //!
-//! Prints exactly one line, `listening on http://IP:PORT`, once the socket is bound (so
-//! a script or test that passed port 0 learns the port), then serves until SIGTERM or
-//! ctrl-c, when it stops accepting, lets requests in progress finish, and exits 0.
+//! Prints exactly one line on stdout, `listening on http://IP:PORT`, once the socket is
+//! bound (so a script or test that passed port 0 learns the port), then serves until
+//! SIGTERM or ctrl-c, when it stops accepting, lets requests in progress finish, and
+//! exits 0. What it serves is logged on stderr (see `--log-level`): one line per request
+//! with its route, device, status and latency, and what became of each push; ids and
+//! counts only, never a record's content, a token or an enrolment code.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -36,7 +39,9 @@ pub fn run(args: ServeArgs) -> CliResult {
         writeln!(out, "listening on http://{addr}")?;
         out.flush()?;
         drop(out);
+        tracing::info!(address = %addr, db = %args.db.display(), "serving");
         cordon_server::serve_with_shutdown(listener, server, shutdown_signal()).await?;
+        tracing::info!("stopped");
         Ok(())
     })
 }

@@ -199,3 +199,114 @@ fn admin_assignment_reads_a_file_and_list_json_parses() {
     let table = admin(&db, &["list", "receipts"]);
     assert_eq!(stdout(&table), "(none)\n");
 }
+
+/// `cordon device --db DB ARGS`, which must succeed.
+fn device(db: &Path, args: &[&str]) -> Output {
+    let mut all = vec!["device", "--db", db.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let out = cordon(&all);
+    assert!(out.status.success(), "device {args:?}: {}", stderr(&out));
+    out
+}
+
+#[cfg(unix)]
+#[test]
+fn the_server_log_names_devices_and_routes_but_never_notes_coordinates_tokens_or_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    // The most talkative level: nothing secret may appear at any level.
+    let mut server = Command::new(env!("CARGO_BIN_EXE_cordon"))
+        .args(["--log-level", "trace", "serve", "--db"])
+        .arg(&db)
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log_pipe = server.stderr.take().unwrap();
+    let log_reader = std::thread::spawn(move || {
+        let mut log = String::new();
+        log_pipe.read_to_string(&mut log).unwrap();
+        log
+    });
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+
+    let enrol = admin(
+        &db,
+        &["enrol", "--organisation", "acme", "--officer", "OFC-7"],
+    );
+    let code = stdout(&enrol).trim().to_owned();
+    let phone = dir.path().join("phone.db");
+    device(&phone, &["enrol", "--server", &url, "--code", &code]);
+    let note = "Principal KESTREL tailed by grey Audi RK61 ZXC";
+    device(
+        &phone,
+        &[
+            "check-in",
+            "--kind",
+            "duress",
+            "--note",
+            note,
+            "--lat=51.501234",
+            "--lon=-0.141234",
+        ],
+    );
+    device(&phone, &["sync"]);
+    // A second phone tries the used code: a refusal is logged too.
+    let other = cordon(&[
+        "device",
+        "--db",
+        dir.path().join("other.db").to_str().unwrap(),
+        "enrol",
+        "--server",
+        &url,
+        "--code",
+        &code,
+    ]);
+    assert!(!other.status.success());
+
+    let stopped = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    server.wait().unwrap();
+    let log = log_reader.join().unwrap();
+
+    let phone_db = rusqlite::Connection::open(&phone).unwrap();
+    let device_id: String = phone_db
+        .query_row("SELECT device_id FROM device", [], |r| r.get(0))
+        .unwrap();
+    let token: String = phone_db
+        .query_row(
+            "SELECT value FROM sync_state WHERE key = 'token'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let normalised_code = code.replace('-', "");
+    let secrets = [
+        note,
+        "KESTREL",
+        "51.501234",
+        "0.141234",
+        &token,
+        &code,
+        &normalised_code,
+    ];
+    let leaked: Vec<&str> = secrets.into_iter().filter(|s| log.contains(s)).collect();
+    let push_line = format!("route=/v1/push device_id={device_id}");
+    assert_eq!(
+        (leaked, log.contains(&push_line)),
+        (vec![], true),
+        "the log was:\n{log}"
+    );
+}

@@ -19,8 +19,6 @@ use std::path::Path;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::Response;
 use cordon_core::protocol::{AttachmentStatus, MAX_CHUNK_BYTES};
 use cordon_core::{hex, Timestamp};
 use http_body_util::BodyExt;
@@ -29,9 +27,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 use crate::error::{Error, Result};
-use crate::http::{
-    authenticate, drain, path_param, query_map, query_u64, reply, ApiError, PathParam, QueryMap,
-};
+use crate::http::{ApiError, ApiPath, ApiQuery, BodyStream, Caller, Reply};
 use crate::validate::sha256_hex;
 use crate::Server;
 
@@ -89,22 +85,16 @@ fn status_of(now: Timestamp, sha256: &str, blob: &Blob) -> AttachmentStatus {
     }
 }
 
-/// The SHA-256 in the path, in the lower case the core writes.
-fn sha_param(path: PathParam) -> Result<String, ApiError> {
-    let sha = path_param(path)?.to_ascii_lowercase();
-    sha256_hex("sha256", &sha).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    Ok(sha)
-}
-
-/// The caller's blob for `sha256`: 404 whether no attachment declared it or another
-/// organisation's did, so nothing is revealed across organisations.
+/// The caller's blob for the SHA-256 in the path (taken in the lower case the core
+/// writes): 404 whether no attachment declared it or another organisation's did, so
+/// nothing is revealed across organisations.
 async fn caller_blob(
     server: &Server,
-    headers: &HeaderMap,
-    path: PathParam,
+    caller: Caller,
+    sha256: String,
 ) -> Result<(String, Blob), ApiError> {
-    let caller = authenticate(server, headers).await?;
-    let sha = sha_param(path)?;
+    let sha = sha256.to_ascii_lowercase();
+    sha256_hex("sha256", &sha).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let lookup = sha.clone();
     let blob = server
         .blocking(move |s| find_blob(s, &caller.organisation_id, &lookup))
@@ -120,69 +110,39 @@ async fn caller_blob(
 /// `GET /v1/attachments/{sha256}`.
 pub(crate) async fn status(
     State(server): State<Server>,
-    headers: HeaderMap,
-    path: PathParam,
-) -> Response {
-    let now = server.now();
-    let result = caller_blob(&server, &headers, path)
-        .await
-        .map(|(sha, blob)| status_of(now, &sha, &blob));
-    reply(now, result)
+    caller: Caller,
+    ApiPath(sha256): ApiPath<String>,
+) -> Result<Reply<AttachmentStatus>, ApiError> {
+    let (sha, blob) = caller_blob(&server, caller, sha256).await?;
+    Ok(Reply(status_of(server.now(), &sha, &blob)))
+}
+
+/// The query of `PUT /v1/attachments/{sha256}`.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct ChunkQuery {
+    /// Where the chunk goes: the `received_bytes` the server holds.
+    offset: u64,
 }
 
 /// `PUT /v1/attachments/{sha256}?offset=<n>`.
 pub(crate) async fn upload(
     State(server): State<Server>,
-    headers: HeaderMap,
-    path: PathParam,
-    query: QueryMap,
-    body: Body,
-) -> Response {
-    let now = server.now();
-    reply(
-        now,
-        upload_chunk(&server, &headers, path, query, body, now).await,
-    )
-}
-
-async fn upload_chunk(
-    server: &Server,
-    headers: &HeaderMap,
-    path: PathParam,
-    query: QueryMap,
-    body: Body,
-    now: Timestamp,
-) -> Result<AttachmentStatus, ApiError> {
-    let checked = async {
-        let offset = query_u64(&query_map(query)?, "offset")?
-            .ok_or_else(|| ApiError::bad_request("offset is required"))?;
-        let (sha, blob) = caller_blob(server, headers, path).await?;
-        if crate::http::content_length(headers).is_some_and(|n| n > MAX_CHUNK_BYTES as u64) {
-            return Err(ApiError::too_large(MAX_CHUNK_BYTES));
-        }
-        Ok((offset, sha, blob))
-    }
-    .await;
-    let (offset, sha, blob) = match checked {
-        Ok(c) => c,
-        Err(e) => {
-            // Read what the client is still sending, so it gets to read the answer.
-            drain(body).await;
-            return Err(e);
-        }
-    };
-
+    caller: Caller,
+    ApiPath(sha256): ApiPath<String>,
+    ApiQuery(ChunkQuery { offset }): ApiQuery<ChunkQuery>,
+    BodyStream(body): BodyStream<MAX_CHUNK_BYTES>,
+) -> Result<Reply<AttachmentStatus>, ApiError> {
+    let (sha, blob) = caller_blob(&server, caller, sha256).await?;
     let lock = server.upload_lock(blob.id);
     let _one_writer = lock.lock().await;
     // Read again under the lock: another request may have appended meanwhile.
     let blob_id = blob.id;
     let blob = server.blocking(move |s| reload(s, blob_id)).await?;
     if blob.complete {
-        drain(body).await;
-        return Ok(status_of(now, &sha, &blob));
+        // The body is left unread; the middleware drains it.
+        return Ok(Reply(status_of(server.now(), &sha, &blob)));
     }
     if offset != blob.received_bytes {
-        drain(body).await;
         return Err(ApiError::offset_mismatch(offset, blob.received_bytes));
     }
 
@@ -192,16 +152,25 @@ async fn upload_chunk(
         ..blob
     };
     let expected = sha.clone();
+    let now = server.now();
     let Some(held) = server
         .blocking(move |s| record(s, held, &expected, now))
         .await?
     else {
+        tracing::info!(sha256 = %sha, "attachment bytes do not hash to their sha256; discarded");
         return Err(ApiError::hash_mismatch(&sha));
     };
+    tracing::debug!(
+        sha256 = %sha,
+        offset,
+        bytes = appended.bytes,
+        complete = held.complete,
+        "chunk appended"
+    );
     if let Some(e) = appended.refusal {
         return Err(e);
     }
-    Ok(status_of(now, &sha, &held))
+    Ok(Reply(status_of(now, &sha, &held)))
 }
 
 /// Records how many bytes the blob's file now holds. At the last byte it hashes the file
@@ -306,9 +275,8 @@ async fn append(path: &Path, blob: &Blob, mut body: Body) -> Result<Appended, Ap
     };
     if let Some(e) = refused {
         // A refused chunk leaves nothing behind: the device sends it again, smaller or
-        // corrected.
+        // corrected. (The middleware reads the rest of it.)
         file.set_len(blob.received_bytes).await.map_err(io)?;
-        drain(body).await;
         return Err(e);
     }
     file.flush().await.map_err(io)?;

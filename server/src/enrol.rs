@@ -6,10 +6,7 @@
 //! in hex. Only SHA-256 of the normalised code and of the token is stored: a copy of the
 //! database lets nobody enrol or act as a device.
 
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::Response;
 use cordon_core::protocol::{EnrolRequest, EnrolResponse};
 use cordon_core::{hex, Timestamp};
 use rand::RngExt;
@@ -17,7 +14,7 @@ use rusqlite::OptionalExtension;
 use sha2::{Digest, Sha256};
 
 use crate::error::Result;
-use crate::http::{read_body, reply, ApiError};
+use crate::http::{ApiError, BodyBytes, Reply};
 use crate::Server;
 
 /// Crockford's base 32: no I, L, O or U, so nothing reads as something else.
@@ -163,32 +160,34 @@ fn redeem(server: &Server, code: &str, device_id: &str, now: Timestamp) -> Resul
 /// `POST /v1/enrol`.
 pub(crate) async fn handle(
     State(server): State<Server>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let now = server.now();
-    reply(now, enrol(&server, &headers, body, now).await)
-}
-
-async fn enrol(
-    server: &Server,
-    headers: &HeaderMap,
-    body: Body,
-    now: Timestamp,
-) -> Result<EnrolResponse, ApiError> {
-    let bytes = read_body(headers, body, MAX_ENROL_BYTES).await?;
-    let request: EnrolRequest = serde_json::from_slice(&bytes)
+    BodyBytes(body): BodyBytes<MAX_ENROL_BYTES>,
+) -> Result<Reply<EnrolResponse>, ApiError> {
+    let request: EnrolRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("invalid enrolment request: {e}")))?;
     if uuid::Uuid::parse_str(&request.device_id).is_err() {
         return Err(ApiError::bad_request("device_id must be a UUID"));
     }
     let device_id = request.device_id;
+    tracing::Span::current().record("device_id", tracing::field::display(&device_id));
+    let now = server.now();
     let outcome = server
         .blocking(move |s| redeem(s, &request.code, &device_id, now))
         .await?;
     match outcome {
-        Redeemed::Enrolled(response) => Ok(response),
-        Redeemed::Refused => Err(ApiError::enrolment_refused()),
+        // Never the code or the token: either would let the reader enrol or act as
+        // the device.
+        Redeemed::Enrolled(response) => {
+            tracing::info!(
+                officer_id = %response.officer_id,
+                organisation_id = %response.organisation_id,
+                "device enrolled"
+            );
+            Ok(Reply(response))
+        }
+        Redeemed::Refused => {
+            tracing::info!("enrolment refused");
+            Err(ApiError::enrolment_refused())
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Errors of the server's Rust API (opening the database, the admin functions).
 //!
-//! HTTP answers have their own shape ([`crate::http::ApiError`], the protocol's error
+//! HTTP answers have their own shape (`crate::http::ApiError`, the protocol's error
 //! body); this type is what the `cordon` tool and embedding code see. Variants say what
 //! a caller can act on; no variant means "half-written": every write is one transaction.
 

@@ -6,17 +6,14 @@
 //! A newer version of an assignment replaces the officer's older entry for it: the
 //! device, which keeps only the newest version anyway, never downloads a superseded one.
 
-use std::collections::HashMap;
-
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::Response;
 use cordon_core::protocol::{Change, PullResponse};
-use cordon_core::{Assignment, ReportReview, Timestamp};
+use cordon_core::{Assignment, ReportReview};
 use rusqlite::Transaction;
+use serde::{Deserialize, Deserializer};
 
 use crate::error::Result;
-use crate::http::{authenticate, query_map, query_u64, reply, ApiError, Caller, QueryMap};
+use crate::http::{ApiError, ApiQuery, Caller, Reply};
 use crate::Server;
 
 const DEFAULT_LIMIT: u64 = 100;
@@ -127,32 +124,39 @@ fn page(server: &Server, caller: &Caller, cursor: u64, limit: u64) -> Result<(Ve
     })
 }
 
+/// The query of `GET /v1/pull`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct PullQuery {
+    cursor: Option<Cursor>,
+    limit: Option<u64>,
+}
+
+/// A position in the feed, as issued in `next_cursor`.
+#[derive(Debug, Clone, Copy)]
+struct Cursor(u64);
+
+impl<'de> Deserialize<'de> for Cursor {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Opaque to the device: anything but what the server wrote is simply not one.
+        let text = String::deserialize(d)?;
+        text.parse()
+            .map(Cursor)
+            .map_err(|_| serde::de::Error::custom("not a cursor this server issued"))
+    }
+}
+
 /// `GET /v1/pull?cursor=&limit=`.
 pub(crate) async fn handle(
     State(server): State<Server>,
-    headers: HeaderMap,
-    query: QueryMap,
-) -> Response {
-    let now = server.now();
-    reply(now, pull(&server, &headers, query, now).await)
-}
-
-async fn pull(
-    server: &Server,
-    headers: &HeaderMap,
-    query: QueryMap,
-    now: Timestamp,
-) -> Result<PullResponse, ApiError> {
-    let caller = authenticate(server, headers).await?;
-    let query: HashMap<String, String> = query_map(query)?;
-    let cursor = query_u64(&query, "cursor")
-        .map_err(|_| ApiError::bad_request("cursor is not one this server issued"))?;
-    let limit = query_u64(&query, "limit")?
-        .unwrap_or(DEFAULT_LIMIT)
-        .clamp(1, MAX_LIMIT);
+    caller: Caller,
+    ApiQuery(query): ApiQuery<PullQuery>,
+) -> Result<Reply<PullResponse>, ApiError> {
+    let cursor = query.cursor.map(|Cursor(c)| c);
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     let (changes, has_more) = server
         .blocking(move |s| page(s, &caller, cursor.unwrap_or(0), limit))
         .await?;
+    tracing::debug!(changes = changes.len(), has_more, "pull");
     let last = changes.iter().rev().find_map(|c| match c {
         Change::Assignment { cursor, .. } | Change::ReportReview { cursor, .. } => {
             Some(cursor.clone())
@@ -160,11 +164,11 @@ async fn pull(
         // The server never writes one; it exists for devices reading a newer server.
         Change::Unknown => None,
     });
-    Ok(PullResponse {
-        server_time: now,
+    Ok(Reply(PullResponse {
+        server_time: server.now(),
         changes,
         // Nothing new: the device keeps the cursor it has.
         next_cursor: last.or_else(|| cursor.map(|c| c.to_string())),
         has_more,
-    })
+    }))
 }

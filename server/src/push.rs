@@ -21,10 +21,7 @@
 //! `submitted_at`), never the server's: a phone whose clock runs fast must not see its
 //! duress alarm refused.
 
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::Response;
 use cordon_core::protocol::PAYLOAD_VERSION;
 use cordon_core::protocol::{
     OperationResult, PushResponse, ResultStatus, WireOperation, MAX_PUSH_BYTES, MAX_PUSH_OPERATIONS,
@@ -39,7 +36,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
-use crate::http::{authenticate, drain, read_body, reply, ApiError, Caller};
+use crate::http::{ApiError, BodyBytes, Caller, Reply};
 use crate::records::{self, RecordRow};
 use crate::validate::sha256_hex;
 use crate::Server;
@@ -48,29 +45,10 @@ use cordon_core::model::validate::{required_text, MAX_NOTE_TEXT, MAX_SHORT_TEXT}
 /// `POST /v1/push`.
 pub(crate) async fn handle(
     State(server): State<Server>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let now = server.now();
-    reply(now, push(&server, &headers, body, now).await)
-}
-
-async fn push(
-    server: &Server,
-    headers: &HeaderMap,
-    body: Body,
-    now: Timestamp,
-) -> Result<PushResponse, ApiError> {
-    let caller = match authenticate(server, headers).await {
-        Ok(caller) => caller,
-        Err(e) => {
-            // Read what the client is still sending, so it gets to read the answer.
-            drain(body).await;
-            return Err(e);
-        }
-    };
-    let bytes = read_body(headers, body, MAX_PUSH_BYTES).await?;
-    let request: Envelope<'_> = serde_json::from_slice(&bytes)
+    caller: Caller,
+    BodyBytes(body): BodyBytes<MAX_PUSH_BYTES>,
+) -> Result<Reply<PushResponse>, ApiError> {
+    let request: Envelope<'_> = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("invalid push request: {e}")))?;
     if request.device_id != caller.device_id {
         return Err(ApiError::forbidden(
@@ -88,13 +66,34 @@ async fn push(
         .iter()
         .map(|raw| Incoming::parse(raw))
         .collect::<Result<Vec<_>, _>>()?;
+    let now = server.now();
     let results = server
         .blocking(move |s| s.write(|tx| apply_batch(tx, &caller, &operations, now)))
         .await?;
-    Ok(PushResponse {
+    log_outcome(&results);
+    Ok(Reply(PushResponse {
         server_time: now,
         results,
-    })
+    }))
+}
+
+/// One line per push: how many operations and what became of them. Never a reason: a
+/// reason may quote the payload (a malformed field), and payloads are evidence.
+fn log_outcome(results: &[OperationResult]) {
+    let count = |status| results.iter().filter(|r| r.status == status).count();
+    tracing::info!(
+        operations = results.len(),
+        applied = count(ResultStatus::Applied),
+        duplicate = count(ResultStatus::Duplicate),
+        rejected = count(ResultStatus::Rejected),
+        "push judged"
+    );
+    for r in results
+        .iter()
+        .filter(|r| r.status == ResultStatus::Rejected)
+    {
+        tracing::debug!(operation_id = %r.id, seq = r.seq, "operation rejected");
+    }
 }
 
 #[derive(Deserialize)]

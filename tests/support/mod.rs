@@ -29,8 +29,9 @@ pub struct ServerProcess {
 impl ServerProcess {
     pub fn start(dir: &Path) -> Self {
         let db = dir.join("server.db");
+        // Warnings and errors only: a line per request would bury the test's output.
         let mut child = Command::new(cordon_bin())
-            .args(["serve", "--db"])
+            .args(["--log-level", "warn", "serve", "--db"])
             .arg(&db)
             .args(["--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())

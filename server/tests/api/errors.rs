@@ -79,6 +79,15 @@ fn a_push_body_over_4_mib_is_413_too_large() {
 }
 
 #[test]
+fn a_large_push_with_a_wrong_token_is_answered_401_not_cut_off() {
+    let srv = TestServer::start();
+    let mut body = br#"{"device_id": "x", "operations": [], "padding": ""#.to_vec();
+    body.resize(8 * 1024 * 1024, b' ');
+    let reply = srv.call("POST", "/v1/push", Some("not-a-token"), Some(body));
+    assert_eq!((reply.status, reply.code()), (401, "unauthorized"));
+}
+
+#[test]
 fn a_push_of_more_than_1000_operations_is_a_400() {
     let srv = TestServer::start();
     let device = srv.device(ORG, OFFICER);

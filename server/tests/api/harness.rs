@@ -31,6 +31,7 @@ pub struct Reply {
     pub status: u16,
     pub body: Value,
     pub date: String,
+    pub headers: ureq::http::HeaderMap,
 }
 
 impl Reply {
@@ -156,6 +157,7 @@ impl TestServer {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
+        let headers = response.headers().clone();
         let text = response
             .body_mut()
             .read_to_string()
@@ -171,7 +173,12 @@ impl TestServer {
             !date.is_empty(),
             "{method} {path} answered without a Date header"
         );
-        Reply { status, body, date }
+        Reply {
+            status,
+            body,
+            date,
+            headers,
+        }
     }
 
     pub fn get(&self, path: &str, token: Option<&str>) -> Reply {

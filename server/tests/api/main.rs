@@ -5,6 +5,7 @@ mod attachments;
 mod enrol;
 mod errors;
 mod harness;
+mod openapi;
 mod pull;
 mod push;
 mod reports;

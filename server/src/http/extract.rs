@@ -1,0 +1,156 @@
+//! What a handler takes from a request, each refusal already in the protocol's words.
+//!
+//! - [`Caller`]: the enrolled device behind `Authorization: Bearer <token>`, or
+//!   `401 unauthorized`.
+//! - [`ApiQuery`] and [`ApiPath`]: axum's typed `Query` and `Path`, a malformed one
+//!   answered `400 bad_request`.
+//! - [`BodyBytes`]: the whole body, at most `LIMIT` bytes, else `413 too_large`.
+//! - [`BodyStream`]: the body as it arrives, for one that must never be held whole; a
+//!   declared length over `LIMIT` is `413 too_large` before anything is read, and the
+//!   reader enforces the limit on what actually arrives.
+//!
+//! An extractor that refuses leaves the body unread; the middleware reads what is left
+//! before the answer goes out (see [`super::middleware`]).
+
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH};
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use http_body_util::BodyExt;
+use rusqlite::OptionalExtension;
+use serde::de::DeserializeOwned;
+
+use super::answer::ApiError;
+use crate::Server;
+
+/// The enrolled device a request's bearer token belongs to.
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    pub device_id: String,
+    pub organisation_id: String,
+    pub officer_id: String,
+}
+
+impl FromRequestParts<Server> for Caller {
+    type Rejection = ApiError;
+
+    /// Checks the bearer token against the devices' token hashes (only hashes are
+    /// stored), and names the device in the request's log span.
+    async fn from_request_parts(parts: &mut Parts, server: &Server) -> Result<Self, ApiError> {
+        let token = bearer_token(&parts.headers).ok_or_else(ApiError::unauthorized)?;
+        let token_hash = crate::enrol::digest(token);
+        let caller = server
+            .blocking(move |s| {
+                s.read(|c| {
+                    Ok(c.prepare_cached(
+                        "SELECT device_id, organisation_id, officer_id FROM device
+                         WHERE token_hash = ?1",
+                    )?
+                    .query_row([token_hash], |r| {
+                        Ok(Caller {
+                            device_id: r.get(0)?,
+                            organisation_id: r.get(1)?,
+                            officer_id: r.get(2)?,
+                        })
+                    })
+                    .optional()?)
+                })
+            })
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        tracing::Span::current().record("device_id", tracing::field::display(&caller.device_id));
+        Ok(caller)
+    }
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// The query string, deserialised into `T`.
+#[derive(Debug)]
+pub(crate) struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            // The rejection's source names the field and what is wrong with it.
+            Err(e) => Err(ApiError::bad_request(format!(
+                "malformed query string: {}",
+                std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string)
+            ))),
+        }
+    }
+}
+
+/// The path's parameters, deserialised into `T`.
+#[derive(Debug)]
+pub(crate) struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(e) => Err(ApiError::bad_request(format!("malformed path: {e}"))),
+        }
+    }
+}
+
+/// The whole request body, at most `LIMIT` bytes.
+#[derive(Debug)]
+pub(crate) struct BodyBytes<const LIMIT: usize>(pub Bytes);
+
+impl<const LIMIT: usize, S: Send + Sync> FromRequest<S> for BodyBytes<LIMIT> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
+        let declared = declared_length::<LIMIT>(request.headers())?;
+        let mut bytes = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+        let mut body = request.into_body();
+        while let Some(frame) = body.frame().await {
+            let frame =
+                frame.map_err(|e| ApiError::bad_request(format!("reading the body: {e}")))?;
+            if let Some(data) = frame.data_ref() {
+                if bytes.len() + data.len() > LIMIT {
+                    return Err(ApiError::too_large(LIMIT));
+                }
+                bytes.extend_from_slice(data);
+            }
+        }
+        Ok(BodyBytes(bytes.into()))
+    }
+}
+
+/// The request body as it arrives, declared at most `LIMIT` bytes long.
+#[derive(Debug)]
+pub(crate) struct BodyStream<const LIMIT: usize>(pub Body);
+
+impl<const LIMIT: usize, S: Send + Sync> FromRequest<S> for BodyStream<LIMIT> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
+        declared_length::<LIMIT>(request.headers())?;
+        Ok(BodyStream(request.into_body()))
+    }
+}
+
+/// The `Content-Length` the client declared, refused at once if over `LIMIT`.
+fn declared_length<const LIMIT: usize>(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(n) if n > LIMIT as u64 => Err(ApiError::too_large(LIMIT)),
+        _ => Ok(declared),
+    }
+}
