@@ -88,10 +88,11 @@ swift() {
     step "Swift: XCTest (bindings/swift)"
     [[ -d $SWIFT_GEN ]] || die "no generated Swift: run '$0 generate' first"
     # The chroot sees only the directory it is given (at the same absolute path): the
-    # checkout's root, so that the package, libcordon and the server binary all show.
+    # checkout's root, so that the package, libcordon, the server binary and the shared
+    # samples in fixtures/ all show.
     [[ $LIB_DIR == "$ROOT"/* ]] || die "CARGO_TARGET_DIR must lie inside $ROOT for the Swift chroot"
     scripts/swift-toolchain.sh run "$ROOT" -- env CORDON_LIB_DIR="$LIB_DIR" CORDON_SERVER_BIN="$SERVER" \
-        swift test --package-path "$ROOT/bindings/swift" --disable-swift-testing | tee "$TARGET/bindings-swift.log"
+        CORDON_FIXTURES_DIR="$ROOT/fixtures" swift test --package-path "$ROOT/bindings/swift" --disable-swift-testing | tee "$TARGET/bindings-swift.log"
     # XCTest's total: "Executed N tests, with F failures (U unexpected)" (last such line).
     SUMMARY+=("$(awk '/Executed [0-9]+ tests?, with [0-9]+ failures?/ { n = $2; f = $5 }
         END { printf "swift: %d passed, %d failed", n - f, f }' "$TARGET/bindings-swift.log")")

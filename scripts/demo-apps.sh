@@ -71,7 +71,7 @@ swift() {
     # CORDON_BINDINGS=host: on a Mac too, test against bindings/swift (the host library),
     # not the iOS XCFramework the app links.
     scripts/swift-toolchain.sh run "$ROOT" -- env CORDON_LIB_DIR="$LIB_DIR" CORDON_SERVER_BIN="$SERVER" \
-        CORDON_BINDINGS=host swift test --package-path "$APP_CORE" --disable-swift-testing 2>&1 | tee "$log"
+        CORDON_BINDINGS=host CORDON_FIXTURES_DIR="$ROOT/fixtures" swift test --package-path "$APP_CORE" --disable-swift-testing 2>&1 | tee "$log"
     # XCTest's last summary (all suites): "Executed N tests, with F failures (U unexpected) in ..."
     local counts
     counts=$(grep -E 'Executed [0-9]+ tests?, with [0-9]+ failures?' "$log" | tail -n 1 |

@@ -44,7 +44,10 @@ fn killed_at_random_moments_nothing_stored_is_lost_or_sent_twice() {
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path());
     let db = dir.path().join("device.db");
-    let code = server.enrolment_code("acme", "OFC-7");
+    let code = server.enrolment_code(
+        cordon_fixtures::ORGANISATION_ID,
+        cordon_fixtures::OFFICER_ID,
+    );
     let enrol = device(&db, &["enrol", "--server", &server.url, "--code", &code]);
     assert!(
         enrol.status.success(),

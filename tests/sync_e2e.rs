@@ -87,41 +87,32 @@ fn assignments_from_the_office_are_pulled_and_drive_the_welfare_clock() {
     let server = ServerProcess::start(dir.path());
     let device = Device::enrolled(&server, &server.url, |_| {});
     let now = device.store.now();
-    let assignment = serde_json::json!({
-        "id": "A-HALCYON-3", "reference": "OP-HALCYON-03", "title": "Residence night cover",
-        "kind": "protective_detail", "principal_codename": "KESTREL",
-        "sites": [{"name": "Residence", "address": "1 Example Road", "centre": null,
-                   "geofence_radius_m": null, "time_zone": "Europe/London"}],
-        "starts_at": now.to_rfc3339(), "ends_at": now.plus(std::time::Duration::from_secs(43_200)).to_rfc3339(),
-        "role": "personal_protection_officer", "team": [{"call_sign": "ALPHA-1", "role": "team_leader"}],
-        "post_orders": {"version": 1, "text": "Log every vehicle.", "issued_at": now.to_rfc3339()},
-        "check_in_policy": {"interval_secs": 1800, "grace_secs": 300},
-        "threat_level": "substantial", "status": "active", "server_version": 1
-    });
+    // The sample assignment, moved to start now (the fixture's window is fixed).
+    let assignment = cordon_fixtures::assignment_starting_at(now);
     let file = dir.path().join("a.json");
-    std::fs::write(&file, assignment.to_string()).unwrap();
+    std::fs::write(&file, serde_json::to_string(&assignment).unwrap()).unwrap();
     server.admin(&[
         "assignment",
         "--file",
         file.to_str().unwrap(),
         "--organisation",
-        "acme",
+        cordon_fixtures::ORGANISATION_ID,
         "--officer",
-        "OFC-7",
+        cordon_fixtures::OFFICER_ID,
     ]);
 
     let report = device.engine.sync_once().unwrap();
 
     assert_eq!(report.assignments_received, 1);
-    let got = device.store.assignment("A-HALCYON-3").unwrap();
-    assert_eq!(got.post_orders.text, "Log every vehicle.");
+    let got = device.store.assignment(&assignment.id).unwrap();
+    assert_eq!(got.post_orders.text, assignment.post_orders.text);
     assert_eq!(got.team[0].call_sign, "ALPHA-1");
     device
         .store
-        .record_check_in(check_in(CheckInKind::ClockOn, Some("A-HALCYON-3")))
+        .record_check_in(check_in(CheckInKind::ClockOn, Some(&assignment.id)))
         .unwrap();
     assert!(matches!(
-        device.store.welfare_status("A-HALCYON-3").unwrap(),
+        device.store.welfare_status(&assignment.id).unwrap(),
         WelfareStatus::OnTime { .. }
     ));
 }

@@ -28,6 +28,7 @@ dependencies {
     testImplementation(platform("org.junit:junit-bom:5.14.4"))
     testImplementation("org.junit.jupiter:junit-jupiter")
     testImplementation("org.jetbrains.kotlin:kotlin-test-junit5")
+    testImplementation("org.jetbrains.kotlinx:kotlinx-serialization-json:1.8.1") // reads fixtures/*.json
     testRuntimeOnly("org.junit.platform:junit-platform-launcher")
 }
 
@@ -35,4 +36,5 @@ tasks.test {
     useJUnitPlatform()
     systemProperty("jna.library.path", cargoDebug.path)
     systemProperty("cordon.server.bin", cargoDebug.resolve("cordon").path)
+    systemProperty("cordon.fixtures.dir", rootProject.file("../fixtures").path) // fixtures/README.md
 }

@@ -21,6 +21,7 @@ use cordon_core::sync::{
     HttpRequest, HttpResponse, HttpTransport, RequestKind, Transport, TransportError,
 };
 use cordon_core::*;
+use cordon_fixtures::{OFFICER_ID, ORGANISATION_ID};
 use cordon_server::{admin, Server};
 
 use crate::CliResult;
@@ -116,12 +117,26 @@ pub fn run(args: DemoArgs, log_filter: &str) -> CliResult {
     let (_server, url) = start_server(&server_db, log_filter)?;
     let office = Server::open(&server_db)?;
     println!("  reference server listening on {url}");
-    let code =
-        admin::create_enrolment_code(&office, "acme", "OFC-7", admin::DEFAULT_CODE_VALIDITY)?;
-    println!("  enrolment code for officer OFC-7: {}", code.code);
-    admin::upsert_assignment(&office, "acme", &["OFC-7".to_owned()], assignment(start))?;
+    let code = admin::create_enrolment_code(
+        &office,
+        ORGANISATION_ID,
+        OFFICER_ID,
+        admin::DEFAULT_CODE_VALIDITY,
+    )?;
+    println!("  enrolment code for officer {OFFICER_ID}: {}", code.code);
+    // The sample assignment (fixtures/assignment.json), moved to start with the story.
+    let sent = cordon_fixtures::assignment_starting_at(start);
+    admin::upsert_assignment(
+        &office,
+        ORGANISATION_ID,
+        &[OFFICER_ID.to_owned()],
+        sent.clone(),
+    )?;
     println!(
-        "  assignment OP-HALCYON-03 (residence night cover, principal KESTREL) sent to OFC-7\n"
+        "  assignment {} ({}, principal {}) sent to {OFFICER_ID}\n",
+        sent.reference,
+        sent.title.to_lowercase(),
+        sent.principal_codename.as_deref().unwrap_or("none")
     );
 
     println!("PHONE");
@@ -141,7 +156,7 @@ pub fn run(args: DemoArgs, log_filter: &str) -> CliResult {
         enrolled.officer_id, enrolled.device_id
     ));
     let first = engine.sync_once()?;
-    let a = store.assignment("A-HALCYON-3")?;
+    let a = store.assignment(&sent.id)?;
     log(&format!(
         "synced: {} assignment received; post orders v{}: \"{}\"",
         first.assignments_received, a.post_orders.version, a.post_orders.text
@@ -150,51 +165,32 @@ pub fn run(args: DemoArgs, log_filter: &str) -> CliResult {
     radio.on.store(false, Ordering::SeqCst);
     engine.set_online(false)?;
     log("-- no signal: underground car park --");
-    let check_in = |kind, tag: Option<&str>| -> Result<CheckIn> {
+    // The sample check-in (fixtures/check_in.json), every one on the assignment.
+    let check_in = |kind| -> Result<CheckIn> {
         store.record_check_in(NewCheckIn {
-            kind,
             assignment_id: Some(a.id.clone()),
-            occurred_at: None,
-            time_zone: "Europe/London".into(),
-            location: Some(Location {
-                latitude: 51.5007,
-                longitude: -0.1246,
-                accuracy_m: Some(12.0),
-                fix_time: None,
-            }),
-            tag_id: tag.map(Into::into),
-            note: None,
+            ..cordon_fixtures::check_in(kind)
         })
     };
-    check_in(CheckInKind::ClockOn, None)?;
+    check_in(CheckInKind::ClockOn)?;
     log("clock-on");
     minutes(20);
-    check_in(CheckInKind::Checkpoint, Some("NFC-EAST-GATE"))?;
-    log("checkpoint NFC-EAST-GATE");
+    let checkpoint = check_in(CheckInKind::Checkpoint)?;
+    log(&format!(
+        "checkpoint {}",
+        checkpoint.tag_id.as_deref().unwrap_or("")
+    ));
     minutes(31);
     log(&format!("welfare clock: {}", welfare(&store, &a.id)?));
     minutes(5);
     log(&format!("welfare clock: {}", welfare(&store, &a.id)?));
-    check_in(CheckInKind::Welfare, None)?;
+    check_in(CheckInKind::Welfare)?;
     log("welfare check-in");
     minutes(9);
+    // The sample incident (fixtures/incident.json), discovered now.
     let report = store.create_report(IncidentContent {
         assignment_id: Some(a.id.clone()),
-        category: IncidentCategory::HostileSurveillance,
-        severity: Severity::Medium,
-        occurred_at: clock.now(),
-        discovered_at: clock.now(),
-        time_zone: "Europe/London".into(),
-        location: None,
-        narrative: "Grey van opposite the residence; driver photographing the gate.".into(),
-        persons: vec![PersonInvolved {
-            role: PersonRole::Subject,
-            description: "Male, 30s, dark jacket, long lens".into(),
-        }],
-        police_reference: None,
-        control_room_reference: None,
-        actions_taken: Some("Registration noted; team leader informed.".into()),
-        injuries: None,
+        ..cordon_fixtures::incident_discovered_at(clock.now())
     })?;
     log("incident draft: hostile surveillance");
     let photo = dir.join("van.jpg");
@@ -206,7 +202,7 @@ pub fn run(args: DemoArgs, log_filter: &str) -> CliResult {
         &attached.sha256[..16]
     ));
     minutes(2);
-    let duress = check_in(CheckInKind::Duress, None)?;
+    let duress = check_in(CheckInKind::Duress)?;
     log("DURESS check-in (on screen it looks like a welfare check)");
     minutes(3);
     let sealed = store.submit_report(&report.id)?;
@@ -218,7 +214,7 @@ pub fn run(args: DemoArgs, log_filter: &str) -> CliResult {
     let amended = store.amend_report(
         &report.id,
         NewAmendment {
-            author: "OFC-7".into(),
+            author: OFFICER_ID.into(),
             reason: "Police attended".into(),
             patch: IncidentPatch {
                 police_reference: Some("CAD 4471".into()),
@@ -284,7 +280,7 @@ pub fn run(args: DemoArgs, log_filter: &str) -> CliResult {
     let check_ins = admin::check_ins(&office)?;
     let duress_seen = check_ins.iter().any(|c| c.check_in.id == duress.id);
     println!(
-        "  check-ins received: {} (duress from OFC-7: {})",
+        "  check-ins received: {} (duress from {OFFICER_ID}: {})",
         check_ins.len(),
         if duress_seen { "RECEIVED" } else { "missing" }
     );
@@ -356,40 +352,4 @@ fn write_photo(path: &std::path::Path, len: usize) -> std::io::Result<()> {
         f.write_all(&[(x >> 24) as u8])?;
     }
     f.flush()
-}
-
-fn assignment(start: Timestamp) -> Assignment {
-    Assignment {
-        id: "A-HALCYON-3".into(),
-        reference: "OP-HALCYON-03".into(),
-        title: "Residence night cover".into(),
-        kind: AssignmentKind::ProtectiveDetail,
-        principal_codename: Some("KESTREL".into()),
-        sites: vec![Site {
-            name: "Residence".into(),
-            address: "1 Example Road, London".into(),
-            centre: None,
-            geofence_radius_m: Some(150.0),
-            time_zone: "Europe/London".into(),
-        }],
-        starts_at: start,
-        ends_at: start.plus(Duration::from_secs(12 * 3600)),
-        role: OfficerRole::PersonalProtectionOfficer,
-        team: vec![TeamMember {
-            call_sign: "ALPHA-1".into(),
-            role: OfficerRole::TeamLeader,
-        }],
-        post_orders: PostOrders {
-            version: 1,
-            text: "Log every vehicle at the gate. Principal sleeps in the east wing.".into(),
-            issued_at: start,
-        },
-        check_in_policy: CheckInPolicy {
-            interval_secs: 30 * 60,
-            grace_secs: 5 * 60,
-        },
-        threat_level: ThreatLevel::Substantial,
-        status: AssignmentStatus::Active,
-        server_version: 1,
-    }
 }

@@ -98,7 +98,13 @@ fn admin_enrol_prints_the_code_alone_on_stdout() {
     let db = dir.path().join("server.db");
     let out = admin(
         &db,
-        &["enrol", "--organisation", "acme", "--officer", "OFC-7"],
+        &[
+            "enrol",
+            "--organisation",
+            cordon_fixtures::ORGANISATION_ID,
+            "--officer",
+            cordon_fixtures::OFFICER_ID,
+        ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let code = stdout(&out);
@@ -128,7 +134,16 @@ fn admin_failures_are_one_error_line_and_a_failing_exit_code() {
                 "CR",
             ],
         ),
-        admin(&db, &["enrol", "--organisation", " ", "--officer", "OFC-7"]),
+        admin(
+            &db,
+            &[
+                "enrol",
+                "--organisation",
+                " ",
+                "--officer",
+                cordon_fixtures::OFFICER_ID,
+            ],
+        ),
         admin(
             &db,
             &[
@@ -136,7 +151,7 @@ fn admin_failures_are_one_error_line_and_a_failing_exit_code() {
                 "--file",
                 missing.to_str().unwrap(),
                 "--organisation",
-                "acme",
+                cordon_fixtures::ORGANISATION_ID,
                 "--officer",
                 "O",
             ],
@@ -160,30 +175,16 @@ fn admin_failures_are_one_error_line_and_a_failing_exit_code() {
 fn admin_assignment_reads_a_file_and_list_json_parses() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.db");
-    let file = dir.path().join("a.json");
-    std::fs::write(
-        &file,
-        r#"{"id": "A-1", "reference": "OP-HALCYON-03", "title": "Residence night cover",
-            "kind": "protective_detail", "principal_codename": "KESTREL",
-            "sites": [{"name": "Residence", "address": "1 Example Road", "centre": null,
-                       "geofence_radius_m": null, "time_zone": "Europe/London"}],
-            "starts_at": "2026-11-28T18:00:00.000Z", "ends_at": "2026-11-29T06:00:00.000Z",
-            "role": "personal_protection_officer", "team": [],
-            "post_orders": {"version": 1, "text": "Log every vehicle.",
-                            "issued_at": "2026-11-28T12:00:00.000Z"},
-            "check_in_policy": {"interval_secs": 1800, "grace_secs": 300},
-            "threat_level": "substantial", "status": "active"}"#,
-    )
-    .unwrap();
+    let file = cordon_fixtures::path("assignment.json");
     let path = file.to_str().unwrap();
     let args = [
         "assignment",
         "--file",
         path,
         "--organisation",
-        "acme",
+        cordon_fixtures::ORGANISATION_ID,
         "--officer",
-        "OFC-7",
+        cordon_fixtures::OFFICER_ID,
     ];
     let first = admin(&db, &args);
     assert!(first.status.success(), "{}", stderr(&first));

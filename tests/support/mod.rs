@@ -135,7 +135,10 @@ impl Device {
         let mut cfg = SyncConfig::new(url);
         config(&mut cfg);
         let engine = SyncEngine::new(store.clone(), Arc::new(HttpTransport::new()), cfg);
-        let code = server.enrolment_code("acme", "OFC-7");
+        let code = server.enrolment_code(
+            cordon_fixtures::ORGANISATION_ID,
+            cordon_fixtures::OFFICER_ID,
+        );
         engine.enrol(&code).expect("enrol");
         Device {
             dir,
@@ -166,39 +169,21 @@ impl Device {
     }
 }
 
+/// The sample check-in (fixtures/check_in.json) as `kind` on `assignment`, at the store's time.
 pub fn check_in(kind: CheckInKind, assignment: Option<&str>) -> NewCheckIn {
     NewCheckIn {
-        kind,
         assignment_id: assignment.map(Into::into),
-        occurred_at: None,
-        time_zone: "Europe/London".into(),
-        location: Some(Location {
-            latitude: 51.5007,
-            longitude: -0.1246,
-            accuracy_m: Some(8.0),
-            fix_time: None,
-        }),
-        tag_id: (kind == CheckInKind::Checkpoint).then(|| "NFC-EAST-GATE".into()),
-        note: None,
+        ..cordon_fixtures::check_in(kind)
     }
 }
 
+/// The sample incident (fixtures/incident.json) with `narrative`, on no assignment,
+/// discovered now.
 pub fn incident(narrative: &str) -> IncidentContent {
-    let now = Timestamp::from(std::time::SystemTime::now());
     IncidentContent {
         assignment_id: None,
-        category: IncidentCategory::HostileSurveillance,
-        severity: Severity::Medium,
-        occurred_at: now,
-        discovered_at: now,
-        time_zone: "Europe/London".into(),
-        location: None,
         narrative: narrative.into(),
-        persons: vec![],
-        police_reference: None,
-        control_room_reference: None,
-        actions_taken: None,
-        injuries: None,
+        ..cordon_fixtures::incident_discovered_at(Timestamp::from(std::time::SystemTime::now()))
     }
 }
 

@@ -62,83 +62,33 @@ impl Fixture {
     }
 }
 
+/// The sample assignment (fixtures/assignment.json) as `id` at `version`, starting at T0.
 pub fn assignment(id: &str, version: i64) -> Assignment {
     Assignment {
         id: id.into(),
-        reference: "OP-HALCYON-03".into(),
-        title: "Residence night cover".into(),
-        kind: AssignmentKind::ProtectiveDetail,
-        principal_codename: Some("KESTREL".into()),
-        sites: vec![Site {
-            name: "Residence".into(),
-            address: "1 Example Road, London".into(),
-            centre: Some(Location {
-                latitude: 51.5,
-                longitude: -0.12,
-                accuracy_m: Some(10.0),
-                fix_time: None,
-            }),
-            geofence_radius_m: Some(150.0),
-            time_zone: "Europe/London".into(),
-        }],
-        starts_at: T0,
-        ends_at: T0.plus(Duration::from_secs(12 * 3600)),
-        role: OfficerRole::PersonalProtectionOfficer,
-        team: vec![TeamMember {
-            call_sign: "ALPHA-1".into(),
-            role: OfficerRole::TeamLeader,
-        }],
-        post_orders: PostOrders {
-            version: 1,
-            text: "Log every vehicle at the gate.".into(),
-            issued_at: T0,
-        },
-        check_in_policy: CheckInPolicy {
-            interval_secs: 1800,
-            grace_secs: 300,
-        },
-        threat_level: ThreatLevel::Substantial,
-        status: AssignmentStatus::Active,
         server_version: version,
+        ..cordon_fixtures::assignment_starting_at(T0)
     }
 }
 
+/// The sample check-in (fixtures/check_in.json) as `kind`, on assignment A-1 unless an
+/// alarm, its fix taken at T0.
 pub fn check_in(kind: CheckInKind) -> NewCheckIn {
-    let alarm = matches!(kind, CheckInKind::Panic | CheckInKind::Duress);
-    NewCheckIn {
-        kind,
-        assignment_id: (!alarm).then(|| "A-1".into()),
-        occurred_at: None,
-        time_zone: "Europe/London".into(),
-        location: Some(Location {
-            latitude: 51.5007,
-            longitude: -0.1246,
-            accuracy_m: Some(8.0),
-            fix_time: Some(T0),
-        }),
-        tag_id: (kind == CheckInKind::Checkpoint).then(|| "NFC-EAST-GATE".into()),
-        note: None,
+    let mut c = cordon_fixtures::check_in(kind);
+    if c.assignment_id.is_some() {
+        c.assignment_id = Some("A-1".into());
     }
+    if let Some(fix) = c.location.as_mut() {
+        fix.fix_time = Some(T0);
+    }
+    c
 }
 
+/// The sample incident (fixtures/incident.json) on assignment A-1, discovered at T0 + 2 min.
 pub fn incident() -> IncidentContent {
     IncidentContent {
         assignment_id: Some("A-1".into()),
-        category: IncidentCategory::HostileSurveillance,
-        severity: Severity::Medium,
-        occurred_at: T0,
-        discovered_at: T0.plus(Duration::from_secs(120)),
-        time_zone: "Europe/London".into(),
-        location: None,
-        narrative: "Grey van parked opposite the residence for 40 minutes, engine running.".into(),
-        persons: vec![PersonInvolved {
-            role: PersonRole::Subject,
-            description: "Male driver, 30s, dark jacket, photographing the gate.".into(),
-        }],
-        police_reference: None,
-        control_room_reference: Some("CR-0412".into()),
-        actions_taken: Some("Noted registration, informed team leader.".into()),
-        injuries: None,
+        ..cordon_fixtures::incident_discovered_at(T0.plus(Duration::from_secs(120)))
     }
 }
 

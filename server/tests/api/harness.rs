@@ -13,8 +13,8 @@ use cordon_core::*;
 use cordon_server::{admin, Server};
 use serde_json::{json, Value};
 
-pub const ORG: &str = "acme";
-pub const OFFICER: &str = "OFC-7";
+pub const ORG: &str = cordon_fixtures::ORGANISATION_ID;
+pub const OFFICER: &str = cordon_fixtures::OFFICER_ID;
 
 pub struct TestServer {
     pub server: Server,
@@ -324,83 +324,39 @@ pub fn wire(op: &Operation) -> Value {
     })
 }
 
+/// The sample assignment (fixtures/assignment.json) under `id`.
 pub fn assignment(id: &str) -> Assignment {
     Assignment {
         id: id.into(),
-        reference: "OP-HALCYON-03".into(),
-        title: "Residence night cover".into(),
-        kind: AssignmentKind::ProtectiveDetail,
-        principal_codename: Some("KESTREL".into()),
-        sites: vec![Site {
-            name: "Residence".into(),
-            address: "1 Example Road, London".into(),
-            centre: None,
-            geofence_radius_m: None,
-            time_zone: "Europe/London".into(),
-        }],
-        starts_at: Timestamp::from_millis(1_795_000_000_000),
-        ends_at: Timestamp::from_millis(1_795_050_000_000),
-        role: OfficerRole::PersonalProtectionOfficer,
-        team: vec![TeamMember {
-            call_sign: "BRAVO-2".into(),
-            role: OfficerRole::TeamLeader,
-        }],
-        post_orders: PostOrders {
-            version: 1,
-            text: "Static cover of the residence; challenge all visitors.".into(),
-            issued_at: Timestamp::from_millis(1_794_990_000_000),
-        },
-        check_in_policy: CheckInPolicy {
-            interval_secs: 1800,
-            grace_secs: 300,
-        },
-        threat_level: ThreatLevel::Substantial,
-        status: AssignmentStatus::Active,
-        server_version: 1,
+        ..cordon_fixtures::assignment()
     }
 }
 
+/// The sample check-in (fixtures/check_in.json) as an alarm: no assignment.
 pub fn alarm(kind: CheckInKind) -> NewCheckIn {
     NewCheckIn {
-        kind,
         assignment_id: None,
-        occurred_at: None,
-        time_zone: "Europe/London".into(),
-        location: Some(Location {
-            latitude: 51.5,
-            longitude: -0.12,
-            accuracy_m: Some(8.0),
-            fix_time: None,
-        }),
-        tag_id: None,
-        note: None,
+        ..cordon_fixtures::check_in(kind)
     }
 }
 
 pub fn welfare(assignment_id: &str) -> NewCheckIn {
     NewCheckIn {
-        kind: CheckInKind::Welfare,
         assignment_id: Some(assignment_id.into()),
-        ..alarm(CheckInKind::Welfare)
+        ..cordon_fixtures::check_in(CheckInKind::Welfare)
     }
 }
 
+/// The sample incident (fixtures/incident.json) with `narrative`, on no assignment,
+/// discovered 50 minutes ago.
 pub fn content(narrative: &str) -> IncidentContent {
     let now = Timestamp::from(std::time::SystemTime::now());
     IncidentContent {
         assignment_id: None,
-        category: IncidentCategory::HostileSurveillance,
-        severity: Severity::Medium,
-        occurred_at: Timestamp::from_millis(now.as_millis() - 3_600_000),
-        discovered_at: Timestamp::from_millis(now.as_millis() - 3_000_000),
-        time_zone: "Europe/London".into(),
-        location: None,
         narrative: narrative.into(),
-        persons: vec![],
-        police_reference: None,
-        control_room_reference: None,
-        actions_taken: None,
-        injuries: None,
+        ..cordon_fixtures::incident_discovered_at(Timestamp::from_millis(
+            now.as_millis() - 3_000_000,
+        ))
     }
 }
 

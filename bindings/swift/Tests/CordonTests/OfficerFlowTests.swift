@@ -39,7 +39,7 @@ final class OfficerFlowTests: XCTestCase {
         let start = nowMillis().addingTimeInterval(-600)
         _ = try store.recordCheckIn(checkIn: checkIn(.clockOn, occurredAt: start))
         _ = try store.recordCheckIn(checkIn: checkIn(.welfare, occurredAt: start.addingTimeInterval(60)))
-        _ = try store.recordCheckIn(checkIn: checkIn(.checkpoint, occurredAt: start.addingTimeInterval(120), tagId: "NFC-EAST-GATE"))
+        _ = try store.recordCheckIn(checkIn: checkIn(.checkpoint, occurredAt: start.addingTimeInterval(120), tagId: checkpointTag))
         _ = try store.recordCheckIn(checkIn: checkIn(.panic, assignmentId: nil, occurredAt: start.addingTimeInterval(180)))
         _ = try store.recordCheckIn(checkIn: duress(note: "Behind the garage"))
         _ = try store.recordCheckIn(checkIn: checkIn(.clockOff))
@@ -134,7 +134,7 @@ final class OfficerFlowTests: XCTestCase {
 
     func testRecordsAreCodableAndSimpleEnumsListTheirCases() throws {
         _ = try store.upsertAssignment(assignment: assignment())
-        let recorded = try store.recordCheckIn(checkIn: checkIn(.checkpoint, tagId: "NFC-EAST-GATE", note: "Gate locked"))
+        let recorded = try store.recordCheckIn(checkIn: checkIn(.checkpoint, tagId: checkpointTag, note: "Gate locked"))
 
         let json = try JSONEncoder().encode(recorded)
         XCTAssertEqual(try JSONDecoder().decode(CheckIn.self, from: json), recorded)

@@ -34,13 +34,8 @@ final class ReferenceServerSyncTests: XCTestCase {
         return (store, sync)
     }
 
-    /// The office puts `officer` on assignment A-SHIFT (`cordon admin assignment`, from the
-    /// JSON the Kotlin tests use too).
-    private func assignShift(_ officer: String) throws {
-        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../../testdata/assignment.json").standardized
-        try server.admin("assignment", "--file", file.path, "--organisation", "acme", "--officer", officer)
-    }
+    /// The office puts `officer` on the sample assignment (`cordon admin assignment --file`).
+    private func assignShift(_ officer: String) throws { try server.assign(officer: officer) }
 
     func testAnEnrolledOfficersShiftReachesTheOfficeAndTheAssignmentAndReviewComeBack() async throws {
         let (store, sync) = try await enrolledDevice(officer: "OFC-SHIFT")
@@ -49,11 +44,11 @@ final class ReferenceServerSyncTests: XCTestCase {
         let first = try await sync.syncOnce()
         XCTAssertEqual(first.outcome, .completed)
         XCTAssertEqual(first.assignmentsReceived, 1)
-        XCTAssertEqual(try store.assignment(id: "A-SHIFT").title, "Residence night cover")
+        XCTAssertEqual(try store.assignment(id: halcyonId).title, "Residence night cover")
 
-        _ = try store.recordCheckIn(checkIn: checkIn(.clockOn, assignmentId: "A-SHIFT"))
+        _ = try store.recordCheckIn(checkIn: checkIn(.clockOn, assignmentId: halcyonId))
         let alarm = try store.recordCheckIn(checkIn: duress(note: "Behind the garage"))
-        let report = try store.createReport(content: incident(assignmentId: "A-SHIFT"))
+        let report = try store.createReport(content: incident(assignmentId: halcyonId))
         let photo = try store.attachFile(reportId: report.id, sourcePath: photo(in: dir).path, kind: .photo, mimeType: "image/jpeg")
         _ = try store.submitReport(reportId: report.id)
 

@@ -32,14 +32,14 @@ final class SyncEngineTests: XCTestCase {
         let store = try openStore(dir)
         let deviceId = try store.deviceIdentity().deviceId
         let transport = RecordingTransport { _ in
-            jsonResponse(200, #"{"server_time":"\#(serverTime())","token":"tok-123","device_id":"\#(deviceId)","officer_id":"OFC-7","organisation_id":"acme"}"#)
+            jsonResponse(200, #"{"server_time":"\#(serverTime())","token":"tok-123","device_id":"\#(deviceId)","officer_id":"\#(officerId)","organisation_id":"\#(organisationId)"}"#)
         }
         let sync = CordonSync(store: store, transport: transport, config: config)
 
         let enrolled = try await sync.enrol(code: "K7QX-2M9P")
 
         XCTAssertEqual(enrolled.token, "tok-123")
-        XCTAssertEqual(try store.deviceIdentity().officerId, "OFC-7")
+        XCTAssertEqual(try store.deviceIdentity().officerId, officerId)
         XCTAssertTrue(try sync.status().enrolled)
         XCTAssertEqual(transport.requests.map(\.url), ["https://sync.example.test/v1/enrol"])
     }

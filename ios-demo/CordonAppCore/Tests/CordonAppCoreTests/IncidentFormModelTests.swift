@@ -5,7 +5,7 @@ import XCTest
 /// The incident form over a real store: every rule is the core's, shown beside its field.
 @MainActor
 final class IncidentFormModelTests: XCTestCase {
-    private let narrative = "Grey van opposite the residence for 40 minutes; driver photographing the gate."
+    private let narrative = sampleNarrative
     private var dir: URL!
     private var store: CordonStore!
 

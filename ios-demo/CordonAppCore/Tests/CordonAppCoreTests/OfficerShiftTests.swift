@@ -84,7 +84,7 @@ final class OfficerShiftTests: XCTestCase {
         let phone = try phone(transport: recorder, clock: clock)
         try await enrol(phone, as: officer())
         let report = phone.incident()
-        report.form.narrative = "Grey van opposite the residence; driver photographing the gate."
+        report.form.narrative = sampleNarrative
         let attached = await report.attach(path: try photo(in: try temporaryDirectory(), size: 64 * 1024).path,
                                            kind: .photo, mimeType: "image/jpeg")
         XCTAssertTrue(attached)

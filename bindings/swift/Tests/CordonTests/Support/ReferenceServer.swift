@@ -56,9 +56,15 @@ final class ReferenceServer {
     }
 
     /// A one-time enrolment code the office hands an officer.
-    func enrolmentCode(organisation: String = "acme", officer: String = "OFC-7") throws -> String {
+    func enrolmentCode(organisation: String = organisationId, officer: String = officerId) throws -> String {
         let out = try admin("enrol", "--organisation", organisation, "--officer", officer)
         return out.split(separator: "\n").last.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+    }
+
+    /// Puts `officer` on the assignment in `file` (by default the sample, fixtures/assignment.json).
+    func assign(officer: String, file: URL? = nil) throws {
+        let file = try file ?? assignmentFile(in: dir)
+        try admin("assignment", "--file", file.path, "--organisation", organisationId, "--officer", officer)
     }
 
     func stop() {

@@ -57,22 +57,11 @@ func fails(_ ok: Bool, _ message: String = "", file: StaticString = #filePath, l
 
 /// The office's side of the reference server, as the tests of the app's models need it.
 extension ReferenceServer {
-    /// Puts `officer` on assignment `id` (a static post, 30-minute welfare interval).
-    func assign(officer: String, id: String, title: String = "Residence night cover") throws {
-        let file = dir.appendingPathComponent("\(id)-\(officer).json")
-        try #"""
-        {"id": "\#(id)", "reference": "OP-\#(id)", "title": "\#(title)",
-         "kind": "static_post", "principal_codename": "KESTREL",
-         "sites": [{"name": "Main gate", "address": "1 Example Road, London", "centre": null,
-                    "geofence_radius_m": null, "time_zone": "Europe/London"}],
-         "starts_at": "2026-11-28T18:00:00.000Z", "ends_at": "2026-11-29T06:00:00.000Z",
-         "role": "residential_security_team", "team": [{"call_sign": "ALPHA-1", "role": "team_leader"}],
-         "post_orders": {"version": 2, "text": "Patrol hourly. Challenge anyone loitering at the east gate.",
-                         "issued_at": "2026-11-27T18:00:00.000Z"},
-         "check_in_policy": {"interval_secs": 1800, "grace_secs": 300},
-         "threat_level": "substantial", "status": "active"}
-        """#.write(to: file, atomically: true, encoding: .utf8)
-        try admin("assignment", "--file", file.path, "--organisation", "acme", "--officer", officer)
+    /// Puts `officer` on assignment `id` (reference OP-`id`): the sample assignment
+    /// (fixtures/assignment.json, a static post with a 30-minute welfare interval) under that
+    /// id and `title`.
+    func assign(officer: String, id: String, title: String? = nil) throws {
+        try assign(officer: officer, file: assignmentFile(in: dir, id: id, reference: "OP-\(id)", title: title))
     }
 
     /// Every check-in the office holds, as `cordon admin list check-ins --json` prints them.

@@ -54,7 +54,7 @@ class OfficerFlowTest {
 
             val held = store.assignment(ASSIGNMENT_ID)
             assertEquals(assignment(serverVersion = 2), held)
-            assertEquals(3u, held.postOrders.version)
+            assertEquals(SAMPLE_ASSIGNMENT.postOrders.version, held.postOrders.version)
             assertEquals(listOf(ASSIGNMENT_ID), store.assignments().map { it.id })
         }
     }
@@ -66,7 +66,7 @@ class OfficerFlowTest {
             val start = nowMillis().minus(Duration.ofMinutes(10))
             store.recordCheckIn(checkIn(CheckInKind.CLOCK_ON, occurredAt = start))
             store.recordCheckIn(checkIn(CheckInKind.WELFARE, occurredAt = start.plusSeconds(60)))
-            store.recordCheckIn(checkIn(CheckInKind.CHECKPOINT, occurredAt = start.plusSeconds(120), tagId = "NFC-EAST-GATE"))
+            store.recordCheckIn(checkIn(CheckInKind.CHECKPOINT, occurredAt = start.plusSeconds(120), tagId = CHECKPOINT_TAG))
             store.recordCheckIn(checkIn(CheckInKind.PANIC, assignmentId = null, occurredAt = start.plusSeconds(180)))
             store.recordCheckIn(duress(note = "Behind the garage"))
             store.recordCheckIn(checkIn(CheckInKind.CLOCK_OFF))

@@ -62,8 +62,13 @@ class ReferenceServer private constructor(
     }
 
     /** A one-time enrolment code the office hands an officer. */
-    fun enrolmentCode(organisation: String = "acme", officer: String = "OFC-7"): String =
+    fun enrolmentCode(organisation: String = ORGANISATION_ID, officer: String = OFFICER_ID): String =
         admin("enrol", "--organisation", organisation, "--officer", officer).trim().lines().last()
+
+    /** Puts `officer` on the assignment in `file` (by default the sample, fixtures/assignment.json). */
+    fun assign(officer: String, file: Path = assignmentFile(dir)) {
+        admin("assignment", "--file", file.toString(), "--organisation", ORGANISATION_ID, "--officer", officer)
+    }
 
     override fun close() {
         process.destroy()

@@ -72,14 +72,8 @@ class ReferenceServerSyncTest {
         return Device(store, sync, enrolled.token)
     }
 
-    /**
-     * The office puts `officer` on assignment A-SHIFT (`cordon admin assignment`, from the
-     * JSON the Swift tests use too).
-     */
-    private fun assignShift(officer: String) {
-        val file = Path.of("../testdata/assignment.json").toAbsolutePath()
-        server.admin("assignment", "--file", file.toString(), "--organisation", "acme", "--officer", officer)
-    }
+    /** The office puts `officer` on the sample assignment (`cordon admin assignment --file`). */
+    private fun assignShift(officer: String) = server.assign(officer)
 
     private fun officeCheckInsJson() = server.admin("list", "check-ins", "--json")
 
@@ -93,11 +87,11 @@ class ReferenceServerSyncTest {
         val first = runBlocking { sync.syncOnce() }
         assertEquals(PassOutcome.Completed, first.outcome)
         assertEquals(1u, first.assignmentsReceived)
-        assertEquals("Residence night cover", store.assignment("A-SHIFT").title)
+        assertEquals("Residence night cover", store.assignment(ASSIGNMENT_ID).title)
 
-        store.recordCheckIn(checkIn(CheckInKind.CLOCK_ON, assignmentId = "A-SHIFT"))
+        store.recordCheckIn(checkIn(CheckInKind.CLOCK_ON, assignmentId = ASSIGNMENT_ID))
         val alarm = store.recordCheckIn(duress(note = "Behind the garage"))
-        val report = store.createReport(incident(assignmentId = "A-SHIFT"))
+        val report = store.createReport(incident(assignmentId = ASSIGNMENT_ID))
         val photo = store.attachFile(report.id, photo(dir).toString(), AttachmentKind.PHOTO, "image/jpeg")
         store.submitReport(report.id)
 

@@ -52,14 +52,14 @@ class SyncEngineTest {
                 jsonResponse(
                     200,
                     """{"server_time":"${Instant.now()}","token":"tok-123","device_id":"$deviceId",
-                       "officer_id":"OFC-7","organisation_id":"acme"}""",
+                       "officer_id":"$OFFICER_ID","organisation_id":"$ORGANISATION_ID"}""",
                 )
             }
             CordonSync(store, transport, config).use { sync ->
                 val enrolled = runBlocking { sync.enrol("  K7QX-2M9P  ") }
 
                 assertEquals("tok-123", enrolled.token)
-                assertEquals("OFC-7", store.deviceIdentity().officerId)
+                assertEquals(OFFICER_ID, store.deviceIdentity().officerId)
                 assertTrue(sync.status().enrolled)
                 val request = transport.requests.single()
                 assertEquals(HttpMethod.POST, request.method)

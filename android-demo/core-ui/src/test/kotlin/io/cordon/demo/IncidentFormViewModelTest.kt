@@ -1,6 +1,7 @@
 package io.cordon.demo
 
 import io.cordon.CordonStore
+import io.cordon.NARRATIVE
 import io.cordon.core.AttachmentKind
 import io.cordon.core.OperationKind
 import io.cordon.core.PersonInvolved
@@ -40,7 +41,7 @@ class IncidentFormViewModelTest {
 
     private fun form() = IncidentFormViewModel(store, clock, TimeText(LONDON), LONDON.id)
 
-    private val narrative = "Grey van opposite the residence for 40 minutes; driver photographing the gate."
+    private val narrative = NARRATIVE
 
     @Test
     fun `a draft may be saved without a narrative but not submitted without one`() = runBlocking {

@@ -1,5 +1,6 @@
 package io.cordon.demo
 
+import io.cordon.NARRATIVE
 import io.cordon.RecordingTransport
 import io.cordon.ReferenceServer
 import io.cordon.assignment
@@ -146,7 +147,7 @@ class OfficerShiftTest {
         val phone = phone(recording, clock)
         phone.enrolAs(officer())
         val report = phone.incident()
-        report.edit { it.copy(narrative = "Grey van opposite the residence; driver photographing the gate.") }
+        report.edit { it.copy(narrative = NARRATIVE) }
         assertTrue(report.attach(photo(dir, size = 64 * 1024).toString(), AttachmentKind.PHOTO, "image/jpeg"))
         assertTrue(report.submit())
         recording.requests.clear() // forget the enrolment
