@@ -12,6 +12,8 @@
 //!   carrying the core's reason.
 //! - The app's HTTP stack plugs in as the core's `Transport` foreign trait, and the app
 //!   hears status changes through the core's `SyncListener`.
+//! - The app receives the core's log lines through a [`LogSink`] of its own, installed
+//!   with [`set_log_sink`] (see the `log` module).
 //!
 //! ## Threads
 //! Store calls are short local writes and reads: they are plain (blocking) functions,
@@ -33,9 +35,11 @@ uniffi::setup_scaffolding!();
 
 #[cfg(feature = "bench")]
 mod bench;
+mod log;
 mod store;
 mod sync;
 mod worker;
 
+pub use log::{set_log_sink, LogEntry, LogLevel, LogSink, LogSinkError};
 pub use store::CordonStore;
 pub use sync::{default_sync_config, CordonSync};

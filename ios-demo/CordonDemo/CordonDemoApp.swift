@@ -1,10 +1,12 @@
 import BackgroundTasks
 import CordonAppCore
 import Network
+import os
 import SwiftUI
 
 /// Opens the officer's session once and wires iOS's events to it: NWPathMonitor to
-/// `SyncController.setOnline`, BGTaskScheduler to `SyncController.backgroundPass`.
+/// `SyncController.setOnline`, BGTaskScheduler to `SyncController.backgroundPass`, and the
+/// core's log lines to os_log.
 /// Nothing here decides anything; every screen's logic is in CordonAppCore.
 @main
 struct CordonDemoApp: App {
@@ -13,6 +15,12 @@ struct CordonDemoApp: App {
     private let connectivity: Connectivity
 
     init() {
+        // Before the session opens, so that no line the core logs is missed. Cordon's lines
+        // are public: they hold ids, counts and outcomes, never an officer's records.
+        CoreLog.install(debugBuild: Self.isDebugBuild) { line in
+            Logger(subsystem: line.subsystem, category: line.category)
+                .log(level: line.type.osLogType, "\(line.message, privacy: .public)")
+        }
         let session: CordonSession
         do {
             session = try CordonSession(
@@ -37,6 +45,12 @@ struct CordonDemoApp: App {
             if phase == .background { BackgroundSync.schedule(at: session.sync.status?.nextSyncAt) }
         }
     }
+
+    #if DEBUG
+    private static let isDebugBuild = true
+    #else
+    private static let isDebugBuild = false
+    #endif
 
     /// Application Support/cordon.db (attachments beside it, in cordon.db.attachments).
     private static func databaseURL() -> URL {

@@ -1,7 +1,9 @@
 package io.cordon.demo.android
 
 import android.app.Application
+import android.util.Log
 import io.cordon.demo.CordonSession
+import io.cordon.demo.CoreLog
 import io.cordon.demo.HttpUrlConnectionTransport
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
@@ -12,7 +14,8 @@ import kotlinx.coroutines.launch
 /**
  * Opens the officer's session once per process and wires Android's events to it:
  * connectivity to [io.cordon.demo.SyncController.setOnline], and the engine's wish for
- * the next pass to a WorkManager job. Nothing here decides anything.
+ * the next pass to a WorkManager job, and the core's log lines to Logcat. Nothing here
+ * decides anything.
  */
 class CordonApp : Application() {
     lateinit var session: CordonSession
@@ -21,6 +24,8 @@ class CordonApp : Application() {
 
     override fun onCreate() {
         super.onCreate()
+        // Before the session opens, so that no line the core logs is missed.
+        CoreLog.install(BuildConfig.DEBUG) { Log.println(it.priority, it.tag, it.message) }
         session = CordonSession(
             databasePath = filesDir.resolve("cordon.db").path,
             serverUrl = BuildConfig.CORDON_SERVER_URL,

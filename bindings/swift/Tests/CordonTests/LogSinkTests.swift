@@ -1,0 +1,134 @@
+import Cordon
+import Foundation
+import XCTest
+
+/// The core's log lines reach the app's LogSink: real sync passes against the reference
+/// server (`cordon serve`) log their end, and the sink and level decide what arrives.
+final class LogSinkTests: XCTestCase {
+    private var server: ReferenceServer!
+    private var dir: URL!
+
+    override func setUpWithError() throws {
+        dir = try temporaryDirectory()
+        server = try ReferenceServer()
+    }
+
+    override func tearDownWithError() throws {
+        setLogSink(sink: nil, level: .info)
+        server.stop()
+        try FileManager.default.removeItem(at: dir)
+    }
+
+    /// Keeps every entry it is given (called on the sync worker thread).
+    private final class RecordingSink: LogSink, @unchecked Sendable {
+        private let lock = NSLock()
+        private var received: [LogEntry] = []
+
+        var entries: [LogEntry] {
+            lock.lock()
+            defer { lock.unlock() }
+            return received
+        }
+
+        var passesEnded: [LogEntry] { entries.filter { $0.message == "sync pass ended" } }
+
+        func log(entry: LogEntry) {
+            lock.lock()
+            received.append(entry)
+            lock.unlock()
+        }
+    }
+
+    /// Counts the passes it hears of, then throws, as a sink whose log file is full would.
+    private final class ThrowingSink: LogSink, @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+
+        var passesEnded: Int {
+            lock.lock()
+            defer { lock.unlock() }
+            return count
+        }
+
+        func log(entry: LogEntry) throws {
+            if entry.message == "sync pass ended" {
+                lock.lock()
+                count += 1
+                lock.unlock()
+            }
+            throw TestFailure("the app's log file is full")
+        }
+    }
+
+    /// A fresh device enrolled with the server; returns its sync and the id of the duress
+    /// alarm it queued.
+    private func deviceWithAnAlarm() async throws -> (CordonSync, String) {
+        let store = try openStore(dir, "device-\(UUID().uuidString).db")
+        let sync = CordonSync(store: store, transport: URLSessionTransport(),
+                              config: defaultSyncConfig(serverUrl: server.url))
+        _ = try await sync.enrol(code: server.enrolmentCode(officer: "OFC-\(UUID().uuidString.prefix(8))"))
+        return (sync, try store.recordCheckIn(checkIn: duress()).id)
+    }
+
+    func testASyncPassDeliversItsEndAtInfoWithTheOutcomeAndCountsAsFields() async throws {
+        let sink = RecordingSink()
+        setLogSink(sink: sink, level: .info)
+        let (sync, _) = try await deviceWithAnAlarm()
+
+        let report = try await sync.syncOnce()
+
+        XCTAssertEqual(report.outcome, .completed)
+        XCTAssertEqual(report.applied, 1)
+        XCTAssertEqual(sink.passesEnded, [
+            LogEntry(
+                level: .info, target: "cordon_core::sync", message: "sync pass ended",
+                fields: ["outcome": "completed", "requests": "\(report.requests)", "applied": "1",
+                         "duplicates": "0", "rejected": "0"],
+                line: "sync pass ended outcome=completed requests=\(report.requests) applied=1 duplicates=0 rejected=0"),
+        ])
+    }
+
+    func testAtWarnACompletedSyncPassDeliversNothing() async throws {
+        let sink = RecordingSink()
+        setLogSink(sink: sink, level: .warn)
+        let (sync, _) = try await deviceWithAnAlarm()
+
+        let report = try await sync.syncOnce()
+
+        XCTAssertEqual(report.outcome, .completed)
+        XCTAssertEqual(sink.entries, [])
+    }
+
+    func testASinkThatThrowsLosesItsEntriesAndTheAlarmStillReachesTheOffice() async throws {
+        let sink = ThrowingSink()
+        setLogSink(sink: sink, level: .info)
+        let (sync, alarmId) = try await deviceWithAnAlarm()
+
+        let first = try await sync.syncOnce()
+        let second = try await sync.syncOnce()
+
+        XCTAssertEqual([first.outcome, second.outcome], [.completed, .completed])
+        XCTAssertEqual(first.applied, 1)
+        XCTAssertEqual(sink.passesEnded, 2, "the sink was still called for the second pass")
+        let office = try server.admin("list", "check-ins", "--json")
+        XCTAssertEqual(office.components(separatedBy: alarmId).count - 1, 1, "the office holds the alarm once")
+    }
+
+    func testRemovingTheSinkStopsDeliveryAndANewSinkReplacesTheOldOne() async throws {
+        let first = RecordingSink()
+        setLogSink(sink: first, level: .info)
+        let (sync, _) = try await deviceWithAnAlarm()
+        _ = try await sync.syncOnce()
+        XCTAssertEqual(first.passesEnded.count, 1)
+
+        setLogSink(sink: nil, level: .info)
+        _ = try await sync.syncOnce()
+        XCTAssertEqual(first.passesEnded.count, 1, "nothing arrives without a sink")
+
+        let second = RecordingSink()
+        setLogSink(sink: second, level: .info)
+        _ = try await sync.syncOnce()
+        XCTAssertEqual(first.passesEnded.count, 1, "the replaced sink hears nothing more")
+        XCTAssertEqual(second.passesEnded.map { $0.fields["outcome"] }, ["completed"])
+    }
+}
