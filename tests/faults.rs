@@ -138,3 +138,135 @@ fn after_the_faults_stop_every_operation_is_on_the_server_exactly_once_in_order(
         assert_eq!(a["complete"], true, "{a}");
     }
 }
+
+/// A proxy (or an office's reverse proxy) that accepts smaller bodies than the protocol
+/// allows: pushes over the limit are split until they fit, chunks are sent smaller, and
+/// the one operation that cannot fit even alone becomes a dead letter with that reason,
+/// while everything else, the alarm first, arrives once.
+#[test]
+fn a_smaller_body_limit_splits_batches_shrinks_chunks_and_dead_letters_only_the_oversized_operation(
+) {
+    const LIMIT: usize = 16 * 1024;
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path());
+    let proxy = FaultProxy::start(&server.url, |_| Fault::Pass);
+    let device = Device::enrolled(&server, &proxy.url, |_| {});
+    let assignment = device.assigned(&server);
+    proxy.set_plan(|req| {
+        if req.body_len > LIMIT {
+            Fault::PayloadTooLarge
+        } else {
+            Fault::Pass
+        }
+    });
+
+    let note = "Perimeter walked, all doors secure. ".repeat(11); // ~400 characters
+    let mut check_ins = Vec::new();
+    for _ in 0..60 {
+        let mut c = check_in(CheckInKind::Welfare, Some(&assignment.id));
+        c.note = Some(note.clone());
+        check_ins.push(device.store.record_check_in(c).unwrap().id);
+    }
+    let alarm = device
+        .store
+        .record_check_in(check_in(CheckInKind::Duress, None))
+        .unwrap()
+        .id;
+    check_ins.push(alarm.clone());
+    // One create whose payload alone exceeds the limit.
+    let oversized = device
+        .store
+        .create_report(incident(&"Long statement. ".repeat(2_000)))
+        .unwrap()
+        .id;
+    let with_photo = device
+        .store
+        .create_report(incident("Photo taken."))
+        .unwrap();
+    let photo = dir.path().join("photo.jpg");
+    write_pattern(&photo, 60_000);
+    let attachment = device
+        .store
+        .attach_file(&with_photo.id, &photo, AttachmentKind::Photo, "image/jpeg")
+        .unwrap();
+    device.store.submit_report(&with_photo.id).unwrap();
+
+    let report = device.engine.sync_once().unwrap();
+    assert_eq!(report.outcome, PassOutcome::Completed, "{report:?}");
+
+    let dead = device.store.dead_letters().unwrap();
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    assert_eq!(dead[0].entity_id, oversized);
+    assert!(
+        dead[0]
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("too large"),
+        "{:?}",
+        dead[0].last_error
+    );
+
+    let on_server: Vec<String> = server
+        .list("check-ins")
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        on_server.len(),
+        check_ins.len(),
+        "each check-in exactly once"
+    );
+    assert_eq!(
+        on_server.iter().cloned().collect::<HashSet<_>>(),
+        check_ins.iter().cloned().collect()
+    );
+    let server_reports = server.list("reports");
+    let r = server_reports
+        .iter()
+        .find(|r| r["id"] == with_photo.id.as_str())
+        .expect("the report with a photo reached the server");
+    assert_eq!(r["state"], "submitted");
+    assert!(server_reports.iter().all(|r| r["id"] != oversized.as_str()));
+    let attachments = server.list("attachments");
+    let a = attachments
+        .iter()
+        .find(|a| a["id"] == attachment.id.as_str())
+        .expect("the photo on the server");
+    assert_eq!(a["complete"], true, "{a}");
+    assert_eq!(a["sha256"], attachment.sha256.as_str());
+
+    let log: Vec<_> = proxy
+        .log()
+        .into_iter()
+        .filter(|l| l.info.method == "POST" || l.info.method == "PUT")
+        .collect();
+    let refused = |prefix: &str| {
+        log.iter()
+            .filter(|l| l.fault == Fault::PayloadTooLarge && l.info.path.contains(prefix))
+            .count()
+    };
+    assert!(
+        refused("/push") > 0,
+        "no push was refused: the test limit is too loose"
+    );
+    assert!(refused("/attachments") > 0, "no chunk was refused");
+    let passed_pushes = log
+        .iter()
+        .filter(|l| l.fault == Fault::Pass && l.info.path.contains("/push"))
+        .count();
+    assert!(
+        passed_pushes >= 2,
+        "the batch was not split: {passed_pushes} pushes"
+    );
+    // The alarm went in the first push that got through.
+    let first = log
+        .iter()
+        .find(|l| l.fault == Fault::Pass && l.info.path.contains("/push"))
+        .unwrap();
+    let body = String::from_utf8(first.info.body.clone().unwrap()).unwrap();
+    assert!(
+        body.contains(alarm.as_str()),
+        "the alarm was not sent first"
+    );
+}

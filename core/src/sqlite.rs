@@ -150,7 +150,7 @@ fn migrate(conn: &mut Connection, schema: &Schema) -> Result<()> {
                 ),
             })?;
         tx.commit()?;
-        tracing::info!(schema = schema.name, from, to, "database migrated");
+        tracing::debug!(schema = schema.name, from, to, "database migrated");
     }
 }
 

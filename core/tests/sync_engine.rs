@@ -94,7 +94,12 @@ fn error(status: u16, code: &str) -> Result<HttpResponse, TransportError> {
 }
 
 fn engine(f: &Fixture, transport: Arc<Scripted>) -> SyncEngine {
-    let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
+    engine_with(f, transport, SystemRandom)
+}
+
+/// An engine whose retry jitter comes from `random`.
+fn engine_with(f: &Fixture, transport: Arc<Scripted>, random: impl Random + 'static) -> SyncEngine {
+    let store = Arc::new(Store::open_with(f.db_path(), f.clock.clone(), Arc::new(random)).unwrap());
     let engine = SyncEngine::new(store, transport, SyncConfig::new("http://office.test/"));
     engine.set_token("token-1").unwrap();
     engine
@@ -184,8 +189,7 @@ fn a_result_missing_from_the_response_is_retried_not_assumed() {
     let f = Fixture::new().with_assignment();
     f.check_in(CheckInKind::Welfare);
     f.check_in(CheckInKind::Welfare);
-    // The server answers for the first operation of the first push only, ever (the
-    // backoff may make the other due again within the same pass: full jitter can be 0).
+    // The server answers for the first operation of the first push only, ever.
     let answered: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
     let t = Scripted::new(move |r| match r.kind {
         RequestKind::Push => {
@@ -205,17 +209,19 @@ fn a_result_missing_from_the_response_is_retried_not_assumed() {
         }
         _ => accept_all(r),
     });
-    let e = engine(&f, t);
+    // Every backoff at its ceiling: the retry is not due again within this pass.
+    let e = engine_with(&f, t, FixedRandom(1.0));
 
     e.sync_once().unwrap();
 
     let left = f.store.queued_operations().unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].state, OperationState::Pending);
-    assert!(
-        left[0].attempts >= 1,
-        "a missing result counts as a failed attempt"
+    assert_eq!(
+        left[0].attempts, 1,
+        "a missing result counts as one failed attempt"
     );
+    assert!(left[0].next_attempt_at > f.store.now());
 }
 
 #[test]
@@ -377,6 +383,36 @@ fn an_alarm_is_never_dead_lettered_for_a_refusal_of_the_whole_request() {
         f.store.queued_operations().unwrap()[0].state,
         OperationState::Pending
     );
+}
+
+#[test]
+fn alarms_answered_413_are_split_one_by_one_then_kept_pending_not_dead() {
+    let f = Fixture::new();
+    for _ in 0..3 {
+        f.check_in(CheckInKind::Duress);
+    }
+    let t = Scripted::new(|r| match r.kind {
+        RequestKind::Push => json(413, serde_json::json!({"error": "too big"})),
+        _ => accept_all(r),
+    });
+    let e = engine(&f, t.clone());
+
+    let report = e.sync_once().unwrap();
+
+    assert!(
+        matches!(report.outcome, PassOutcome::Interrupted { .. }),
+        "{report:?}"
+    );
+    let sizes: Vec<usize> = t.pushes().iter().map(|p| p.operations.len()).collect();
+    // 3 -> [1, 2]: the first half alone is still refused, so the pass stops there and
+    // the rest waits for the retry rather than being sent into the same wall.
+    assert_eq!(sizes, vec![3, 1], "pushes: {sizes:?}");
+    assert!(f.store.dead_letters().unwrap().is_empty());
+    let left = f.store.queued_operations().unwrap();
+    assert_eq!(left.len(), 3);
+    assert!(left.iter().all(|o| o.state == OperationState::Pending));
+    assert_eq!(left[0].attempts, 1, "the one sent alone is backed off");
+    assert!(left[1..].iter().all(|o| o.attempts == 0), "{left:?}");
 }
 
 #[test]

@@ -1,17 +1,20 @@
-//! The server's one SQLite file: opening it, its schema and migrations.
+//! The server's one SQLite file: its schema, opened by the core's opener
+//! ([`cordon_core::sqlite::open`], the same one the device store uses).
 //!
-//! Opening reads `application_id` and `user_version` before writing anything: a file
-//! that is not SQLite, a device's store or any other application's database, or one from
-//! a newer build of the server is refused with a typed error and left as it was. Then
-//! WAL, `synchronous=FULL` (an acknowledged operation must survive a power cut: the
-//! device deletes its copy once the server said "applied"), foreign keys and a busy
-//! timeout long enough for `cordon admin` running beside the server. A new file gets the
-//! whole schema in one transaction that also sets `user_version`.
+//! That opener reads `application_id` and `user_version` through a read-only connection
+//! before writing anything: a file that is not SQLite, a device's store or any other
+//! application's database, or one from a newer build of the server is refused with a
+//! typed error and left as it was. Then WAL, `synchronous=FULL` (an acknowledged operation
+//! must survive a power cut: the device deletes its copy once the server said "applied"),
+//! foreign keys and a busy timeout long enough for `cordon admin` running beside the
+//! server, and one migration step per transaction.
 
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use cordon_core::sqlite::Schema;
+use cordon_core::CordonError;
+use rusqlite::Connection;
 
 use crate::error::{Error, Result};
 
@@ -25,54 +28,28 @@ const STEPS: [&str; 1] = [include_str!("schema.sql")];
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
 
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+const SERVER_DATABASE: Schema = Schema {
+    name: "server database",
+    application_id: APPLICATION_ID,
+    steps: &STEPS,
+    synchronous: "FULL",
+    busy_timeout: Duration::from_secs(10),
+};
 
 pub(crate) fn open(path: &Path) -> Result<Connection> {
-    let refused = |detail: String| Error::NotServerDatabase {
-        path: path.display().to_string(),
-        detail,
-    };
-    let mut conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| refused(e.to_string()))?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-
-    let read = |sql: &str| -> Result<i64> {
-        conn.query_row(sql, [], |r| r.get(0))
-            .map_err(|e| refused(e.to_string()))
-    };
-    // The first read of the header is where SQLite notices a file that is not a database.
-    let version = read("PRAGMA user_version")?;
-    let app_id = read("PRAGMA application_id")?;
-    let tables = read("SELECT count(*) FROM sqlite_schema")?;
-    if app_id != APPLICATION_ID && (app_id != 0 || tables != 0 || version != 0) {
-        return Err(refused(format!(
-            "application_id is {app_id:#x}, user_version {version}"
-        )));
-    }
-    if version > SCHEMA_VERSION {
-        return Err(Error::IncompatibleVersion {
-            path: path.display().to_string(),
-            found: version,
-            supported: SCHEMA_VERSION,
-        });
-    }
-
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", true)?;
-    for (from, step) in STEPS.iter().enumerate().skip(version as usize) {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute_batch(step)?;
-        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
-        tx.pragma_update(None, "user_version", from as i64 + 1)?;
-        tx.commit()?;
-    }
-    Ok(conn)
+    cordon_core::sqlite::open(path, &SERVER_DATABASE).map_err(|e| match e {
+        CordonError::Corrupt { path, detail } => Error::NotServerDatabase { path, detail },
+        CordonError::IncompatibleVersion {
+            path,
+            found,
+            supported,
+        } => Error::IncompatibleVersion {
+            path,
+            found,
+            supported,
+        },
+        other => Error::from(other),
+    })
 }
 
 #[cfg(test)]

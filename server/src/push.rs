@@ -22,16 +22,15 @@
 //! duress alarm refused.
 
 use axum::extract::State;
-use cordon_core::protocol::PAYLOAD_VERSION;
 use cordon_core::protocol::{
     OperationResult, PushResponse, ResultStatus, WireOperation, MAX_PUSH_BYTES, MAX_PUSH_OPERATIONS,
 };
+use cordon_core::protocol::{Payload, ReportDraft, ReportSubmission, PAYLOAD_VERSION};
 use cordon_core::{
     amendment_hash, submission_hash, validate_mime, Amendment, Attachment, CheckIn, CordonError,
-    IncidentContent, NewCheckIn, OperationKind, ReportState, Timestamp,
+    NewCheckIn, OperationKind, ReportState, Timestamp,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction};
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -393,23 +392,19 @@ fn apply(
         1
     };
 
-    match op.kind {
-        OperationKind::CheckInRecord => check_in(tx, caller, op),
-        OperationKind::ReportCreate => report_create(tx, op),
-        OperationKind::ReportUpdate => report_update(tx, op, record.as_ref()),
-        OperationKind::ReportSubmit => report_submit(tx, op, record.as_ref()),
-        OperationKind::ReportAmend => report_amend(tx, op, record.as_ref(), now),
-        OperationKind::AttachmentCreate => attachment_create(tx, caller, op),
-        OperationKind::AttachmentUpload => {
+    // The core's own payload types: one definition for both ends.
+    match Payload::decode(op.kind, op.payload.get()).map_err(Refusal::Rejected)? {
+        Payload::CheckInRecord(c) => check_in(tx, caller, op, c),
+        Payload::ReportCreate(p) => report_create(tx, op, p),
+        Payload::ReportUpdate(p) => report_update(tx, op, record.as_ref(), p),
+        Payload::ReportSubmit(p) => report_submit(tx, op, record.as_ref(), p),
+        Payload::ReportAmend(a) => report_amend(tx, op, record.as_ref(), a, now),
+        Payload::AttachmentCreate(a) => attachment_create(tx, caller, op, a),
+        Payload::AttachmentUpload(_) => {
             reject("attachment bytes are uploaded with PUT /v1/attachments/{sha256}, not pushed")
         }
     }?;
     Ok(version)
-}
-
-fn payload<T: DeserializeOwned>(op: &WireOperation) -> Result<T, Refusal> {
-    serde_json::from_str(op.payload.get())
-        .map_err(|e| Refusal::Rejected(format!("invalid {} payload: {e}", op.kind.as_str())))
 }
 
 fn same_entity(field: &str, value: &str, op: &WireOperation) -> Result<(), Refusal> {
@@ -424,8 +419,12 @@ fn text(field: &str, value: &str, max: usize) -> Result<(), Refusal> {
     required_text(field, value, max).map_err(|e| Refusal::Rejected(e.to_string()))
 }
 
-fn check_in(tx: &Connection, caller: &Caller, op: &WireOperation) -> Result<(), Refusal> {
-    let c: CheckIn = payload(op)?;
+fn check_in(
+    tx: &Connection,
+    caller: &Caller,
+    op: &WireOperation,
+    c: CheckIn,
+) -> Result<(), Refusal> {
     same_entity("id", &c.id, op)?;
     // The core's own rules, judged against the device's clock when it recorded it.
     NewCheckIn {
@@ -466,26 +465,7 @@ fn check_in(tx: &Connection, caller: &Caller, op: &WireOperation) -> Result<(), 
     Ok(())
 }
 
-/// The payload of `report.create` and `report.update`.
-#[derive(Deserialize)]
-struct DraftPayload {
-    report_id: String,
-    content: IncidentContent,
-    updated_at: Timestamp,
-}
-
-/// The payload of `report.submit`.
-#[derive(Deserialize)]
-struct SubmitPayload {
-    report_id: String,
-    content: IncidentContent,
-    submitted_at: Timestamp,
-    content_hash: String,
-    attachments: Vec<Attachment>,
-}
-
-fn report_create(tx: &Connection, op: &WireOperation) -> Result<(), Refusal> {
-    let p: DraftPayload = payload(op)?;
+fn report_create(tx: &Connection, op: &WireOperation, p: ReportDraft) -> Result<(), Refusal> {
     same_entity("report_id", &p.report_id, op)?;
     p.content.validate()?;
     tx.prepare_cached(
@@ -525,8 +505,8 @@ fn report_update(
     tx: &Connection,
     op: &WireOperation,
     record: Option<&RecordRow>,
+    p: ReportDraft,
 ) -> Result<(), Refusal> {
-    let p: DraftPayload = payload(op)?;
     same_entity("report_id", &p.report_id, op)?;
     expect_draft(&owned_report(tx, &op.entity_id, record)?)?;
     p.content.validate()?;
@@ -543,8 +523,8 @@ fn report_submit(
     tx: &Connection,
     op: &WireOperation,
     record: Option<&RecordRow>,
+    p: ReportSubmission,
 ) -> Result<(), Refusal> {
-    let p: SubmitPayload = payload(op)?;
     same_entity("report_id", &p.report_id, op)?;
     expect_draft(&owned_report(tx, &op.entity_id, record)?)?;
     p.content.validate_for_submission(p.submitted_at)?;
@@ -601,9 +581,9 @@ fn report_amend(
     tx: &Connection,
     op: &WireOperation,
     record: Option<&RecordRow>,
+    a: Amendment,
     now: Timestamp,
 ) -> Result<(), Refusal> {
-    let a: Amendment = payload(op)?;
     same_entity("report_id", &a.report_id, op)?;
     let row = owned_report(tx, &op.entity_id, record)?;
     let (ReportState::Submitted, Some(head)) = (row.state, &row.head_hash) else {
@@ -656,8 +636,12 @@ fn report_amend(
     Ok(())
 }
 
-fn attachment_create(tx: &Connection, caller: &Caller, op: &WireOperation) -> Result<(), Refusal> {
-    let a: Attachment = payload(op)?;
+fn attachment_create(
+    tx: &Connection,
+    caller: &Caller,
+    op: &WireOperation,
+    a: Attachment,
+) -> Result<(), Refusal> {
     same_entity("id", &a.id, op)?;
     let report = records::record(tx, &a.report_id)?;
     if !report

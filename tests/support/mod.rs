@@ -148,6 +148,26 @@ impl Device {
         }
     }
 
+    /// The sample assignment, moved to start now, issued by the office to this device's
+    /// officer and pulled by one pass.
+    pub fn assigned(&self, server: &ServerProcess) -> Assignment {
+        let assignment = cordon_fixtures::assignment_starting_at(self.store.now());
+        let file = self.dir.path().join("assignment.json");
+        std::fs::write(&file, serde_json::to_string(&assignment).expect("json")).expect("write");
+        server.admin(&[
+            "assignment",
+            "--file",
+            file.to_str().expect("utf-8 path"),
+            "--organisation",
+            cordon_fixtures::ORGANISATION_ID,
+            "--officer",
+            cordon_fixtures::OFFICER_ID,
+        ]);
+        let report = self.engine.sync_once().expect("pull the assignment");
+        assert_eq!(report.assignments_received, 1, "{report:?}");
+        assignment
+    }
+
     /// Moves the clock past any backoff, so everything queued is due.
     pub fn skip_backoff(&self) {
         self.clock.advance(Duration::from_secs(3600));

@@ -36,6 +36,9 @@ pub enum Fault {
     Delay(u64),
     /// Forward the request twice; the device gets the second response.
     Replay,
+    /// Answer 413 without forwarding, as a reverse proxy with a smaller body limit
+    /// does: an HTML page, not the protocol's error body.
+    PayloadTooLarge,
 }
 
 /// What the plan sees of a request.
@@ -244,6 +247,16 @@ fn handle(mut conn: TcpStream, s: &Shared) -> std::io::Result<()> {
         Fault::Replay => {
             forward(s.upstream, &req)?;
             Some(forward(s.upstream, &req)?)
+        }
+        Fault::PayloadTooLarge => {
+            let page = "<html><body><h1>413 Request Entity Too Large</h1></body></html>";
+            Some(
+                format!(
+                    "HTTP/1.1 413 Request Entity Too Large\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                    page.len()
+                )
+                .into_bytes(),
+            )
         }
     };
     if let Some(bytes) = reply {

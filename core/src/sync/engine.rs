@@ -1,0 +1,325 @@
+//! The engine: its state, the calls the app makes, and the order of a pass.
+
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, TryLockError};
+use std::time::Duration;
+
+use super::{HttpMethod, RequestKind, Transport};
+use super::{PassOutcome, SyncConfig, SyncListener, SyncReport, SyncStatus};
+use crate::error::{CordonError, Result};
+use crate::protocol::{
+    EnrolRequest, EnrolResponse, Priority, MAX_CHUNK_BYTES, MAX_PUSH_BYTES, MAX_PUSH_OPERATIONS,
+};
+use crate::store::outbox::BatchLimits;
+use crate::store::sync_state::key;
+use crate::store::Store;
+use crate::time::Timestamp;
+
+/// Drains one store to one server.
+pub struct SyncEngine {
+    pub(super) store: Arc<Store>,
+    pub(super) transport: Arc<dyn Transport>,
+    pub(super) config: SyncConfig,
+    online: AtomicBool,
+    pass: Mutex<()>,
+    /// Set when a pass was asked for while one ran: the running pass goes round again,
+    /// so an alarm written meanwhile is not left behind.
+    rerun: AtomicBool,
+    listener: Mutex<Option<Arc<dyn SyncListener>>>,
+    /// Largest push body (sum of payloads) to build; lowered when the server (or a proxy
+    /// in front of it) answers 413, for as long as the engine lives.
+    pub(super) push_bytes: AtomicU64,
+    /// Attachment chunk size; halved on each 413 for a chunk.
+    pub(super) chunk_bytes: AtomicU32,
+}
+
+/// Whether the pass goes on after a step.
+pub(super) enum Flow {
+    Continue,
+    Stop(PassOutcome),
+}
+
+impl SyncEngine {
+    /// `config` is clamped to what the protocol allows (batch and chunk sizes).
+    pub fn new(store: Arc<Store>, transport: Arc<dyn Transport>, mut config: SyncConfig) -> Self {
+        let max_ops = u32::try_from(MAX_PUSH_OPERATIONS).unwrap_or(u32::MAX);
+        config.batch.max_operations = config.batch.max_operations.clamp(1, max_ops);
+        // Half the server's limit leaves room for the envelope around the payloads.
+        config.batch.max_bytes = config.batch.max_bytes.min(MAX_PUSH_BYTES as u64 / 2);
+        let max_chunk = u32::try_from(MAX_CHUNK_BYTES).unwrap_or(u32::MAX);
+        config.chunk_bytes = config.chunk_bytes.clamp(1, max_chunk);
+        config.pull_limit = config.pull_limit.clamp(1, 500);
+        SyncEngine {
+            store,
+            transport,
+            online: AtomicBool::new(true),
+            pass: Mutex::new(()),
+            rerun: AtomicBool::new(false),
+            listener: Mutex::new(None),
+            push_bytes: AtomicU64::new(config.batch.max_bytes),
+            chunk_bytes: AtomicU32::new(config.chunk_bytes),
+            config,
+        }
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    pub fn set_listener(&self, listener: Option<Arc<dyn SyncListener>>) {
+        *self.listener.lock().unwrap_or_else(|p| p.into_inner()) = listener;
+    }
+
+    /// Redeems a one-time enrolment code: the server returns this device's token, which
+    /// the engine keeps (and returns, for apps that also keep it in the keystore).
+    pub fn enrol(&self, code: &str) -> Result<EnrolResponse> {
+        crate::model::validate::required_text("code", code, 256)?;
+        let body = serde_json::to_vec(&EnrolRequest {
+            code: code.trim().to_owned(),
+            device_id: self.store.device_id().to_owned(),
+        })?;
+        let request = self.request(RequestKind::Enrol, HttpMethod::Post, "/enrol", body, None);
+        let response: EnrolResponse = match self.call(request) {
+            Ok(r) => r,
+            Err(f) => {
+                return Err(CordonError::Sync {
+                    detail: f.to_string(),
+                })
+            }
+        };
+        self.store.set_officer_id(&response.officer_id)?;
+        self.set_token(&response.token)?;
+        Ok(response)
+    }
+
+    /// Sets the bearer token (after enrolment or a refresh) and resumes a paused sync.
+    pub fn set_token(&self, token: &str) -> Result<()> {
+        crate::model::validate::required_text("token", token, 4096)?;
+        self.store
+            .set_sync_values(&[(key::TOKEN, Some(token)), (key::AUTH_PAUSED, None)])?;
+        self.notify();
+        Ok(())
+    }
+
+    /// Connectivity changed. When it returns, everything waiting becomes due at once.
+    pub fn set_online(&self, online: bool) -> Result<()> {
+        let was = self.online.swap(online, Ordering::SeqCst);
+        if online && !was {
+            self.store.make_pending_due()?;
+        }
+        self.notify();
+        Ok(())
+    }
+
+    pub fn status(&self) -> Result<SyncStatus> {
+        let outbox = self.store.outbox_status()?;
+        let enrolled = self.store.sync_value(key::TOKEN)?.is_some();
+        let auth_paused = self.store.sync_value(key::AUTH_PAUSED)?.is_some();
+        let last_success_at = self
+            .store
+            .sync_value(key::LAST_SUCCESS_AT)?
+            .and_then(|v| v.parse().ok())
+            .map(Timestamp::from_millis);
+        let online = self.online.load(Ordering::SeqCst);
+        let now = self.store.now();
+        let server_wait = self.server_wait_until()?.filter(|t| *t > now);
+        let next_sync_at = if !enrolled || auth_paused || !online {
+            None
+        } else if let Some(next) = outbox.next_attempt_at {
+            Some(next.max(now).max(server_wait.unwrap_or(now)))
+        } else if outbox.in_flight.total() > 0 {
+            Some(now)
+        } else {
+            let interval = Duration::from_secs(self.config.pull_interval_secs.into());
+            Some(last_success_at.map_or(now, |t| t.plus(interval)))
+        };
+        Ok(SyncStatus {
+            outbox,
+            enrolled,
+            auth_paused,
+            online,
+            last_success_at,
+            last_error: self.store.sync_value(key::LAST_ERROR)?,
+            server_clock_offset_ms: self
+                .store
+                .sync_value(key::CLOCK_OFFSET_MS)?
+                .and_then(|v| v.parse().ok()),
+            next_sync_at,
+        })
+    }
+
+    /// When the engine next wants a pass (`None`: not until something changes, such as
+    /// connectivity or a new token).
+    pub fn next_sync_at(&self) -> Result<Option<Timestamp>> {
+        Ok(self.status()?.next_sync_at)
+    }
+
+    /// Runs one sync pass (see the module docs). Blocks; call it from a worker thread.
+    pub fn sync_once(&self) -> Result<SyncReport> {
+        // The device id only: what the records say is never logged.
+        let span = tracing::info_span!("sync_pass", device = self.store.device_id());
+        let _entered = span.enter();
+        let mut report = SyncReport::new();
+        let result = {
+            let _pass = match self.pass.try_lock() {
+                Ok(guard) => guard,
+                // A panic in an earlier pass (a listener's, say) must not stop sync for
+                // good: nothing it held is half-done in memory.
+                Err(TryLockError::Poisoned(p)) => p.into_inner(),
+                Err(TryLockError::WouldBlock) => {
+                    self.rerun.store(true, Ordering::SeqCst);
+                    report.outcome = PassOutcome::AlreadyRunning;
+                    return Ok(report);
+                }
+            };
+            self.run_passes(&mut report)
+        };
+        if let Ok(()) = &result {
+            tracing::info!(
+                outcome = report.outcome.name(),
+                requests = report.requests,
+                applied = report.applied,
+                duplicates = report.duplicates,
+                rejected = report.rejected,
+                "sync pass ended"
+            );
+        }
+        // Outside the pass lock: whatever the listener does cannot block sync.
+        self.notify();
+        result.map(|()| report)
+    }
+
+    fn run_passes(&self, report: &mut SyncReport) -> Result<()> {
+        let Some(token) = self.store.sync_value(key::TOKEN)? else {
+            report.outcome = PassOutcome::NotEnrolled;
+            return Ok(());
+        };
+        if let Some(error) = self.store.sync_value(key::AUTH_PAUSED)? {
+            report.outcome = PassOutcome::AuthPaused { error };
+            return Ok(());
+        }
+        let outcome = loop {
+            self.rerun.store(false, Ordering::SeqCst);
+            let flow = match self.run_pass(&token, report) {
+                Ok(flow) => flow,
+                Err(e) => {
+                    // A local failure mid-pass: nothing taken may stay in flight.
+                    let _ = self.store.release_in_flight();
+                    return Err(e);
+                }
+            };
+            match flow {
+                Flow::Stop(outcome) => break outcome,
+                Flow::Continue if self.rerun.load(Ordering::SeqCst) => continue,
+                Flow::Continue => break PassOutcome::Completed,
+            }
+        };
+        let error = match &outcome {
+            PassOutcome::Interrupted { error } | PassOutcome::AuthPaused { error } => {
+                Some(error.clone())
+            }
+            _ => report.warnings.last().cloned(),
+        };
+        if outcome == PassOutcome::Completed {
+            let now = self.store.now().as_millis().to_string();
+            self.store
+                .set_sync_values(&[(key::LAST_SUCCESS_AT, Some(&now))])?;
+        }
+        self.store
+            .set_sync_values(&[(key::LAST_ERROR, error.as_deref())])?;
+        report.outcome = outcome;
+        Ok(())
+    }
+
+    /// Runs passes until nothing due is left or a pass stops short; returns every
+    /// pass's report. `max_passes` bounds the loop.
+    pub fn sync_until_drained(&self, max_passes: u32) -> Result<Vec<SyncReport>> {
+        let mut reports = Vec::new();
+        for _ in 0..max_passes.max(1) {
+            let report = self.sync_once()?;
+            let done = report.outcome != PassOutcome::Completed
+                || self.store.outbox_status()?.pending.total() == 0
+                || !report.made_progress();
+            reports.push(report);
+            if done {
+                break;
+            }
+        }
+        Ok(reports)
+    }
+
+    fn run_pass(&self, token: &str, report: &mut SyncReport) -> Result<Flow> {
+        // The server asked everyone to wait (429/503 with Retry-After): only alarms go.
+        if let Some(until) = self.server_wait_until()?.filter(|t| *t > self.store.now()) {
+            if let Flow::Stop(o) = self.push_lane(Priority::Urgent, token, report)? {
+                return Ok(Flow::Stop(o));
+            }
+            return Ok(Flow::Stop(PassOutcome::Interrupted {
+                error: format!("the server asked to wait until {until}"),
+            }));
+        }
+        // Urgent, then normal, re-checking urgent before every normal batch.
+        loop {
+            if let Flow::Stop(o) = self.push_lane(Priority::Urgent, token, report)? {
+                return Ok(Flow::Stop(o));
+            }
+            let batch = self
+                .store
+                .take_batch_from(&[Priority::Normal], self.batch_limits())?;
+            if batch.is_empty() {
+                break;
+            }
+            if let Flow::Stop(o) = self.push(batch, token, report)? {
+                return Ok(Flow::Stop(o));
+            }
+        }
+        if let Flow::Stop(o) = self.pull(token, report)? {
+            return Ok(Flow::Stop(o));
+        }
+        loop {
+            let one = BatchLimits {
+                max_operations: 1,
+                max_bytes: u64::MAX,
+            };
+            let Some(op) = self.store.take_batch_from(&[Priority::Bulk], one)?.pop() else {
+                break;
+            };
+            if let Flow::Stop(o) = self.upload(op, token, report)? {
+                return Ok(Flow::Stop(o));
+            }
+        }
+        // An alarm raised during the pull or the last chunk goes before the pass ends.
+        self.push_lane(Priority::Urgent, token, report)
+    }
+
+    /// The bounds of the next push: the configured ones, lowered by what a 413 taught.
+    pub(super) fn batch_limits(&self) -> BatchLimits {
+        BatchLimits {
+            max_operations: self.config.batch.max_operations,
+            max_bytes: self.push_bytes.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Until when the server asked the device to hold back (its last `Retry-After`).
+    pub(super) fn server_wait_until(&self) -> Result<Option<Timestamp>> {
+        Ok(self
+            .store
+            .sync_value(key::SERVER_WAIT_UNTIL)?
+            .and_then(|v| v.parse().ok())
+            .map(Timestamp::from_millis))
+    }
+
+    pub(super) fn notify(&self) {
+        let listener = self
+            .listener
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let (Some(listener), Ok(status)) = (listener, self.status()) {
+            // A listener that panics must not take the engine with it.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                listener.on_status(status)
+            }));
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! Pulling what the office sends (assignments, review outcomes), page by page; each page
+//! and its cursor commit together, so a pass cut short resumes where it stopped.
+
+use super::client::percent_encode;
+use super::engine::{Flow, SyncEngine};
+use super::policy::{self, Sent, Settlement, Verdict};
+use super::{HttpMethod, RequestKind, SyncReport};
+use crate::error::Result;
+use crate::protocol::{Change, PullResponse};
+use crate::store::sync_state::key;
+
+impl SyncEngine {
+    pub(super) fn pull(&self, token: &str, report: &mut SyncReport) -> Result<Flow> {
+        loop {
+            let cursor = self.store.sync_value(key::PULL_CURSOR)?;
+            let mut path = format!("/pull?limit={}", self.config.pull_limit.max(1));
+            if let Some(c) = &cursor {
+                path.push_str("&cursor=");
+                path.push_str(&percent_encode(c));
+            }
+            let request = self.request(
+                RequestKind::Pull,
+                HttpMethod::Get,
+                &path,
+                Vec::new(),
+                Some(token),
+            );
+            report.requests += 1;
+            let page: PullResponse = match self.call(request) {
+                Ok(p) => p,
+                Err(failure) => {
+                    return match policy::decide(failure, Sent::Nothing) {
+                        Verdict::Settle(settlement) => {
+                            self.settle_failed(&[], settlement, report, token)
+                        }
+                        Verdict::Resend(_) => self.settle_failed(
+                            &[],
+                            Settlement::retry("the server answered a pull as if it were an upload"),
+                            report,
+                            token,
+                        ),
+                    };
+                }
+            };
+            report.reviews_received += u32::try_from(
+                page.changes
+                    .iter()
+                    .filter(|c| matches!(c, Change::ReportReview { .. }))
+                    .count(),
+            )
+            .unwrap_or(u32::MAX);
+            report.assignments_received += self.store.apply_pull(
+                &page.changes,
+                page.next_cursor.as_deref(),
+                &mut report.warnings,
+            )?;
+            let moved = page.next_cursor.is_some() && page.next_cursor != cursor;
+            if !page.has_more || !moved {
+                return Ok(Flow::Continue);
+            }
+        }
+    }
+}

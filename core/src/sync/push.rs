@@ -1,0 +1,169 @@
+//! Pushing operations: one lane at a time, batch by batch, each batch's answers settled in
+//! one transaction. A batch refused as too large (413) is sent again as two halves, in
+//! order, and later batches are built no larger than what was refused; one operation
+//! alone too large becomes a dead letter ([`super::policy`]).
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+
+use super::engine::{Flow, SyncEngine};
+use super::policy::{self, Resend, Sent, Settlement, Verdict};
+use super::{HttpMethod, RequestKind, SyncReport};
+use crate::error::Result;
+use crate::protocol::{Priority, PushRequest, PushResponse, ResultStatus, WireOperation};
+use crate::store::outbox::{Operation, Outcome};
+
+impl SyncEngine {
+    /// Sends every due operation of one lane, batch by batch.
+    pub(super) fn push_lane(
+        &self,
+        lane: Priority,
+        token: &str,
+        report: &mut SyncReport,
+    ) -> Result<Flow> {
+        loop {
+            let batch = self.store.take_batch_from(&[lane], self.batch_limits())?;
+            if batch.is_empty() {
+                return Ok(Flow::Continue);
+            }
+            if let Flow::Stop(o) = self.push(batch, token, report)? {
+                return Ok(Flow::Stop(o));
+            }
+        }
+    }
+
+    /// Sends one batch (taken, so in flight) and settles every operation in it.
+    pub(super) fn push(
+        &self,
+        batch: Vec<Operation>,
+        token: &str,
+        report: &mut SyncReport,
+    ) -> Result<Flow> {
+        let mut unreadable: Vec<(i64, Outcome)> = Vec::new();
+        let mut wire = Vec::with_capacity(batch.len());
+        let mut sendable = Vec::with_capacity(batch.len());
+        for op in batch {
+            match serde_json::value::RawValue::from_string(op.payload.clone()) {
+                Ok(payload) => {
+                    wire.push(WireOperation {
+                        id: op.id.clone(),
+                        seq: op.seq,
+                        kind: op.kind,
+                        entity_id: op.entity_id.clone(),
+                        depends_on: op.depends_on.clone(),
+                        payload_version: op.payload_version,
+                        created_at: op.created_at,
+                        payload,
+                    });
+                    sendable.push(op);
+                }
+                // Cannot happen for payloads the core wrote; never send what the server
+                // could not read, and keep it visible.
+                Err(e) => unreadable.push((
+                    op.seq,
+                    Outcome::Rejected {
+                        reason: format!("stored payload is not JSON: {e}"),
+                    },
+                )),
+            }
+        }
+        if !unreadable.is_empty() {
+            self.store.settle(&unreadable)?;
+        }
+        if wire.is_empty() {
+            return Ok(Flow::Continue);
+        }
+        let body = serde_json::to_vec(&PushRequest {
+            device_id: self.store.device_id().to_owned(),
+            operations: wire,
+        })?;
+        let body_len = body.len();
+        let request = self.request(
+            RequestKind::Push,
+            HttpMethod::Post,
+            "/push",
+            body,
+            Some(token),
+        );
+        report.requests += 1;
+        let failure = match self.call::<PushResponse>(request) {
+            Ok(response) => {
+                self.settle_answers(&sendable, response, report)?;
+                return Ok(Flow::Continue);
+            }
+            Err(failure) => failure,
+        };
+        let seqs: Vec<i64> = sendable.iter().map(|op| op.seq).collect();
+        let sent = Sent::Operations {
+            count: sendable.len(),
+            urgent: sendable.iter().any(|op| op.priority == Priority::Urgent),
+        };
+        match policy::decide(failure, sent) {
+            Verdict::Settle(settlement) => self.settle_failed(&seqs, settlement, report, token),
+            Verdict::Resend(Resend::Split) => {
+                // The limit is below this body: build no batch this large again.
+                let payloads: u64 = sendable.iter().map(|op| op.payload.len() as u64).sum();
+                self.push_bytes
+                    .fetch_min((payloads / 2).max(1), Ordering::Relaxed);
+                tracing::info!(
+                    operations = sendable.len(),
+                    bytes = body_len,
+                    "push too large for the server: split in two"
+                );
+                let mut first = sendable;
+                let second = first.split_off(first.len() / 2);
+                if let Flow::Stop(o) = self.push(first, token, report)? {
+                    // Never send the later half past a failed earlier one: order holds.
+                    let rest: Vec<i64> = second.iter().map(|op| op.seq).collect();
+                    self.store.release(&rest)?;
+                    return Ok(Flow::Stop(o));
+                }
+                self.push(second, token, report)
+            }
+            Verdict::Resend(Resend::Shrink | Resend::ResumeAt(_)) => self.settle_failed(
+                &seqs,
+                Settlement::retry("the server answered a push as if it were an upload"),
+                report,
+                token,
+            ),
+        }
+    }
+
+    /// Applies the server's per-operation answers to a batch, in one transaction.
+    fn settle_answers(
+        &self,
+        sent: &[Operation],
+        response: PushResponse,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let mut by_seq: HashMap<i64, _> =
+            response.results.into_iter().map(|r| (r.seq, r)).collect();
+        let mut outcomes = Vec::with_capacity(sent.len());
+        for op in sent {
+            let outcome = match by_seq.remove(&op.seq).filter(|r| r.id == op.id) {
+                Some(r) => match r.status {
+                    ResultStatus::Applied => {
+                        report.applied += 1;
+                        Outcome::Acknowledged
+                    }
+                    ResultStatus::Duplicate => {
+                        report.duplicates += 1;
+                        Outcome::Acknowledged
+                    }
+                    ResultStatus::Rejected => {
+                        report.rejected += 1;
+                        Outcome::Rejected {
+                            reason: r.reason.unwrap_or_else(|| "rejected".into()),
+                        }
+                    }
+                },
+                None => Outcome::Transient {
+                    error: "the server's response had no result for it".into(),
+                    retry_after: None,
+                },
+            };
+            outcomes.push((op.seq, outcome));
+        }
+        self.store.settle(&outcomes)
+    }
+}

@@ -1,0 +1,180 @@
+//! Uploading attachment bytes: one file at a time, streamed from disk in chunks from the
+//! offset the server already holds, so a dropped connection or a killed process resumes
+//! rather than restarts. A chunk refused as too large (413) is sent again at half the
+//! size, and later chunks stay that small ([`super::policy`]).
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::sync::atomic::Ordering;
+
+use super::engine::{Flow, SyncEngine};
+use super::policy::{self, Failure, Resend, Sent, Verdict};
+use super::{HttpMethod, RequestKind, SyncReport};
+use crate::error::Result;
+use crate::protocol::{AttachmentStatus, AttachmentUpload, Priority};
+use crate::store::outbox::{Operation, Outcome};
+
+impl SyncEngine {
+    /// Streams one attachment's bytes (its `attachment.upload` operation, taken) from the
+    /// offset the server holds, and settles the operation.
+    pub(super) fn upload(
+        &self,
+        op: Operation,
+        token: &str,
+        report: &mut SyncReport,
+    ) -> Result<Flow> {
+        let settle = |outcome: Outcome| self.store.settle(&[(op.seq, outcome)]);
+        let reject = |reason: String| Outcome::Rejected { reason };
+        let payload: AttachmentUpload = match serde_json::from_str(&op.payload) {
+            Ok(p) => p,
+            Err(e) => {
+                settle(reject(format!("upload payload unreadable: {e}")))?;
+                return Ok(Flow::Continue);
+            }
+        };
+        let path = self.store.attachment_path(&payload.attachment_id);
+        let mut file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) => {
+                settle(reject(format!("attachment file {}: {e}", path.display())))?;
+                return Ok(Flow::Continue);
+            }
+        };
+        let status_path = format!("/attachments/{}", payload.sha256);
+        let request = self.request(
+            RequestKind::AttachmentStatus,
+            HttpMethod::Get,
+            &status_path,
+            Vec::new(),
+            Some(token),
+        );
+        report.requests += 1;
+        let mut offset = match self.call::<AttachmentStatus>(request) {
+            Ok(s) if s.complete => {
+                report.attachments_completed += 1;
+                settle(Outcome::Acknowledged)?;
+                return Ok(Flow::Continue);
+            }
+            Ok(s) => s.received_bytes,
+            Err(failure) => return self.upload_failed(op.seq, failure, 0, report, token),
+        };
+        let mut buf = Vec::new();
+        loop {
+            // An alarm raised during a long upload goes out before the next chunk.
+            if let Flow::Stop(o) = self.push_lane(Priority::Urgent, token, report)? {
+                self.store.release(&[op.seq])?;
+                return Ok(Flow::Stop(o));
+            }
+            if offset > payload.size_bytes {
+                settle(reject(format!(
+                    "server holds {offset} bytes of a {}-byte attachment",
+                    payload.size_bytes
+                )))?;
+                return Ok(Flow::Continue);
+            }
+            let chunk_len =
+                usize::try_from(self.chunk_bytes.load(Ordering::Relaxed).max(1)).unwrap_or(1 << 20);
+            buf.resize(chunk_len, 0);
+            let n = match read_chunk(&mut file, offset, &mut buf) {
+                Ok(n) => n,
+                Err(e) => {
+                    settle(reject(format!("reading {}: {e}", path.display())))?;
+                    return Ok(Flow::Continue);
+                }
+            };
+            if n == 0 && offset < payload.size_bytes {
+                settle(reject(format!(
+                    "attachment file is shorter ({offset} bytes) than recorded ({})",
+                    payload.size_bytes
+                )))?;
+                return Ok(Flow::Continue);
+            }
+            let chunk_path = format!("/attachments/{}?offset={offset}", payload.sha256);
+            let request = self.request(
+                RequestKind::AttachmentChunk,
+                HttpMethod::Put,
+                &chunk_path,
+                buf[..n].to_vec(),
+                Some(token),
+            );
+            report.requests += 1;
+            let failure = match self.call::<AttachmentStatus>(request) {
+                Ok(s) if s.complete => {
+                    report.bytes_uploaded += n as u64;
+                    report.attachments_completed += 1;
+                    settle(Outcome::Acknowledged)?;
+                    return Ok(Flow::Continue);
+                }
+                Ok(s) if s.received_bytes <= offset && n > 0 => {
+                    Failure::transient("the server did not take the chunk")
+                }
+                Ok(s) => {
+                    report.bytes_uploaded += n as u64;
+                    offset = s.received_bytes;
+                    continue;
+                }
+                Err(failure) => failure,
+            };
+            match policy::decide(failure, Sent::Chunk { bytes: n }) {
+                Verdict::Resend(Resend::ResumeAt(at)) => offset = at,
+                Verdict::Resend(Resend::Shrink) => {
+                    let smaller = u32::try_from(n / 2).unwrap_or(u32::MAX).max(1);
+                    self.chunk_bytes.fetch_min(smaller, Ordering::Relaxed);
+                    tracing::info!(
+                        bytes = n,
+                        "attachment chunk too large for the server: halved"
+                    );
+                }
+                Verdict::Resend(Resend::Split) => {
+                    // Not a verdict for a chunk; never loop on it.
+                    return self.upload_failed(
+                        op.seq,
+                        Failure::transient("the server answered an upload as if it were a push"),
+                        n,
+                        report,
+                        token,
+                    );
+                }
+                Verdict::Settle(settlement) => {
+                    return self.settle_failed(&[op.seq], settlement, report, token)
+                }
+            }
+        }
+    }
+
+    /// Settles the upload after a failure that leaves nothing to resend.
+    fn upload_failed(
+        &self,
+        seq: i64,
+        failure: Failure,
+        bytes: usize,
+        report: &mut SyncReport,
+        token: &str,
+    ) -> Result<Flow> {
+        match policy::decide(failure, Sent::Chunk { bytes }) {
+            Verdict::Settle(settlement) => self.settle_failed(&[seq], settlement, report, token),
+            // Before any chunk went (the status request), there is nothing to resend:
+            // the next pass asks again.
+            Verdict::Resend(_) => self.settle_failed(
+                &[seq],
+                policy::Settlement::retry("the server refused the upload's status request"),
+                report,
+                token,
+            ),
+        }
+    }
+}
+
+fn read_chunk(file: &mut File, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+    file.seek(SeekFrom::Start(offset))?;
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
