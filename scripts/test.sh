@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Cordon's whole test suite, as README.md and .ci/run call it, on a fresh machine:
-# formatting, lints, every Rust test (unit, integration, end-to-end, doc) of the
+# formatting, the import graph (scripts/check-imports.py), lints, every Rust test (unit, integration, end-to-end, doc) of the
 # workspace, then the generated Kotlin bindings on a JVM and the generated Swift
 # bindings with a real Swift compiler (scripts/bindings.sh installs what they need), then
 # the demo apps' logic modules on both (scripts/demo-apps.sh).
@@ -16,6 +16,9 @@ done
 
 step "cargo fmt --check"
 cargo fmt --all --check
+
+step "import graph: no circles between the modules of any crate"
+python3 scripts/check-imports.py
 
 step "cargo clippy --all-targets -- -D warnings (workspace; core with every feature)"
 cargo clippy --workspace --all-targets -- -D warnings

@@ -12,7 +12,7 @@ use cordon_server::admin::{self, Receipt, ReceivedAttachment, ReceivedCheckIn, R
 use cordon_server::Server;
 use serde::Serialize;
 
-use crate::CliResult;
+use crate::args::CliResult;
 
 #[derive(Debug, Args)]
 pub struct AdminArgs {
@@ -52,7 +52,7 @@ enum AdminCommand {
         report: String,
         #[arg(long)]
         /// accepted or returned.
-        #[arg(long, value_parser = crate::parse_enum::<ReviewOutcome>)]
+        #[arg(long, value_parser = crate::args::parse_enum::<ReviewOutcome>)]
         outcome: ReviewOutcome,
         #[arg(long)]
         reviewer: String,

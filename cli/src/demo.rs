@@ -24,7 +24,7 @@ use cordon_core::*;
 use cordon_fixtures::{OFFICER_ID, ORGANISATION_ID};
 use cordon_server::{admin, Server};
 
-use crate::CliResult;
+use crate::args::CliResult;
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {

@@ -15,7 +15,7 @@ use cordon_core::sync::HttpTransport;
 use cordon_core::*;
 use serde::Serialize;
 
-use crate::CliResult;
+use crate::args::CliResult;
 
 #[derive(Debug, Args)]
 pub struct DeviceArgs {
@@ -52,7 +52,7 @@ enum DeviceCommand {
         report: String,
         file: PathBuf,
         /// photo, audio, video, document or signature.
-        #[arg(long, value_parser = crate::parse_enum::<AttachmentKind>)]
+        #[arg(long, value_parser = crate::args::parse_enum::<AttachmentKind>)]
         kind: AttachmentKind,
         #[arg(long)]
         mime: String,
@@ -97,7 +97,7 @@ enum DeviceCommand {
 
 #[derive(Debug, Args)]
 struct CheckInArgs {
-    #[arg(long, value_parser = crate::parse_enum::<CheckInKind>)]
+    #[arg(long, value_parser = crate::args::parse_enum::<CheckInKind>)]
     kind: CheckInKind,
     #[arg(long)]
     assignment: Option<String>,
@@ -136,7 +136,7 @@ enum IncidentCommand {
         author: String,
         #[arg(long)]
         reason: String,
-        #[arg(long, value_parser = crate::parse_enum::<Severity>)]
+        #[arg(long, value_parser = crate::args::parse_enum::<Severity>)]
         severity: Option<Severity>,
         #[arg(long)]
         narrative: Option<String>,
@@ -155,9 +155,9 @@ enum IncidentCommand {
 
 #[derive(Debug, Args)]
 struct ContentArgs {
-    #[arg(long, value_parser = crate::parse_enum::<IncidentCategory>)]
+    #[arg(long, value_parser = crate::args::parse_enum::<IncidentCategory>)]
     category: IncidentCategory,
-    #[arg(long, value_parser = crate::parse_enum::<Severity>)]
+    #[arg(long, value_parser = crate::args::parse_enum::<Severity>)]
     severity: Severity,
     #[arg(long, default_value = "")]
     narrative: String,

@@ -15,19 +15,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod admin;
+mod args;
 mod demo;
 mod device;
 mod serve;
-
-/// Parses a value by the core's serde name (`duress`, `hostile_surveillance`,
-/// `accepted`), so the tool accepts exactly what the protocol carries and needs no copy
-/// of the core's enums.
-pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, String> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|e| e.to_string())
-}
-
-/// What a subcommand returns: any error, shown to the user as one line.
-pub(crate) type CliResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -59,7 +50,7 @@ enum Command {
 
 /// Sends log events to stderr through the filter the user chose (`--log-level`, else
 /// `RUST_LOG`, else `default`); returns the filter, for a child process to log alike.
-fn init_logging(log_level: Option<&str>, default: &str) -> CliResult<String> {
+fn init_logging(log_level: Option<&str>, default: &str) -> args::CliResult<String> {
     use tracing_subscriber::EnvFilter;
     let (source, directives) = match (log_level, std::env::var("RUST_LOG")) {
         (Some(level), _) => ("--log-level", level.to_owned()),

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use clap::Args;
 use cordon_server::Server;
 
-use crate::CliResult;
+use crate::args::CliResult;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {

@@ -18,7 +18,8 @@ use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::{feed, records, Server};
+use crate::state::Server;
+use crate::{feed, records};
 use cordon_core::model::validate::{required_text, MAX_NOTE_TEXT, MAX_SHORT_TEXT};
 
 /// How long an enrolment code is valid unless the office says otherwise.

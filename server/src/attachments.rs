@@ -28,8 +28,8 @@ use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 use crate::error::{Error, Result};
 use crate::http::{ApiError, ApiPath, ApiQuery, BodyStream, Caller, Reply};
+use crate::state::Server;
 use crate::validate::sha256_hex;
-use crate::Server;
 
 /// Bytes read at a time when hashing a completed blob.
 const HASH_CHUNK: usize = 64 * 1024;

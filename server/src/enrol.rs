@@ -8,25 +8,20 @@
 
 use axum::extract::State;
 use cordon_core::protocol::{EnrolRequest, EnrolResponse};
-use cordon_core::{hex, Timestamp};
+use cordon_core::Timestamp;
 use rand::RngExt;
 use rusqlite::OptionalExtension;
-use sha2::{Digest, Sha256};
 
 use crate::error::Result;
 use crate::http::{ApiError, BodyBytes, Reply};
-use crate::Server;
+use crate::secret::{digest, new_token};
+use crate::state::Server;
 
 /// Crockford's base 32: no I, L, O or U, so nothing reads as something else.
 const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const CODE_CHARS: usize = 16;
 /// An enrolment request is a code and a device id: a few hundred bytes at most.
 const MAX_ENROL_BYTES: usize = 16 * 1024;
-
-/// Hex SHA-256 of a secret, as stored.
-pub(crate) fn digest(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes()))
-}
 
 /// A fresh code, formatted in groups of four.
 pub(crate) fn new_code() -> String {
@@ -51,12 +46,6 @@ pub(crate) fn normalise_code(code: &str) -> String {
             other => other,
         })
         .collect()
-}
-
-fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::fill(&mut bytes);
-    hex(&bytes)
 }
 
 /// Stores a new code for `officer` of `organisation`, valid until `expires_at`.

@@ -14,7 +14,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::error::Result;
 use crate::http::{ApiError, ApiQuery, Caller, Reply};
-use crate::Server;
+use crate::state::Server;
 
 const DEFAULT_LIMIT: u64 = 100;
 const MAX_LIMIT: u64 = 500;

@@ -37,8 +37,8 @@ use serde_json::value::RawValue;
 use crate::error::{Error, Result};
 use crate::http::{ApiError, BodyBytes, Caller, Reply};
 use crate::records::{self, RecordRow};
+use crate::state::Server;
 use crate::validate::sha256_hex;
-use crate::Server;
 use cordon_core::model::validate::{required_text, MAX_NOTE_TEXT, MAX_SHORT_TEXT};
 
 /// `POST /v1/push`.

@@ -22,7 +22,7 @@ use rusqlite::OptionalExtension;
 use serde::de::DeserializeOwned;
 
 use super::answer::ApiError;
-use crate::Server;
+use crate::state::Server;
 
 /// The enrolled device a request's bearer token belongs to.
 #[derive(Debug, Clone)]
@@ -39,7 +39,7 @@ impl FromRequestParts<Server> for Caller {
     /// stored), and names the device in the request's log span.
     async fn from_request_parts(parts: &mut Parts, server: &Server) -> Result<Self, ApiError> {
         let token = bearer_token(&parts.headers).ok_or_else(ApiError::unauthorized)?;
-        let token_hash = crate::enrol::digest(token);
+        let token_hash = crate::secret::digest(token);
         let caller = server
             .blocking(move |s| {
                 s.read(|c| {

@@ -26,7 +26,7 @@ use http_body_util::BodyExt;
 use tracing::Instrument;
 
 use super::answer::stamp;
-use crate::Server;
+use crate::state::Server;
 
 /// How much of a body the server reads and throws away after answering without it.
 const DRAIN_LIMIT: usize = 64 * 1024 * 1024;

@@ -1,0 +1,132 @@
+//! The server's state: one database connection, the blob directory beside it, the clock,
+//! and the per-blob upload locks. Every handler reaches the database through
+//! [`Server::read`], [`Server::write`] (one `BEGIN IMMEDIATE` transaction) and
+//! [`Server::blocking`] (off the async threads).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use cordon_core::{Clock, SystemClock, Timestamp};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use crate::db;
+use crate::error::{Error, Result};
+
+/// A server over one database file. Cheap to clone; every clone shares the connection.
+#[derive(Clone)]
+pub struct Server {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    // One connection, serialised: SQLite writes one transaction at a time anyway, and a
+    // push is one transaction. Handlers reach it from blocking threads only.
+    conn: Mutex<Connection>,
+    db_path: PathBuf,
+    blobs_dir: PathBuf,
+    clock: Arc<dyn Clock>,
+    // One lock per blob being uploaded, so two requests never append to one file at once.
+    uploads: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("db_path", &self.inner.db_path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// Opens (creating if needed) the server database at `db_path`, with attachment bytes
+    /// in the directory `<db_path>.blobs` beside it, on the system clock.
+    pub fn open(db_path: impl AsRef<Path>) -> Result<Server> {
+        Self::open_with_clock(db_path, Arc::new(SystemClock))
+    }
+
+    /// Opens the server reading time from `clock` (tests move time to expire codes).
+    pub fn open_with_clock(db_path: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<Server> {
+        let db_path = db_path.as_ref().to_path_buf();
+        let conn = db::open(&db_path)?;
+        let mut name = db_path.file_name().unwrap_or_default().to_os_string();
+        name.push(".blobs");
+        let blobs_dir = db_path.with_file_name(name);
+        std::fs::create_dir_all(&blobs_dir).map_err(|e| Error::io(&blobs_dir, e))?;
+        Ok(Server {
+            inner: Arc::new(Inner {
+                conn: Mutex::new(conn),
+                db_path,
+                blobs_dir,
+                clock,
+                uploads: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    pub fn db_path(&self) -> &Path {
+        &self.inner.db_path
+    }
+
+    /// The directory holding attachment bytes.
+    pub fn blobs_dir(&self) -> &Path {
+        &self.inner.blobs_dir
+    }
+
+    /// The server's clock: what every response reports as `server_time`.
+    pub fn now(&self) -> Timestamp {
+        self.inner.clock.now()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // rusqlite rolls back an open transaction on drop, so a panic while the lock was
+        // held cannot leave the connection mid-transaction: the poison is harmless.
+        self.inner
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` on the connection for reading.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        f(&self.lock())
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction and commits; any error rolls back.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&mut Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.lock();
+        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&mut tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Runs blocking work (SQLite, hashing files) off the async threads.
+    pub(crate) async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Server) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let server = self.clone();
+        tokio::task::spawn_blocking(move || f(&server))
+            .await
+            .unwrap_or_else(|e| Err(Error::Storage(format!("a server task failed: {e}"))))
+    }
+
+    /// The lock that serialises uploads into one blob.
+    pub(crate) fn upload_lock(&self, blob_id: i64) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .inner
+            .uploads
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Forget locks nobody holds any more, so the map stays as small as the number of
+        // uploads in progress.
+        locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+        locks.entry(blob_id).or_default().clone()
+    }
+
+    /// Where a blob's bytes live.
+    pub(crate) fn blob_path(&self, blob_id: i64) -> PathBuf {
+        self.inner.blobs_dir.join(blob_id.to_string())
+    }
+}
