@@ -113,7 +113,7 @@ fn after_the_faults_stop_every_operation_is_on_the_server_exactly_once_in_order(
     assert_eq!(ids.len(), receipts.len(), "an operation was applied twice");
     let mut seqs: HashMap<&str, Vec<i64>> = HashMap::new();
     for r in &receipts {
-        seqs.entry(r["entity_id"].as_str().unwrap())
+        seqs.entry(r["record_id"].as_str().unwrap())
             .or_default()
             .push(r["seq"].as_i64().unwrap());
     }
@@ -196,7 +196,7 @@ fn a_smaller_body_limit_splits_batches_shrinks_chunks_and_dead_letters_only_the_
 
     let dead = device.store.dead_letters().unwrap();
     assert_eq!(dead.len(), 1, "{dead:?}");
-    assert_eq!(dead[0].entity_id, oversized);
+    assert_eq!(dead[0].record_id, oversized);
     assert!(
         dead[0]
             .last_error

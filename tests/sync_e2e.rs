@@ -221,7 +221,7 @@ fn a_duress_written_behind_a_thousand_queued_chunks_goes_in_the_first_request() 
     let sent: Vec<_> = first
         .operations
         .iter()
-        .map(|o| o.entity_id.clone())
+        .map(|o| o.record_id.clone())
         .collect();
     assert_eq!(
         sent,

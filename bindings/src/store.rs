@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use cordon_core::{
     Assignment, Attachment, AttachmentKind, CheckIn, CordonError, DeviceIdentity, IncidentContent,
-    IncidentReport, NewAmendment, NewCheckIn, Operation, OutboxStatus, ReportIntegrity,
+    IncidentReport, NewAmendment, NewCheckIn, OutboxOperation, OutboxStatus, ReportIntegrity,
     ReportReview, Store, WelfareStatus,
 };
 
@@ -168,12 +168,12 @@ impl CordonStore {
     }
 
     /// Operations the server refused for good, each with the server's reason.
-    pub fn dead_letters(&self) -> Result<Vec<Operation>, CordonError> {
+    pub fn dead_letters(&self) -> Result<Vec<OutboxOperation>, CordonError> {
         self.store.dead_letters()
     }
 
     /// Every operation not yet delivered (pending or in flight), in `seq` order.
-    pub fn queued_operations(&self) -> Result<Vec<Operation>, CordonError> {
+    pub fn queued_operations(&self) -> Result<Vec<OutboxOperation>, CordonError> {
         self.store.queued_operations()
     }
 

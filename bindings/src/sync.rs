@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use cordon_core::protocol::EnrolResponse;
 use cordon_core::{
-    CordonError, SyncConfig, SyncEngine, SyncListener, SyncReport, SyncStatus, Timestamp, Transport,
+    CordonError, PassSummary, SyncConfig, SyncEngine, SyncListener, SyncStatus, Timestamp,
+    Transport,
 };
 
 use crate::store::CordonStore;
@@ -73,7 +74,7 @@ impl CordonSync {
     /// Runs one pass: urgent operations first, normal batches, the pull feed, then
     /// attachment bytes (an alarm raised meanwhile goes out before the next chunk).
     /// A pass already running makes this return `PassOutcome.AlreadyRunning`.
-    pub async fn sync_once(&self) -> Result<SyncReport, CordonError> {
+    pub async fn sync_once(&self) -> Result<PassSummary, CordonError> {
         let engine = self.engine.clone();
         worker::run("sync", move || engine.sync_once()).await
     }
@@ -83,7 +84,7 @@ impl CordonSync {
     pub async fn sync_until_drained(
         &self,
         max_passes: u32,
-    ) -> Result<Vec<SyncReport>, CordonError> {
+    ) -> Result<Vec<PassSummary>, CordonError> {
         let engine = self.engine.clone();
         worker::run("sync", move || engine.sync_until_drained(max_passes)).await
     }

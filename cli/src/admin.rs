@@ -313,7 +313,7 @@ fn receipt_table(rows: &[Receipt]) -> String {
             "DEVICE",
             "SEQ",
             "KIND",
-            "ENTITY",
+            "RECORD",
             "STATUS",
             "VERSION",
             "REASON",
@@ -325,7 +325,7 @@ fn receipt_table(rows: &[Receipt]) -> String {
                     short(&r.device_id),
                     r.seq.to_string(),
                     r.kind.clone(),
-                    r.entity_id.clone(),
+                    r.record_id.clone(),
                     r.status.clone(),
                     r.server_version
                         .map_or_else(|| "-".into(), |v| v.to_string()),

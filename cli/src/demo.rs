@@ -255,7 +255,7 @@ pub fn run(args: DemoArgs, log_filter: &str) -> CliResult {
         .iter()
         .find(|r| r.kind == RequestKind::Push)
         .and_then(|r| serde_json::from_slice::<cordon_core::protocol::PushRequest>(&r.body).ok())
-        .map(|p| p.operations.into_iter().map(|o| o.entity_id).collect())
+        .map(|p| p.operations.into_iter().map(|o| o.record_id).collect())
         .unwrap_or_default();
     let duress_first =
         sent.first().is_some_and(|r| r.kind == RequestKind::Push) && first == [duress.id.clone()];

@@ -323,7 +323,7 @@ pub fn run(args: DeviceArgs) -> CliResult {
                         "#{} {} {} — {}",
                         op.seq,
                         op.kind.as_str(),
-                        op.entity_id,
+                        op.record_id,
                         op.last_error.unwrap_or_default()
                     );
                 }

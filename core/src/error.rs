@@ -18,8 +18,8 @@ pub enum CordonError {
     InvalidInput { field: String, reason: String },
 
     /// The record asked for does not exist on this device.
-    #[error("{entity} {id} not found")]
-    NotFound { entity: String, id: String },
+    #[error("{record} {id} not found")]
+    NotFound { record: String, id: String },
 
     /// The incident report has been submitted; it can only change through an amendment.
     #[error("incident report {report_id} is submitted and locked; amend it instead")]
@@ -76,9 +76,9 @@ impl CordonError {
         }
     }
 
-    pub(crate) fn not_found(entity: &str, id: impl Into<String>) -> Self {
+    pub(crate) fn not_found(record: &str, id: impl Into<String>) -> Self {
         CordonError::NotFound {
-            entity: entity.to_owned(),
+            record: record.to_owned(),
             id: id.into(),
         }
     }

@@ -48,14 +48,14 @@ mod time;
 
 pub use error::{CordonError, Result};
 pub use model::*;
-pub use protocol::{OperationKind, Payload, Priority};
+pub use protocol::{Lane, OperationKind, Payload};
 pub use retry::{FixedRandom, Random, SeededRandom, SystemRandom};
 pub use store::outbox::{
-    self, BatchLimits, LaneCounts, Operation, OperationState, OutboxStatus, Outcome,
+    self, BatchLimits, LaneCounts, OperationState, OutboxOperation, OutboxStatus, Outcome,
 };
 pub use store::schema::{APPLICATION_ID, CURRENT_VERSION as SCHEMA_VERSION};
 pub use store::{DeviceIdentity, NewAmendment, Store};
 pub use sync::{
-    PassOutcome, SyncConfig, SyncEngine, SyncListener, SyncReport, SyncStatus, Transport,
+    PassOutcome, PassSummary, SyncConfig, SyncEngine, SyncListener, SyncStatus, Transport,
 };
 pub use time::{validate_time_zone, Clock, ManualClock, SystemClock, Timestamp};

@@ -35,9 +35,9 @@ fn every_kind_is_recorded_and_queued_in_its_lane() {
         .queued_operations()
         .unwrap()
         .iter()
-        .map(|o| o.priority)
+        .map(|o| o.lane)
         .collect();
-    use Priority::*;
+    use Lane::*;
     assert_eq!(lanes, [Normal, Normal, Normal, Urgent, Urgent, Normal]);
     let checkpoint = &f.store.check_ins(Some("A-1")).unwrap()[2];
     assert_eq!(checkpoint.tag_id.as_deref(), Some("NFC-EAST-GATE"));
@@ -51,7 +51,7 @@ fn the_queued_payload_is_the_check_in_as_recorded() {
     let op = f.store.queued_operations().unwrap().remove(0);
 
     assert_eq!(
-        (op.kind, op.entity_id.as_str(), op.payload_version),
+        (op.kind, op.record_id.as_str(), op.payload_version),
         (OperationKind::CheckInRecord, c.id.as_str(), 1)
     );
     let back: CheckIn = serde_json::from_str(&op.payload).unwrap();

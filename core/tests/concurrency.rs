@@ -27,7 +27,7 @@ fn eight_writers_and_a_draining_worker_lose_and_duplicate_nothing() {
 
     let drainer = {
         let writing = writing.clone();
-        thread::spawn(move || -> Result<Vec<Operation>> {
+        thread::spawn(move || -> Result<Vec<OutboxOperation>> {
             let mut drained = Vec::new();
             let limits = BatchLimits {
                 max_operations: 25,
@@ -106,7 +106,7 @@ fn eight_writers_and_a_draining_worker_lose_and_duplicate_nothing() {
     let mut by_report: HashMap<&str, Vec<(i64, OperationKind)>> = HashMap::new();
     for op in &drained {
         by_report
-            .entry(&op.entity_id)
+            .entry(&op.record_id)
             .or_default()
             .push((op.seq, op.kind));
     }

@@ -30,7 +30,7 @@ fn urgent_goes_first_then_normal_then_bulk_each_oldest_first() {
     let batch = f.store.take_batch(ALL).unwrap();
 
     assert_eq!(
-        entities(&batch),
+        record_ids(&batch),
         [
             duress.id,
             panic.id,
@@ -40,16 +40,16 @@ fn urgent_goes_first_then_normal_then_bulk_each_oldest_first() {
             photo.id
         ]
     );
-    let lanes: Vec<_> = batch.iter().map(|o| o.priority).collect();
+    let lanes: Vec<_> = batch.iter().map(|o| o.lane).collect();
     assert_eq!(
         lanes,
         [
-            Priority::Urgent,
-            Priority::Urgent,
-            Priority::Normal,
-            Priority::Normal,
-            Priority::Normal,
-            Priority::Bulk
+            Lane::Urgent,
+            Lane::Urgent,
+            Lane::Normal,
+            Lane::Normal,
+            Lane::Normal,
+            Lane::Bulk
         ]
     );
     assert!(batch.iter().all(|o| o.state == OperationState::InFlight));
@@ -71,7 +71,7 @@ fn a_small_batch_takes_the_urgent_lane_even_behind_a_long_queue() {
         })
         .unwrap();
 
-    assert_eq!(entities(&batch), [duress.id]);
+    assert_eq!(record_ids(&batch), [duress.id]);
 }
 
 #[test]
@@ -84,7 +84,7 @@ fn a_record_with_an_operation_in_flight_sends_nothing_more_until_it_is_settled()
 
     let batch = f.store.take_batch(ALL).unwrap();
 
-    assert_eq!(entities(&batch), [other.id]);
+    assert_eq!(record_ids(&batch), [other.id]);
 }
 
 #[test]
@@ -162,7 +162,7 @@ fn an_attachment_waits_for_its_report_and_a_dead_report_holds_back_only_its_own(
     let (report, photo) = report_with_photo(&f);
     let first = f.store.take_batch(ALL).unwrap();
     // The server refuses the report: its attachment must not go without it.
-    let create = first.iter().find(|o| o.entity_id == report.id).unwrap();
+    let create = first.iter().find(|o| o.record_id == report.id).unwrap();
     f.store
         .reject(create.seq, "category not allowed for this client")
         .unwrap();
@@ -177,7 +177,7 @@ fn an_attachment_waits_for_its_report_and_a_dead_report_holds_back_only_its_own(
 
     let batch = f.store.take_batch(ALL).unwrap();
 
-    assert_eq!(entities(&batch), [welfare.id]);
+    assert_eq!(record_ids(&batch), [welfare.id]);
     let status = f.store.outbox_status().unwrap();
     assert_eq!(status.dead.normal, 1);
     assert_eq!(
@@ -198,7 +198,7 @@ fn requeueing_a_dead_letter_sends_it_again_with_its_dependants() {
     let f = Fixture::new();
     let (report, photo) = report_with_photo(&f);
     let first = f.store.take_batch(ALL).unwrap();
-    let create = first.iter().find(|o| o.entity_id == report.id).unwrap().seq;
+    let create = first.iter().find(|o| o.record_id == report.id).unwrap().seq;
     f.store.reject(create, "server was misconfigured").unwrap();
     let rest: Vec<_> = seqs(&first)
         .into_iter()
@@ -211,7 +211,7 @@ fn requeueing_a_dead_letter_sends_it_again_with_its_dependants() {
     f.store.requeue_dead(create).unwrap();
     let batch = f.store.take_batch(ALL).unwrap();
 
-    assert_eq!(entities(&batch), [report.id, photo.id.clone(), photo.id]);
+    assert_eq!(record_ids(&batch), [report.id, photo.id.clone(), photo.id]);
     assert_eq!(batch[0].attempts, 0);
     assert!(f.store.dead_letters().unwrap().is_empty());
 }
@@ -302,7 +302,7 @@ fn settle_applies_mixed_answers_together_and_ignores_replayed_ones() {
     f.store.settle(&outcomes[..1]).unwrap(); // a replayed response
 
     let left: Vec<_> = f.store.queued_operations().unwrap();
-    assert_eq!(entities(&left), [b.id, c.id]);
+    assert_eq!(record_ids(&left), [b.id, c.id]);
     assert_eq!(left[0].state, OperationState::Dead);
     assert_eq!(
         (left[1].state, left[1].attempts),
@@ -347,8 +347,8 @@ fn status_counts_by_state_and_lane_and_ages_the_oldest_undelivered() {
         }
     );
     assert_eq!(s.in_flight.total(), 0);
-    assert_eq!(s.oldest_pending_at, Some(T0));
-    assert_eq!(s.oldest_pending_age_ms, Some(60_000));
+    assert_eq!(s.oldest_undelivered_at, Some(T0));
+    assert_eq!(s.oldest_undelivered_age_ms, Some(60_000));
     assert_eq!(s.next_attempt_at, Some(T0));
 }
 
@@ -382,7 +382,7 @@ fn a_submission_waits_for_the_metadata_of_attachments_queued_before_it() {
 
     let early = f.store.take_batch(ALL).unwrap();
     assert_eq!(
-        entities(&early),
+        record_ids(&early),
         std::slice::from_ref(&report.id),
         "the submission must wait"
     );
@@ -483,7 +483,7 @@ fn naming_a_lane_twice_does_not_hand_out_an_operation_twice() {
     f.check_in(CheckInKind::Duress);
     let batch = f
         .store
-        .take_batch_from(&[Priority::Urgent, Priority::Urgent], ALL)
+        .take_batch_from(&[Lane::Urgent, Lane::Urgent], ALL)
         .unwrap();
     assert_eq!(batch.len(), 1);
 }

@@ -341,15 +341,15 @@ fn an_attachment_is_copied_in_with_its_sha256_and_queued_after_its_report() {
     );
     assert_eq!(f.store.report(&r.id).unwrap().attachments, vec![a.clone()]);
     let ops = f.store.queued_operations().unwrap();
-    let mine: Vec<_> = ops.iter().filter(|o| o.entity_id == a.id).collect();
+    let mine: Vec<_> = ops.iter().filter(|o| o.record_id == a.id).collect();
     assert_eq!(mine.len(), 2);
     assert_eq!(
-        (mine[0].kind, mine[0].priority),
-        (OperationKind::AttachmentCreate, Priority::Normal)
+        (mine[0].kind, mine[0].lane),
+        (OperationKind::AttachmentCreate, Lane::Normal)
     );
     assert_eq!(
-        (mine[1].kind, mine[1].priority),
-        (OperationKind::AttachmentUpload, Priority::Bulk)
+        (mine[1].kind, mine[1].lane),
+        (OperationKind::AttachmentUpload, Lane::Bulk)
     );
     // The metadata waits for the report; the bytes follow the metadata.
     assert_eq!(mine[0].depends_on.as_deref(), Some(r.id.as_str()));

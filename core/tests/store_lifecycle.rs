@@ -182,7 +182,7 @@ fn migration_from_version_1_keeps_every_pending_operation_unchanged() {
                 o.seq,
                 o.id.clone(),
                 o.kind.as_str().to_owned(),
-                o.entity_id.clone(),
+                o.record_id.clone(),
                 o.payload.clone(),
                 i64::from(o.attempts),
             )
@@ -198,7 +198,7 @@ fn migration_from_version_1_keeps_every_pending_operation_unchanged() {
     );
     assert!(after.iter().all(|o| o.state != OperationState::InFlight));
     // Version 2's dependency was filled in for the queued attachment.
-    let attachment_ops: Vec<_> = after.iter().filter(|o| o.entity_id == "att-1").collect();
+    let attachment_ops: Vec<_> = after.iter().filter(|o| o.record_id == "att-1").collect();
     assert_eq!(attachment_ops.len(), 2);
     assert_eq!(attachment_ops[0].depends_on.as_deref(), Some("r-1"));
     assert_eq!(attachment_ops[1].depends_on, None);

@@ -132,7 +132,7 @@ fn the_first_request_carries_only_the_urgent_lane() {
     let ids: Vec<_> = first
         .operations
         .iter()
-        .map(|o| o.entity_id.clone())
+        .map(|o| o.record_id.clone())
         .collect();
     assert_eq!(ids, [duress.id]);
     assert_eq!(t.requests()[0].url, "http://office.test/v1/push");
@@ -358,7 +358,7 @@ fn a_permanent_refusal_of_a_whole_request_dead_letters_its_operations_and_the_pa
     assert_eq!(report.applied, 1, "the duress went");
     let dead = f.store.dead_letters().unwrap();
     assert_eq!(dead.len(), 1);
-    assert_ne!(dead[0].entity_id, duress.id);
+    assert_ne!(dead[0].record_id, duress.id);
     assert!(dead[0]
         .last_error
         .as_deref()

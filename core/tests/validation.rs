@@ -354,7 +354,7 @@ fn an_alarm_is_never_refused_for_its_input_and_says_what_was_repaired() {
         "{note}"
     );
     let op = f.store.queued_operations().unwrap().remove(0);
-    assert_eq!(op.priority, Priority::Urgent);
+    assert_eq!(op.lane, Lane::Urgent);
 }
 
 #[test]

@@ -260,7 +260,7 @@ pub struct Receipt {
     pub device_id: String,
     pub seq: i64,
     pub kind: String,
-    pub entity_id: String,
+    pub record_id: String,
     /// `applied` or `rejected`.
     pub status: String,
     pub reason: Option<String>,
@@ -395,7 +395,7 @@ pub fn receipts(server: &Server) -> Result<Vec<Receipt>> {
     server.read(|c| {
         let rows = c
             .prepare(
-                "SELECT operation_id, device_id, seq, kind, entity_id, status, reason,
+                "SELECT operation_id, device_id, seq, kind, record_id, status, reason,
                         server_version, received_at
                  FROM receipt ORDER BY received_at, device_id, seq",
             )?
@@ -405,7 +405,7 @@ pub fn receipts(server: &Server) -> Result<Vec<Receipt>> {
                     device_id: r.get(1)?,
                     seq: r.get(2)?,
                     kind: r.get(3)?,
-                    entity_id: r.get(4)?,
+                    record_id: r.get(4)?,
                     status: r.get(5)?,
                     reason: r.get(6)?,
                     server_version: r.get(7)?,

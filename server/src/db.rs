@@ -23,7 +23,11 @@ use crate::error::{Error, Result};
 pub const APPLICATION_ID: i64 = 0x4353_5256;
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 1] = [include_str!("schema.sql")];
+const STEPS: [&str; 2] = [include_str!("schema.sql"), V1_TO_V2];
+
+/// Version 1 → 2: a receipt names the record its operation belongs to as the protocol
+/// does (`record_id`, was `entity_id`).
+const V1_TO_V2: &str = "ALTER TABLE receipt RENAME COLUMN entity_id TO record_id;";
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
@@ -102,5 +106,38 @@ mod tests {
         let before = std::fs::read(&path).unwrap();
         assert!(matches!(open(&path), Err(Error::NotServerDatabase { .. })));
         assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
+
+    #[test]
+    fn a_version_1_database_keeps_its_receipts_under_the_new_column_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let v1 = Connection::open(&path).unwrap();
+        v1.execute_batch(STEPS[0]).unwrap();
+        v1.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        v1.pragma_update(None, "user_version", 1).unwrap();
+        v1.execute(
+            "INSERT INTO receipt (device_id, operation_id, seq, kind, entity_id, status,
+                                  received_at)
+             VALUES ('d-1', 'op-1', 7, 'check_in.record', 'rec-1', 'applied', 0)",
+            [],
+        )
+        .unwrap();
+        drop(v1);
+
+        let conn = open(&path).unwrap();
+        let (record, seq): (String, i64) = conn
+            .query_row(
+                "SELECT record_id, seq FROM receipt WHERE operation_id = 'op-1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((record.as_str(), seq), ("rec-1", 7));
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
     }
 }

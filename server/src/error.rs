@@ -15,8 +15,8 @@ pub enum Error {
     InvalidInput { field: String, reason: String },
 
     /// The record asked for is not on this server.
-    #[error("{entity} {id} not found")]
-    NotFound { entity: String, id: String },
+    #[error("{record} {id} not found")]
+    NotFound { record: String, id: String },
 
     /// The request is well formed but the record is not in a state that allows it (for
     /// example a review of a report that is still a draft).
@@ -59,9 +59,9 @@ impl Error {
         }
     }
 
-    pub(crate) fn not_found(entity: &str, id: impl Into<String>) -> Self {
+    pub(crate) fn not_found(record: &str, id: impl Into<String>) -> Self {
         Error::NotFound {
-            entity: entity.to_owned(),
+            record: record.to_owned(),
             id: id.into(),
         }
     }
@@ -101,7 +101,7 @@ impl From<CordonError> for Error {
     fn from(err: CordonError) -> Self {
         match err {
             CordonError::InvalidInput { field, reason } => Error::InvalidInput { field, reason },
-            CordonError::NotFound { entity, id } => Error::NotFound { entity, id },
+            CordonError::NotFound { record, id } => Error::NotFound { record, id },
             other => Error::Storage(other.to_string()),
         }
     }

@@ -25,7 +25,7 @@
 //! ```
 
 pub mod admin;
-mod attachments;
+mod apply;
 pub mod db;
 mod enrol;
 mod error;
@@ -36,6 +36,7 @@ mod records;
 mod routes;
 mod secret;
 mod state;
+mod uploads;
 mod validate;
 
 use std::future::Future;

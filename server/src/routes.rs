@@ -8,7 +8,7 @@ use cordon_core::protocol::{HealthResponse, API_PREFIX};
 
 use crate::http::{middleware, ApiError, Reply};
 use crate::state::Server;
-use crate::{attachments, enrol, feed, push};
+use crate::{enrol, feed, push, uploads};
 
 impl Server {
     /// The HTTP API as an axum router (state included), for embedding or for
@@ -26,7 +26,7 @@ fn router(server: Server) -> Router {
         .route("/pull", get(feed::handle))
         .route(
             "/attachments/{sha256}",
-            get(attachments::status).put(attachments::upload),
+            get(uploads::status).put(uploads::upload),
         );
     Router::new()
         .nest(API_PREFIX, api)

@@ -174,7 +174,7 @@ impl Device {
     }
 
     /// Runs passes until the outbox is empty, skipping backoff between them.
-    pub fn drain(&self, max_passes: usize) -> Vec<SyncReport> {
+    pub fn drain(&self, max_passes: usize) -> Vec<PassSummary> {
         let mut reports = Vec::new();
         for _ in 0..max_passes {
             let report = self.engine.sync_once().expect("sync pass");

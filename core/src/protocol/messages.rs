@@ -36,7 +36,10 @@ pub struct WireOperation {
     pub id: String,
     pub seq: i64,
     pub kind: OperationKind,
-    pub entity_id: String,
+    /// The record the operation belongs to. Devices before the vocabulary was settled
+    /// sent it as `entity_id`, which is still read.
+    #[serde(alias = "entity_id")]
+    pub record_id: String,
     pub depends_on: Option<String>,
     pub payload_version: u32,
     pub created_at: Timestamp,

@@ -3,7 +3,7 @@
 //! it.
 //!
 //! - [`operation`]: what an outbox operation asks for ([`OperationKind`]) and the lane it
-//!   travels in ([`Priority`]);
+//!   travels in ([`Lane`]);
 //! - [`payload`]: the JSON payload of every operation kind, as one enum ([`Payload`]), and
 //!   which lane each goes in;
 //! - [`messages`]: the request and response bodies, and the error body.
@@ -16,7 +16,7 @@ pub mod operation;
 pub mod payload;
 
 pub use messages::*;
-pub use operation::{OperationKind, Priority, MAX_OPERATION_BYTES, PAYLOAD_VERSION};
+pub use operation::{Lane, OperationKind, MAX_OPERATION_BYTES, PAYLOAD_VERSION};
 pub use payload::{AttachmentUpload, Payload, ReportDraft, ReportSubmission};
 
 /// Path prefix of this protocol version.

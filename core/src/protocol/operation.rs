@@ -12,7 +12,7 @@ pub const PAYLOAD_VERSION: u32 = 1;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
-pub enum Priority {
+pub enum Lane {
     /// Duress and panic.
     Urgent,
     /// Check-ins, reports, amendments, attachment metadata.
@@ -21,14 +21,14 @@ pub enum Priority {
     Bulk,
 }
 
-impl Priority {
+impl Lane {
     /// The lane's number as the outbox stores it (0 is the most urgent).
     pub fn rank(self) -> i64 {
         self as i64
     }
 
     pub fn from_rank(rank: i64) -> Option<Self> {
-        [Priority::Urgent, Priority::Normal, Priority::Bulk]
+        [Lane::Urgent, Lane::Normal, Lane::Bulk]
             .into_iter()
             .find(|p| p.rank() == rank)
     }

@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{OperationKind, Priority};
+use super::{Lane, OperationKind};
 use crate::model::{Amendment, Attachment, CheckIn, IncidentContent};
 use crate::time::Timestamp;
 
@@ -66,7 +66,7 @@ impl Payload {
         }
     }
 
-    /// The record the operation belongs to (its `entity_id` on the wire).
+    /// The record the operation belongs to (its `record_id` on the wire).
     pub fn record_id(&self) -> &str {
         match self {
             Payload::CheckInRecord(c) => &c.id,
@@ -79,11 +79,11 @@ impl Payload {
     }
 
     /// The lane: alarms are urgent, attachment bytes are bulk, the rest is normal.
-    pub fn lane(&self) -> Priority {
+    pub fn lane(&self) -> Lane {
         match self {
-            Payload::CheckInRecord(c) if c.kind.is_alarm() => Priority::Urgent,
-            Payload::AttachmentUpload(_) => Priority::Bulk,
-            _ => Priority::Normal,
+            Payload::CheckInRecord(c) if c.kind.is_alarm() => Lane::Urgent,
+            Payload::AttachmentUpload(_) => Lane::Bulk,
+            _ => Lane::Normal,
         }
     }
 

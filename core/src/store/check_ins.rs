@@ -6,7 +6,7 @@ use super::outbox::enqueue;
 use super::{from_json, new_id, Durability, Store};
 use crate::error::{CordonError, Result};
 use crate::model::{CheckIn, CheckInKind, NewCheckIn};
-use crate::protocol::{Payload, Priority};
+use crate::protocol::{Lane, Payload};
 use crate::time::Timestamp;
 
 impl Store {
@@ -41,7 +41,7 @@ impl Store {
             .transpose()?;
         let payload = Payload::CheckInRecord(check_in.clone());
         let durability = match payload.lane() {
-            Priority::Urgent => Durability::Full,
+            Lane::Urgent => Durability::Full,
             _ => Durability::Normal,
         };
         self.write(durability, |tx| {

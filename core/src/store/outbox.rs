@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{new_id, Durability, Store};
 use crate::error::{CordonError, Result};
-use crate::protocol::{OperationKind, Payload, Priority, MAX_OPERATION_BYTES, PAYLOAD_VERSION};
+use crate::protocol::{Lane, OperationKind, Payload, MAX_OPERATION_BYTES, PAYLOAD_VERSION};
 use crate::retry;
 use crate::time::Timestamp;
 
@@ -68,17 +68,17 @@ impl OperationState {
 /// A queued operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct Operation {
+pub struct OutboxOperation {
     /// UUIDv7, the server's deduplication key.
     pub id: String,
     /// Per-device sequence number, increasing, never reused.
     pub seq: i64,
     pub kind: OperationKind,
     /// The record the operation belongs to; its operations are delivered in `seq` order.
-    pub entity_id: String,
+    pub record_id: String,
     /// A record whose earlier operations must be delivered first.
     pub depends_on: Option<String>,
-    pub priority: Priority,
+    pub lane: Lane,
     pub payload_version: u32,
     /// JSON, shaped by `kind` and `payload_version`.
     pub payload: String,
@@ -141,11 +141,11 @@ impl LaneCounts {
         self.urgent + self.normal + self.bulk
     }
 
-    fn add(&mut self, p: Priority, n: u64) {
+    fn add(&mut self, p: Lane, n: u64) {
         match p {
-            Priority::Urgent => self.urgent += n,
-            Priority::Normal => self.normal += n,
-            Priority::Bulk => self.bulk += n,
+            Lane::Urgent => self.urgent += n,
+            Lane::Normal => self.normal += n,
+            Lane::Bulk => self.bulk += n,
         }
     }
 }
@@ -158,9 +158,9 @@ pub struct OutboxStatus {
     pub in_flight: LaneCounts,
     pub dead: LaneCounts,
     /// When the oldest operation not yet delivered (pending or in flight) was written.
-    pub oldest_pending_at: Option<Timestamp>,
+    pub oldest_undelivered_at: Option<Timestamp>,
     /// How long it has waited, by the store's clock.
-    pub oldest_pending_age_ms: Option<u64>,
+    pub oldest_undelivered_age_ms: Option<u64>,
     /// The earliest time a pending operation is due (may be in the past: due now),
     /// leaving out operations held back by a dead letter of their record.
     pub next_attempt_at: Option<Timestamp>,
@@ -178,7 +178,7 @@ pub(crate) fn enqueue(
     let json = encode(payload)?;
     let id = new_id();
     tx.prepare_cached(
-        "INSERT INTO outbox (seq, id, kind, entity_id, depends_on, priority, payload_version,
+        "INSERT INTO outbox (seq, id, kind, record_id, depends_on, lane, payload_version,
                              payload, state, attempts, next_attempt_at, created_at)
          VALUES (max(coalesce((SELECT max(seq) FROM outbox), 0),
                      (SELECT seq_floor FROM device)) + 1,
@@ -206,7 +206,7 @@ pub(crate) fn coalesce(tx: &Transaction<'_>, payload: &Payload) -> Result<bool> 
         .prepare_cached(
             "UPDATE outbox SET payload = ?3
              WHERE seq = (SELECT MAX(seq) FROM outbox
-                          WHERE entity_id = ?1 AND kind != 'check_in.record')
+                          WHERE record_id = ?1 AND kind != 'check_in.record')
                AND kind = ?2 AND state = 'pending' AND sends = 0",
         )?
         .execute(rusqlite::params![
@@ -232,10 +232,10 @@ fn encode(payload: &Payload) -> Result<String> {
     Ok(json)
 }
 
-const OPERATION_COLUMNS: &str = "id, seq, kind, entity_id, depends_on, priority, payload_version,
+const OPERATION_COLUMNS: &str = "id, seq, kind, record_id, depends_on, lane, payload_version,
      payload, state, attempts, next_attempt_at, created_at, last_error";
 
-fn operation_from_row(r: &Row<'_>) -> rusqlite::Result<Operation> {
+fn operation_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxOperation> {
     let bad = |col: usize, what: String| {
         rusqlite::Error::FromSqlConversionFailure(
             col,
@@ -244,17 +244,16 @@ fn operation_from_row(r: &Row<'_>) -> rusqlite::Result<Operation> {
         )
     };
     let kind: String = r.get(2)?;
-    let priority: i64 = r.get(5)?;
+    let lane: i64 = r.get(5)?;
     let state: String = r.get(8)?;
-    Ok(Operation {
+    Ok(OutboxOperation {
         id: r.get(0)?,
         seq: r.get(1)?,
         kind: OperationKind::parse(&kind)
             .ok_or_else(|| bad(2, format!("operation kind {kind}")))?,
-        entity_id: r.get(3)?,
+        record_id: r.get(3)?,
         depends_on: r.get(4)?,
-        priority: Priority::from_rank(priority)
-            .ok_or_else(|| bad(5, format!("priority {priority}")))?,
+        lane: Lane::from_rank(lane).ok_or_else(|| bad(5, format!("lane {lane}")))?,
         payload_version: r.get(6)?,
         payload: r.get(7)?,
         state: OperationState::parse(&state).ok_or_else(|| bad(8, format!("state {state}")))?,
@@ -268,11 +267,8 @@ fn operation_from_row(r: &Row<'_>) -> rusqlite::Result<Operation> {
 impl Store {
     /// Picks the next batch of due operations and marks them in flight (see the module
     /// docs for the order). Returns an empty batch when nothing is due.
-    pub fn take_batch(&self, limits: BatchLimits) -> Result<Vec<Operation>> {
-        self.take_batch_from(
-            &[Priority::Urgent, Priority::Normal, Priority::Bulk],
-            limits,
-        )
+    pub fn take_batch(&self, limits: BatchLimits) -> Result<Vec<OutboxOperation>> {
+        self.take_batch_from(&[Lane::Urgent, Lane::Normal, Lane::Bulk], limits)
     }
 
     /// [`take_batch`](Self::take_batch) restricted to some lanes (given most urgent
@@ -280,9 +276,9 @@ impl Store {
     /// returns.
     pub fn take_batch_from(
         &self,
-        lanes: &[Priority],
+        lanes: &[Lane],
         limits: BatchLimits,
-    ) -> Result<Vec<Operation>> {
+    ) -> Result<Vec<OutboxOperation>> {
         let max_ops = usize::try_from(limits.max_operations.max(1)).unwrap_or(usize::MAX);
         let now = self.now();
         // An operation due further ahead than any delay the core ever sets was backed off
@@ -292,7 +288,7 @@ impl Store {
         lanes.sort();
         lanes.dedup();
         self.write(Durability::Normal, |tx| {
-            let mut batch: Vec<Operation> = Vec::new();
+            let mut batch: Vec<OutboxOperation> = Vec::new();
             let mut picked: HashSet<i64> = HashSet::new();
             // For each record with an operation in this batch, the highest seq picked.
             // Picks per record are always a prefix of its queue.
@@ -300,7 +296,7 @@ impl Store {
             let mut bytes: u64 = 0;
             let mut before = tx.prepare_cached(
                 "SELECT MAX(seq) FROM outbox
-                 WHERE entity_id = ?1 AND seq < ?2 AND kind != 'check_in.record'",
+                 WHERE record_id = ?1 AND seq < ?2 AND kind != 'check_in.record'",
             )?;
             let mut dependants_before =
                 tx.prepare_cached("SELECT seq FROM outbox WHERE depends_on = ?1 AND seq < ?2")?;
@@ -308,7 +304,7 @@ impl Store {
                 // The literal lane number lets SQLite match the lane's partial index.
                 let mut candidates = tx.prepare_cached(&format!(
                     "SELECT {OPERATION_COLUMNS} FROM outbox
-                     WHERE priority = {} AND state = 'pending'
+                     WHERE lane = {} AND state = 'pending'
                        AND (next_attempt_at <= ?1 OR next_attempt_at > ?2)
                      ORDER BY seq",
                     lane.rank()
@@ -320,20 +316,20 @@ impl Store {
                     // (picks per record are a prefix, so comparing with the highest is
                     // enough).
                     let mut record_clear =
-                        |entity: &str| -> Result<bool> {
+                        |record: &str| -> Result<bool> {
                             let earlier: Option<i64> =
-                                before.query_row((entity, op.seq), |r| r.get(0))?;
+                                before.query_row((record, op.seq), |r| r.get(0))?;
                             Ok(earlier
-                                .is_none_or(|e| picked_upto.get(entity).is_some_and(|p| *p >= e)))
+                                .is_none_or(|e| picked_upto.get(record).is_some_and(|p| *p >= e)))
                         };
                     // A check-in is its record's only operation: nothing can precede it.
                     let clear = op.kind == OperationKind::CheckInRecord
-                        || (record_clear(&op.entity_id)?
+                        || (record_clear(&op.record_id)?
                             && op.depends_on.as_deref().map_or(Ok(true), &mut record_clear)?
                             // Operations of records that depend on this one (a report's
                             // attachments), queued earlier, go first too.
                             && dependants_before
-                                .query_map((&op.entity_id, op.seq), |r| r.get::<_, i64>(0))?
+                                .query_map((&op.record_id, op.seq), |r| r.get::<_, i64>(0))?
                                 .collect::<rusqlite::Result<Vec<_>>>()?
                                 .iter()
                                 .all(|s| picked.contains(s)));
@@ -346,7 +342,7 @@ impl Store {
                     }
                     bytes += size;
                     picked.insert(op.seq);
-                    picked_upto.insert(op.entity_id.clone(), op.seq);
+                    picked_upto.insert(op.record_id.clone(), op.seq);
                     batch.push(op);
                     if batch.len() >= max_ops {
                         break 'lanes;
@@ -377,7 +373,7 @@ impl Store {
             let mut remove =
                 tx.prepare_cached("DELETE FROM outbox WHERE seq = ?1 AND state = 'in_flight'")?;
             let mut attempts_of = tx.prepare_cached(
-                "SELECT attempts, priority FROM outbox WHERE seq = ?1 AND state = 'in_flight'",
+                "SELECT attempts, lane FROM outbox WHERE seq = ?1 AND state = 'in_flight'",
             )?;
             let mut retry = tx.prepare_cached(
                 "UPDATE outbox SET state = 'pending', attempts = ?2, next_attempt_at = ?3,
@@ -406,7 +402,7 @@ impl Store {
                         let failures = attempts.saturating_add(1);
                         let mut delay =
                             retry::jittered_delay(failures, &*self.random, *retry_after);
-                        if lane == Priority::Urgent.rank() {
+                        if lane == Lane::Urgent.rank() {
                             delay = delay.min(retry::URGENT_CAP);
                         }
                         let next = now.plus(delay);
@@ -496,16 +492,16 @@ impl Store {
     }
 
     /// Dead operations, oldest first, with the server's reasons.
-    pub fn dead_letters(&self) -> Result<Vec<Operation>> {
+    pub fn dead_letters(&self) -> Result<Vec<OutboxOperation>> {
         self.operations_where("state = 'dead'")
     }
 
     /// Every queued operation in sequence order (for inspection and tests).
-    pub fn queued_operations(&self) -> Result<Vec<Operation>> {
+    pub fn queued_operations(&self) -> Result<Vec<OutboxOperation>> {
         self.operations_where("1")
     }
 
-    fn operations_where(&self, filter: &str) -> Result<Vec<Operation>> {
+    fn operations_where(&self, filter: &str) -> Result<Vec<OutboxOperation>> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {OPERATION_COLUMNS} FROM outbox WHERE {filter} ORDER BY seq"
@@ -544,9 +540,9 @@ impl Store {
         self.write(Durability::Normal, |tx| {
             expect_dead(tx, seq)?;
             tx.execute(
-                "INSERT INTO discarded_operation (seq, id, kind, entity_id, payload_version,
+                "INSERT INTO discarded_operation (seq, id, kind, record_id, payload_version,
                         payload, attempts, last_error, created_at, discarded_at)
-                 SELECT seq, id, kind, entity_id, payload_version, payload, attempts,
+                 SELECT seq, id, kind, record_id, payload_version, payload, attempts,
                         last_error, created_at, ?2
                  FROM outbox WHERE seq = ?1",
                 rusqlite::params![seq, now],
@@ -561,38 +557,37 @@ impl Store {
         let now = self.now();
         self.read(|c| {
             let mut status = OutboxStatus::default();
-            let mut counts = c.prepare_cached(
-                "SELECT state, priority, count(*) FROM outbox GROUP BY state, priority",
-            )?;
+            let mut counts =
+                c.prepare_cached("SELECT state, lane, count(*) FROM outbox GROUP BY state, lane")?;
             let mut rows = counts.query([])?;
             while let Some(r) = rows.next()? {
                 let state: String = r.get(0)?;
-                let priority = Priority::from_rank(r.get(1)?).unwrap_or(Priority::Normal);
+                let lane = Lane::from_rank(r.get(1)?).unwrap_or(Lane::Normal);
                 let n: i64 = r.get(2)?;
                 let n = u64::try_from(n).unwrap_or(0);
-                let lane = match OperationState::parse(&state) {
+                let counts = match OperationState::parse(&state) {
                     Some(OperationState::Pending) => &mut status.pending,
                     Some(OperationState::InFlight) => &mut status.in_flight,
                     Some(OperationState::Dead) | None => &mut status.dead,
                 };
-                lane.add(priority, n);
+                counts.add(lane, n);
             }
             let (oldest, next): (Option<Timestamp>, Option<Timestamp>) = c.query_row(
                 "SELECT (SELECT created_at FROM outbox WHERE state != 'dead'
                          ORDER BY seq LIMIT 1),
                         (SELECT MIN(next_attempt_at) FROM outbox
                          WHERE state = 'pending'
-                           AND entity_id NOT IN (SELECT entity_id FROM outbox WHERE state = 'dead')
+                           AND record_id NOT IN (SELECT record_id FROM outbox WHERE state = 'dead')
                            AND coalesce(depends_on, '') NOT IN
-                               (SELECT entity_id FROM outbox WHERE state = 'dead')
-                           AND entity_id NOT IN
+                               (SELECT record_id FROM outbox WHERE state = 'dead')
+                           AND record_id NOT IN
                                (SELECT depends_on FROM outbox
                                 WHERE state = 'dead' AND depends_on IS NOT NULL))",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
-            status.oldest_pending_at = oldest;
-            status.oldest_pending_age_ms =
+            status.oldest_undelivered_at = oldest;
+            status.oldest_undelivered_age_ms =
                 oldest.map(|t| u64::try_from(now.since(t).as_millis()).unwrap_or(u64::MAX));
             status.next_attempt_at = next;
             Ok(status)

@@ -34,7 +34,7 @@ pub(crate) const DEVICE_STORE: Schema = Schema {
 };
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 2] = [V1, V1_TO_V2];
+const STEPS: [&str; 3] = [V1, V1_TO_V2, V2_TO_V3];
 
 /// Version 1: the first released schema.
 pub(crate) const V1: &str = include_str!("schema_v1.sql");
@@ -85,4 +85,15 @@ const V1_TO_V2: &str = "
         received_at INTEGER NOT NULL
     );
     CREATE INDEX report_review_by_report ON report_review(report_id, reviewed_at);
+";
+
+/// Version 2 → 3: the outbox's columns take the words the code uses: an operation
+/// belongs to a record (`record_id`, was `entity_id`) and travels in a lane (`lane`, was
+/// `priority`). Only names change; SQLite rewrites the indexes that use them.
+const V2_TO_V3: &str = "
+    ALTER TABLE outbox RENAME COLUMN entity_id TO record_id;
+    ALTER TABLE outbox RENAME COLUMN priority TO lane;
+    ALTER TABLE discarded_operation RENAME COLUMN entity_id TO record_id;
+    DROP INDEX outbox_by_entity;
+    CREATE INDEX outbox_by_record ON outbox(record_id, seq) WHERE kind != 'check_in.record';
 ";

@@ -5,10 +5,10 @@ use std::sync::{Arc, Mutex, TryLockError};
 use std::time::Duration;
 
 use super::{HttpMethod, RequestKind, Transport};
-use super::{PassOutcome, SyncConfig, SyncListener, SyncReport, SyncStatus};
+use super::{PassOutcome, PassSummary, SyncConfig, SyncListener, SyncStatus, LOG_TARGET};
 use crate::error::{CordonError, Result};
 use crate::protocol::{
-    EnrolRequest, EnrolResponse, Priority, MAX_CHUNK_BYTES, MAX_PUSH_BYTES, MAX_PUSH_OPERATIONS,
+    EnrolRequest, EnrolResponse, Lane, MAX_CHUNK_BYTES, MAX_PUSH_BYTES, MAX_PUSH_OPERATIONS,
 };
 use crate::store::outbox::BatchLimits;
 use crate::store::sync_state::key;
@@ -155,11 +155,11 @@ impl SyncEngine {
     }
 
     /// Runs one sync pass (see the module docs). Blocks; call it from a worker thread.
-    pub fn sync_once(&self) -> Result<SyncReport> {
-        // The device id only: what the records say is never logged.
-        let span = tracing::info_span!("sync_pass", device = self.store.device_id());
+    pub fn sync_once(&self) -> Result<PassSummary> {
+        // No fields: what the records say is never logged, and the app knows its device.
+        let span = tracing::info_span!(target: LOG_TARGET, "sync_pass");
         let _entered = span.enter();
-        let mut report = SyncReport::new();
+        let mut summary = PassSummary::new();
         let result = {
             let _pass = match self.pass.try_lock() {
                 Ok(guard) => guard,
@@ -168,39 +168,40 @@ impl SyncEngine {
                 Err(TryLockError::Poisoned(p)) => p.into_inner(),
                 Err(TryLockError::WouldBlock) => {
                     self.rerun.store(true, Ordering::SeqCst);
-                    report.outcome = PassOutcome::AlreadyRunning;
-                    return Ok(report);
+                    summary.outcome = PassOutcome::AlreadyRunning;
+                    return Ok(summary);
                 }
             };
-            self.run_passes(&mut report)
+            self.run_passes(&mut summary)
         };
         if let Ok(()) = &result {
             tracing::info!(
-                outcome = report.outcome.name(),
-                requests = report.requests,
-                applied = report.applied,
-                duplicates = report.duplicates,
-                rejected = report.rejected,
+                target: LOG_TARGET,
+                outcome = summary.outcome.name(),
+                requests = summary.requests,
+                applied = summary.applied,
+                duplicates = summary.duplicates,
+                rejected = summary.rejected,
                 "sync pass ended"
             );
         }
         // Outside the pass lock: whatever the listener does cannot block sync.
         self.notify();
-        result.map(|()| report)
+        result.map(|()| summary)
     }
 
-    fn run_passes(&self, report: &mut SyncReport) -> Result<()> {
+    fn run_passes(&self, summary: &mut PassSummary) -> Result<()> {
         let Some(token) = self.store.sync_value(key::TOKEN)? else {
-            report.outcome = PassOutcome::NotEnrolled;
+            summary.outcome = PassOutcome::NotEnrolled;
             return Ok(());
         };
         if let Some(error) = self.store.sync_value(key::AUTH_PAUSED)? {
-            report.outcome = PassOutcome::AuthPaused { error };
+            summary.outcome = PassOutcome::AuthPaused { error };
             return Ok(());
         }
         let outcome = loop {
             self.rerun.store(false, Ordering::SeqCst);
-            let flow = match self.run_pass(&token, report) {
+            let flow = match self.run_pass(&token, summary) {
                 Ok(flow) => flow,
                 Err(e) => {
                     // A local failure mid-pass: nothing taken may stay in flight.
@@ -218,7 +219,7 @@ impl SyncEngine {
             PassOutcome::Interrupted { error } | PassOutcome::AuthPaused { error } => {
                 Some(error.clone())
             }
-            _ => report.warnings.last().cloned(),
+            _ => summary.warnings.last().cloned(),
         };
         if outcome == PassOutcome::Completed {
             let now = self.store.now().as_millis().to_string();
@@ -227,31 +228,31 @@ impl SyncEngine {
         }
         self.store
             .set_sync_values(&[(key::LAST_ERROR, error.as_deref())])?;
-        report.outcome = outcome;
+        summary.outcome = outcome;
         Ok(())
     }
 
     /// Runs passes until nothing due is left or a pass stops short; returns every
-    /// pass's report. `max_passes` bounds the loop.
-    pub fn sync_until_drained(&self, max_passes: u32) -> Result<Vec<SyncReport>> {
-        let mut reports = Vec::new();
+    /// pass's summary. `max_passes` bounds the loop.
+    pub fn sync_until_drained(&self, max_passes: u32) -> Result<Vec<PassSummary>> {
+        let mut summaries = Vec::new();
         for _ in 0..max_passes.max(1) {
-            let report = self.sync_once()?;
-            let done = report.outcome != PassOutcome::Completed
+            let summary = self.sync_once()?;
+            let done = summary.outcome != PassOutcome::Completed
                 || self.store.outbox_status()?.pending.total() == 0
-                || !report.made_progress();
-            reports.push(report);
+                || !summary.made_progress();
+            summaries.push(summary);
             if done {
                 break;
             }
         }
-        Ok(reports)
+        Ok(summaries)
     }
 
-    fn run_pass(&self, token: &str, report: &mut SyncReport) -> Result<Flow> {
+    fn run_pass(&self, token: &str, summary: &mut PassSummary) -> Result<Flow> {
         // The server asked everyone to wait (429/503 with Retry-After): only alarms go.
         if let Some(until) = self.server_wait_until()?.filter(|t| *t > self.store.now()) {
-            if let Flow::Stop(o) = self.push_lane(Priority::Urgent, token, report)? {
+            if let Flow::Stop(o) = self.push_lane(Lane::Urgent, token, summary)? {
                 return Ok(Flow::Stop(o));
             }
             return Ok(Flow::Stop(PassOutcome::Interrupted {
@@ -260,20 +261,20 @@ impl SyncEngine {
         }
         // Urgent, then normal, re-checking urgent before every normal batch.
         loop {
-            if let Flow::Stop(o) = self.push_lane(Priority::Urgent, token, report)? {
+            if let Flow::Stop(o) = self.push_lane(Lane::Urgent, token, summary)? {
                 return Ok(Flow::Stop(o));
             }
             let batch = self
                 .store
-                .take_batch_from(&[Priority::Normal], self.batch_limits())?;
+                .take_batch_from(&[Lane::Normal], self.batch_limits())?;
             if batch.is_empty() {
                 break;
             }
-            if let Flow::Stop(o) = self.push(batch, token, report)? {
+            if let Flow::Stop(o) = self.push(batch, token, summary)? {
                 return Ok(Flow::Stop(o));
             }
         }
-        if let Flow::Stop(o) = self.pull(token, report)? {
+        if let Flow::Stop(o) = self.pull(token, summary)? {
             return Ok(Flow::Stop(o));
         }
         loop {
@@ -281,15 +282,15 @@ impl SyncEngine {
                 max_operations: 1,
                 max_bytes: u64::MAX,
             };
-            let Some(op) = self.store.take_batch_from(&[Priority::Bulk], one)?.pop() else {
+            let Some(op) = self.store.take_batch_from(&[Lane::Bulk], one)?.pop() else {
                 break;
             };
-            if let Flow::Stop(o) = self.upload(op, token, report)? {
+            if let Flow::Stop(o) = self.upload(op, token, summary)? {
                 return Ok(Flow::Stop(o));
             }
         }
         // An alarm raised during the pull or the last chunk goes before the pass ends.
-        self.push_lane(Priority::Urgent, token, report)
+        self.push_lane(Lane::Urgent, token, summary)
     }
 
     /// The bounds of the next push: the configured ones, lowered by what a 413 taught.

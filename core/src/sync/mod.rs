@@ -30,6 +30,10 @@
 //! when it next wants to run ([`SyncEngine::next_sync_at`]) to schedule WorkManager or
 //! BGTaskScheduler.
 
+/// The target of every log event of the engine, whichever part emits it: apps filter on
+/// one name.
+const LOG_TARGET: &str = "cordon_core::sync";
+
 mod client;
 mod engine;
 #[cfg(feature = "http")]
@@ -114,7 +118,7 @@ impl PassOutcome {
 /// What one pass did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct SyncReport {
+pub struct PassSummary {
     pub outcome: PassOutcome,
     pub requests: u32,
     pub applied: u32,
@@ -128,9 +132,9 @@ pub struct SyncReport {
     pub warnings: Vec<String>,
 }
 
-impl SyncReport {
+impl PassSummary {
     fn new() -> Self {
-        SyncReport {
+        PassSummary {
             outcome: PassOutcome::Completed,
             requests: 0,
             applied: 0,

@@ -22,7 +22,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::engine::{Flow, SyncEngine};
-use super::{PassOutcome, SyncReport};
+use super::{PassOutcome, PassSummary, LOG_TARGET};
 use crate::error::Result;
 use crate::protocol::ErrorBody;
 use crate::retry;
@@ -195,7 +195,7 @@ pub(super) fn decide(failure: Failure, sent: Sent) -> Verdict {
             Verdict::Settle(Settlement::retry(failure.to_string()))
         }
     };
-    tracing::debug!(failure = class, verdict = verdict.name(), "request failed");
+    tracing::debug!(target: LOG_TARGET, failure = class, verdict = verdict.name(), "request failed");
     verdict
 }
 
@@ -206,7 +206,7 @@ impl SyncEngine {
         &self,
         seqs: &[i64],
         settlement: Settlement,
-        report: &mut SyncReport,
+        summary: &mut PassSummary,
         token: &str,
     ) -> Result<Flow> {
         Ok(match settlement {
@@ -236,14 +236,14 @@ impl SyncEngine {
                     self.store
                         .set_sync_values(&[(key::AUTH_PAUSED, Some(&error))])?;
                 }
-                tracing::info!("sync paused: the server refused the token");
+                tracing::info!(target: LOG_TARGET, "sync paused: the server refused the token");
                 Flow::Stop(PassOutcome::AuthPaused { error })
             }
             Settlement::DeadLetter(reason) => {
                 if !seqs.is_empty() {
-                    tracing::info!(operations = seqs.len(), "operations dead-lettered");
+                    tracing::info!(target: LOG_TARGET, operations = seqs.len(), "operations dead-lettered");
                 }
-                report.rejected += u32::try_from(seqs.len()).unwrap_or(u32::MAX);
+                summary.rejected += u32::try_from(seqs.len()).unwrap_or(u32::MAX);
                 let outcomes: Vec<_> = seqs
                     .iter()
                     .map(|s| {
@@ -253,7 +253,7 @@ impl SyncEngine {
                     .collect();
                 self.store.settle(&outcomes)?;
                 if seqs.is_empty() {
-                    report.warnings.push(reason);
+                    summary.warnings.push(reason);
                 }
                 Flow::Continue
             }

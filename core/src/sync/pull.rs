@@ -4,13 +4,13 @@
 use super::client::percent_encode;
 use super::engine::{Flow, SyncEngine};
 use super::policy::{self, Sent, Settlement, Verdict};
-use super::{HttpMethod, RequestKind, SyncReport};
+use super::{HttpMethod, PassSummary, RequestKind};
 use crate::error::Result;
 use crate::protocol::{Change, PullResponse};
 use crate::store::sync_state::key;
 
 impl SyncEngine {
-    pub(super) fn pull(&self, token: &str, report: &mut SyncReport) -> Result<Flow> {
+    pub(super) fn pull(&self, token: &str, summary: &mut PassSummary) -> Result<Flow> {
         loop {
             let cursor = self.store.sync_value(key::PULL_CURSOR)?;
             let mut path = format!("/pull?limit={}", self.config.pull_limit.max(1));
@@ -25,34 +25,34 @@ impl SyncEngine {
                 Vec::new(),
                 Some(token),
             );
-            report.requests += 1;
+            summary.requests += 1;
             let page: PullResponse = match self.call(request) {
                 Ok(p) => p,
                 Err(failure) => {
                     return match policy::decide(failure, Sent::Nothing) {
                         Verdict::Settle(settlement) => {
-                            self.settle_failed(&[], settlement, report, token)
+                            self.settle_failed(&[], settlement, summary, token)
                         }
                         Verdict::Resend(_) => self.settle_failed(
                             &[],
                             Settlement::retry("the server answered a pull as if it were an upload"),
-                            report,
+                            summary,
                             token,
                         ),
                     };
                 }
             };
-            report.reviews_received += u32::try_from(
+            summary.reviews_received += u32::try_from(
                 page.changes
                     .iter()
                     .filter(|c| matches!(c, Change::ReportReview { .. }))
                     .count(),
             )
             .unwrap_or(u32::MAX);
-            report.assignments_received += self.store.apply_pull(
+            summary.assignments_received += self.store.apply_pull(
                 &page.changes,
                 page.next_cursor.as_deref(),
-                &mut report.warnings,
+                &mut summary.warnings,
             )?;
             let moved = page.next_cursor.is_some() && page.next_cursor != cursor;
             if !page.has_more || !moved {

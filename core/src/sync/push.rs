@@ -8,25 +8,25 @@ use std::sync::atomic::Ordering;
 
 use super::engine::{Flow, SyncEngine};
 use super::policy::{self, Resend, Sent, Settlement, Verdict};
-use super::{HttpMethod, RequestKind, SyncReport};
+use super::{HttpMethod, PassSummary, RequestKind, LOG_TARGET};
 use crate::error::Result;
-use crate::protocol::{Priority, PushRequest, PushResponse, ResultStatus, WireOperation};
-use crate::store::outbox::{Operation, Outcome};
+use crate::protocol::{Lane, PushRequest, PushResponse, ResultStatus, WireOperation};
+use crate::store::outbox::{OutboxOperation, Outcome};
 
 impl SyncEngine {
     /// Sends every due operation of one lane, batch by batch.
     pub(super) fn push_lane(
         &self,
-        lane: Priority,
+        lane: Lane,
         token: &str,
-        report: &mut SyncReport,
+        summary: &mut PassSummary,
     ) -> Result<Flow> {
         loop {
             let batch = self.store.take_batch_from(&[lane], self.batch_limits())?;
             if batch.is_empty() {
                 return Ok(Flow::Continue);
             }
-            if let Flow::Stop(o) = self.push(batch, token, report)? {
+            if let Flow::Stop(o) = self.push(batch, token, summary)? {
                 return Ok(Flow::Stop(o));
             }
         }
@@ -35,9 +35,9 @@ impl SyncEngine {
     /// Sends one batch (taken, so in flight) and settles every operation in it.
     pub(super) fn push(
         &self,
-        batch: Vec<Operation>,
+        batch: Vec<OutboxOperation>,
         token: &str,
-        report: &mut SyncReport,
+        summary: &mut PassSummary,
     ) -> Result<Flow> {
         let mut unreadable: Vec<(i64, Outcome)> = Vec::new();
         let mut wire = Vec::with_capacity(batch.len());
@@ -49,7 +49,7 @@ impl SyncEngine {
                         id: op.id.clone(),
                         seq: op.seq,
                         kind: op.kind,
-                        entity_id: op.entity_id.clone(),
+                        record_id: op.record_id.clone(),
                         depends_on: op.depends_on.clone(),
                         payload_version: op.payload_version,
                         created_at: op.created_at,
@@ -85,10 +85,10 @@ impl SyncEngine {
             body,
             Some(token),
         );
-        report.requests += 1;
+        summary.requests += 1;
         let failure = match self.call::<PushResponse>(request) {
             Ok(response) => {
-                self.settle_answers(&sendable, response, report)?;
+                self.settle_answers(&sendable, response, summary)?;
                 return Ok(Flow::Continue);
             }
             Err(failure) => failure,
@@ -96,34 +96,35 @@ impl SyncEngine {
         let seqs: Vec<i64> = sendable.iter().map(|op| op.seq).collect();
         let sent = Sent::Operations {
             count: sendable.len(),
-            urgent: sendable.iter().any(|op| op.priority == Priority::Urgent),
+            urgent: sendable.iter().any(|op| op.lane == Lane::Urgent),
         };
         match policy::decide(failure, sent) {
-            Verdict::Settle(settlement) => self.settle_failed(&seqs, settlement, report, token),
+            Verdict::Settle(settlement) => self.settle_failed(&seqs, settlement, summary, token),
             Verdict::Resend(Resend::Split) => {
                 // The limit is below this body: build no batch this large again.
                 let payloads: u64 = sendable.iter().map(|op| op.payload.len() as u64).sum();
                 self.push_bytes
                     .fetch_min((payloads / 2).max(1), Ordering::Relaxed);
                 tracing::info!(
+                    target: LOG_TARGET,
                     operations = sendable.len(),
                     bytes = body_len,
                     "push too large for the server: split in two"
                 );
                 let mut first = sendable;
                 let second = first.split_off(first.len() / 2);
-                if let Flow::Stop(o) = self.push(first, token, report)? {
+                if let Flow::Stop(o) = self.push(first, token, summary)? {
                     // Never send the later half past a failed earlier one: order holds.
                     let rest: Vec<i64> = second.iter().map(|op| op.seq).collect();
                     self.store.release(&rest)?;
                     return Ok(Flow::Stop(o));
                 }
-                self.push(second, token, report)
+                self.push(second, token, summary)
             }
             Verdict::Resend(Resend::Shrink | Resend::ResumeAt(_)) => self.settle_failed(
                 &seqs,
                 Settlement::retry("the server answered a push as if it were an upload"),
-                report,
+                summary,
                 token,
             ),
         }
@@ -132,9 +133,9 @@ impl SyncEngine {
     /// Applies the server's per-operation answers to a batch, in one transaction.
     fn settle_answers(
         &self,
-        sent: &[Operation],
+        sent: &[OutboxOperation],
         response: PushResponse,
-        report: &mut SyncReport,
+        summary: &mut PassSummary,
     ) -> Result<()> {
         let mut by_seq: HashMap<i64, _> =
             response.results.into_iter().map(|r| (r.seq, r)).collect();
@@ -143,15 +144,15 @@ impl SyncEngine {
             let outcome = match by_seq.remove(&op.seq).filter(|r| r.id == op.id) {
                 Some(r) => match r.status {
                     ResultStatus::Applied => {
-                        report.applied += 1;
+                        summary.applied += 1;
                         Outcome::Acknowledged
                     }
                     ResultStatus::Duplicate => {
-                        report.duplicates += 1;
+                        summary.duplicates += 1;
                         Outcome::Acknowledged
                     }
                     ResultStatus::Rejected => {
-                        report.rejected += 1;
+                        summary.rejected += 1;
                         Outcome::Rejected {
                             reason: r.reason.unwrap_or_else(|| "rejected".into()),
                         }

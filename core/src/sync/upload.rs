@@ -9,19 +9,19 @@ use std::sync::atomic::Ordering;
 
 use super::engine::{Flow, SyncEngine};
 use super::policy::{self, Failure, Resend, Sent, Verdict};
-use super::{HttpMethod, RequestKind, SyncReport};
+use super::{HttpMethod, PassSummary, RequestKind, LOG_TARGET};
 use crate::error::Result;
-use crate::protocol::{AttachmentStatus, AttachmentUpload, Priority};
-use crate::store::outbox::{Operation, Outcome};
+use crate::protocol::{AttachmentStatus, AttachmentUpload, Lane};
+use crate::store::outbox::{OutboxOperation, Outcome};
 
 impl SyncEngine {
     /// Streams one attachment's bytes (its `attachment.upload` operation, taken) from the
     /// offset the server holds, and settles the operation.
     pub(super) fn upload(
         &self,
-        op: Operation,
+        op: OutboxOperation,
         token: &str,
-        report: &mut SyncReport,
+        summary: &mut PassSummary,
     ) -> Result<Flow> {
         let settle = |outcome: Outcome| self.store.settle(&[(op.seq, outcome)]);
         let reject = |reason: String| Outcome::Rejected { reason };
@@ -48,20 +48,20 @@ impl SyncEngine {
             Vec::new(),
             Some(token),
         );
-        report.requests += 1;
+        summary.requests += 1;
         let mut offset = match self.call::<AttachmentStatus>(request) {
             Ok(s) if s.complete => {
-                report.attachments_completed += 1;
+                summary.attachments_completed += 1;
                 settle(Outcome::Acknowledged)?;
                 return Ok(Flow::Continue);
             }
             Ok(s) => s.received_bytes,
-            Err(failure) => return self.upload_failed(op.seq, failure, 0, report, token),
+            Err(failure) => return self.upload_failed(op.seq, failure, 0, summary, token),
         };
         let mut buf = Vec::new();
         loop {
             // An alarm raised during a long upload goes out before the next chunk.
-            if let Flow::Stop(o) = self.push_lane(Priority::Urgent, token, report)? {
+            if let Flow::Stop(o) = self.push_lane(Lane::Urgent, token, summary)? {
                 self.store.release(&[op.seq])?;
                 return Ok(Flow::Stop(o));
             }
@@ -97,11 +97,11 @@ impl SyncEngine {
                 buf[..n].to_vec(),
                 Some(token),
             );
-            report.requests += 1;
+            summary.requests += 1;
             let failure = match self.call::<AttachmentStatus>(request) {
                 Ok(s) if s.complete => {
-                    report.bytes_uploaded += n as u64;
-                    report.attachments_completed += 1;
+                    summary.bytes_uploaded += n as u64;
+                    summary.attachments_completed += 1;
                     settle(Outcome::Acknowledged)?;
                     return Ok(Flow::Continue);
                 }
@@ -109,7 +109,7 @@ impl SyncEngine {
                     Failure::transient("the server did not take the chunk")
                 }
                 Ok(s) => {
-                    report.bytes_uploaded += n as u64;
+                    summary.bytes_uploaded += n as u64;
                     offset = s.received_bytes;
                     continue;
                 }
@@ -121,6 +121,7 @@ impl SyncEngine {
                     let smaller = u32::try_from(n / 2).unwrap_or(u32::MAX).max(1);
                     self.chunk_bytes.fetch_min(smaller, Ordering::Relaxed);
                     tracing::info!(
+                        target: LOG_TARGET,
                         bytes = n,
                         "attachment chunk too large for the server: halved"
                     );
@@ -131,12 +132,12 @@ impl SyncEngine {
                         op.seq,
                         Failure::transient("the server answered an upload as if it were a push"),
                         n,
-                        report,
+                        summary,
                         token,
                     );
                 }
                 Verdict::Settle(settlement) => {
-                    return self.settle_failed(&[op.seq], settlement, report, token)
+                    return self.settle_failed(&[op.seq], settlement, summary, token)
                 }
             }
         }
@@ -148,17 +149,17 @@ impl SyncEngine {
         seq: i64,
         failure: Failure,
         bytes: usize,
-        report: &mut SyncReport,
+        summary: &mut PassSummary,
         token: &str,
     ) -> Result<Flow> {
         match policy::decide(failure, Sent::Chunk { bytes }) {
-            Verdict::Settle(settlement) => self.settle_failed(&[seq], settlement, report, token),
+            Verdict::Settle(settlement) => self.settle_failed(&[seq], settlement, summary, token),
             // Before any chunk went (the status request), there is nothing to resend:
             // the next pass asks again.
             Verdict::Resend(_) => self.settle_failed(
                 &[seq],
                 policy::Settlement::retry("the server refused the upload's status request"),
-                report,
+                summary,
                 token,
             ),
         }

@@ -92,12 +92,12 @@ pub fn incident() -> IncidentContent {
     }
 }
 
-/// Entity ids of a batch, in batch order.
-pub fn entities(batch: &[Operation]) -> Vec<String> {
-    batch.iter().map(|o| o.entity_id.clone()).collect()
+/// Record ids of a batch, in batch order.
+pub fn record_ids(batch: &[OutboxOperation]) -> Vec<String> {
+    batch.iter().map(|o| o.record_id.clone()).collect()
 }
 
-pub fn seqs(batch: &[Operation]) -> Vec<i64> {
+pub fn seqs(batch: &[OutboxOperation]) -> Vec<i64> {
     batch.iter().map(|o| o.seq).collect()
 }
 

@@ -255,7 +255,7 @@ impl Device {
     }
 
     /// Everything due in the outbox, as the sync engine would take it.
-    pub fn take(&self) -> Vec<Operation> {
+    pub fn take(&self) -> Vec<OutboxOperation> {
         self.store
             .take_batch(BatchLimits {
                 max_operations: 1000,
@@ -275,7 +275,7 @@ impl Device {
 
     /// Takes the outbox, pushes what push carries (uploads stay with the caller, as the
     /// engine streams those), and settles the answers in the store.
-    pub fn sync(&self, srv: &TestServer) -> (Reply, Vec<Operation>) {
+    pub fn sync(&self, srv: &TestServer) -> (Reply, Vec<OutboxOperation>) {
         let (uploads, ops): (Vec<_>, Vec<_>) = self
             .take()
             .into_iter()
@@ -311,12 +311,12 @@ impl Device {
 }
 
 /// An operation as the device sends it.
-pub fn wire(op: &Operation) -> Value {
+pub fn wire(op: &OutboxOperation) -> Value {
     json!({
         "id": op.id,
         "seq": op.seq,
         "kind": op.kind.as_str(),
-        "entity_id": op.entity_id,
+        "record_id": op.record_id,
         "depends_on": op.depends_on,
         "payload_version": op.payload_version,
         "created_at": op.created_at,

@@ -100,7 +100,7 @@ fn a_payload_breaking_the_cores_rules_is_rejected_with_its_validation_message() 
 }
 
 #[test]
-fn a_check_in_whose_id_is_not_the_entity_id_is_rejected() {
+fn a_check_in_whose_id_is_not_the_record_id_is_rejected() {
     let srv = TestServer::start();
     let device = srv.device(ORG, OFFICER);
     device
@@ -108,9 +108,28 @@ fn a_check_in_whose_id_is_not_the_entity_id_is_rejected() {
         .record_check_in(alarm(CheckInKind::Panic))
         .unwrap();
     let mut op = wire(&device.take()[0]);
-    op["entity_id"] = json!(uuid::Uuid::now_v7().to_string());
+    op["record_id"] = json!(uuid::Uuid::now_v7().to_string());
     let reply = device.push(&srv, vec![op]);
     assert_eq!(reply.statuses(), ["rejected"]);
+}
+
+#[test]
+fn an_operation_from_an_older_device_naming_its_record_entity_id_is_applied() {
+    let srv = TestServer::start();
+    let device = srv.device(ORG, OFFICER);
+    let written = device
+        .store
+        .record_check_in(alarm(CheckInKind::Duress))
+        .unwrap();
+    let mut op = wire(&device.take()[0]);
+    let record = op.as_object_mut().unwrap().remove("record_id").unwrap();
+    op["entity_id"] = record;
+
+    let reply = device.push(&srv, vec![op]);
+
+    assert_eq!(reply.statuses(), ["applied"]);
+    let receipts = admin::receipts(&srv.server).unwrap();
+    assert_eq!(receipts[0].record_id, written.id);
 }
 
 #[test]

@@ -242,7 +242,7 @@ fn an_amendment_of_a_draft_is_rejected() {
     assert_eq!(created.statuses(), ["applied"]);
     let text = op
         .to_string()
-        .replace(op["entity_id"].as_str().unwrap(), &draft.id);
+        .replace(op["record_id"].as_str().unwrap(), &draft.id);
     let mut op: Value = serde_json::from_str(&text).unwrap();
     op["id"] = json!(uuid::Uuid::now_v7().to_string());
     op["seq"] = json!(op["seq"].as_i64().unwrap() + 10);

@@ -28,7 +28,7 @@ final class ErrorTests: XCTestCase {
     func testAnUnknownRecordIsNotFound() throws {
         let store = try openStore(dir)
         let error = errorThrown { try store.welfareStatus(assignmentId: "A-NOWHERE") }
-        XCTAssertEqual(error as? CordonError, .NotFound(entity: "assignment", id: "A-NOWHERE"))
+        XCTAssertEqual(error as? CordonError, .NotFound(record: "assignment", id: "A-NOWHERE"))
     }
 
     func testEditingASubmittedReportIsReportLocked() throws {

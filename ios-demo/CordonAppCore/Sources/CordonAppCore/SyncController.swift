@@ -4,7 +4,7 @@ import Observation
 
 /// What a background task (BGTaskScheduler, WorkManager) did, and when to run the next.
 public struct BackgroundPass: Sendable {
-    public let reports: [SyncReport]
+    public let reports: [PassSummary]
     /// When the engine next wants a pass; nil: not until connectivity or a token changes.
     public let nextSyncAt: Date?
 
@@ -30,7 +30,7 @@ public struct BackgroundPass: Sendable {
 @Observable
 public final class SyncController {
     public private(set) var status: SyncStatus?
-    public private(set) var lastReport: SyncReport?
+    public private(set) var lastReport: PassSummary?
     private let sync: CordonSync
     @ObservationIgnored private var listener: Listener?
 
@@ -50,7 +50,7 @@ public final class SyncController {
 
     /// One pass now (the sync screen's button).
     @discardableResult
-    public func syncNow() async throws -> SyncReport {
+    public func syncNow() async throws -> PassSummary {
         let report = try await sync.syncOnce()
         lastReport = report
         _ = try? await refreshStatus()

@@ -95,7 +95,7 @@ public final class SyncStatusModel {
         await refresh()
     }
 
-    private func show(_ status: SyncStatus, _ dead: [Cordon.Operation]) {
+    private func show(_ status: SyncStatus, _ dead: [Cordon.OutboxOperation]) {
         let (pending, inFlight) = (status.outbox.pending, status.outbox.inFlight)
         urgentPending = pending.urgent + inFlight.urgent
         normalPending = pending.normal + inFlight.normal
@@ -117,7 +117,7 @@ public final class SyncStatusModel {
         lastDelivered = status.lastSuccessAt.map { "Last delivered \(text.dayAndClock($0))" }
         lastError = status.lastError
         deadLetters = dead.map { op in
-            DeadLetterRow(seq: op.seq, what: label(op.kind), record: op.entityId,
+            DeadLetterRow(seq: op.seq, what: label(op.kind), record: op.recordId,
                           reason: op.lastError ?? "refused by the server", queuedAt: text.dayAndClock(op.createdAt))
         }
     }

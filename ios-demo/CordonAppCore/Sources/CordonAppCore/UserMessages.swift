@@ -15,8 +15,8 @@ public enum UserMessages {
         switch error {
         case let .InvalidInput(field, reason):
             return FieldLabels.sentence(field: field, reason: reason)
-        case let .NotFound(entity, id):
-            return "The \(entity) \(id) is not on this phone."
+        case let .NotFound(record, id):
+            return "The \(record) \(id) is not on this phone."
         case .ReportLocked:
             return "This report has been submitted and is locked. Add an amendment instead."
         case .ReportNotSubmitted:

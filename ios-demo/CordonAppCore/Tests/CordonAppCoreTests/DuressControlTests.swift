@@ -78,8 +78,8 @@ final class DuressControlTests: XCTestCase {
         XCTAssertEqual(try store.checkIns(assignmentId: nil), [alarm])
         XCTAssertEqual(raised, [alarm])
         let queued = try store.queuedOperations()
-        XCTAssertEqual(queued.map(\.priority), [.urgent])
-        XCTAssertEqual(queued.first?.entityId, alarm.id)
+        XCTAssertEqual(queued.map(\.lane), [.urgent])
+        XCTAssertEqual(queued.first?.recordId, alarm.id)
     }
 
     func testCancelIsTooLateOnceTheAlarmHasGone() async throws {

@@ -29,7 +29,7 @@ final class UserMessagesTests: XCTestCase {
     func testEveryKindOfCoreErrorHasItsOwnMessage() {
         let messages = [
             CordonError.InvalidInput(field: "narrative", reason: "must not be blank"),
-            .NotFound(entity: "assignment", id: "A-1"),
+            .NotFound(record: "assignment", id: "A-1"),
             .ReportLocked(reportId: "R-1"),
             .ReportNotSubmitted(reportId: "R-1"),
             .InvalidOperationState(seq: 7, state: "pending", expected: "dead"),

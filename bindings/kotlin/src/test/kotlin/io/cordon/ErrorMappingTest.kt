@@ -56,7 +56,7 @@ class ErrorMappingTest {
     fun `an unknown record is NotFound naming what was looked for`() {
         openStore(dir).use { store ->
             val e = assertFailsWith<CordonException.NotFound> { store.welfareStatus("A-NOWHERE") }
-            assertEquals("assignment", e.entity)
+            assertEquals("assignment", e.record)
             assertEquals("A-NOWHERE", e.id)
         }
     }

@@ -1,7 +1,7 @@
 package io.cordon
 
 import io.cordon.core.PassOutcome
-import io.cordon.core.SyncReport
+import io.cordon.core.PassSummary
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.AfterEach
@@ -65,7 +65,7 @@ class LogSinkTest {
         return sync to store.recordCheckIn(duress()).id
     }
 
-    private fun passOf(sync: CordonSync): SyncReport = runBlocking { sync.syncOnce() }
+    private fun passOf(sync: CordonSync): PassSummary = runBlocking { sync.syncOnce() }
 
     @Test
     fun `a sync pass delivers its end at info with the outcome and counts as fields`() {

@@ -5,7 +5,7 @@ import io.cordon.core.AttachmentKind
 import io.cordon.core.CheckInKind
 import io.cordon.core.NewAmendment
 import io.cordon.core.OperationKind
-import io.cordon.core.Priority
+import io.cordon.core.Lane
 import io.cordon.core.ReportIntegrity
 import io.cordon.core.ReportState
 import io.cordon.core.Severity
@@ -81,7 +81,7 @@ class OfficerFlowTest {
             assertEquals(4uL, pending.normal)
             assertEquals(
                 setOf(CheckInKind.PANIC.name, CheckInKind.DURESS.name).map { it.lowercase() }.toSet(),
-                store.queuedOperations().filter { it.priority == Priority.URGENT }
+                store.queuedOperations().filter { it.lane == Lane.URGENT }
                     .map { Regex(""""kind":"(\w+)"""").find(it.payload)!!.groupValues[1] }.toSet(),
             )
         }

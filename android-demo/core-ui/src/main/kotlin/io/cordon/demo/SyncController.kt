@@ -4,7 +4,7 @@ import io.cordon.CordonSync
 import io.cordon.core.EnrolResponse
 import io.cordon.core.PassOutcome
 import io.cordon.core.SyncListener
-import io.cordon.core.SyncReport
+import io.cordon.core.PassSummary
 import io.cordon.core.SyncStatus
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineScope
@@ -20,7 +20,7 @@ import java.time.Instant
 
 /** What a background job (WorkManager, BGTaskScheduler) did, and when to run the next. */
 data class BackgroundPass(
-    val reports: List<SyncReport>,
+    val reports: List<PassSummary>,
     /** When the engine next wants a pass; null: not until connectivity or a token changes. */
     val nextSyncAt: Instant?,
 ) {
@@ -49,8 +49,8 @@ class SyncController(
 ) : AutoCloseable {
     private val _status = MutableStateFlow(sync.status())
     val status: StateFlow<SyncStatus> = _status.asStateFlow()
-    private val _lastReport = MutableStateFlow<SyncReport?>(null)
-    val lastReport: StateFlow<SyncReport?> = _lastReport.asStateFlow()
+    private val _lastReport = MutableStateFlow<PassSummary?>(null)
+    val lastReport: StateFlow<PassSummary?> = _lastReport.asStateFlow()
 
     init {
         // Called on whichever thread changed the status (a sync worker included);
@@ -69,7 +69,7 @@ class SyncController(
     }
 
     /** One pass now (the sync screen's button). */
-    suspend fun syncNow(): SyncReport {
+    suspend fun syncNow(): PassSummary {
         val report = sync.syncOnce()
         _lastReport.value = report
         refreshStatus()

@@ -1,7 +1,7 @@
 package io.cordon.demo
 
 import io.cordon.CordonStore
-import io.cordon.core.Operation
+import io.cordon.core.OutboxOperation
 import io.cordon.core.PassOutcome
 import io.cordon.core.SyncStatus
 import kotlinx.coroutines.CoroutineDispatcher
@@ -96,7 +96,7 @@ class SyncStatusViewModel(
         refresh()
     }
 
-    private fun show(s: SyncScreenState, status: SyncStatus, dead: List<Operation>): SyncScreenState {
+    private fun show(s: SyncScreenState, status: SyncStatus, dead: List<OutboxOperation>): SyncScreenState {
         val pending = status.outbox.pending
         val inFlight = status.outbox.inFlight
         val urgent = pending.urgent + inFlight.urgent
@@ -124,7 +124,7 @@ class SyncStatusViewModel(
                 DeadLetterRow(
                     seq = op.seq,
                     what = op.kind.label(),
-                    record = op.entityId,
+                    record = op.recordId,
                     reason = op.lastError ?: "refused by the server",
                     queuedAt = text.dayAndClock(op.createdAt),
                 )

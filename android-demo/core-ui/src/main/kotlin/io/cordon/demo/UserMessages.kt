@@ -19,7 +19,7 @@ object UserMessages {
     fun of(error: CordonException): String = when (error) {
         is CordonException.InvalidInput -> FieldLabels.sentence(error.field, error.reason)
         is CordonException.NotFound ->
-            "The ${error.entity} ${error.id} is not on this phone."
+            "The ${error.record} ${error.id} is not on this phone."
         is CordonException.ReportLocked ->
             "This report has been submitted and is locked. Add an amendment instead."
         is CordonException.ReportNotSubmitted ->

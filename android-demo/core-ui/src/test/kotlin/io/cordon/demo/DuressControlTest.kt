@@ -3,7 +3,7 @@ package io.cordon.demo
 import io.cordon.CordonStore
 import io.cordon.core.CheckIn
 import io.cordon.core.CheckInKind
-import io.cordon.core.Priority
+import io.cordon.core.Lane
 import io.cordon.nowMillis
 import io.cordon.openStore
 import kotlinx.coroutines.CoroutineScope
@@ -112,8 +112,8 @@ class DuressControlTest {
         assertEquals(listOf(sent.checkIn), store.checkIns(null))
         assertEquals(listOf(sent.checkIn), raised)
         val queued = store.queuedOperations().single()
-        assertEquals(Priority.URGENT, queued.priority)
-        assertEquals(sent.checkIn.id, queued.entityId)
+        assertEquals(Lane.URGENT, queued.lane)
+        assertEquals(sent.checkIn.id, queued.recordId)
     }
 
     @Test

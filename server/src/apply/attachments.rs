@@ -1,0 +1,76 @@
+//! Attachments: metadata of a file on a draft report, one blob per organisation and hash.
+
+use cordon_core::model::validate::MAX_SHORT_TEXT;
+use cordon_core::protocol::WireOperation;
+use cordon_core::{validate_mime, Attachment, ReportState};
+use rusqlite::{Connection, OptionalExtension};
+
+use super::{reject, same_record, text, Refusal};
+
+use crate::error::Error;
+use crate::http::Caller;
+use crate::records;
+use crate::validate::sha256_hex;
+
+/// `attachment.create`: an attachment's metadata; its bytes arrive by `PUT`.
+pub(super) fn create(
+    tx: &Connection,
+    caller: &Caller,
+    op: &WireOperation,
+    a: Attachment,
+) -> Result<(), Refusal> {
+    same_record("id", &a.id, op)?;
+    let report = records::record(tx, &a.report_id)?;
+    if !report
+        .as_ref()
+        .is_some_and(|r| r.family == "report" && r.device_id == caller.device_id)
+    {
+        return reject(format!("unknown report {}", a.report_id));
+    }
+    match records::report(tx, &a.report_id)? {
+        Some(row) if row.state == ReportState::Draft => {}
+        _ => return reject("the report is submitted; attachments are added to drafts only"),
+    }
+    sha256_hex("sha256", &a.sha256).map_err(|e| Refusal::Rejected(e.to_string()))?;
+    validate_mime(a.kind, &a.mime_type)?;
+    text("file_name", &a.file_name, MAX_SHORT_TEXT)?;
+    let Ok(size) = i64::try_from(a.size_bytes) else {
+        return reject("size_bytes is too large");
+    };
+
+    // One blob per organisation and SHA-256: the same bytes attached twice are stored
+    // (and uploaded) once.
+    let blob: Option<(i64, i64)> = tx
+        .prepare_cached(
+            "SELECT id, size_bytes FROM blob WHERE organisation_id = ?1 AND sha256 = ?2",
+        )?
+        .query_row([&caller.organisation_id, &a.sha256], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let blob_id = match blob {
+        Some((_, known)) if known != size => {
+            return reject(format!(
+                "size_bytes {size} differs from the {known} bytes declared before for this sha256"
+            ))
+        }
+        Some((id, _)) => id,
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO blob (organisation_id, sha256, size_bytes) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(rusqlite::params![caller.organisation_id, a.sha256, size])?;
+            tx.last_insert_rowid()
+        }
+    };
+    tx.prepare_cached(
+        "INSERT INTO attachment (id, report_id, blob_id, body) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(rusqlite::params![
+        a.id,
+        a.report_id,
+        blob_id,
+        serde_json::to_string(&a).map_err(Error::from)?
+    ])?;
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! What an applied operation does to the office's records, one file per record family:
+//! [`check_ins`], [`reports`], [`attachments`]. Each takes the core's own payload type
+//! (decoded once, by [`Payload::decode`]), checks it with the core's validation plus what
+//! only the office can check, and writes its rows. `crate::push` around it owns what is
+//! common to every family: receipts, the envelope, ownership and per-record order.
+//!
+//! A new family adds its file here, an arm in [`payload`] (the compiler asks for it: the
+//! match is exhaustive over the core's `Payload`), and its kind in [`creates`] if it
+//! creates records.
+
+mod attachments;
+mod check_ins;
+mod reports;
+
+use cordon_core::model::validate::required_text;
+use cordon_core::protocol::{Payload, WireOperation};
+use cordon_core::{CordonError, OperationKind, Timestamp};
+use rusqlite::Connection;
+
+use crate::error::Error;
+use crate::http::Caller;
+use crate::records::RecordRow;
+
+/// Why an operation was not applied: a verdict for the device, or a failure of the
+/// server that aborts the whole push.
+pub(crate) enum Refusal {
+    Rejected(String),
+    Failed(Error),
+}
+
+impl From<Error> for Refusal {
+    fn from(e: Error) -> Self {
+        Refusal::Failed(e)
+    }
+}
+
+impl From<rusqlite::Error> for Refusal {
+    fn from(e: rusqlite::Error) -> Self {
+        // A constraint is about the data sent (an id already taken), not the server's
+        // health: the operation is refused and the rest of the push goes on.
+        match &e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Refusal::Rejected("conflicts with a record the server already holds".into())
+            }
+            _ => Refusal::Failed(e.into()),
+        }
+    }
+}
+
+impl From<CordonError> for Refusal {
+    fn from(e: CordonError) -> Self {
+        Refusal::Rejected(e.to_string())
+    }
+}
+
+pub(crate) fn reject<T>(reason: impl Into<String>) -> Result<T, Refusal> {
+    Err(Refusal::Rejected(reason.into()))
+}
+
+/// The record family an operation kind creates, if it is a creation.
+pub(crate) fn creates(kind: OperationKind) -> Option<&'static str> {
+    match kind {
+        OperationKind::CheckInRecord => Some("check_in"),
+        OperationKind::ReportCreate => Some("report"),
+        OperationKind::AttachmentCreate => Some("attachment"),
+        _ => None,
+    }
+}
+
+/// Applies one operation's payload, once the envelope, ownership and order were checked;
+/// `record` is the record's row as it was before this operation (none for a creation).
+pub(crate) fn payload(
+    tx: &Connection,
+    caller: &Caller,
+    op: &WireOperation,
+    record: Option<&RecordRow>,
+    now: Timestamp,
+) -> Result<(), Refusal> {
+    // The core's own payload types: one definition for both ends.
+    match Payload::decode(op.kind, op.payload.get()).map_err(Refusal::Rejected)? {
+        Payload::CheckInRecord(c) => check_ins::apply(tx, caller, op, c),
+        Payload::ReportCreate(p) => reports::create(tx, op, p),
+        Payload::ReportUpdate(p) => reports::update(tx, op, record, p),
+        Payload::ReportSubmit(p) => reports::submit(tx, op, record, p),
+        Payload::ReportAmend(a) => reports::amend(tx, op, record, a, now),
+        Payload::AttachmentCreate(a) => attachments::create(tx, caller, op, a),
+        Payload::AttachmentUpload(_) => {
+            reject("attachment bytes are uploaded with PUT /v1/attachments/{sha256}, not pushed")
+        }
+    }
+}
+
+pub(super) fn same_record(field: &str, value: &str, op: &WireOperation) -> Result<(), Refusal> {
+    if value == op.record_id {
+        Ok(())
+    } else {
+        reject(format!("{field} {value} is not the operation's record_id"))
+    }
+}
+
+pub(super) fn text(field: &str, value: &str, max: usize) -> Result<(), Refusal> {
+    required_text(field, value, max).map_err(|e| Refusal::Rejected(e.to_string()))
+}
