@@ -849,3 +849,34 @@ fn without_a_token_nothing_is_sent() {
     assert!(t.requests().is_empty());
     assert!(!e.status().unwrap().enrolled);
 }
+
+#[test]
+fn a_feed_entry_reads_back_from_what_the_office_stores_and_an_unknown_kind_is_unknown() {
+    let changes = [
+        Change::Assignment {
+            cursor: "7".into(),
+            assignment: cordon_fixtures::assignment(),
+        },
+        Change::ReportReview {
+            cursor: "8".into(),
+            review: ReportReview {
+                report_id: "R-1".into(),
+                outcome: ReviewOutcome::Returned,
+                reviewer: "SUP-1".into(),
+                note: Some("Add the CAD number.".into()),
+                reviewed_at: T0,
+            },
+        },
+    ];
+    for change in &changes {
+        let (kind, body) = change.stored().unwrap().expect("the office stores it");
+        let cursor = change.cursor().unwrap().to_owned();
+        assert_eq!(&Change::from_stored(kind, cursor, &body).unwrap(), change);
+    }
+    assert_eq!(
+        Change::from_stored("bolo_entry", "9".into(), "{}").unwrap(),
+        Change::Unknown
+    );
+    assert_eq!(Change::Unknown.cursor(), None);
+    assert_eq!(Change::Unknown.stored().unwrap(), None);
+}

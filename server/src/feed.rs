@@ -32,14 +32,11 @@ pub(crate) fn append_assignment(
                             AND kind = 'assignment' AND subject = ?3",
     )?
     .execute([organisation_id, officer_id, &assignment.id])?;
-    append(
-        tx,
-        organisation_id,
-        officer_id,
-        "assignment",
-        &assignment.id,
-        &serde_json::to_string(assignment)?,
-    )
+    let change = Change::Assignment {
+        cursor: String::new(),
+        assignment: assignment.clone(),
+    };
+    append(tx, organisation_id, officer_id, &assignment.id, &change)
 }
 
 /// Appends a review outcome to the feed of the officer who submitted the report.
@@ -49,29 +46,29 @@ pub(crate) fn append_review(
     officer_id: &str,
     review: &ReportReview,
 ) -> Result<()> {
-    append(
-        tx,
-        organisation_id,
-        officer_id,
-        "report_review",
-        &review.report_id,
-        &serde_json::to_string(review)?,
-    )
+    let change = Change::ReportReview {
+        cursor: String::new(),
+        review: review.clone(),
+    };
+    append(tx, organisation_id, officer_id, &review.report_id, &change)
 }
 
+/// Appends `change` (its cursor is the one the feed gives it) about the record `subject`.
 fn append(
     tx: &Transaction<'_>,
     organisation_id: &str,
     officer_id: &str,
-    kind: &str,
     subject: &str,
-    body: &str,
+    change: &Change,
 ) -> Result<()> {
+    let Some((kind, body)) = change.stored()? else {
+        return Ok(()); // nothing the server writes
+    };
     tx.prepare_cached(
         "INSERT INTO feed (organisation_id, officer_id, kind, subject, body)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute([organisation_id, officer_id, kind, subject, body])?;
+    .execute([organisation_id, officer_id, kind, subject, &body])?;
     Ok(())
 }
 
@@ -105,20 +102,7 @@ fn page(server: &Server, caller: &Caller, cursor: u64, limit: u64) -> Result<(Ve
         let changes = rows
             .into_iter()
             .take(limit as usize)
-            .map(|(cursor, kind, body)| {
-                let cursor = cursor.to_string();
-                Ok(if kind == "assignment" {
-                    Change::Assignment {
-                        cursor,
-                        assignment: serde_json::from_str(&body)?,
-                    }
-                } else {
-                    Change::ReportReview {
-                        cursor,
-                        review: serde_json::from_str(&body)?,
-                    }
-                })
-            })
+            .map(|(cursor, kind, body)| Ok(Change::from_stored(&kind, cursor.to_string(), &body)?))
             .collect::<Result<Vec<_>>>()?;
         Ok((changes, has_more))
     })
@@ -157,13 +141,10 @@ pub(crate) async fn handle(
         .blocking(move |s| page(s, &caller, cursor.unwrap_or(0), limit))
         .await?;
     tracing::debug!(changes = changes.len(), has_more, "pull");
-    let last = changes.iter().rev().find_map(|c| match c {
-        Change::Assignment { cursor, .. } | Change::ReportReview { cursor, .. } => {
-            Some(cursor.clone())
-        }
-        // The server never writes one; it exists for devices reading a newer server.
-        Change::Unknown => None,
-    });
+    let last = changes
+        .iter()
+        .rev()
+        .find_map(|c| c.cursor().map(str::to_owned));
     Ok(Reply(PullResponse {
         server_time: server.now(),
         changes,

@@ -95,6 +95,50 @@ pub enum Change {
     Unknown,
 }
 
+impl Change {
+    /// The entry's position in the feed (none for a kind this build does not know).
+    pub fn cursor(&self) -> Option<&str> {
+        match self {
+            Change::Assignment { cursor, .. } | Change::ReportReview { cursor, .. } => Some(cursor),
+            Change::Unknown => None,
+        }
+    }
+
+    /// The kind's name on the wire and the record it carries, as JSON: what the office
+    /// stores for a feed entry.
+    pub fn stored(&self) -> Result<Option<(&'static str, String)>, serde_json::Error> {
+        Ok(match self {
+            Change::Assignment { assignment, .. } => {
+                Some(("assignment", serde_json::to_string(assignment)?))
+            }
+            Change::ReportReview { review, .. } => {
+                Some(("report_review", serde_json::to_string(review)?))
+            }
+            Change::Unknown => None,
+        })
+    }
+
+    /// The entry the office stored as `kind` and `body` (see [`Change::stored`]), at
+    /// `cursor`. A kind this build does not know is [`Change::Unknown`].
+    pub fn from_stored(
+        kind: &str,
+        cursor: String,
+        body: &str,
+    ) -> Result<Change, serde_json::Error> {
+        Ok(match kind {
+            "assignment" => Change::Assignment {
+                cursor,
+                assignment: serde_json::from_str(body)?,
+            },
+            "report_review" => Change::ReportReview {
+                cursor,
+                review: serde_json::from_str(body)?,
+            },
+            _ => Change::Unknown,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PullResponse {
     pub server_time: Timestamp,

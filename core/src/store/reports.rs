@@ -9,7 +9,7 @@ use crate::error::{CordonError, Result};
 use crate::model::validate::{required_text, MAX_NOTE_TEXT, MAX_SHORT_TEXT};
 use crate::model::{
     amendment_hash, submission_hash, verify_chain, Amendment, IncidentContent, IncidentPatch,
-    IncidentReport, ReportIntegrity, ReportState,
+    IncidentReport, ReportIntegrity, ReportReview, ReportState,
 };
 use crate::protocol::{Payload, ReportDraft, ReportSubmission};
 use crate::time::Timestamp;
@@ -340,4 +340,28 @@ impl Store {
         }
         Ok(integrity)
     }
+}
+
+/// Keeps a review outcome the office sent (once: the feed may repeat an entry).
+pub(super) fn store_review(
+    tx: &Transaction<'_>,
+    cursor: &str,
+    review: &ReportReview,
+    now: Timestamp,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO report_review
+             (cursor, report_id, outcome, reviewer, note, reviewed_at, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(rusqlite::params![
+        cursor,
+        review.report_id,
+        review.outcome.as_str(),
+        review.reviewer,
+        review.note,
+        review.reviewed_at,
+        now,
+    ])?;
+    Ok(())
 }

@@ -83,21 +83,7 @@ impl Store {
                     },
                     Change::Unknown => skipped.push("feed entry of an unknown kind skipped".into()),
                     Change::ReportReview { cursor, review } => {
-                        tx.prepare_cached(
-                            "INSERT OR IGNORE INTO report_review
-                                 (cursor, report_id, outcome, reviewer, note, reviewed_at,
-                                  received_at)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                        )?
-                        .execute(rusqlite::params![
-                            cursor,
-                            review.report_id,
-                            review.outcome.as_str(),
-                            review.reviewer,
-                            review.note,
-                            review.reviewed_at,
-                            now,
-                        ])?;
+                        super::reports::store_review(tx, cursor, review, now)?;
                     }
                 }
             }
