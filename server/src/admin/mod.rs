@@ -1,0 +1,139 @@
+//! What the office does through the server, and what it reads from it.
+//!
+//! Writes: one-time enrolment codes, assignments (each upsert is a new server version,
+//! delivered through the pull feed of every officer on the assignment), and review
+//! outcomes of submitted reports (delivered to the submitting officer). Reads: everything
+//! devices sent, as serde-serialisable structs for `cordon admin list` and for tests.
+//!
+//! Every function is synchronous and runs its writes in one transaction; it may be
+//! called from another process while `cordon serve` runs on the same database.
+//!
+//! One file per record family ([`assignments`], [`check_ins`], [`reports`],
+//! [`attachments`]); what every family shares (enrolment, provenance, receipts) is here.
+
+mod assignments;
+mod attachments;
+mod check_ins;
+mod reports;
+
+pub use assignments::upsert_assignment;
+pub use attachments::{attachments, ReceivedAttachment};
+pub use check_ins::{check_ins, ReceivedCheckIn};
+pub use reports::{record_review, report, reports, ReceivedReport};
+
+use std::time::Duration;
+
+use cordon_core::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::records;
+use crate::state::Server;
+use cordon_core::model::validate::{required_text, MAX_SHORT_TEXT};
+
+/// How long an enrolment code is valid unless the office says otherwise.
+pub const DEFAULT_CODE_VALIDITY: Duration = Duration::from_secs(72 * 3600);
+
+/// A one-time enrolment code, as handed to the officer. The server keeps only its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolmentCode {
+    pub code: String,
+    pub organisation_id: String,
+    pub officer_id: String,
+    pub expires_at: Timestamp,
+}
+
+/// Makes a one-time code with which a device enrols as `officer_id` of
+/// `organisation_id`, valid for `valid_for`.
+pub fn create_enrolment_code(
+    server: &Server,
+    organisation_id: &str,
+    officer_id: &str,
+    valid_for: Duration,
+) -> Result<EnrolmentCode> {
+    required_text("organisation", organisation_id, MAX_SHORT_TEXT)?;
+    required_text("officer", officer_id, MAX_SHORT_TEXT)?;
+    if valid_for.is_zero() {
+        return Err(Error::invalid("valid_for", "must be more than zero"));
+    }
+    let expires_at = server.now().plus(valid_for);
+    let code = crate::enrol::create_code(server, organisation_id, officer_id, expires_at)?;
+    Ok(EnrolmentCode {
+        code,
+        organisation_id: organisation_id.to_owned(),
+        officer_id: officer_id.to_owned(),
+        expires_at,
+    })
+}
+
+/// Who sent a record, and when the server received it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    pub organisation_id: String,
+    pub officer_id: String,
+    pub device_id: String,
+    /// The server's clock when the record was first received.
+    pub received_at: Timestamp,
+    /// The record's version on the server.
+    pub server_version: i64,
+}
+
+impl From<records::RecordRow> for Provenance {
+    fn from(r: records::RecordRow) -> Self {
+        Provenance {
+            organisation_id: r.organisation_id,
+            officer_id: r.officer_id,
+            device_id: r.device_id,
+            received_at: r.received_at,
+            server_version: r.server_version,
+        }
+    }
+}
+
+/// The server's receipt for one operation a device pushed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub operation_id: String,
+    pub device_id: String,
+    pub seq: i64,
+    pub kind: String,
+    pub record_id: String,
+    /// `applied` or `rejected`.
+    pub status: String,
+    pub reason: Option<String>,
+    pub server_version: Option<i64>,
+    pub received_at: Timestamp,
+}
+
+pub(super) fn provenance(c: &rusqlite::Connection, id: &str) -> Result<Provenance> {
+    records::record(c, id)?
+        .map(Provenance::from)
+        .ok_or_else(|| Error::Storage(format!("record {id} has no ownership row")))
+}
+
+/// Every receipt, in the order the operations were received.
+pub fn receipts(server: &Server) -> Result<Vec<Receipt>> {
+    server.read(|c| {
+        let rows = c
+            .prepare(
+                "SELECT operation_id, device_id, seq, kind, record_id, status, reason,
+                        server_version, received_at
+                 FROM receipt ORDER BY received_at, device_id, seq",
+            )?
+            .query_map([], |r| {
+                Ok(Receipt {
+                    operation_id: r.get(0)?,
+                    device_id: r.get(1)?,
+                    seq: r.get(2)?,
+                    kind: r.get(3)?,
+                    record_id: r.get(4)?,
+                    status: r.get(5)?,
+                    reason: r.get(6)?,
+                    server_version: r.get(7)?,
+                    received_at: r.get(8)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    })
+}
