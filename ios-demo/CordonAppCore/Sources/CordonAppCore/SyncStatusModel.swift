@@ -19,9 +19,9 @@ public struct DeadLetterRow: Equatable, Identifiable, Sendable {
 @MainActor
 @Observable
 public final class SyncStatusModel {
-    public private(set) var urgentPending: UInt64 = 0
-    public private(set) var normalPending: UInt64 = 0
-    public private(set) var bulkPending: UInt64 = 0
+    public private(set) var urgentUndelivered: UInt64 = 0
+    public private(set) var normalUndelivered: UInt64 = 0
+    public private(set) var bulkUndelivered: UInt64 = 0
     /// "Everything delivered" or "3 waiting: 1 alarm, 2 records".
     public private(set) var summary = ""
     public private(set) var connection = ""
@@ -97,13 +97,13 @@ public final class SyncStatusModel {
 
     private func show(_ status: SyncStatus, _ dead: [Cordon.OutboxOperation]) {
         let (pending, inFlight) = (status.outbox.pending, status.outbox.inFlight)
-        urgentPending = pending.urgent + inFlight.urgent
-        normalPending = pending.normal + inFlight.normal
-        bulkPending = pending.bulk + inFlight.bulk
-        let parts = [(urgentPending, "alarm"), (normalPending, "record"), (bulkPending, "file")]
+        urgentUndelivered = pending.urgent + inFlight.urgent
+        normalUndelivered = pending.normal + inFlight.normal
+        bulkUndelivered = pending.bulk + inFlight.bulk
+        let parts = [(urgentUndelivered, "alarm"), (normalUndelivered, "record"), (bulkUndelivered, "file")]
             .filter { $0.0 > 0 }
             .map { $0.0 == 1 ? "1 \($0.1)" : "\($0.0) \($0.1)s" }
-        let total = urgentPending + normalPending + bulkPending
+        let total = urgentUndelivered + normalUndelivered + bulkUndelivered
         summary = parts.isEmpty ? "Everything delivered" : "\(total) waiting: \(parts.joined(separator: ", "))"
         if !status.enrolled {
             connection = "Not enrolled"

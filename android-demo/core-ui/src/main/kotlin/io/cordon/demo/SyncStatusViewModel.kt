@@ -23,9 +23,9 @@ data class DeadLetterRow(
 )
 
 data class SyncScreenState(
-    val urgentPending: ULong = 0u,
-    val normalPending: ULong = 0u,
-    val bulkPending: ULong = 0u,
+    val urgentUndelivered: ULong = 0u,
+    val normalUndelivered: ULong = 0u,
+    val bulkUndelivered: ULong = 0u,
     /** "Everything delivered" or "3 waiting: 1 alarm, 2 records". */
     val summary: String = "",
     val connection: String = "",
@@ -108,9 +108,9 @@ class SyncStatusViewModel(
             plural(bulk, "file"),
         )
         return s.copy(
-            urgentPending = urgent,
-            normalPending = normal,
-            bulkPending = bulk,
+            urgentUndelivered = urgent,
+            normalUndelivered = normal,
+            bulkUndelivered = bulk,
             summary = if (parts.isEmpty()) "Everything delivered" else "${urgent + normal + bulk} waiting: ${parts.joinToString(", ")}",
             connection = when {
                 !status.enrolled -> "Not enrolled"

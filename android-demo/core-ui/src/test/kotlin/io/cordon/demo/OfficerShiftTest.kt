@@ -185,7 +185,7 @@ class OfficerShiftTest {
         val dead = phone.syncStatus.state.value.deadLetters.single()
         assertEquals("Check-in", dead.what)
         assertTrue("A-LATE" in dead.reason, dead.reason)
-        assertEquals(0uL, phone.syncStatus.state.value.normalPending)
+        assertEquals(0uL, phone.syncStatus.state.value.normalUndelivered)
 
         office.assign(officer, "A-LATE")
         phone.syncStatus.retry(dead.seq)
