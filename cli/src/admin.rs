@@ -31,8 +31,8 @@ enum AdminCommand {
         organisation: String,
         #[arg(long)]
         officer: String,
-        /// Hours until the code expires.
-        #[arg(long, default_value_t = 72)]
+        /// Hours until the code expires (at most 720, 30 days).
+        #[arg(long, default_value_t = 72, allow_negative_numbers = true)]
         valid_hours: u64,
     },
     /// Create or update an assignment from a JSON file and put officers on it.
@@ -84,7 +84,14 @@ pub fn run(args: AdminArgs) -> CliResult {
             officer,
             valid_hours,
         } => {
-            let valid_for = Duration::from_secs(valid_hours.saturating_mul(3600));
+            let max_hours = admin::MAX_CODE_VALIDITY.as_secs() / 3600;
+            if valid_hours == 0 || valid_hours > max_hours {
+                return Err(format!(
+                    "--valid-hours {valid_hours}: a code is valid for 1 to {max_hours} hours (30 days)"
+                )
+                .into());
+            }
+            let valid_for = Duration::from_secs(valid_hours * 3600);
             let code = admin::create_enrolment_code(&server, &organisation, &officer, valid_for)?;
             // The code alone on stdout, so a script can capture it.
             println!("{}", code.code);

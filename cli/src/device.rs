@@ -82,15 +82,21 @@ enum DeviceCommand {
         json: bool,
     },
     /// Send a dead letter again (under a new operation id).
-    Requeue { seq: i64 },
+    Requeue {
+        #[arg(allow_negative_numbers = true)]
+        seq: i64,
+    },
     /// Give up on a dead letter (it is archived, not erased).
-    Discard { seq: i64 },
+    Discard {
+        #[arg(allow_negative_numbers = true)]
+        seq: i64,
+    },
     /// Load generator for reliability tests: write check-ins one after another,
     /// printing `ok <id>` as each is stored, and sync every so often.
     Stress {
-        #[arg(long, default_value_t = 1000)]
+        #[arg(long, default_value_t = 1000, allow_negative_numbers = true)]
         count: u32,
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, default_value_t = 10, allow_negative_numbers = true)]
         sync_every: u32,
     },
 }
@@ -104,11 +110,12 @@ struct CheckInArgs {
     /// The officer's IANA time zone.
     #[arg(long, default_value = "Europe/London")]
     zone: String,
-    #[arg(long, requires = "lon")]
+    // Southern latitudes and western longitudes are negative: `--lat -33.92` is a value.
+    #[arg(long, requires = "lon", allow_negative_numbers = true)]
     lat: Option<f64>,
-    #[arg(long, requires = "lat")]
+    #[arg(long, requires = "lat", allow_negative_numbers = true)]
     lon: Option<f64>,
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     accuracy: Option<f64>,
     /// The scanned tag (checkpoints).
     #[arg(long)]

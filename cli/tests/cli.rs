@@ -311,3 +311,87 @@ fn the_server_log_names_devices_and_routes_but_never_notes_coordinates_tokens_or
         "the log was:\n{log}"
     );
 }
+
+#[test]
+fn an_alarm_from_the_southern_and_western_hemispheres_takes_negative_coordinates() {
+    let dir = tempfile::tempdir().unwrap();
+    let phone = dir.path().join("phone.db");
+    // Cape Town, written as an officer types it (no `=`).
+    device(
+        &phone,
+        &[
+            "check-in", "--kind", "panic", "--lat", "-33.92", "--lon", "18.42",
+        ],
+    );
+    // Rio de Janeiro: both negative, with an accuracy.
+    device(
+        &phone,
+        &[
+            "check-in",
+            "--kind",
+            "duress",
+            "--lat",
+            "-22.97",
+            "--lon",
+            "-43.18",
+            "--accuracy",
+            "12",
+        ],
+    );
+    let store = cordon_core::Store::open(&phone).unwrap();
+    let fixes: Vec<(f64, f64)> = store
+        .check_ins(None)
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let l = c.location.as_ref().expect("a location");
+            (l.latitude, l.longitude)
+        })
+        .collect();
+    assert_eq!(fixes, [(-33.92, 18.42), (-22.97, -43.18)]);
+    // A negative where only a positive makes sense is a clear error, not "unexpected argument".
+    let out = cordon(&["device", "--db", phone.to_str().unwrap(), "requeue", "-3"]);
+    assert!(!out.status.success());
+    assert!(
+        !stderr(&out).contains("unexpected argument"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_enrolment_code_is_valid_for_at_most_thirty_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let enrol = |hours: &str| {
+        admin(
+            &db,
+            &[
+                "enrol",
+                "--organisation",
+                cordon_fixtures::ORGANISATION_ID,
+                "--officer",
+                cordon_fixtures::OFFICER_ID,
+                "--valid-hours",
+                hours,
+            ],
+        )
+    };
+    assert!(enrol("720").status.success(), "{}", stderr(&enrol("720")));
+    for hours in ["721", "99999999999999", "18446744073709551615", "-1", "0"] {
+        let out = enrol(hours);
+        assert!(!out.status.success(), "--valid-hours {hours} was accepted");
+        let err = stderr(&out);
+        assert!(err.starts_with("error: "), "{hours}: {err}");
+        assert!(err.contains(hours), "the error names the value: {err}");
+        if hours != "-1" {
+            // Ours, not the argument parser's (which adds a hint to try --help).
+            assert_eq!(err.trim_end().lines().count(), 1, "{hours}: {err}");
+        }
+    }
+    assert!(
+        stderr(&enrol("721")).contains("1 to 720 hours (30 days)"),
+        "{}",
+        stderr(&enrol("721"))
+    );
+}

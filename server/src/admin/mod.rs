@@ -43,8 +43,13 @@ pub struct EnrolmentCode {
     pub expires_at: Timestamp,
 }
 
+/// The longest an enrolment code may stay valid: it is a secret that enrols a device as
+/// an officer, so it should not outlive the officer's joining by much.
+pub const MAX_CODE_VALIDITY: Duration = Duration::from_secs(30 * 24 * 3600);
+
 /// Makes a one-time code with which a device enrols as `officer_id` of
-/// `organisation_id`, valid for `valid_for`.
+/// `organisation_id`, valid for `valid_for` (more than zero, at most
+/// [`MAX_CODE_VALIDITY`]).
 pub fn create_enrolment_code(
     server: &Server,
     organisation_id: &str,
@@ -55,6 +60,15 @@ pub fn create_enrolment_code(
     required_text("officer", officer_id, MAX_SHORT_TEXT)?;
     if valid_for.is_zero() {
         return Err(Error::invalid("valid_for", "must be more than zero"));
+    }
+    if valid_for > MAX_CODE_VALIDITY {
+        return Err(Error::invalid(
+            "valid_for",
+            format!(
+                "must be at most {} hours (30 days)",
+                MAX_CODE_VALIDITY.as_secs() / 3600
+            ),
+        ));
     }
     let expires_at = server.now().plus(valid_for);
     let code = crate::enrol::create_code(server, organisation_id, officer_id, expires_at)?;

@@ -90,6 +90,27 @@ fn an_unknown_code_is_refused_with_403() {
 }
 
 #[test]
+fn a_code_is_valid_for_at_most_thirty_days() {
+    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_795_000_000_000)));
+    let srv = TestServer::with_clock(clock);
+    let make = |d: Duration| admin::create_enrolment_code(&srv.server, ORG, OFFICER, d);
+    let longest = make(admin::MAX_CODE_VALIDITY).unwrap();
+    assert_eq!(
+        longest.expires_at,
+        srv.server.now().plus(Duration::from_secs(30 * 24 * 3600))
+    );
+    for too_long in [
+        admin::MAX_CODE_VALIDITY + Duration::from_secs(1),
+        Duration::from_secs(u64::MAX),
+    ] {
+        assert!(
+            matches!(make(too_long), Err(cordon_server::Error::InvalidInput { ref field, .. }) if field == "valid_for"),
+            "{too_long:?} was accepted"
+        );
+    }
+}
+
+#[test]
 fn an_expired_code_is_refused() {
     let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_795_000_000_000)));
     let srv = TestServer::with_clock(clock.clone());
