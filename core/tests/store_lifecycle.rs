@@ -308,3 +308,37 @@ fn refusing_a_newer_database_leaves_its_write_ahead_log_unmerged() {
     assert!(before == after, "the refused file or its WAL changed");
     drop(writer);
 }
+
+#[test]
+fn a_copy_abandoned_by_a_killed_process_is_removed_on_open_and_nothing_else_is() {
+    let f = Fixture::new();
+    let r = f.store.create_report(incident()).unwrap();
+    let photo = f.dir.path().join("photo.jpg");
+    std::fs::write(&photo, b"evidence").unwrap();
+    let kept = f
+        .store
+        .attach_file(&r.id, &photo, AttachmentKind::Photo, "image/jpeg")
+        .unwrap();
+    let dir = f.store.attachment_path(&kept.id).parent().unwrap().to_owned();
+    // What a process killed mid-copy leaves: half a file under the copy's name.
+    let abandoned = dir.join("0193aaaa-0000-7000-8000-000000000001.partial");
+    std::fs::write(&abandoned, b"half a pho").unwrap();
+    // A copy another live process is writing right now: it holds the copy's lock.
+    let live = dir.join("0193aaaa-0000-7000-8000-000000000002.partial");
+    let live_file = std::fs::File::create(&live).unwrap();
+    live_file.lock().unwrap();
+    // Not ours to judge: left as it is.
+    let stranger = dir.join("notes.txt");
+    std::fs::write(&stranger, b"someone's notes").unwrap();
+
+    let f = f.reopen();
+
+    assert!(!abandoned.exists(), "the abandoned copy is still there");
+    assert!(live.exists(), "a copy in progress was removed");
+    assert_eq!(std::fs::read(&stranger).unwrap(), b"someone's notes");
+    assert_eq!(
+        std::fs::read(f.store.attachment_path(&kept.id)).unwrap(),
+        b"evidence"
+    );
+    drop(live_file);
+}

@@ -160,6 +160,43 @@ fn for_each_chunk(source: &Path, mut f: impl FnMut(&[u8]) -> Result<()>) -> Resu
     }
 }
 
+/// Removes the temporary copies (`*.partial`) that a process killed while attaching a
+/// file left in `dir`. Only those: a copy another live process is still writing holds a
+/// lock on its file and is left alone, and no other file is touched (attachment bytes are
+/// evidence). Returns how many were removed.
+pub(super) fn remove_abandoned_copies(dir: &Path) -> Result<usize> {
+    let mut removed = 0;
+    let entries = std::fs::read_dir(dir).map_err(|e| CordonError::io(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| CordonError::io(dir, e))?;
+        let path = entry.path();
+        let is_partial = path.extension().is_some_and(|e| e == PARTIAL_EXTENSION);
+        if !is_partial || !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let Ok(file) = File::open(&path) else {
+            continue;
+        };
+        match file.try_lock() {
+            Ok(()) => {
+                drop(file);
+                std::fs::remove_file(&path).map_err(|e| CordonError::io(&path, e))?;
+                removed += 1;
+            }
+            // Another process is copying into it right now.
+            Err(std::fs::TryLockError::WouldBlock) => {}
+            Err(std::fs::TryLockError::Error(e)) => return Err(CordonError::io(&path, e)),
+        }
+    }
+    if removed > 0 {
+        tracing::info!(removed, "removed copies of attachments abandoned mid-copy");
+    }
+    Ok(removed)
+}
+
+/// The extension of an attachment's copy while it is being written.
+const PARTIAL_EXTENSION: &str = "partial";
+
 /// The size and hex SHA-256 of a file, streamed.
 pub(super) fn hash_file(path: &Path) -> Result<(u64, String)> {
     let mut hasher = Sha256::new();
@@ -180,9 +217,12 @@ fn copy_hashed(source: &Path, target: &Path) -> Result<(u64, String)> {
             format!("{} is not a file", source.display()),
         ));
     }
-    let partial = target.with_extension("partial");
+    let partial = target.with_extension(PARTIAL_EXTENSION);
     let result = (|| {
         let mut output = File::create(&partial).map_err(|e| CordonError::io(&partial, e))?;
+        // Held while the copy runs: a store opened meanwhile (another process on the same
+        // file) sees the copy is alive and leaves it alone (see `remove_abandoned_copies`).
+        output.lock().map_err(|e| CordonError::io(&partial, e))?;
         let mut hasher = Sha256::new();
         let size = for_each_chunk(source, |chunk| {
             hasher.update(chunk);

@@ -102,6 +102,7 @@ impl Store {
         let attachments_dir = attachments_dir_for(&path);
         std::fs::create_dir_all(&attachments_dir)
             .map_err(|e| CordonError::io(&attachments_dir, e))?;
+        attachments::remove_abandoned_copies(&attachments_dir)?;
 
         let now = clock.now();
         let device_id = {
