@@ -2,7 +2,11 @@
 //! server share.
 //!
 //! The story of opening, in order:
-//! 1. **Look before touching.** An existing file is inspected through a read-only
+//! 1. **Look before touching.** A new database is made only where no file exists, and
+//!    it is built under a temporary name and linked into place whole, so a file at the
+//!    path is never half-made: an empty (0-byte) or truncated file there is damage, refused
+//!    like any corrupt file, before SQLite opens it (so it gains no `-wal`/`-shm`).
+//!    An existing file is then inspected through a read-only
 //!    connection (a read-write one could write even while refusing the file: a WAL
 //!    checkpoint as it closes). `PRAGMA application_id` and `user_version` say what it is:
 //!    a file that is not SQLite, another application's database (including the other
@@ -59,7 +63,10 @@ pub fn open(path: &Path, schema: &Schema) -> Result<Connection> {
             ),
         ));
     }
-    if path.exists() {
+    if !examine(path, schema)? {
+        create(path, schema)?;
+    }
+    {
         let look = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -89,6 +96,118 @@ pub fn open(path: &Path, schema: &Schema) -> Result<Connection> {
     conn.pragma_update(None, "foreign_keys", true).map_err(at)?;
     migrate(&mut conn, schema)?;
     Ok(conn)
+}
+
+/// Looks at the bytes of the file at `path` without opening it with SQLite: `false` if
+/// there is none; an error if what is there cannot be a whole SQLite database (empty,
+/// shorter than a header, not SQLite's magic, or shorter than its own header says).
+fn examine(path: &Path, schema: &Schema) -> Result<bool> {
+    use std::io::Read;
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(CordonError::io(path, e)),
+    };
+    let corrupt = |detail: String| CordonError::Corrupt {
+        path: path.display().to_string(),
+        detail,
+    };
+    let len = meta.len();
+    if len == 0 {
+        return Err(corrupt(format!(
+            "an empty file (0 bytes), not a {}: a new one is made only where no file exists",
+            schema.name
+        )));
+    }
+    let mut header = [0u8; 100];
+    let read = std::fs::File::open(path)
+        .and_then(|f| f.take(100).read(&mut header))
+        .map_err(|e| CordonError::io(path, e))?;
+    if len < 100 || read < 100 {
+        return Err(corrupt(format!(
+            "truncated to {len} bytes, shorter than a SQLite header"
+        )));
+    }
+    if &header[..16] != b"SQLite format 3\0" {
+        return Err(corrupt(format!(
+            "not a SQLite database, so not a {}",
+            schema.name
+        )));
+    }
+    let be32 = |at: usize| {
+        u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
+    };
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536,
+        n => u64::from(n),
+    };
+    let (change_counter, pages, valid_for) = (be32(24), u64::from(be32(28)), be32(92));
+    // The header's page count is trustworthy when it was written with the counter it
+    // names; and with no write-ahead log beside the file, no checkpoint can be growing it.
+    let wal = path.with_file_name(format!(
+        "{}-wal",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    ));
+    if valid_for == change_counter && len < pages * page_size && !wal.exists() {
+        return Err(corrupt(format!(
+            "truncated: {len} bytes where its header says {pages} pages of {page_size}"
+        )));
+    }
+    Ok(true)
+}
+
+/// Makes a new database at `path`: built at a temporary name beside it (every step, WAL
+/// set), closed, synced, then linked into place only if `path` is still free. If another
+/// process linked its own first, that one is used and ours is discarded.
+fn create(path: &Path, schema: &Schema) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let temp = dir.join(format!(".{name}.{}.creating", uuid::Uuid::new_v4()));
+    let companions = |p: &Path| {
+        let n = p
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        [
+            p.with_file_name(format!("{n}-wal")),
+            p.with_file_name(format!("{n}-shm")),
+        ]
+    };
+    let result = (|| {
+        let at = |e| CordonError::from_sqlite_at(path, e);
+        let mut conn = Connection::open_with_flags(
+            &temp,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(at)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(at)?;
+        migrate(&mut conn, schema)?;
+        // The last connection's close checkpoints the log into the file.
+        conn.close().map_err(|(_, e)| at(e))?;
+        std::fs::File::open(&temp)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| CordonError::io(&temp, e))?;
+        match std::fs::hard_link(&temp, path) {
+            Ok(()) => std::fs::File::open(&dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| CordonError::io(&dir, e)),
+            // Another process made it first: its file is the database.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(CordonError::io(path, e)),
+        }
+    })();
+    let _ = std::fs::remove_file(&temp);
+    for c in companions(&temp) {
+        let _ = std::fs::remove_file(c);
+    }
+    result
 }
 
 /// Reads the pragmas that say what the file is, writing nothing, and refuses files that

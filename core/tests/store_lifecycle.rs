@@ -319,7 +319,12 @@ fn a_copy_abandoned_by_a_killed_process_is_removed_on_open_and_nothing_else_is()
         .store
         .attach_file(&r.id, &photo, AttachmentKind::Photo, "image/jpeg")
         .unwrap();
-    let dir = f.store.attachment_path(&kept.id).parent().unwrap().to_owned();
+    let dir = f
+        .store
+        .attachment_path(&kept.id)
+        .parent()
+        .unwrap()
+        .to_owned();
     // What a process killed mid-copy leaves: half a file under the copy's name.
     let abandoned = dir.join("0193aaaa-0000-7000-8000-000000000001.partial");
     std::fs::write(&abandoned, b"half a pho").unwrap();
@@ -341,4 +346,54 @@ fn a_copy_abandoned_by_a_killed_process_is_removed_on_open_and_nothing_else_is()
         b"evidence"
     );
     drop(live_file);
+}
+
+/// The files beside `path` that SQLite would make for it.
+fn companions(path: &Path) -> Vec<std::path::PathBuf> {
+    ["-wal", "-shm", "-journal"]
+        .iter()
+        .map(|s| {
+            let mut name = path.file_name().unwrap().to_os_string();
+            name.push(s);
+            path.with_file_name(name)
+        })
+        .filter(|p| p.exists())
+        .collect()
+}
+
+#[test]
+fn an_emptied_or_truncated_store_is_refused_not_made_new_and_gains_no_companions() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Duress);
+    let real = f.db_path();
+    drop(f.store);
+    let whole = std::fs::read(&real).unwrap();
+    assert!(whole.len() > 8192, "the sample store has several pages");
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("half a header", whole[..50].to_vec()),
+        ("first page only", whole[..4096].to_vec()),
+        ("all but the last page", whole[..whole.len() - 4096].to_vec()),
+    ];
+    for (what, bytes) in cases {
+        let path = dir.path().join(format!("{}.db", what.replace(' ', "-")));
+        std::fs::write(&path, &bytes).unwrap();
+
+        let err = open(&path).unwrap_err();
+
+        assert!(matches!(err, CordonError::Corrupt { .. }), "{what}: {err:?}");
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "{what}: the file changed");
+        assert!(companions(&path).is_empty(), "{what}: {:?}", companions(&path));
+    }
+    // Where no file existed, a new store is made, whole.
+    let fresh = dir.path().join("fresh.db");
+    let store = open(&fresh).unwrap();
+    assert!(store.queued_operations().unwrap().is_empty());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".creating"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }

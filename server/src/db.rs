@@ -140,4 +140,18 @@ mod tests {
             .unwrap();
         assert_eq!(v, SCHEMA_VERSION);
     }
+
+    #[test]
+    fn an_empty_file_is_refused_not_made_a_new_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        std::fs::write(&path, b"").unwrap();
+        assert!(matches!(open(&path), Err(Error::NotServerDatabase { .. })));
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["server.db"], "no -wal, -shm or temporary file");
+    }
 }
