@@ -160,21 +160,25 @@ enum IncidentCommand {
     Show { id: String },
 }
 
+/// An incident's content as flags. Creating, a flag left out takes its default; updating
+/// a draft, it keeps what the draft says.
 #[derive(Debug, Args)]
 struct ContentArgs {
     #[arg(long, value_parser = crate::args::parse_enum::<IncidentCategory>)]
     category: IncidentCategory,
     #[arg(long, value_parser = crate::args::parse_enum::<Severity>)]
     severity: Severity,
-    #[arg(long, default_value = "")]
-    narrative: String,
+    /// Default empty (a draft may have none yet; submitting needs one).
+    #[arg(long)]
+    narrative: Option<String>,
     #[arg(long)]
     assignment: Option<String>,
     /// RFC 3339; default now.
     #[arg(long, value_parser = parse_time)]
     occurred_at: Option<Timestamp>,
-    #[arg(long, default_value = "Europe/London")]
-    zone: String,
+    /// IANA zone; default Europe/London.
+    #[arg(long)]
+    zone: Option<String>,
     #[arg(long)]
     police_reference: Option<String>,
     #[arg(long)]
@@ -297,7 +301,7 @@ pub fn run(args: DeviceArgs) -> CliResult {
             until_drained,
             json,
         } => {
-            let engine = engine(store)?;
+            let engine = engine(store.clone())?;
             let reports = if until_drained {
                 engine.sync_until_drained(1000)?
             } else {
@@ -314,10 +318,20 @@ pub fn run(args: DeviceArgs) -> CliResult {
                     );
                 }
             }
-            if let Some(PassOutcome::AuthPaused { error } | PassOutcome::Interrupted { error }) =
-                reports.last().map(|r| &r.outcome)
-            {
-                return Err(format!("sync stopped: {error}").into());
+            match reports.last().map(|r| &r.outcome) {
+                Some(PassOutcome::AuthPaused { error }) => {
+                    return Err(format!("sync stopped: {error}").into());
+                }
+                Some(PassOutcome::Interrupted { error }) => {
+                    // A failure only if something was left undelivered: with the outbox
+                    // empty (the server asked to wait, say), there is nothing to retry.
+                    let status = store.outbox_status()?;
+                    if status.pending.total() + status.in_flight.total() > 0 {
+                        return Err(format!("sync stopped: {error}").into());
+                    }
+                    eprintln!("nothing left to send; {error}");
+                }
+                _ => {}
             }
         }
         DeviceCommand::DeadLetters { json } => {
@@ -353,29 +367,52 @@ fn engine_or_offline_status(store: Arc<Store>) -> CliResult<SyncStatus> {
 }
 
 fn incident(store: &Store, cmd: IncidentCommand) -> CliResult {
-    let content = |a: ContentArgs| {
-        let now = store.now();
-        let at = a.occurred_at.unwrap_or(now);
-        IncidentContent {
-            assignment_id: a.assignment,
-            category: a.category,
-            severity: a.severity,
-            occurred_at: at,
-            discovered_at: now.max(at),
-            time_zone: a.zone,
-            location: None,
-            narrative: a.narrative,
-            persons: vec![],
-            police_reference: a.police_reference,
-            control_room_reference: None,
-            actions_taken: a.actions_taken,
-            injuries: None,
-        }
-    };
     match cmd {
-        IncidentCommand::Create(a) => println!("{}", store.create_report(content(a))?.id),
+        IncidentCommand::Create(a) => {
+            let now = store.now();
+            let at = a.occurred_at.unwrap_or(now);
+            let content = IncidentContent {
+                assignment_id: a.assignment,
+                category: a.category,
+                severity: a.severity,
+                occurred_at: at,
+                discovered_at: now.max(at),
+                time_zone: a.zone.unwrap_or_else(|| "Europe/London".into()),
+                location: None,
+                narrative: a.narrative.unwrap_or_default(),
+                persons: vec![],
+                police_reference: a.police_reference,
+                control_room_reference: None,
+                actions_taken: a.actions_taken,
+                injuries: None,
+            };
+            println!("{}", store.create_report(content)?.id);
+        }
         IncidentCommand::Update { id, content: a } => {
-            store.update_report(&id, content(a))?;
+            // What the flags do not name stays as the draft has it (its times included).
+            let mut content = store.report(&id)?.content;
+            content.category = a.category;
+            content.severity = a.severity;
+            if let Some(n) = a.narrative {
+                content.narrative = n;
+            }
+            if let Some(assignment) = a.assignment {
+                content.assignment_id = Some(assignment);
+            }
+            if let Some(at) = a.occurred_at {
+                content.occurred_at = at;
+                content.discovered_at = content.discovered_at.max(at);
+            }
+            if let Some(zone) = a.zone {
+                content.time_zone = zone;
+            }
+            if let Some(r) = a.police_reference {
+                content.police_reference = Some(r);
+            }
+            if let Some(t) = a.actions_taken {
+                content.actions_taken = Some(t);
+            }
+            store.update_report(&id, content)?;
         }
         IncidentCommand::Submit { id } => {
             let r = store.submit_report(&id)?;

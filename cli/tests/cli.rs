@@ -395,3 +395,157 @@ fn an_enrolment_code_is_valid_for_at_most_thirty_days() {
         stderr(&enrol("721"))
     );
 }
+
+#[test]
+fn updating_a_draft_keeps_what_the_flags_do_not_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let phone = dir.path().join("phone.db");
+    let created = device(
+        &phone,
+        &[
+            "incident",
+            "create",
+            "--category",
+            "hostile_surveillance",
+            "--severity",
+            "high",
+            "--narrative",
+            "Grey van at the gate.",
+            "--occurred-at",
+            "2026-11-28T21:40:00Z",
+            "--zone",
+            "Europe/Paris",
+        ],
+    );
+    let id = stdout(&created).trim().to_owned();
+    let show = |phone: &Path| -> serde_json::Value {
+        serde_json::from_str(&stdout(&device(phone, &["incident", "show", &id]))).unwrap()
+    };
+    let before = show(&phone);
+
+    device(
+        &phone,
+        &[
+            "incident",
+            "update",
+            &id,
+            "--category",
+            "hostile_surveillance",
+            "--severity",
+            "critical",
+        ],
+    );
+
+    let after = show(&phone);
+    assert_eq!(after["content"]["severity"], "critical");
+    for kept in ["occurred_at", "discovered_at", "narrative", "time_zone"] {
+        assert_eq!(after["content"][kept], before["content"][kept], "{kept}");
+    }
+}
+
+/// A stand-in office that applies every push and answers every pull "wait an hour".
+fn office_that_asks_to_wait() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 8192];
+            let (head, body) = loop {
+                let n = s.read(&mut chunk).unwrap_or(0);
+                if n == 0 {
+                    break (String::new(), Vec::new());
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse().ok())?
+                        })
+                        .unwrap_or(0);
+                    let mut body = buf[end + 4..].to_vec();
+                    while body.len() < len {
+                        let n = s.read(&mut chunk).unwrap_or(0);
+                        if n == 0 {
+                            break;
+                        }
+                        body.extend_from_slice(&chunk[..n]);
+                    }
+                    break (head, body);
+                }
+            };
+            let now = "2026-12-03T12:00:00.000Z";
+            let (status, extra, reply) = if head.contains("/push") {
+                let push: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                let results: Vec<_> = push["operations"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|o| serde_json::json!({"id": o["id"], "seq": o["seq"], "status": "applied", "server_version": 1}))
+                    .collect();
+                (
+                    "200 OK",
+                    "",
+                    serde_json::json!({"server_time": now, "results": results}),
+                )
+            } else {
+                (
+                    "429 Too Many Requests",
+                    "Retry-After: 3600\r\n",
+                    serde_json::json!({"server_time": now, "error": {"code": "rate_limited", "message": "wait", "retryable": true}}),
+                )
+            };
+            let reply = reply.to_string();
+            let _ = write!(
+                s,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+                reply.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn sync_succeeds_when_everything_was_delivered_even_if_the_server_asks_to_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let phone = dir.path().join("phone.db");
+    let url = office_that_asks_to_wait();
+    device(&phone, &["set-token", "--token", "t-1", "--server", &url]);
+    device(&phone, &["check-in", "--kind", "panic"]);
+
+    // The alarm is applied; the pull is told to wait: nothing is left to send.
+    let first = device(&phone, &["sync"]);
+    let again = device(&phone, &["sync", "--until-drained"]);
+
+    assert!(
+        stderr(&first).contains("nothing left to send"),
+        "{}",
+        stderr(&first)
+    );
+    assert!(
+        stderr(&again).contains("asked to wait"),
+        "{}",
+        stderr(&again)
+    );
+    // With something undelivered the same answer is still a failure.
+    let store = cordon_core::Store::open(&phone).unwrap();
+    store.create_report(cordon_fixtures::incident()).unwrap();
+    drop(store);
+    let stuck = cordon(&["device", "--db", phone.to_str().unwrap(), "sync"]);
+    assert!(!stuck.status.success(), "{}", stderr(&stuck));
+    assert!(
+        stderr(&stuck)
+            .lines()
+            .last()
+            .is_some_and(|l| l.starts_with("error: sync stopped")),
+        "{}",
+        stderr(&stuck)
+    );
+}

@@ -374,7 +374,10 @@ fn an_emptied_or_truncated_store_is_refused_not_made_new_and_gains_no_companions
         ("empty", Vec::new()),
         ("half a header", whole[..50].to_vec()),
         ("first page only", whole[..4096].to_vec()),
-        ("all but the last page", whole[..whole.len() - 4096].to_vec()),
+        (
+            "all but the last page",
+            whole[..whole.len() - 4096].to_vec(),
+        ),
     ];
     for (what, bytes) in cases {
         let path = dir.path().join(format!("{}.db", what.replace(' ', "-")));
@@ -382,9 +385,20 @@ fn an_emptied_or_truncated_store_is_refused_not_made_new_and_gains_no_companions
 
         let err = open(&path).unwrap_err();
 
-        assert!(matches!(err, CordonError::Corrupt { .. }), "{what}: {err:?}");
-        assert_eq!(std::fs::read(&path).unwrap(), bytes, "{what}: the file changed");
-        assert!(companions(&path).is_empty(), "{what}: {:?}", companions(&path));
+        assert!(
+            matches!(err, CordonError::Corrupt { .. }),
+            "{what}: {err:?}"
+        );
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            bytes,
+            "{what}: the file changed"
+        );
+        assert!(
+            companions(&path).is_empty(),
+            "{what}: {:?}",
+            companions(&path)
+        );
     }
     // Where no file existed, a new store is made, whole.
     let fresh = dir.path().join("fresh.db");

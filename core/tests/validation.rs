@@ -409,3 +409,32 @@ fn an_empty_path_or_a_directory_is_not_a_store() {
         assert_eq!(field(err), "path");
     }
 }
+
+#[test]
+fn a_file_larger_than_an_attachment_may_hold_is_refused_before_any_copy() {
+    let f = Fixture::new();
+    let r = f.store.create_report(incident()).unwrap();
+    let huge = f.dir.path().join("huge.mp4");
+    // Sparse: the size without the disk space.
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(MAX_ATTACHMENT_BYTES + 1)
+        .unwrap();
+
+    let err = f
+        .store
+        .attach_file(&r.id, &huge, AttachmentKind::Video, "video/mp4")
+        .unwrap_err();
+
+    assert!(
+        matches!(err, CordonError::InvalidInput { ref field, .. } if field == "source"),
+        "{err:?}"
+    );
+    assert!(f.store.report(&r.id).unwrap().attachments.is_empty());
+    assert!(f
+        .store
+        .queued_operations()
+        .unwrap()
+        .iter()
+        .all(|o| o.kind == OperationKind::ReportCreate));
+}

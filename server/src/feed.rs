@@ -112,7 +112,8 @@ fn page(server: &Server, caller: &Caller, cursor: u64, limit: u64) -> Result<(Ve
 #[derive(Debug, Deserialize)]
 pub(crate) struct PullQuery {
     cursor: Option<Cursor>,
-    limit: Option<u64>,
+    /// Any number: the server brings it within 1 to 500.
+    limit: Option<i64>,
 }
 
 /// A position in the feed, as issued in `next_cursor`.
@@ -136,7 +137,9 @@ pub(crate) async fn handle(
     ApiQuery(query): ApiQuery<PullQuery>,
 ) -> Result<Reply<PullResponse>, ApiError> {
     let cursor = query.cursor.map(|Cursor(c)| c);
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let limit = query
+        .limit
+        .map_or(DEFAULT_LIMIT, |l| l.clamp(1, MAX_LIMIT as i64) as u64);
     let (changes, has_more) = server
         .blocking(move |s| page(s, &caller, cursor.unwrap_or(0), limit))
         .await?;

@@ -56,6 +56,10 @@ impl AttachmentKind {
 }
 
 /// An attachment held by the core.
+/// The largest attachment the device takes and the office accepts: 16 GiB (hours of
+/// body-worn video), well past what a phone records in one file.
+pub const MAX_ATTACHMENT_BYTES: u64 = 16 * 1024 * 1024 * 1024;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Attachment {

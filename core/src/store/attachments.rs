@@ -17,7 +17,9 @@ use super::outbox::enqueue;
 use super::{new_id, Durability, Store};
 use crate::error::{CordonError, Result};
 use crate::model::validate::{required_text, MAX_SHORT_TEXT};
-use crate::model::{hex, validate_mime, Attachment, AttachmentKind, ReportState};
+use crate::model::{
+    hex, validate_mime, Attachment, AttachmentKind, ReportState, MAX_ATTACHMENT_BYTES,
+};
 use crate::protocol::{AttachmentUpload, Payload};
 
 /// Bytes read and hashed at a time while importing.
@@ -69,6 +71,16 @@ impl Store {
             return Err(CordonError::ReportLocked {
                 report_id: report_id.to_owned(),
             });
+        }
+
+        let size = std::fs::metadata(source)
+            .map_err(|e| CordonError::io(source, e))?
+            .len();
+        if size > MAX_ATTACHMENT_BYTES {
+            return Err(CordonError::invalid(
+                "source",
+                format!("{size} bytes is more than an attachment may hold (16 GiB)"),
+            ));
         }
 
         let id = new_id();

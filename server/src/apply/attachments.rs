@@ -2,7 +2,7 @@
 
 use cordon_core::model::validate::MAX_SHORT_TEXT;
 use cordon_core::protocol::WireOperation;
-use cordon_core::{validate_mime, Attachment, ReportState};
+use cordon_core::{validate_mime, Attachment, ReportState, MAX_ATTACHMENT_BYTES};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::{reject, same_record, text, Refusal};
@@ -34,6 +34,12 @@ pub(super) fn create(
     sha256_hex("sha256", &a.sha256).map_err(|e| Refusal::Rejected(e.to_string()))?;
     validate_mime(a.kind, &a.mime_type)?;
     text("file_name", &a.file_name, MAX_SHORT_TEXT)?;
+    if a.size_bytes > MAX_ATTACHMENT_BYTES {
+        return reject(format!(
+            "size_bytes {} is more than an attachment may hold ({MAX_ATTACHMENT_BYTES})",
+            a.size_bytes
+        ));
+    }
     let Ok(size) = i64::try_from(a.size_bytes) else {
         return reject("size_bytes is too large");
     };

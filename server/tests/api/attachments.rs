@@ -32,6 +32,35 @@ fn put(srv: &TestServer, device: &Device, sha: &str, offset: usize, bytes: &[u8]
 }
 
 #[test]
+fn an_attachment_declared_larger_than_an_attachment_may_hold_is_rejected() {
+    let srv = TestServer::start();
+    let device = srv.device(ORG, OFFICER);
+    let report = device.store.create_report(content("")).unwrap();
+    device.attach(&report.id, "van.jpg", &photo(10));
+    let mut ops: Vec<serde_json::Value> = device
+        .take()
+        .iter()
+        .filter(|o| o.kind != cordon_core::OperationKind::AttachmentUpload)
+        .map(wire)
+        .collect();
+    let create = ops
+        .iter_mut()
+        .find(|o| o["kind"] == "attachment.create")
+        .unwrap();
+    create["payload"]["size_bytes"] = serde_json::json!(1_000_000_000_000_000_000u64);
+
+    let reply = device.push(&srv, ops);
+
+    assert_eq!(reply.statuses(), ["applied", "rejected"]);
+    assert!(
+        reply.reason(1).contains("more than an attachment may hold"),
+        "{}",
+        reply.reason(1)
+    );
+    assert!(admin::attachments(&srv.server).unwrap().is_empty());
+}
+
+#[test]
 fn an_attachment_uploads_in_chunks_and_completes_when_the_hash_matches() {
     let srv = TestServer::start();
     let bytes = photo(3 * MIB + 17);

@@ -60,6 +60,22 @@ fn the_feed_pages_by_cursor_with_has_more_until_it_is_drained() {
 }
 
 #[test]
+fn a_limit_outside_one_to_five_hundred_is_brought_within_it() {
+    let srv = TestServer::start();
+    let device = srv.device(ORG, OFFICER);
+    for i in 1..=3 {
+        srv.assign(ORG, OFFICER, &format!("A-{i}"));
+    }
+    for (limit, expected) in [("-5", 1), ("0", 1), ("2", 2), ("100000", 3)] {
+        let reply = srv.get(&format!("/v1/pull?limit={limit}"), device.token());
+        assert_eq!(reply.status, 200, "limit={limit}: {}", reply.body);
+        assert_eq!(assignments(&reply).len(), expected, "limit={limit}");
+    }
+    let reply = srv.get("/v1/pull?limit=many", device.token());
+    assert_eq!((reply.status, reply.code()), (400, "bad_request"));
+}
+
+#[test]
 fn an_updated_assignment_arrives_at_a_higher_version_and_the_device_keeps_it() {
     let srv = TestServer::start();
     let device = srv.device(ORG, OFFICER);
