@@ -31,6 +31,7 @@ mod enrol;
 mod error;
 mod feed;
 mod http;
+mod listen;
 mod push;
 mod records;
 mod routes;
@@ -42,7 +43,7 @@ mod validate;
 use std::future::Future;
 
 pub use error::{Error, Result};
-pub use state::Server;
+pub use state::{Server, Timeouts};
 
 /// Serves the API on `listener` until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, server: Server) -> std::io::Result<()> {
@@ -56,7 +57,5 @@ pub async fn serve_with_shutdown(
     server: Server,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, server.router())
-        .with_graceful_shutdown(shutdown)
-        .await
+    listen::run(listener, server, shutdown).await
 }

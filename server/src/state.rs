@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use cordon_core::{Clock, SystemClock, Timestamp};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
@@ -28,6 +29,25 @@ struct Inner {
     clock: Arc<dyn Clock>,
     // One lock per blob being uploaded, so two requests never append to one file at once.
     uploads: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    timeouts: Mutex<Timeouts>,
+}
+
+/// How long the server waits for a slow client (see `crate::listen`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// For a request's headers, from the connection's turn to send one.
+    pub header_read: Duration,
+    /// For the next piece of a request body.
+    pub body_idle: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            header_read: Duration::from_secs(15),
+            body_idle: Duration::from_secs(30),
+        }
+    }
 }
 
 impl std::fmt::Debug for Server {
@@ -60,6 +80,7 @@ impl Server {
                 blobs_dir,
                 clock,
                 uploads: Mutex::new(HashMap::new()),
+                timeouts: Mutex::new(Timeouts::default()),
             }),
         })
     }
@@ -71,6 +92,25 @@ impl Server {
     /// The directory holding attachment bytes.
     pub fn blobs_dir(&self) -> &Path {
         &self.inner.blobs_dir
+    }
+
+    /// How long the server waits for slow clients.
+    pub fn timeouts(&self) -> Timeouts {
+        *self
+            .inner
+            .timeouts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Changes how long the server waits for slow clients, for connections accepted from
+    /// now on (tests shorten them; an office behind a slow link may lengthen them).
+    pub fn set_timeouts(&self, timeouts: Timeouts) {
+        *self
+            .inner
+            .timeouts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = timeouts;
     }
 
     /// The server's clock: what every response reports as `server_time`.

@@ -146,7 +146,8 @@ pub(crate) async fn upload(
         return Err(ApiError::offset_mismatch(offset, blob.received_bytes));
     }
 
-    let appended = append(&server.blob_path(blob.id), &blob, body).await?;
+    let idle = server.timeouts().body_idle;
+    let appended = append(&server.blob_path(blob.id), &blob, body, idle).await?;
     let held = Blob {
         received_bytes: blob.received_bytes + appended.bytes,
         ..blob
@@ -221,12 +222,15 @@ struct Appended {
     refusal: Option<ApiError>,
 }
 
-/// How long a chunk upload may go without receiving a byte before the server keeps
-/// what arrived and frees the attachment for the device's next attempt.
-const FRAME_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// Streams `body` onto the end of the blob's file at `blob.received_bytes`.
-async fn append(path: &Path, blob: &Blob, mut body: Body) -> Result<Appended, ApiError> {
+/// Streams `body` onto the end of the blob's file at `blob.received_bytes`. A body that
+/// goes `idle` without a byte ends the chunk: what arrived is kept, and the attachment
+/// is free for the device's next attempt.
+async fn append(
+    path: &Path,
+    blob: &Blob,
+    mut body: Body,
+    idle: std::time::Duration,
+) -> Result<Appended, ApiError> {
     let io = |e: std::io::Error| ApiError::from(Error::io(path, e));
     let mut file = tokio::fs::OpenOptions::new()
         .create(true)
@@ -246,7 +250,7 @@ async fn append(path: &Path, blob: &Blob, mut body: Body) -> Result<Appended, Ap
     let refused = loop {
         // A phone that lost signal mid-chunk may never close its connection: stop
         // waiting after a while, so the upload lock is not held for ever.
-        let frame = match tokio::time::timeout(FRAME_IDLE_TIMEOUT, body.frame()).await {
+        let frame = match tokio::time::timeout(idle, body.frame()).await {
             Err(_) | Ok(None) => break None,
             Ok(Some(Err(_))) => {
                 dropped = true;

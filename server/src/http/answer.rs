@@ -95,6 +95,15 @@ impl ApiError {
         e
     }
 
+    /// The client stopped sending its body part-way.
+    pub(crate) fn body_timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            "the request body stopped arriving; send it again",
+        )
+    }
+
     pub(crate) fn too_large(limit: usize) -> Self {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -105,18 +105,24 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     }
 }
 
-/// The whole request body, at most `LIMIT` bytes.
+/// The whole request body, at most `LIMIT` bytes, each piece arriving within the
+/// server's body timeout (else 408).
 #[derive(Debug)]
 pub(crate) struct BodyBytes<const LIMIT: usize>(pub Bytes);
 
-impl<const LIMIT: usize, S: Send + Sync> FromRequest<S> for BodyBytes<LIMIT> {
+impl<const LIMIT: usize> FromRequest<Server> for BodyBytes<LIMIT> {
     type Rejection = ApiError;
 
-    async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
+    async fn from_request(request: Request, server: &Server) -> Result<Self, ApiError> {
+        let idle = server.timeouts().body_idle;
         let declared = declared_length::<LIMIT>(request.headers())?;
         let mut bytes = Vec::with_capacity(declared.map_or(0, |n| n as usize));
         let mut body = request.into_body();
-        while let Some(frame) = body.frame().await {
+        loop {
+            let next = tokio::time::timeout(idle, body.frame());
+            let Some(frame) = next.await.map_err(|_| ApiError::body_timeout())? else {
+                break;
+            };
             let frame =
                 frame.map_err(|e| ApiError::bad_request(format!("reading the body: {e}")))?;
             if let Some(data) = frame.data_ref() {
@@ -144,7 +150,9 @@ impl<const LIMIT: usize, S: Send + Sync> FromRequest<S> for BodyStream<LIMIT> {
 }
 
 /// The `Content-Length` the client declared, refused at once if over `LIMIT`.
-fn declared_length<const LIMIT: usize>(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+pub(crate) fn declared_length<const LIMIT: usize>(
+    headers: &HeaderMap,
+) -> Result<Option<u64>, ApiError> {
     let declared = headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

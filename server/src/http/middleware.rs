@@ -25,8 +25,16 @@ use http_body::{Frame, SizeHint};
 use http_body_util::BodyExt;
 use tracing::Instrument;
 
+use axum::http::header::CONNECTION;
+use axum::http::HeaderValue;
+use axum::response::IntoResponse;
+
 use super::answer::stamp;
+use super::extract::declared_length;
 use crate::state::Server;
+
+/// The largest body any endpoint takes (an attachment chunk).
+const MAX_REQUEST_BODY: usize = cordon_core::protocol::MAX_CHUNK_BYTES;
 
 /// How much of a body the server reads and throws away after answering without it.
 const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
@@ -53,12 +61,33 @@ pub(crate) async fn per_request(
         device_id = tracing::field::Empty,
     );
     async move {
+        // A body larger than any endpoint takes is refused before anything else (the
+        // token included). Up to the drain limit it is read and dropped first, so that a
+        // client still sending sees the answer; beyond that it is not read at all, and
+        // the connection is closed after the answer.
+        if let Err(refusal) = declared_length::<MAX_REQUEST_BODY>(request.headers()) {
+            let huge = declared_length::<DRAIN_LIMIT>(request.headers()).is_err();
+            if !huge {
+                let body = SharedBody(Arc::new(Mutex::new(request.into_body())));
+                body.drain(server.timeouts().body_idle.min(DRAIN_IDLE))
+                    .await;
+            }
+            let (mut response, refusal_code) = stamp(refusal.into_response(), server.now());
+            if huge {
+                response
+                    .headers_mut()
+                    .insert(CONNECTION, HeaderValue::from_static("close"));
+            }
+            tracing::info!(status = 413, code = refusal_code, "answered");
+            return response;
+        }
         let (parts, body) = request.into_parts();
         let body = SharedBody(Arc::new(Mutex::new(body)));
         let response = next
             .run(Request::from_parts(parts, Body::new(body.clone())))
             .await;
-        body.drain().await;
+        body.drain(server.timeouts().body_idle.min(DRAIN_IDLE))
+            .await;
         let (response, refusal) = stamp(response, server.now());
         let status = response.status().as_u16();
         let latency_ms = started.elapsed().as_millis() as u64;
@@ -89,11 +118,11 @@ impl SharedBody {
 
     /// Reads and drops what is left of the body, up to [`DRAIN_LIMIT`] bytes, while
     /// it keeps arriving.
-    async fn drain(self) {
+    async fn drain(self, idle: Duration) {
         let mut body = self;
         let mut seen = 0usize;
         while seen <= DRAIN_LIMIT {
-            match tokio::time::timeout(DRAIN_IDLE, body.frame()).await {
+            match tokio::time::timeout(idle, body.frame()).await {
                 Ok(Some(Ok(frame))) => seen += frame.data_ref().map_or(0, Bytes::len),
                 // The end, a broken connection, or a client gone quiet.
                 _ => break,

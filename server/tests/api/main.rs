@@ -9,3 +9,4 @@ mod openapi;
 mod pull;
 mod push;
 mod reports;
+mod slow_clients;
