@@ -126,3 +126,55 @@ fn eight_writers_and_a_draining_worker_lose_and_duplicate_nothing() {
     }
     assert_eq!(store.check_ins(None).unwrap().len(), WRITERS * ROUNDS);
 }
+
+/// An app and its widget (or extension) on one database: the second handle opening,
+/// reading and syncing leaves alone what the first has in flight, so nothing is sent
+/// twice; what a handle that is gone had in flight is sent again.
+#[test]
+fn a_second_handle_leaves_the_first_handles_operations_in_flight_until_it_is_gone() {
+    let f = Fixture::new().with_assignment();
+    let path = f.db_path();
+    for _ in 0..5 {
+        f.check_in(CheckInKind::Welfare);
+    }
+    let app = f.store;
+    let sending = app.take_batch(ALL).unwrap();
+    assert_eq!(sending.len(), 5);
+
+    // The widget opens the same file while the app's request is out.
+    let widget = Store::open_with_clock(&path, f.clock.clone()).unwrap();
+    assert_eq!(widget.outbox_status().unwrap().in_flight.total(), 5);
+    assert!(widget.take_batch(ALL).unwrap().is_empty(), "taken twice");
+    widget.release_in_flight().unwrap();
+    drop(widget);
+    let again = Store::open_with_clock(&path, f.clock.clone()).unwrap();
+    assert_eq!(again.outbox_status().unwrap().in_flight.total(), 5);
+    drop(again);
+
+    // The app's answer arrives and settles its own batch.
+    let applied: Vec<_> = sending
+        .iter()
+        .map(|o| (o.seq, Outcome::Acknowledged))
+        .collect();
+    app.settle(&applied).unwrap();
+    assert_eq!(app.outbox_status().unwrap().in_flight.total(), 0);
+
+    // The app takes more, then goes (killed or dropped mid-request): the next handle
+    // sends them again.
+    let c = app.record_check_in(check_in(CheckInKind::Duress)).unwrap();
+    let lost = app.take_batch(ALL).unwrap();
+    assert_eq!(record_ids(&lost), std::slice::from_ref(&c.id));
+    drop(app);
+    let next = Store::open_with_clock(&path, f.clock.clone()).unwrap();
+    assert_eq!(record_ids(&next.take_batch(ALL).unwrap()), [c.id]);
+    drop(next);
+
+    // No lease outlives its handle.
+    let mut leases = path.file_name().unwrap().to_os_string();
+    leases.push(".leases");
+    let left: Vec<_> = std::fs::read_dir(path.with_file_name(leases))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

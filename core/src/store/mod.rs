@@ -20,6 +20,7 @@
 mod assignments;
 mod attachments;
 mod check_ins;
+mod lease;
 pub mod outbox;
 mod reports;
 pub(crate) mod schema;
@@ -66,6 +67,8 @@ pub struct Store {
     /// Draws the jitter of retry delays.
     random: Arc<dyn Random>,
     device_id: String,
+    /// This handle's claim on the operations it takes (see `lease`).
+    lease: lease::Lease,
 }
 
 impl std::fmt::Debug for Store {
@@ -104,6 +107,10 @@ impl Store {
             .map_err(|e| CordonError::io(&attachments_dir, e))?;
         attachments::remove_abandoned_copies(&attachments_dir)?;
 
+        let leases = lease::LeaseDir::beside(&path)?;
+        leases.sweep();
+        let lease = leases.take()?;
+
         let now = clock.now();
         let device_id = {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -121,9 +128,10 @@ impl Store {
                     id
                 }
             };
-            // Operations in flight when the last process died were never acknowledged:
-            // send them again (the server's receipts make that harmless).
-            outbox::release_all(&tx, now)?;
+            // Operations in flight under a handle that is gone were never acknowledged:
+            // send them again (the server's receipts make that harmless). A live
+            // handle's stay with it.
+            outbox::release_abandoned(&tx, &leases, now)?;
             tx.commit()?;
             id
         };
@@ -135,6 +143,7 @@ impl Store {
             clock,
             random,
             device_id,
+            lease,
         })
     }
 

@@ -352,10 +352,10 @@ impl Store {
             // One statement for the whole batch: the seqs travel as a JSON array.
             let seqs = serde_json::to_string(&batch.iter().map(|o| o.seq).collect::<Vec<_>>())?;
             tx.prepare_cached(
-                "UPDATE outbox SET state = 'in_flight', sends = sends + 1
+                "UPDATE outbox SET state = 'in_flight', sends = sends + 1, lease = ?2
                  WHERE seq IN (SELECT value FROM json_each(?1))",
             )?
-            .execute([seqs])?;
+            .execute([seqs.as_str(), self.lease.id()])?;
             for op in &mut batch {
                 op.state = OperationState::InFlight;
             }
@@ -468,12 +468,14 @@ impl Store {
         })
     }
 
-    /// Returns every operation in flight to pending, due now, without counting an
-    /// attempt: on opening (the process that took them is gone) and when a pass fails
-    /// locally half-way.
+    /// Returns every operation this handle has in flight to pending, due now, without
+    /// counting an attempt (a pass that failed locally half-way). Operations another live
+    /// handle on the same file took are its own to settle.
     pub fn release_in_flight(&self) -> Result<()> {
         let now = self.now();
-        self.write(Durability::Normal, |tx| release_all(tx, now))
+        self.write(Durability::Normal, |tx| {
+            release_lease(tx, Some(self.lease.id()), now).map(drop)
+        })
     }
 
     /// Makes every pending operation due now: connectivity has returned, so the backoff
@@ -595,13 +597,37 @@ impl Store {
     }
 }
 
-pub(crate) fn release_all(tx: &Transaction<'_>, now: Timestamp) -> Result<()> {
-    tx.execute(
-        "UPDATE outbox SET state = 'pending', next_attempt_at = min(next_attempt_at, ?1)
-         WHERE state = 'in_flight'",
-        [now],
-    )?;
-    Ok(())
+/// Returns to pending, due now, what handles that are gone left in flight: those whose
+/// lease nobody holds any more (a process killed mid-pass, a store dropped mid-pass), and
+/// any taken before leases existed. What a live handle (another process on the same
+/// file, an app's widget) has in flight stays with it. Returns how many were released.
+pub(crate) fn release_abandoned(
+    tx: &Transaction<'_>,
+    leases: &super::lease::LeaseDir,
+    now: Timestamp,
+) -> Result<usize> {
+    let holders: Vec<Option<String>> = tx
+        .prepare("SELECT DISTINCT lease FROM outbox WHERE state = 'in_flight'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut released = 0;
+    for holder in holders {
+        if holder.as_deref().is_some_and(|id| leases.is_alive(id)) {
+            continue;
+        }
+        released += release_lease(tx, holder.as_deref(), now)?;
+    }
+    Ok(released)
+}
+
+fn release_lease(tx: &Transaction<'_>, lease: Option<&str>, now: Timestamp) -> Result<usize> {
+    Ok(tx
+        .prepare_cached(
+            "UPDATE outbox SET state = 'pending', lease = NULL,
+                               next_attempt_at = min(next_attempt_at, ?1)
+             WHERE state = 'in_flight' AND lease IS ?2",
+        )?
+        .execute(rusqlite::params![now, lease])?)
 }
 
 /// Records that operations up to `seq` were removed, so their numbers are never reused.

@@ -34,7 +34,7 @@ pub(crate) const DEVICE_STORE: Schema = Schema {
 };
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 3] = [V1, V1_TO_V2, V2_TO_V3];
+const STEPS: [&str; 4] = [V1, V1_TO_V2, V2_TO_V3, V3_TO_V4];
 
 /// Version 1: the first released schema.
 pub(crate) const V1: &str = include_str!("schema_v1.sql");
@@ -96,4 +96,13 @@ const V2_TO_V3: &str = "
     ALTER TABLE discarded_operation RENAME COLUMN entity_id TO record_id;
     DROP INDEX outbox_by_entity;
     CREATE INDEX outbox_by_record ON outbox(record_id, seq) WHERE kind != 'check_in.record';
+";
+
+/// Version 3 → 4: an operation in flight names the store handle that took it (its
+/// lease, held as a locked file while the handle lives), so that opening the store
+/// returns to pending only what a dead handle left in flight; and the few operations in
+/// flight are found without reading the outbox.
+const V3_TO_V4: &str = "
+    ALTER TABLE outbox ADD COLUMN lease TEXT;
+    CREATE INDEX outbox_in_flight ON outbox(lease) WHERE state = 'in_flight';
 ";
