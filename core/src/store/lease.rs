@@ -1,6 +1,7 @@
 //! Which store handle has an operation in flight.
 //!
-//! Every open `Store` takes a lease: a random id, and a file `<id>.lock` in the
+//! Every open `Store` takes a lease: a random 63-bit number (small in the outbox's rows
+//! and index), and a file `<number in hex>.lock` in the
 //! directory `<db>.leases/` beside the database, locked for as long as the handle lives
 //! (the operating system drops the lock when the process dies, however it dies). An
 //! operation taken for a request records the lease of the handle that took it. Opening
@@ -27,14 +28,15 @@ impl LeaseDir {
         Ok(LeaseDir { dir })
     }
 
-    fn file(&self, id: &str) -> PathBuf {
-        self.dir.join(format!("{id}.lock"))
+    fn file(&self, id: i64) -> PathBuf {
+        self.dir.join(format!("{id:016x}.lock"))
     }
 
     /// Takes a new lease, held until the returned value is dropped.
     pub(crate) fn take(&self) -> Result<Lease> {
-        let id = uuid::Uuid::new_v4().to_string();
-        let path = self.file(&id);
+        // A random id among 2^63: no two live handles share one.
+        let id = (uuid::Uuid::new_v4().as_u64_pair().0 >> 1) as i64;
+        let path = self.file(id);
         let file = File::create(&path).map_err(|e| CordonError::io(&path, e))?;
         file.lock().map_err(|e| CordonError::io(&path, e))?;
         Ok(Lease {
@@ -45,11 +47,7 @@ impl LeaseDir {
     }
 
     /// Whether a handle holding lease `id` is alive. A lease file nobody holds is removed.
-    pub(crate) fn is_alive(&self, id: &str) -> bool {
-        // An id is a UUID this code wrote; anything else names no file of ours.
-        if uuid::Uuid::parse_str(id).is_err() {
-            return false;
-        }
+    pub(crate) fn is_alive(&self, id: i64) -> bool {
         let path = self.file(id);
         let Ok(file) = File::open(&path) else {
             return false; // no file: its handle is gone
@@ -73,7 +71,11 @@ impl LeaseDir {
         };
         for entry in entries.flatten() {
             let name = entry.file_name();
-            if let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".lock")) {
+            let id = name
+                .to_str()
+                .and_then(|n| n.strip_suffix(".lock"))
+                .and_then(|hex| i64::from_str_radix(hex, 16).ok());
+            if let Some(id) = id {
                 let _ = self.is_alive(id);
             }
         }
@@ -82,14 +84,14 @@ impl LeaseDir {
 
 /// A held lease: the lock on its file lasts as long as this value.
 pub(crate) struct Lease {
-    id: String,
+    id: i64,
     path: PathBuf,
     _file: File,
 }
 
 impl Lease {
-    pub(crate) fn id(&self) -> &str {
-        &self.id
+    pub(crate) fn id(&self) -> i64 {
+        self.id
     }
 }
 

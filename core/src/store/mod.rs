@@ -112,6 +112,7 @@ impl Store {
         let lease = leases.take()?;
 
         let now = clock.now();
+        let taken = outbox::in_flight(&conn)?;
         let device_id = {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let existing: Option<String> = tx
@@ -131,7 +132,7 @@ impl Store {
             // Operations in flight under a handle that is gone were never acknowledged:
             // send them again (the server's receipts make that harmless). A live
             // handle's stay with it.
-            outbox::release_abandoned(&tx, &leases, now)?;
+            outbox::release_abandoned(&tx, &leases, &taken, now)?;
             tx.commit()?;
             id
         };

@@ -355,7 +355,7 @@ impl Store {
                 "UPDATE outbox SET state = 'in_flight', sends = sends + 1, lease = ?2
                  WHERE seq IN (SELECT value FROM json_each(?1))",
             )?
-            .execute([seqs.as_str(), self.lease.id()])?;
+            .execute(rusqlite::params![seqs, self.lease.id()])?;
             for op in &mut batch {
                 op.state = OperationState::InFlight;
             }
@@ -597,30 +597,43 @@ impl Store {
     }
 }
 
-/// Returns to pending, due now, what handles that are gone left in flight: those whose
-/// lease nobody holds any more (a process killed mid-pass, a store dropped mid-pass), and
-/// any taken before leases existed. What a live handle (another process on the same
-/// file, an app's widget) has in flight stays with it. Returns how many were released.
+/// What is in flight, and under which lease: read before opening's write transaction
+/// (in WAL a read never holds up a writer, so scanning a long outbox delays no alarm).
+pub(crate) fn in_flight(conn: &rusqlite::Connection) -> Result<Vec<(i64, Option<i64>)>> {
+    Ok(conn
+        .prepare("SELECT seq, lease FROM outbox WHERE state = 'in_flight'")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Returns to pending, due now, what handles that are gone left in flight (of `taken`,
+/// read by [`in_flight`]): those whose lease nobody holds any more (a process killed
+/// mid-pass, a store dropped mid-pass), and any taken before leases existed. What a live
+/// handle (another process on the same file, an app's widget) has in flight stays with
+/// it. Returns how many were released.
 pub(crate) fn release_abandoned(
     tx: &Transaction<'_>,
     leases: &super::lease::LeaseDir,
+    taken: &[(i64, Option<i64>)],
     now: Timestamp,
 ) -> Result<usize> {
-    let holders: Vec<Option<String>> = tx
-        .prepare("SELECT DISTINCT lease FROM outbox WHERE state = 'in_flight'")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+    let mut alive: HashMap<i64, bool> = HashMap::new();
+    let mut stmt = tx.prepare_cached(
+        "UPDATE outbox SET state = 'pending', lease = NULL,
+                           next_attempt_at = min(next_attempt_at, ?1)
+         WHERE seq = ?2 AND state = 'in_flight' AND lease IS ?3",
+    )?;
     let mut released = 0;
-    for holder in holders {
-        if holder.as_deref().is_some_and(|id| leases.is_alive(id)) {
-            continue;
+    for (seq, lease) in taken {
+        let live = lease.is_some_and(|id| *alive.entry(id).or_insert_with(|| leases.is_alive(id)));
+        if !live {
+            released += stmt.execute(rusqlite::params![now, seq, lease])?;
         }
-        released += release_lease(tx, holder.as_deref(), now)?;
     }
     Ok(released)
 }
 
-fn release_lease(tx: &Transaction<'_>, lease: Option<&str>, now: Timestamp) -> Result<usize> {
+fn release_lease(tx: &Transaction<'_>, lease: Option<i64>, now: Timestamp) -> Result<usize> {
     Ok(tx
         .prepare_cached(
             "UPDATE outbox SET state = 'pending', lease = NULL,
