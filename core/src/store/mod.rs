@@ -31,7 +31,7 @@ pub use reports::NewAmendment;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CordonError, Result};
@@ -61,6 +61,10 @@ pub struct DeviceIdentity {
 /// thread.
 pub struct Store {
     conn: Mutex<Connection>,
+    /// A second, read-only connection for reads: in WAL mode a reader never waits for the
+    /// writer nor holds it up, so a status screen reading a long outbox does not delay a
+    /// duress alarm being written.
+    reader: Mutex<Connection>,
     path: PathBuf,
     attachments_dir: PathBuf,
     clock: Arc<dyn Clock>,
@@ -137,8 +141,16 @@ impl Store {
             id
         };
 
+        let reader = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| CordonError::from_sqlite_at(&path, e))?;
+        reader.busy_timeout(schema::DEVICE_STORE.busy_timeout)?;
+
         Ok(Store {
             conn: Mutex::new(conn),
+            reader: Mutex::new(reader),
             path,
             attachments_dir,
             clock,
@@ -227,9 +239,17 @@ impl Store {
         result
     }
 
-    /// Runs `f` on the connection for reading.
+    /// Runs `f` on the read-only connection, in one read transaction (one snapshot).
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        f(&self.lock())
+        let mut reader = self
+            .reader
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // One snapshot for every statement of the read.
+        let tx = reader.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
     }
 }
 
