@@ -17,9 +17,50 @@ pub mod dice;
 pub mod net;
 pub mod world;
 
-pub use world::{run, run_with, RunReport};
+use std::path::Path;
+
+use crate::crash::quiet_crashes;
+use crate::net::lock;
+use crate::world::World;
+
+pub use world::RunReport;
 
 /// The one command that replays `seed`.
 pub fn replay_command(seed: u64) -> String {
     format!("SIM_SEED={seed} cargo test -p cordon-sim --test sim -- --nocapture")
+}
+
+/// Runs one seed to the end and checks it.
+pub fn run(seed: u64) -> RunReport {
+    run_with(seed, false).0
+}
+
+/// Runs one seed; with `keep_trace`, also returns the trace's lines.
+pub fn run_with(seed: u64, keep_trace: bool) -> (RunReport, Vec<String>) {
+    quiet_crashes();
+    let base = Path::new("/dev/shm");
+    let tmp = if base.is_dir() {
+        tempfile::tempdir_in(base)
+    } else {
+        tempfile::tempdir()
+    }
+    .expect("a temporary directory");
+    let mut world = World::new(seed, tmp.path(), keep_trace);
+    let steps = world.workload();
+    world.heal();
+    let mut violations = world.net.take_violations();
+    violations.extend(check::all(&mut world));
+    let (trace_hash, trace_events) = world.net.trace_hash();
+    let counters = lock(&world.net.counters).clone();
+    let lines = world.net.trace_lines();
+    let report = RunReport {
+        seed,
+        trace_hash,
+        trace_events,
+        steps,
+        devices: world.devices.len(),
+        counters,
+        violations,
+    };
+    (report, lines)
 }

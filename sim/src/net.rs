@@ -87,7 +87,11 @@ pub struct Net {
 pub struct Counters {
     pub requests: u64,
     pub faults: u64,
-    pub crashes: u64,
+    /// Devices killed inside a pass (in a request or at a clock read or a draw).
+    pub kills_mid_pass: u64,
+    /// Devices killed inside a write call.
+    pub kills_mid_write: u64,
+    pub kills_at_rest: u64,
     pub restarts: u64,
     pub alarms_in_pass: u64,
 }
@@ -463,13 +467,9 @@ impl Transport for Link {
                 net.serve(&partial);
                 return lost();
             }
-            Fault::CrashBefore => {
-                lock(&net.counters).crashes += 1;
-                crash()
-            }
+            Fault::CrashBefore => crash(),
             Fault::CrashAfter => {
                 net.serve(&request);
-                lock(&net.counters).crashes += 1;
                 crash()
             }
             Fault::RestartBefore => {

@@ -12,9 +12,9 @@ use cordon_core::{
 };
 use cordon_server::admin;
 
-use crate::crash::{quiet_crashes, Fuse, FusedClock, FusedRandom, SimCrash};
+use crate::crash::{Fuse, FusedClock, FusedRandom, SimCrash};
 use crate::dice::Dice;
-use crate::net::{lock, Link, Net, BASE_URL};
+use crate::net::{lock, Counters, Link, Net, BASE_URL};
 
 /// The start of simulated time: a fixed instant, so no run reads the wall clock.
 const START_MS: i64 = 1_795_000_000_000; // 2026-11-18
@@ -28,11 +28,7 @@ pub struct RunReport {
     pub trace_events: u64,
     pub steps: u32,
     pub devices: usize,
-    pub requests: u64,
-    pub faults: u64,
-    pub crashes: u64,
-    pub restarts: u64,
-    pub alarms_in_pass: u64,
+    pub counters: Counters,
     pub violations: Vec<String>,
 }
 
@@ -106,6 +102,13 @@ impl Device {
     fn kill(&mut self, net: &Net, why: &str) {
         self.fuse.disarm();
         self.app = None;
+        let mut c = lock(&net.counters);
+        match why {
+            "mid-pass" => c.kills_mid_pass += 1,
+            "mid-write" => c.kills_mid_write += 1,
+            _ => c.kills_at_rest += 1,
+        }
+        drop(c);
         net.note(format!("device {} killed {why}", self.index));
     }
 
@@ -128,47 +131,8 @@ pub struct World {
     pub officers: Vec<String>,
 }
 
-/// Runs one seed to the end and checks it.
-pub fn run(seed: u64) -> RunReport {
-    run_with(seed, false).0
-}
-
-/// Runs one seed; with `keep_trace`, also returns the trace's lines.
-pub fn run_with(seed: u64, keep_trace: bool) -> (RunReport, Vec<String>) {
-    quiet_crashes();
-    let base = Path::new("/dev/shm");
-    let tmp = if base.is_dir() {
-        tempfile::tempdir_in(base)
-    } else {
-        tempfile::tempdir()
-    }
-    .expect("a temporary directory");
-    let mut world = World::new(seed, tmp.path(), keep_trace);
-    let steps = world.workload();
-    world.heal();
-    let mut violations = world.net.take_violations();
-    violations.extend(crate::check::all(&mut world));
-    let (trace_hash, trace_events) = world.net.trace_hash();
-    let counters = lock(&world.net.counters).clone();
-    let lines = world.net.trace_lines();
-    let report = RunReport {
-        seed,
-        trace_hash,
-        trace_events,
-        steps,
-        devices: world.devices.len(),
-        requests: counters.requests,
-        faults: counters.faults,
-        crashes: counters.crashes,
-        restarts: counters.restarts,
-        alarms_in_pass: counters.alarms_in_pass,
-        violations,
-    };
-    (report, lines)
-}
-
 impl World {
-    fn new(seed: u64, dir: &Path, keep_trace: bool) -> World {
+    pub(crate) fn new(seed: u64, dir: &Path, keep_trace: bool) -> World {
         let dice = Dice::new(seed);
         let start = Timestamp::from_millis(START_MS + dice.below(365 * 86_400_000) as i64);
         let server_clock = Arc::new(ManualClock::new(start));
@@ -260,7 +224,7 @@ impl World {
     }
 
     /// The random part of the run; returns the number of steps.
-    fn workload(&mut self) -> u32 {
+    pub(crate) fn workload(&mut self) -> u32 {
         let steps = self.dice.range(15, 45) as u32;
         for step in 0..steps {
             // Time passes between any two things an officer does.
@@ -570,7 +534,7 @@ impl World {
     }
 
     /// The network heals and stays healed; every device syncs until its outbox is empty.
-    fn heal(&mut self) {
+    pub(crate) fn heal(&mut self) {
         self.net.set_fault_rate(0.0);
         self.net.forget_requests();
         for device in &mut self.devices {

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use cordon_sim::net::Counters;
 use cordon_sim::{replay_command, run, run_with, RunReport};
 
 fn env_u64(name: &str) -> Option<u64> {
@@ -36,11 +37,7 @@ fn run_caught(seed: u64) -> RunReport {
                 trace_events: 0,
                 steps: 0,
                 devices: 0,
-                requests: 0,
-                faults: 0,
-                crashes: 0,
-                restarts: 0,
-                alarms_in_pass: 0,
+                counters: Default::default(),
                 violations: vec![format!("the run panicked: {message}")],
             }
         }
@@ -71,7 +68,7 @@ fn every_seed_keeps_every_invariant() {
     let next = AtomicU64::new(first);
     let stop = AtomicBool::new(false);
     let failures: Mutex<Vec<RunReport>> = Mutex::new(Vec::new());
-    let totals: Mutex<(u64, u64, u64, u64, u64)> = Mutex::new((0, 0, 0, 0, 0));
+    let totals: Mutex<(u64, Counters)> = Mutex::new((0, Counters::default()));
     let started = Instant::now();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     std::thread::scope(|s| {
@@ -87,11 +84,15 @@ fn every_seed_keeps_every_invariant() {
                 let report = run_caught(seed);
                 {
                     let mut t = totals.lock().unwrap();
+                    let c = &report.counters;
                     t.0 += 1;
-                    t.1 += report.requests;
-                    t.2 += report.faults;
-                    t.3 += report.crashes;
-                    t.4 += report.restarts;
+                    t.1.requests += c.requests;
+                    t.1.faults += c.faults;
+                    t.1.kills_mid_pass += c.kills_mid_pass;
+                    t.1.kills_mid_write += c.kills_mid_write;
+                    t.1.kills_at_rest += c.kills_at_rest;
+                    t.1.restarts += c.restarts;
+                    t.1.alarms_in_pass += c.alarms_in_pass;
                 }
                 if !report.violations.is_empty() {
                     failures.lock().unwrap().push(report);
@@ -103,11 +104,19 @@ fn every_seed_keeps_every_invariant() {
             });
         }
     });
-    let (runs, requests, faults, crashes, restarts) = *totals.lock().unwrap();
+    let (runs, c) = totals.lock().unwrap().clone();
     println!(
-        "simulated {runs} seeds from {first} in {:.1} s: {requests} requests, {faults} faults, \
-         {crashes} device crashes in requests, {restarts} server restarts",
-        started.elapsed().as_secs_f64()
+        "simulated {runs} seeds from {first} in {:.1} s: {} requests, {} faults, devices killed \
+         {} times mid-pass, {} mid-write, {} at rest; {} server restarts; {} alarms raised \
+         during passes",
+        started.elapsed().as_secs_f64(),
+        c.requests,
+        c.faults,
+        c.kills_mid_pass,
+        c.kills_mid_write,
+        c.kills_at_rest,
+        c.restarts,
+        c.alarms_in_pass
     );
     let mut failures = failures.into_inner().unwrap();
     failures.sort_by_key(|r| r.seed);
@@ -138,5 +147,10 @@ fn one_seed_replays_to_the_same_trace() {
         (a.trace_hash.as_str(), a.trace_events),
         (b.trace_hash.as_str(), b.trace_events),
         "seed {seed} gave two different traces"
+    );
+    let other = run(seed + 1);
+    assert_ne!(
+        a.trace_hash, other.trace_hash,
+        "the trace does not depend on the seed"
     );
 }
