@@ -332,6 +332,8 @@ pub struct Link {
     pub alarm_rate: f64,
     /// Alarms written from inside a pass and acknowledged by the store.
     pub alarms: Arc<Mutex<Vec<String>>>,
+    /// Whether a push was refused with 413 since the urgent lane last went out.
+    pub split_since_urgent: Mutex<bool>,
 }
 
 impl Link {
@@ -349,6 +351,12 @@ impl Link {
         let carries_normal = queued
             .iter()
             .any(|op| sending.contains(&op.seq) && op.lane == Lane::Normal);
+        if queued
+            .iter()
+            .any(|op| sending.contains(&op.seq) && op.lane == Lane::Urgent)
+        {
+            *lock(&self.split_since_urgent) = false;
+        }
         if !(carries_normal || request.kind == RequestKind::AttachmentChunk) {
             return;
         }
@@ -359,10 +367,23 @@ impl Link {
                 && op.state == OperationState::Pending
                 && (op.next_attempt_at <= now || op.next_attempt_at > turned_back)
         }) {
+            // Known cause (seed 1478): the halves of a batch refused with 413 go out one
+            // after the other with no look at the urgent lane between them.
+            let after_split = *lock(&self.split_since_urgent);
             self.net.violation(format!(
                 "urgent behind normal: device {} sent a {:?} request while alarm seq {} \
-                 (due at {}, now {now}) was waiting",
-                self.device, request.kind, alarm.seq, alarm.next_attempt_at
+                 (due at {}, now {now}) was waiting{}",
+                self.device,
+                request.kind,
+                alarm.seq,
+                alarm.next_attempt_at,
+                if after_split {
+                    " (a batch was refused with 413 before: the engine sends the \
+                     halves of a split batch without pushing the urgent lane first, \
+                     core/src/sync/push.rs Resend::Split)"
+                } else {
+                    ""
+                }
             ));
         }
     }
@@ -482,6 +503,9 @@ impl Transport for Link {
                 return lost();
             }
         };
+        if response.status == 413 && request.kind == RequestKind::Push {
+            *lock(&self.split_since_urgent) = true;
+        }
         net.remember(self.device, &request);
         net.note(format!(
             "  answered {} ({} bytes)",

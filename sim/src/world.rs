@@ -86,6 +86,7 @@ impl Device {
             clock: self.clock.clone(),
             alarm_rate: self.alarm_rate,
             alarms: self.alarms.clone(),
+            split_since_urgent: Mutex::new(false),
         };
         let engine = SyncEngine::new(store.clone(), Arc::new(link), self.config.clone());
         self.app = Some(App { store, engine });
