@@ -319,12 +319,7 @@ fn a_copy_abandoned_by_a_killed_process_is_removed_on_open_and_nothing_else_is()
         .store
         .attach_file(&r.id, &photo, AttachmentKind::Photo, "image/jpeg")
         .unwrap();
-    let dir = f
-        .store
-        .attachment_path(&kept.id)
-        .parent()
-        .unwrap()
-        .to_owned();
+    let dir = f.store.attachment_path(&kept.id).parent().unwrap().to_owned();
     // What a process killed mid-copy leaves: half a file under the copy's name.
     let abandoned = dir.join("0193aaaa-0000-7000-8000-000000000001.partial");
     std::fs::write(&abandoned, b"half a pho").unwrap();
