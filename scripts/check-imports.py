@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CRATES = ["core/src", "server/src", "bindings/src", "cli/src", "fixtures/src"]
+CRATES = ["core/src", "server/src", "bindings/src", "cli/src", "fixtures/src", "sim/src"]
 CRATE_ROOT = "(root)"
 
 
