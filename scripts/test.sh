@@ -29,6 +29,9 @@ cargo test --workspace 2>&1 | tee target/cargo-test.log
 rust=$(awk '/^test result:/ { p += $4; f += $6; i += $8 }
      END { printf "rust: %d passed, %d failed, %d skipped", p, f, i }' target/cargo-test.log)
 
+step "the simulator can fail: against a server without receipts it must find a violation"
+./sim/broken.sh 2>&1 | tee target/sim-broken.log | grep -E "seeds|test result"
+
 step "bindings: Kotlin on the JVM, Swift with swiftc"
 ./scripts/bindings.sh all 2>&1 | tee target/bindings.log
 

@@ -416,6 +416,55 @@ fn alarms_answered_413_are_split_one_by_one_then_kept_pending_not_dead() {
 }
 
 #[test]
+fn an_alarm_raised_while_a_batch_was_refused_as_too_large_goes_before_its_halves() {
+    let f = Fixture::new().with_assignment();
+    for _ in 0..4 {
+        f.check_in(CheckInKind::Welfare);
+    }
+    let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
+    let writer = store.clone();
+    let mut refused = false;
+    let t = Scripted::new(move |r| {
+        if r.kind == RequestKind::Push && !refused {
+            refused = true;
+            // The alarm is written while the big batch is out, which is then refused.
+            writer
+                .record_check_in(check_in(CheckInKind::Duress))
+                .unwrap();
+            return json(413, serde_json::json!({"error": "too big"}));
+        }
+        accept_all(r)
+    });
+    let e = SyncEngine::new(
+        store.clone(),
+        t.clone(),
+        SyncConfig::new("http://office.test"),
+    );
+    e.set_token("t").unwrap();
+
+    let summary = e.sync_once().unwrap();
+
+    assert_eq!(summary.outcome, PassOutcome::Completed, "{summary:?}");
+    let kinds: Vec<Vec<bool>> = t
+        .pushes()
+        .iter()
+        .map(|p| {
+            p.operations
+                .iter()
+                .map(|o| o.payload.get().contains("\"duress\""))
+                .collect()
+        })
+        .collect();
+    // The refused batch of four, then the alarm alone, then the halves.
+    assert_eq!(
+        kinds,
+        vec![vec![false; 4], vec![true], vec![false; 2], vec![false; 2]],
+        "{kinds:?}"
+    );
+    assert!(store.queued_operations().unwrap().is_empty());
+}
+
+#[test]
 fn answers_that_are_not_the_servers_own_refusal_are_transient() {
     // A proxy asking for credentials, a captive portal, a wrong URL: none of these
     // judged the operations.

@@ -367,8 +367,8 @@ impl Link {
                 && op.state == OperationState::Pending
                 && (op.next_attempt_at <= now || op.next_attempt_at > turned_back)
         }) {
-            // Known cause (seed 1478): the halves of a batch refused with 413 go out one
-            // after the other with no look at the urgent lane between them.
+            // A cause met before (seed 1478, fixed): the halves of a batch refused with
+            // 413 sent with no look at the urgent lane between them.
             let after_split = *lock(&self.split_since_urgent);
             self.net.violation(format!(
                 "urgent behind normal: device {} sent a {:?} request while alarm seq {} \
@@ -378,9 +378,8 @@ impl Link {
                 alarm.seq,
                 alarm.next_attempt_at,
                 if after_split {
-                    " (a batch was refused with 413 before: the engine sends the \
-                     halves of a split batch without pushing the urgent lane first, \
-                     core/src/sync/push.rs Resend::Split)"
+                    " (a batch was refused with 413 before: look at how the halves of \
+                     a split batch are sent, core/src/sync/push.rs Resend::Split)"
                 } else {
                     ""
                 }

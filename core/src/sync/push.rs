@@ -94,9 +94,10 @@ impl SyncEngine {
             Err(failure) => failure,
         };
         let seqs: Vec<i64> = sendable.iter().map(|op| op.seq).collect();
+        let urgent = sendable.iter().any(|op| op.lane == Lane::Urgent);
         let sent = Sent::Operations {
             count: sendable.len(),
-            urgent: sendable.iter().any(|op| op.lane == Lane::Urgent),
+            urgent,
         };
         match policy::decide(failure, sent) {
             Verdict::Settle(settlement) => self.settle_failed(&seqs, settlement, summary, token),
@@ -113,11 +114,31 @@ impl SyncEngine {
                 );
                 let mut first = sendable;
                 let second = first.split_off(first.len() / 2);
+                let release = |halves: &[&[OutboxOperation]]| -> Result<()> {
+                    let seqs: Vec<i64> = halves
+                        .iter()
+                        .flat_map(|h| h.iter().map(|op| op.seq))
+                        .collect();
+                    self.store.release(&seqs)
+                };
+                // An alarm raised while the refused request was out goes before either
+                // half, as before any other request of the pass.
+                if !urgent {
+                    if let Flow::Stop(o) = self.push_lane(Lane::Urgent, token, summary)? {
+                        release(&[&first, &second])?;
+                        return Ok(Flow::Stop(o));
+                    }
+                }
                 if let Flow::Stop(o) = self.push(first, token, summary)? {
                     // Never send the later half past a failed earlier one: order holds.
-                    let rest: Vec<i64> = second.iter().map(|op| op.seq).collect();
-                    self.store.release(&rest)?;
+                    release(&[&second])?;
                     return Ok(Flow::Stop(o));
+                }
+                if !urgent {
+                    if let Flow::Stop(o) = self.push_lane(Lane::Urgent, token, summary)? {
+                        release(&[&second])?;
+                        return Ok(Flow::Stop(o));
+                    }
                 }
                 self.push(second, token, summary)
             }
