@@ -401,7 +401,7 @@ impl World {
                         };
                         let mut content = store.report(id)?.content;
                         content.narrative = format!("{} Edited {n}.", content.narrative);
-                        content.severity = if n % 2 == 0 {
+                        content.severity = if n.is_multiple_of(2) {
                             Severity::High
                         } else {
                             Severity::Low
