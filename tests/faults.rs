@@ -85,20 +85,7 @@ fn after_the_faults_stop_every_operation_is_on_the_server_exactly_once_in_order(
         "{:?}",
         device.store.dead_letters()
     );
-    let on_server: Vec<String> = server
-        .list("check-ins")
-        .iter()
-        .map(|c| c["id"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(
-        on_server.len(),
-        check_ins.len(),
-        "each check-in exactly once"
-    );
-    assert_eq!(
-        on_server.iter().cloned().collect::<HashSet<_>>(),
-        check_ins.iter().cloned().collect()
-    );
+    server.assert_check_ins_once(&check_ins);
     // Per-record order: the server accepted every operation (it refuses one that comes
     // out of order), so each report is submitted with its one amendment, chain intact.
     let receipts = server.list("receipts");
@@ -207,20 +194,7 @@ fn a_smaller_body_limit_splits_batches_shrinks_chunks_and_dead_letters_only_the_
         dead[0].last_error
     );
 
-    let on_server: Vec<String> = server
-        .list("check-ins")
-        .iter()
-        .map(|c| c["id"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(
-        on_server.len(),
-        check_ins.len(),
-        "each check-in exactly once"
-    );
-    assert_eq!(
-        on_server.iter().cloned().collect::<HashSet<_>>(),
-        check_ins.iter().cloned().collect()
-    );
+    server.assert_check_ins_once(&check_ins);
     let server_reports = server.list("reports");
     let r = server_reports
         .iter()

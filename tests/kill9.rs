@@ -96,11 +96,7 @@ fn killed_at_random_moments_nothing_stored_is_lost_or_sent_twice() {
         String::from_utf8_lossy(&drained.stderr)
     );
 
-    let check_ins: Vec<String> = server
-        .list("check-ins")
-        .iter()
-        .map(|c| c["id"].as_str().unwrap().to_owned())
-        .collect();
+    let check_ins = server.check_in_ids();
     let unique: HashSet<_> = check_ins.iter().cloned().collect();
     assert_eq!(
         unique.len(),

@@ -48,11 +48,7 @@ fn writes_made_offline_reach_the_server_once_when_the_network_returns() {
         back.applied, 5,
         "three alarms, the report's creation and submission"
     );
-    let on_server: HashSet<String> = server
-        .list("check-ins")
-        .iter()
-        .map(|c| c["id"].as_str().unwrap().to_owned())
-        .collect();
+    let on_server: HashSet<String> = server.check_in_ids().into_iter().collect();
     assert_eq!(on_server, written.iter().cloned().collect());
     assert!(device.store.queued_operations().unwrap().is_empty());
 }

@@ -79,6 +79,27 @@ impl ServerProcess {
         .to_owned()
     }
 
+    /// The ids of the check-ins the server holds, in its order.
+    pub fn check_in_ids(&self) -> Vec<String> {
+        self.list("check-ins")
+            .iter()
+            .map(|c| c["id"].as_str().expect("a check-in id").to_owned())
+            .collect()
+    }
+
+    /// Asserts that the server holds exactly the check-ins `written`, each once.
+    pub fn assert_check_ins_once(&self, written: &[String]) {
+        let on_server = self.check_in_ids();
+        assert_eq!(on_server.len(), written.len(), "each check-in exactly once");
+        assert_eq!(
+            on_server
+                .iter()
+                .cloned()
+                .collect::<std::collections::HashSet<_>>(),
+            written.iter().cloned().collect()
+        );
+    }
+
     /// `admin list KIND --json`, parsed.
     pub fn list(&self, kind: &str) -> Vec<serde_json::Value> {
         let out = self.admin(&["list", kind, "--json"]);
