@@ -764,6 +764,93 @@ fn pull_pages_apply_assignments_and_reviews_and_keep_the_cursor() {
 }
 
 #[test]
+fn a_feed_that_starts_over_is_the_offices_truth_and_repeats_no_review() {
+    // The office restored a backup: it holds A-7 at version 3 where the device had 5, and
+    // sends the report's review again under a new cursor.
+    let f = Fixture::new();
+    let r = f.store.create_report(incident()).unwrap();
+    let review = serde_json::json!({"report_id": r.id, "outcome": "returned", "reviewer": "CR-DUTY",
+                                    "note": null, "reviewed_at": SERVER_TIME});
+    let pulls = Arc::new(Mutex::new(0));
+    let counter = pulls.clone();
+    let t = Scripted::new(move |req| {
+        if req.kind != RequestKind::Pull {
+            return accept_all(req);
+        }
+        let n = {
+            let mut n = counter.lock().unwrap();
+            *n += 1;
+            *n
+        };
+        let a = |v| serde_json::to_value(assignment("A-7", v)).unwrap();
+        let page = match n {
+            1 => serde_json::json!({"has_more": false, "next_cursor": "old/2", "changes": [
+                {"kind": "assignment", "cursor": "old/1", "assignment": a(5)},
+                {"kind": "report_review", "cursor": "old/2", "review": review}]}),
+            2 => serde_json::json!({"has_more": true, "next_cursor": "new/1", "restarted": true,
+                "changes": [{"kind": "report_review", "cursor": "new/1", "review": review}]}),
+            3 => serde_json::json!({"has_more": false, "next_cursor": "new/2", "changes": [
+                {"kind": "assignment", "cursor": "new/2", "assignment": a(3)}]}),
+            _ => serde_json::json!({"has_more": false, "next_cursor": "new/3", "changes": [
+                {"kind": "assignment", "cursor": "new/3", "assignment": a(4)}]}),
+        };
+        let mut page = page;
+        page["server_time"] = serde_json::json!(SERVER_TIME);
+        json(200, page)
+    });
+    let e = engine(&f, t.clone());
+
+    e.sync_once().unwrap();
+    assert_eq!(f.store.assignment("A-7").unwrap().server_version, 5);
+    e.sync_once().unwrap(); // pages 2 and 3: the feed starts over
+    assert_eq!(
+        f.store.assignment("A-7").unwrap().server_version,
+        3,
+        "the office's version replaces the one it lost"
+    );
+    assert_eq!(f.store.report_reviews(&r.id).unwrap().len(), 1);
+    e.sync_once().unwrap(); // page 4: the walk is over, versions compare again
+    assert_eq!(f.store.assignment("A-7").unwrap().server_version, 4);
+    let cursors: Vec<String> = t
+        .requests()
+        .iter()
+        .filter(|r| r.kind == RequestKind::Pull)
+        .map(|r| r.url.split("cursor=").nth(1).unwrap_or("-").to_owned())
+        .collect();
+    assert_eq!(cursors, ["-", "old%2F2", "new%2F1", "new%2F2"]);
+}
+
+#[test]
+fn after_a_restarted_walk_an_older_version_no_longer_replaces_a_newer_one() {
+    let f = Fixture::new();
+    let pulls = Arc::new(Mutex::new(0));
+    let counter = pulls.clone();
+    let t = Scripted::new(move |req| {
+        if req.kind != RequestKind::Pull {
+            return accept_all(req);
+        }
+        let n = {
+            let mut n = counter.lock().unwrap();
+            *n += 1;
+            *n
+        };
+        let a = |v| serde_json::to_value(assignment("A-7", v)).unwrap();
+        let mut page = match n {
+            1 => serde_json::json!({"has_more": false, "next_cursor": "new/1", "restarted": true,
+                "changes": [{"kind": "assignment", "cursor": "new/1", "assignment": a(6)}]}),
+            _ => serde_json::json!({"has_more": false, "next_cursor": "new/2",
+                "changes": [{"kind": "assignment", "cursor": "new/2", "assignment": a(2)}]}),
+        };
+        page["server_time"] = serde_json::json!(SERVER_TIME);
+        json(200, page)
+    });
+    let e = engine(&f, t);
+    e.sync_once().unwrap();
+    e.sync_once().unwrap();
+    assert_eq!(f.store.assignment("A-7").unwrap().server_version, 6);
+}
+
+#[test]
 fn attachment_bytes_stream_in_chunks_from_the_servers_offset_and_resume_after_a_conflict() {
     let f = Fixture::new();
     let bytes: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();

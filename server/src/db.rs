@@ -23,11 +23,22 @@ use crate::error::{Error, Result};
 pub const APPLICATION_ID: i64 = 0x4353_5256;
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 2] = [include_str!("schema.sql"), V1_TO_V2];
+const STEPS: [&str; 3] = [include_str!("schema.sql"), V1_TO_V2, V2_TO_V3];
 
 /// Version 1 → 2: a receipt names the record its operation belongs to as the protocol
 /// does (`record_id`, was `entity_id`).
 const V1_TO_V2: &str = "ALTER TABLE receipt RENAME COLUMN entity_id TO record_id;";
+
+/// Version 2 → 3: every feed entry gets a random tag that its cursor carries, and a
+/// superseded entry is kept (marked) rather than deleted, so the server can tell a cursor
+/// it issued from one it never did, or one from before a restore (see `feed.rs`).
+const V2_TO_V3: &str = "
+ALTER TABLE feed ADD COLUMN tag INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE feed ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0;
+UPDATE feed SET tag = random();
+DROP INDEX feed_by_officer;
+CREATE INDEX feed_by_officer ON feed (organisation_id, officer_id, superseded, cursor);
+";
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
@@ -139,6 +150,43 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_version_2_feed_keeps_its_entries_each_with_a_tag() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let v2 = Connection::open(&path).unwrap();
+        v2.execute_batch(STEPS[0]).unwrap();
+        v2.execute_batch(STEPS[1]).unwrap();
+        v2.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        v2.pragma_update(None, "user_version", 2).unwrap();
+        for subject in ["A-1", "A-2", "A-3"] {
+            v2.execute(
+                "INSERT INTO feed (organisation_id, officer_id, kind, subject, body)
+                 VALUES ('acme', 'OFC-7', 'assignment', ?1, '{}')",
+                [subject],
+            )
+            .unwrap();
+        }
+        drop(v2);
+
+        let conn = open(&path).unwrap();
+        let rows: Vec<(String, i64, i64)> = conn
+            .prepare("SELECT subject, tag, superseded FROM feed ORDER BY cursor")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            rows.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(),
+            ["A-1", "A-2", "A-3"]
+        );
+        let tags: std::collections::HashSet<i64> = rows.iter().map(|r| r.1).collect();
+        assert_eq!(tags.len(), 3, "each entry its own tag: {rows:?}");
+        assert!(rows.iter().all(|r| r.2 == 0), "none superseded");
     }
 
     #[test]

@@ -1,16 +1,25 @@
 //! The pull feed: per officer, what the office sent since a cursor.
 //!
 //! Entries are assignments (the whole assignment at its new version) and report review
-//! outcomes, appended by [`crate::admin`]. The cursor is the entry's position in one
-//! server-wide sequence that never goes back, shown to the device as an opaque string.
-//! A newer version of an assignment replaces the officer's older entry for it: the
-//! device, which keeps only the newest version anyway, never downloads a superseded one.
+//! outcomes, appended by [`crate::admin`]. A newer version of an assignment supersedes the
+//! officer's older entry for it: the device, which keeps only the newest version anyway,
+//! never downloads a superseded one.
+//!
+//! A cursor names one entry: its position in one server-wide sequence that never goes
+//! back, and a random tag drawn when the entry was written (`"<position>.<tag>"`, opaque
+//! to the device). Superseded entries are kept, marked, so every cursor the server issued
+//! stays known. A cursor the server cannot find with its tag was never issued by this
+//! feed: most often the office restored its database from a backup taken before the
+//! device's last pull, and reissued positions since with new tags. Paging on from such a
+//! cursor would skip whatever the office wrote after the backup, so the device is told to
+//! start over (`restarted`) and given the feed from its beginning; applying it again is
+//! idempotent on the device.
 
 use axum::extract::State;
 use cordon_core::protocol::{Change, PullResponse};
 use cordon_core::{Assignment, ReportReview};
 use rusqlite::Transaction;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 use crate::error::Result;
 use crate::http::{ApiError, ApiQuery, Caller, Reply};
@@ -28,8 +37,9 @@ pub(crate) fn append_assignment(
     assignment: &Assignment,
 ) -> Result<()> {
     tx.prepare_cached(
-        "DELETE FROM feed WHERE organisation_id = ?1 AND officer_id = ?2
-                            AND kind = 'assignment' AND subject = ?3",
+        "UPDATE feed SET superseded = 1
+         WHERE organisation_id = ?1 AND officer_id = ?2 AND kind = 'assignment'
+           AND subject = ?3 AND superseded = 0",
     )?
     .execute([organisation_id, officer_id, &assignment.id])?;
     let change = Change::Assignment {
@@ -65,19 +75,80 @@ fn append(
         return Ok(()); // nothing the server writes
     };
     tx.prepare_cached(
-        "INSERT INTO feed (organisation_id, officer_id, kind, subject, body)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO feed (organisation_id, officer_id, kind, subject, body, tag)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute([organisation_id, officer_id, kind, subject, &body])?;
+    .execute(rusqlite::params![
+        organisation_id,
+        officer_id,
+        kind,
+        subject,
+        body,
+        rand::random::<i64>()
+    ])?;
     Ok(())
 }
 
-/// A page of the caller's feed after `cursor`, and whether more follows.
-fn page(server: &Server, caller: &Caller, cursor: u64, limit: u64) -> Result<(Vec<Change>, bool)> {
+/// A position in the feed with the tag of the entry there, as issued in `next_cursor`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Cursor {
+    position: i64,
+    tag: i64,
+}
+
+impl Cursor {
+    /// The cursor's text: fixed width, so every answer's length depends on the entries
+    /// alone (the simulator's traces compare lengths).
+    fn render(self) -> String {
+        format!("{}.{:016x}", self.position, self.tag as u64)
+    }
+
+    /// `None` for any text the server would not have written.
+    fn parse(text: &str) -> Option<Cursor> {
+        let (position, tag) = text.split_once('.')?;
+        if tag.len() != 16 {
+            return None;
+        }
+        Some(Cursor {
+            position: position.parse().ok().filter(|p: &i64| *p > 0)?,
+            tag: u64::from_str_radix(tag, 16).ok()? as i64,
+        })
+    }
+}
+
+/// A page of the caller's feed, and whether more follows.
+struct Page {
+    changes: Vec<Change>,
+    has_more: bool,
+    /// The cursor asked with was not one this feed issued: the page starts the feed over.
+    restarted: bool,
+}
+
+/// The page of the caller's feed after `asked` (the start when `None`, or when `asked`
+/// is not a cursor this feed issued to the caller).
+fn page(server: &Server, caller: &Caller, asked: Option<&str>, limit: u64) -> Result<Page> {
     server.read(|c| {
+        let known = |cursor: Cursor| -> Result<bool> {
+            Ok(c.prepare_cached(
+                "SELECT 1 FROM feed WHERE cursor = ?1 AND tag = ?2
+                                      AND organisation_id = ?3 AND officer_id = ?4",
+            )?
+            .exists(rusqlite::params![
+                cursor.position,
+                cursor.tag,
+                caller.organisation_id,
+                caller.officer_id
+            ])?)
+        };
+        let after = match asked.map(Cursor::parse) {
+            None => None,
+            Some(Some(cursor)) if known(cursor)? => Some(cursor),
+            Some(_) => None,
+        };
+        let restarted = asked.is_some() && after.is_none();
         let mut stmt = c.prepare_cached(
-            "SELECT cursor, kind, body FROM feed
-             WHERE organisation_id = ?1 AND officer_id = ?2 AND cursor > ?3
+            "SELECT cursor, tag, kind, body FROM feed
+             WHERE organisation_id = ?1 AND officer_id = ?2 AND superseded = 0 AND cursor > ?3
              ORDER BY cursor LIMIT ?4",
         )?;
         // One row past the page says whether there is more, without a second query.
@@ -86,14 +157,17 @@ fn page(server: &Server, caller: &Caller, cursor: u64, limit: u64) -> Result<(Ve
                 rusqlite::params![
                     caller.organisation_id,
                     caller.officer_id,
-                    i64::try_from(cursor).unwrap_or(i64::MAX),
+                    after.map_or(0, |c| c.position),
                     limit as i64 + 1
                 ],
                 |r| {
                     Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
+                        Cursor {
+                            position: r.get(0)?,
+                            tag: r.get(1)?,
+                        },
                         r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
                     ))
                 },
             )?
@@ -102,32 +176,23 @@ fn page(server: &Server, caller: &Caller, cursor: u64, limit: u64) -> Result<(Ve
         let changes = rows
             .into_iter()
             .take(limit as usize)
-            .map(|(cursor, kind, body)| Ok(Change::from_stored(&kind, cursor.to_string(), &body)?))
+            .map(|(cursor, kind, body)| Ok(Change::from_stored(&kind, cursor.render(), &body)?))
             .collect::<Result<Vec<_>>>()?;
-        Ok((changes, has_more))
+        Ok(Page {
+            changes,
+            has_more,
+            restarted,
+        })
     })
 }
 
 /// The query of `GET /v1/pull`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct PullQuery {
-    cursor: Option<Cursor>,
+    /// The `next_cursor` of an earlier page, as the device stored it.
+    cursor: Option<String>,
     /// Any number: the server brings it within 1 to 500.
     limit: Option<i64>,
-}
-
-/// A position in the feed, as issued in `next_cursor`.
-#[derive(Debug, Clone, Copy)]
-struct Cursor(u64);
-
-impl<'de> Deserialize<'de> for Cursor {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        // Opaque to the device: anything but what the server wrote is simply not one.
-        let text = String::deserialize(d)?;
-        text.parse()
-            .map(Cursor)
-            .map_err(|_| serde::de::Error::custom("not a cursor this server issued"))
-    }
 }
 
 /// `GET /v1/pull?cursor=&limit=`.
@@ -136,23 +201,32 @@ pub(crate) async fn handle(
     caller: Caller,
     ApiQuery(query): ApiQuery<PullQuery>,
 ) -> Result<Reply<PullResponse>, ApiError> {
-    let cursor = query.cursor.map(|Cursor(c)| c);
     let limit = query
         .limit
         .map_or(DEFAULT_LIMIT, |l| l.clamp(1, MAX_LIMIT as i64) as u64);
-    let (changes, has_more) = server
-        .blocking(move |s| page(s, &caller, cursor.unwrap_or(0), limit))
-        .await?;
-    tracing::debug!(changes = changes.len(), has_more, "pull");
-    let last = changes
+    let asked = query.cursor;
+    let page = {
+        let asked = asked.clone();
+        server
+            .blocking(move |s| page(s, &caller, asked.as_deref(), limit))
+            .await?
+    };
+    if page.restarted {
+        tracing::info!("pull: a cursor this feed did not issue; the device starts over");
+    }
+    tracing::debug!(changes = page.changes.len(), page.has_more, "pull");
+    let last = page
+        .changes
         .iter()
         .rev()
         .find_map(|c| c.cursor().map(str::to_owned));
+    // Nothing new: the device keeps the cursor it has (none, when it starts over).
+    let kept = if page.restarted { None } else { asked };
     Ok(Reply(PullResponse {
         server_time: server.now(),
-        changes,
-        // Nothing new: the device keeps the cursor it has.
-        next_cursor: last.or_else(|| cursor.map(|c| c.to_string())),
-        has_more,
+        changes: page.changes,
+        next_cursor: last.or(kept),
+        has_more: page.has_more,
+        restarted: page.restarted,
     }))
 }

@@ -145,6 +145,12 @@ pub struct PullResponse {
     pub changes: Vec<Change>,
     pub next_cursor: Option<String>,
     pub has_more: bool,
+    /// The cursor asked with was not one the feed issued (the office restored its
+    /// database from a backup, or the cursor is from an older server): this page starts
+    /// the feed over, and what it carries is the office's truth even where the device
+    /// holds a higher version.
+    #[serde(default)]
+    pub restarted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,10 +7,21 @@ use crate::error::{CordonError, Result};
 use crate::model::{Assignment, WelfareStatus};
 use crate::time::Timestamp;
 
-/// Stores `assignment` (already validated) unless the device has this version or newer.
+/// Which copy of an assignment wins when the device already holds one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Versions {
+    /// A newer version replaces the copy; the same or an older one does not.
+    NewerOnly,
+    /// The office's copy replaces any other version (a feed that started over).
+    OfficeWins,
+}
+
+/// Stores `assignment` (already validated) unless the device has this version or, by
+/// `versions`, a newer one.
 pub(super) fn upsert(
     tx: &Transaction<'_>,
     assignment: &Assignment,
+    versions: Versions,
     now: Timestamp,
 ) -> Result<bool> {
     let changed = tx
@@ -22,7 +33,9 @@ pub(super) fn upsert(
                  server_version = excluded.server_version, status = excluded.status,
                  starts_at = excluded.starts_at, ends_at = excluded.ends_at,
                  body = excluded.body, received_at = excluded.received_at
-             WHERE excluded.server_version > assignment.server_version",
+             WHERE excluded.server_version > assignment.server_version
+                OR (?8 AND (excluded.server_version != assignment.server_version
+                            OR excluded.body != assignment.body))",
         )?
         .execute(rusqlite::params![
             assignment.id,
@@ -32,6 +45,7 @@ pub(super) fn upsert(
             assignment.ends_at,
             serde_json::to_string(assignment)?,
             now,
+            versions == Versions::OfficeWins,
         ])?;
     Ok(changed == 1)
 }
@@ -43,7 +57,9 @@ impl Store {
     pub fn upsert_assignment(&self, assignment: &Assignment) -> Result<bool> {
         assignment.validate()?;
         let now = self.now();
-        self.write(Durability::Normal, |tx| upsert(tx, assignment, now))
+        self.write(Durability::Normal, |tx| {
+            upsert(tx, assignment, Versions::NewerOnly, now)
+        })
     }
 
     pub fn assignment(&self, id: &str) -> Result<Assignment> {

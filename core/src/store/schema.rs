@@ -34,7 +34,7 @@ pub(crate) const DEVICE_STORE: Schema = Schema {
 };
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 4] = [V1, V1_TO_V2, V2_TO_V3, V3_TO_V4];
+const STEPS: [&str; 5] = [V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5];
 
 /// Version 1: the first released schema.
 pub(crate) const V1: &str = include_str!("schema_v1.sql");
@@ -105,4 +105,15 @@ const V2_TO_V3: &str = "
 /// writer, and releases them by `seq`.)
 const V3_TO_V4: &str = "
     ALTER TABLE outbox ADD COLUMN lease INTEGER;
+";
+
+/// Version 4 → 5: a review outcome is the same outcome whatever feed entry carried it
+/// (a feed that starts over after the office restored a backup sends it again under a
+/// new cursor), so it is kept once per report, reviewer, time and outcome.
+const V4_TO_V5: &str = "
+    DELETE FROM report_review WHERE rowid NOT IN
+        (SELECT min(rowid) FROM report_review
+         GROUP BY report_id, reviewed_at, reviewer, outcome);
+    CREATE UNIQUE INDEX report_review_once
+        ON report_review(report_id, reviewed_at, reviewer, outcome);
 ";

@@ -4,15 +4,19 @@
 
 use rusqlite::OptionalExtension;
 
+use super::assignments::Versions;
 use super::{Durability, Store};
 use crate::error::{CordonError, Result};
 use crate::model::{ReportReview, ReviewOutcome};
-use crate::protocol::Change;
+use crate::protocol::{Change, PullResponse};
 use crate::time::Timestamp;
 
 /// Keys of the `sync_state` table.
 pub(crate) mod key {
     pub const PULL_CURSOR: &str = "pull_cursor";
+    /// Set while the device walks a feed that started over (see [`PullResponse::restarted`]
+    /// (crate::protocol::PullResponse)), until its last page.
+    pub const PULL_RESTARTED: &str = "pull_restarted";
     pub const CLOCK_OFFSET_MS: &str = "clock_offset_ms";
     pub const LAST_SUCCESS_AT: &str = "last_success_at";
     pub const LAST_ERROR: &str = "last_error";
@@ -37,17 +41,7 @@ impl Store {
     pub(crate) fn set_sync_values(&self, values: &[(&str, Option<&str>)]) -> Result<()> {
         self.write(Durability::Normal, |tx| {
             for (key, value) in values {
-                match value {
-                    Some(v) => tx
-                        .prepare_cached(
-                            "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
-                             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                        )?
-                        .execute([key, v])?,
-                    None => tx
-                        .prepare_cached("DELETE FROM sync_state WHERE key = ?1")?
-                        .execute([key])?,
-                };
+                put(tx, key, *value)?;
             }
             Ok(())
         })
@@ -59,20 +53,30 @@ impl Store {
     /// An entry the device cannot accept (an assignment that fails the model's rules, a
     /// kind this build does not know) is skipped, with its reason in `skipped`, so that
     /// one bad entry cannot stall the feed.
-    pub(crate) fn apply_pull(
-        &self,
-        changes: &[Change],
-        next_cursor: Option<&str>,
-        skipped: &mut Vec<String>,
-    ) -> Result<u32> {
+    ///
+    /// A feed that started over (`page.restarted`: the office no longer knows the
+    /// device's cursor, most often because it restored a backup) is the office's truth:
+    /// until its last page, each assignment it carries replaces the device's copy even
+    /// where the device holds a higher version (one the office lost), so that the versions
+    /// the office issues next are not taken for old ones.
+    pub(crate) fn apply_pull(&self, page: &PullResponse, skipped: &mut Vec<String>) -> Result<u32> {
         let now = self.now();
         self.write(Durability::Normal, |tx| {
+            let restarting = page.restarted
+                || tx
+                    .prepare_cached("SELECT 1 FROM sync_state WHERE key = ?1")?
+                    .exists([key::PULL_RESTARTED])?;
+            let versions = if restarting {
+                Versions::OfficeWins
+            } else {
+                Versions::NewerOnly
+            };
             let mut stored = 0;
-            for change in changes {
+            for change in &page.changes {
                 match change {
                     Change::Assignment { assignment, cursor } => match assignment.validate() {
                         Ok(()) => {
-                            if super::assignments::upsert(tx, assignment, now)? {
+                            if super::assignments::upsert(tx, assignment, versions, now)? {
                                 stored += 1;
                             }
                         }
@@ -87,13 +91,15 @@ impl Store {
                     }
                 }
             }
-            if let Some(cursor) = next_cursor {
-                tx.prepare_cached(
-                    "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
-                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                )?
-                .execute([key::PULL_CURSOR, cursor])?;
+            if page.next_cursor.is_some() || page.restarted {
+                // Starting over with nothing to send: the old cursor is forgotten too.
+                put(tx, key::PULL_CURSOR, page.next_cursor.as_deref())?;
             }
+            put(
+                tx,
+                key::PULL_RESTARTED,
+                (restarting && page.has_more).then_some("1"),
+            )?;
             Ok(stored)
         })
     }
@@ -144,4 +150,20 @@ impl Store {
             Ok(out)
         })
     }
+}
+
+/// Sets `key` to `value`, or with `None` clears it.
+fn put(tx: &rusqlite::Transaction<'_>, key: &str, value: Option<&str>) -> Result<()> {
+    match value {
+        Some(v) => tx
+            .prepare_cached(
+                "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute([key, v])?,
+        None => tx
+            .prepare_cached("DELETE FROM sync_state WHERE key = ?1")?
+            .execute([key])?,
+    };
+    Ok(())
 }

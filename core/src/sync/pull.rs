@@ -49,12 +49,15 @@ impl SyncEngine {
                     .count(),
             )
             .unwrap_or(u32::MAX);
-            summary.assignments_received += self.store.apply_pull(
-                &page.changes,
-                page.next_cursor.as_deref(),
-                &mut summary.warnings,
-            )?;
-            let moved = page.next_cursor.is_some() && page.next_cursor != cursor;
+            summary.assignments_received += self.store.apply_pull(&page, &mut summary.warnings)?;
+            if page.restarted {
+                tracing::info!(
+                    target: super::LOG_TARGET,
+                    "the office did not know this device's feed cursor; pulling from the start"
+                );
+            }
+            let moved =
+                page.next_cursor.is_some() && (page.next_cursor != cursor || page.restarted);
             if !page.has_more || !moved {
                 return Ok(Flow::Continue);
             }

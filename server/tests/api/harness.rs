@@ -118,6 +118,36 @@ impl TestServer {
         Self::start_in(dir, None)
     }
 
+    /// A copy of the database as it is now, as an office's backup job would take it
+    /// (`VACUUM INTO`, consistent while the server runs).
+    pub fn backup(&self) -> tempfile::TempPath {
+        let path = tempfile::NamedTempFile::new()
+            .expect("backup file")
+            .into_temp_path();
+        std::fs::remove_file(&path).expect("VACUUM INTO needs a new file");
+        rusqlite::Connection::open(self.db_path())
+            .expect("open for backup")
+            .execute("VACUUM INTO ?1", [path.to_str().expect("utf-8 path")])
+            .expect("backup");
+        path
+    }
+
+    /// Stops this server, puts `backup` in place of its database (as an office restoring
+    /// from a backup does) and starts another on it.
+    pub fn restore(mut self, backup: &std::path::Path) -> Self {
+        self.stop();
+        let db = self.db_path();
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
+        drop(self); // closes the database, checkpointing its WAL, before it is replaced
+        for companion in ["-wal", "-shm"] {
+            let mut name = db.clone().into_os_string();
+            name.push(companion);
+            let _ = std::fs::remove_file(name);
+        }
+        std::fs::copy(backup, &db).expect("restore the backup");
+        Self::start_in(dir, None)
+    }
+
     fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());

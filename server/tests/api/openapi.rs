@@ -362,7 +362,8 @@ fn every_other_answer(contract: &Contract) {
     oversized.resize(4 * MIB + 1, b' ');
     c.call(&srv, "POST", "/v1/push", device.token(), Some(oversized));
 
-    // Pull: an assignment and a review outcome; a cursor the server never issued.
+    // Pull: an assignment and a review outcome; a cursor the server never issued (the
+    // feed starts over); a limit that is not a number.
     admin::record_review(
         &srv.server,
         &report_id,
@@ -373,7 +374,9 @@ fn every_other_answer(contract: &Contract) {
     .unwrap();
     let pulled = c.call(&srv, "GET", "/v1/pull?limit=10", device.token(), None);
     assert_eq!(pulled.body["changes"].as_array().map(Vec::len), Some(2));
-    c.call(&srv, "GET", "/v1/pull?cursor=abc", device.token(), None);
+    let restarted = c.call(&srv, "GET", "/v1/pull?cursor=abc", device.token(), None);
+    assert_eq!(restarted.body["restarted"], true);
+    c.call(&srv, "GET", "/v1/pull?limit=many", device.token(), None);
     c.call(&srv, "GET", "/v1/pull", None, None);
 
     // Attachment status.

@@ -185,10 +185,110 @@ fn a_draft_cannot_be_reviewed() {
     assert!(matches!(err, Error::Conflict(_)), "{err:?}");
 }
 
+fn pull(srv: &TestServer, device: &Device, cursor: Option<&str>) -> Reply {
+    let path = match cursor {
+        Some(c) => format!("/v1/pull?cursor={c}"),
+        None => "/v1/pull".to_owned(),
+    };
+    let reply = srv.get(&path, device.token());
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply
+}
+
+fn ids(reply: &Reply) -> Vec<String> {
+    assignments(reply).into_iter().map(|a| a.id).collect()
+}
+
 #[test]
-fn a_cursor_the_server_did_not_issue_is_a_bad_request() {
+fn a_cursor_the_feed_did_not_issue_starts_the_feed_over() {
     let srv = TestServer::start();
     let device = srv.device(ORG, OFFICER);
-    let reply = srv.get("/v1/pull?cursor=yesterday", device.token());
-    assert_eq!((reply.status, reply.code()), (400, "bad_request"));
+    srv.assign(ORG, OFFICER, "A-1");
+    srv.assign(ORG, OFFICER, "A-2");
+    let issued = pull(&srv, &device, None).body["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (position, tag) = issued.split_once('.').unwrap();
+    let wrong_tag = format!(
+        "{position}.{:016x}",
+        u64::from_str_radix(tag, 16).unwrap() ^ 1
+    );
+    for cursor in [
+        "yesterday",
+        "999999",
+        "1",
+        "999999.0000000000000000",
+        &wrong_tag,
+    ] {
+        let reply = pull(&srv, &device, Some(cursor));
+        assert_eq!(reply.body["restarted"], true, "cursor {cursor}");
+        assert_eq!(ids(&reply), ["A-1", "A-2"], "cursor {cursor}");
+        assert_eq!(reply.body["next_cursor"].as_str(), Some(issued.as_str()));
+    }
+    let again = pull(&srv, &device, Some(&issued));
+    assert_eq!(again.body["restarted"], false);
+    assert!(ids(&again).is_empty());
+}
+
+#[test]
+fn a_cursor_issued_to_another_officer_starts_the_feed_over() {
+    let srv = TestServer::start();
+    let device = srv.device(ORG, OFFICER);
+    let colleague = srv.device(ORG, "OFC-8");
+    srv.assign(ORG, "OFC-8", "A-8");
+    srv.assign(ORG, OFFICER, "A-1");
+    let theirs = pull(&srv, &colleague, None).body["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reply = pull(&srv, &device, Some(&theirs));
+    assert_eq!(reply.body["restarted"], true);
+    assert_eq!(ids(&reply), ["A-1"]);
+}
+
+#[test]
+fn a_cursor_to_a_superseded_entry_is_still_known() {
+    let srv = TestServer::start();
+    let device = srv.device(ORG, OFFICER);
+    let first = srv.assign(ORG, OFFICER, "A-1");
+    let cursor = pull(&srv, &device, None).body["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    admin::upsert_assignment(&srv.server, ORG, &[], first).unwrap();
+    let reply = pull(&srv, &device, Some(&cursor));
+    assert_eq!(reply.body["restarted"], false);
+    assert_eq!(
+        assignments(&reply)
+            .iter()
+            .map(|a| a.server_version)
+            .collect::<Vec<_>>(),
+        [2]
+    );
+}
+
+#[test]
+fn after_a_restore_from_an_earlier_backup_a_device_ahead_of_it_starts_over_and_misses_nothing() {
+    // The device pulled A-1..A-3; the office then restores a backup taken after A-1 and
+    // writes, which take the positions had.
+    let srv = TestServer::start();
+    let device = srv.device(ORG, OFFICER);
+    srv.assign(ORG, OFFICER, "A-1");
+    let backup = srv.backup();
+    srv.assign(ORG, OFFICER, "A-2");
+    srv.assign(ORG, OFFICER, "A-3");
+    let ahead = pull(&srv, &device, None).body["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let srv = srv.restore(&backup);
+    for id in ["A-4", "A-5", "A-6"] {
+        srv.assign(ORG, OFFICER, id);
+    }
+    let reply = pull(&srv, &device, Some(&ahead));
+
+    assert_eq!(reply.body["restarted"], true);
+    assert_eq!(ids(&reply), ["A-1", "A-4", "A-5", "A-6"]);
 }
