@@ -8,6 +8,9 @@
 //!    and while uploading a 200 MB attachment against a 2 MB one: bounded by the batch
 //!    and the chunk, a few MB, not by the queue or the file.
 //!
+//! 3. A report with 1,000 amendments pushed to the server: under 100 ms, and 10x the
+//!    amendments cost at most 15x the time (linear, not replayed from the start).
+//!
 //! `cargo bench -p cordon --bench sync` (add `-- --quick` for a smaller smoke run).
 
 use std::io::{BufRead, BufReader, Write};
@@ -101,6 +104,29 @@ fn fill(store: &Store, n: usize) {
                 tag_id: None,
                 note: Some(format!("bench {i}")),
             })
+            .unwrap();
+    }
+}
+
+/// Queues a submitted report with `n` amendments.
+fn amended_report(store: &Store, n: usize) {
+    let report = store
+        .create_report(cordon_fixtures::incident_discovered_at(Timestamp::now()))
+        .unwrap();
+    store.submit_report(&report.id).unwrap();
+    for i in 0..n {
+        store
+            .amend_report(
+                &report.id,
+                NewAmendment {
+                    author: "OFC-B".into(),
+                    reason: "bench".into(),
+                    patch: IncidentPatch {
+                        actions_taken: Some(format!("Step {i} taken.")),
+                        ..IncidentPatch::default()
+                    },
+                },
+            )
             .unwrap();
     }
 }
@@ -273,7 +299,32 @@ fn main() {
         "  growth budget < 4096 KiB   {}",
         if ok_mem { "PASS" } else { "FAIL" }
     );
-    if !(ok_drain && ok_mem) {
+    // 3. Amendments: pushing a long chain costs each link the same.
+    let mut amended = Vec::new();
+    for n in [100, 1_000] {
+        let store = enrolled_store(&server, &dir.path().join(format!("amend-{n}.db")));
+        amended_report(&store, n);
+        amended.push((
+            n,
+            drain(store, &server.url, BatchLimits::default().max_operations),
+        ));
+    }
+    let (short, long) = (amended[0].1.as_secs_f64(), amended[1].1.as_secs_f64());
+    let growth = long / short;
+    let ok_amend = long < 0.1 && growth <= 15.0;
+    println!("push a report with its amendments (creation, submission, then each link):");
+    for (n, t) in &amended {
+        println!(
+            "  {n:>5} amendments            {:>8.1} ms",
+            t.as_secs_f64() * 1e3
+        );
+    }
+    println!(
+        "  1,000 under 100 ms, 10x the amendments {growth:.1}x the time (budget <= 15x)   {}",
+        if ok_amend { "PASS" } else { "FAIL" }
+    );
+
+    if !(ok_drain && ok_mem && ok_amend) {
         // exit() skips destructors: stop the server (by its PID) first.
         drop(server);
         std::process::exit(1);

@@ -285,7 +285,7 @@ pub fn run(args: DemoArgs, log_filter: &str) -> CliResult {
         if duress_seen { "RECEIVED" } else { "missing" }
     );
     let received = admin::report(&office, &report.id)?;
-    let device_head = amended.amendments.last().map(|x| x.hash.clone());
+    let device_head = Some(amended.hash.clone());
     let chain = match &received.integrity {
         ReportIntegrity::Intact { amendments, .. } => format!("intact ({amendments} amendment)"),
         other => format!("{other:?}"),

@@ -443,12 +443,7 @@ fn incident(store: &Store, cmd: IncidentCommand) -> CliResult {
                     },
                 },
             )?;
-            let last = r
-                .amendments
-                .last()
-                .map(|a| a.hash.clone())
-                .unwrap_or_default();
-            println!("amendment {} {last}", r.amendments.len());
+            println!("amendment {} {}", r.sequence, r.hash);
         }
         IncidentCommand::Verify { id } => {
             let integrity = store.verify_report(&id)?;

@@ -394,6 +394,96 @@ fn status_counts_by_state_and_lane_and_ages_the_oldest_undelivered() {
     assert_eq!(s.next_attempt_at, Some(T0));
 }
 
+/// The outbox counted the slow way, through a raw connection: (pending, in flight, dead).
+fn counted(f: &Fixture) -> (LaneCounts, LaneCounts, LaneCounts) {
+    let conn = rusqlite::Connection::open(f.db_path()).unwrap();
+    let mut counts = (
+        LaneCounts::default(),
+        LaneCounts::default(),
+        LaneCounts::default(),
+    );
+    let mut stmt = conn
+        .prepare("SELECT state, lane, count(*) FROM outbox GROUP BY state, lane")
+        .unwrap();
+    let mut rows = stmt.query([]).unwrap();
+    while let Some(r) = rows.next().unwrap() {
+        let state: String = r.get(0).unwrap();
+        let (lane, n): (i64, i64) = (r.get(1).unwrap(), r.get(2).unwrap());
+        let n = n as u64;
+        let by_lane = match state.as_str() {
+            "pending" => &mut counts.0,
+            "in_flight" => &mut counts.1,
+            _ => &mut counts.2,
+        };
+        match lane {
+            0 => by_lane.urgent += n,
+            1 => by_lane.normal += n,
+            _ => by_lane.bulk += n,
+        }
+    }
+    counts
+}
+
+#[test]
+fn kept_counts_match_the_queue_through_every_kind_of_change() {
+    let f = Fixture::new().with_assignment();
+    let check = |what: &str| {
+        let s = f.store.outbox_status().unwrap();
+        assert_eq!(
+            (s.pending, s.in_flight, s.dead),
+            counted(&f),
+            "after {what}"
+        );
+    };
+    for kind in [
+        CheckInKind::Welfare,
+        CheckInKind::Duress,
+        CheckInKind::Panic,
+    ] {
+        f.check_in(kind);
+    }
+    let (_, _) = report_with_photo(&f);
+    check("writes");
+    let batch = f.store.take_batch(ALL).unwrap();
+    check("take");
+    f.store
+        .settle(&[
+            (batch[0].seq, Outcome::Acknowledged),
+            (
+                batch[1].seq,
+                Outcome::Rejected {
+                    reason: "bad".into(),
+                },
+            ),
+            (
+                batch[2].seq,
+                Outcome::Transient {
+                    error: "503".into(),
+                    retry_after: None,
+                },
+            ),
+        ])
+        .unwrap();
+    check("settle");
+    f.store.requeue_dead(batch[1].seq).unwrap();
+    check("requeue");
+    let again = f.store.take_batch(ALL).unwrap();
+    f.store.reject(again[0].seq, "no").unwrap();
+    check("reject");
+    f.store.discard_dead(again[0].seq).unwrap();
+    check("discard");
+    f.store.release_in_flight().unwrap();
+    check("release");
+    let f = f.reopen();
+    let s = f.store.outbox_status().unwrap();
+    assert_eq!(
+        (s.pending, s.in_flight, s.dead),
+        counted(&f),
+        "after reopen"
+    );
+    assert!(s.pending.total() > 0);
+}
+
 #[test]
 fn an_empty_outbox_reports_nothing_pending() {
     let f = Fixture::new();

@@ -15,9 +15,11 @@ fn submitted(f: &Fixture) -> IncidentReport {
     f.store.submit_report(&r.id).unwrap()
 }
 
+/// Amends the report and reads it back; the amendment returned is the chain's new head.
 fn amend(f: &Fixture, id: &str, reason: &str, patch: IncidentPatch) -> IncidentReport {
     f.advance(60);
-    f.store
+    let amendment = f
+        .store
         .amend_report(
             id,
             NewAmendment {
@@ -26,7 +28,10 @@ fn amend(f: &Fixture, id: &str, reason: &str, patch: IncidentPatch) -> IncidentR
                 patch,
             },
         )
-        .unwrap()
+        .unwrap();
+    let report = f.store.report(id).unwrap();
+    assert_eq!(report.amendments.last(), Some(&amendment));
+    report
 }
 
 fn raw(f: &Fixture) -> rusqlite::Connection {

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 pub const APPLICATION_ID: i64 = 0x4353_5256;
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 3] = [include_str!("schema.sql"), V1_TO_V2, V2_TO_V3];
+const STEPS: [&str; 4] = [include_str!("schema.sql"), V1_TO_V2, V2_TO_V3, V3_TO_V4];
 
 /// Version 1 → 2: a receipt names the record its operation belongs to as the protocol
 /// does (`record_id`, was `entity_id`).
@@ -39,6 +39,11 @@ UPDATE feed SET tag = random();
 DROP INDEX feed_by_officer;
 CREATE INDEX feed_by_officer ON feed (organisation_id, officer_id, superseded, cursor);
 ";
+
+/// Version 3 → 4: a report keeps its content as amended so far, so that an amendment
+/// costs the same whatever came before it (NULL: no amendment yet, or written before
+/// version 4; then the amendments are replayed once, see `records::current_content`).
+const V3_TO_V4: &str = "ALTER TABLE report ADD COLUMN amended_content TEXT;";
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;

@@ -50,6 +50,8 @@ pub(crate) struct ReportRow {
     pub sealed_attachments: Vec<Attachment>,
     pub head_hash: Option<String>,
     pub amendments: u32,
+    /// The content with every amendment applied, as kept since schema version 4.
+    pub amended_content: Option<IncidentContent>,
 }
 
 type RawReport = (
@@ -61,13 +63,14 @@ type RawReport = (
     Option<String>,
     Option<String>,
     u32,
+    Option<String>,
 );
 
 pub(crate) fn report(c: &Connection, id: &str) -> Result<Option<ReportRow>> {
     let raw: Option<RawReport> = c
         .prepare_cached(
             "SELECT state, content, updated_at, submitted_at, content_hash, sealed_attachments,
-                    head_hash, amendments
+                    head_hash, amendments, amended_content
              FROM report WHERE id = ?1",
         )?
         .query_row([id], |r| {
@@ -80,10 +83,12 @@ pub(crate) fn report(c: &Connection, id: &str) -> Result<Option<ReportRow>> {
                 r.get(5)?,
                 r.get(6)?,
                 r.get(7)?,
+                r.get(8)?,
             ))
         })
         .optional()?;
-    let Some((state, content, updated_at, submitted_at, content_hash, sealed, head, n)) = raw
+    let Some((state, content, updated_at, submitted_at, content_hash, sealed, head, n, amended)) =
+        raw
     else {
         return Ok(None);
     };
@@ -104,6 +109,7 @@ pub(crate) fn report(c: &Connection, id: &str) -> Result<Option<ReportRow>> {
             .unwrap_or_default(),
         head_hash: head,
         amendments: n,
+        amended_content: amended.as_deref().map(serde_json::from_str).transpose()?,
     }))
 }
 
@@ -134,7 +140,16 @@ pub(crate) fn attachments_of(c: &Connection, report_id: &str) -> Result<Vec<Atta
 }
 
 /// The report as it reads now: the sealed (or draft) content with every amendment's
-/// patch applied in order.
-pub(crate) fn current_content(row: &ReportRow, amendments: &[Amendment]) -> IncidentContent {
-    row.content.clone().amended(amendments)
+/// patch applied in order. Kept in the row since schema version 4; replayed from the
+/// amendments only for a report amended before that.
+pub(crate) fn current_content(
+    c: &Connection,
+    id: &str,
+    row: &ReportRow,
+) -> Result<IncidentContent> {
+    Ok(match &row.amended_content {
+        Some(content) => content.clone(),
+        None if row.amendments == 0 => row.content.clone(),
+        None => row.content.clone().amended(&amendments(c, id)?),
+    })
 }

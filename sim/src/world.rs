@@ -441,7 +441,7 @@ impl World {
                                 },
                             },
                         )?;
-                        let count = r.amendments.len() as u32;
+                        let count = r.sequence;
                         ack.amendments.retain(|(r, _)| r != id);
                         ack.amendments.push((id.clone(), count));
                         Ok("report amended")

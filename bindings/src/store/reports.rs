@@ -1,7 +1,8 @@
 //! Incident reports: drafts, submission, amendments, integrity and the office's reviews.
 
 use cordon_core::{
-    CordonError, IncidentContent, IncidentReport, NewAmendment, ReportIntegrity, ReportReview,
+    Amendment, CordonError, IncidentContent, IncidentReport, NewAmendment, ReportIntegrity,
+    ReportReview,
 };
 
 use super::CordonStore;
@@ -27,12 +28,13 @@ impl CordonStore {
         self.store.submit_report(report_id)
     }
 
-    /// Appends an amendment to a submitted report, chained by hash to the one before.
+    /// Appends an amendment to a submitted report, chained by hash to the one before,
+    /// and returns it (read the report as amended with `report`).
     pub fn amend_report(
         &self,
         report_id: &str,
         amendment: NewAmendment,
-    ) -> Result<IncidentReport, CordonError> {
+    ) -> Result<Amendment, CordonError> {
         self.store.amend_report(report_id, amendment)
     }
 

@@ -560,7 +560,7 @@ impl Store {
         self.read(|c| {
             let mut status = OutboxStatus::default();
             let mut counts =
-                c.prepare_cached("SELECT state, lane, count(*) FROM outbox GROUP BY state, lane")?;
+                c.prepare_cached("SELECT state, lane, n FROM outbox_count WHERE n > 0")?;
             let mut rows = counts.query([])?;
             while let Some(r) = rows.next()? {
                 let state: String = r.get(0)?;
@@ -574,17 +574,20 @@ impl Store {
                 };
                 counts.add(lane, n);
             }
+            // Both read indexes, not the queue: the first undelivered operation by seq,
+            // and pending operations by due time until one no dead letter holds back.
             let (oldest, next): (Option<Timestamp>, Option<Timestamp>) = c.query_row(
                 "SELECT (SELECT created_at FROM outbox WHERE state != 'dead'
                          ORDER BY seq LIMIT 1),
-                        (SELECT MIN(next_attempt_at) FROM outbox
+                        (SELECT next_attempt_at FROM outbox INDEXED BY outbox_pending_by_due
                          WHERE state = 'pending'
                            AND record_id NOT IN (SELECT record_id FROM outbox WHERE state = 'dead')
                            AND coalesce(depends_on, '') NOT IN
                                (SELECT record_id FROM outbox WHERE state = 'dead')
                            AND record_id NOT IN
                                (SELECT depends_on FROM outbox
-                                WHERE state = 'dead' AND depends_on IS NOT NULL))",
+                                WHERE state = 'dead' AND depends_on IS NOT NULL)
+                         ORDER BY next_attempt_at LIMIT 1)",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;

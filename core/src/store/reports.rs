@@ -32,6 +32,22 @@ struct ReportRow {
     updated_at: Timestamp,
     submitted_at: Option<Timestamp>,
     content_hash: Option<String>,
+    /// The content with every amendment applied (since schema version 5).
+    amended_content: Option<IncidentContent>,
+}
+
+impl ReportRow {
+    /// The report as it reads now, given its amendments (read only when the row does not
+    /// keep the amended content itself).
+    fn current(
+        &self,
+        amendments: impl FnOnce() -> Result<Vec<Amendment>>,
+    ) -> Result<IncidentContent> {
+        match &self.amended_content {
+            Some(content) => Ok(content.clone()),
+            None => Ok(self.content.clone().amended(&amendments()?)),
+        }
+    }
 }
 
 /// `incident_report` columns as read, before the content JSON is parsed.
@@ -42,13 +58,16 @@ type RawReportRow = (
     Timestamp,
     Option<Timestamp>,
     Option<String>,
+    Option<String>,
 );
 
 fn load_row(c: &rusqlite::Connection, id: &str) -> Result<ReportRow> {
     let row: Option<RawReportRow> = c
         .prepare_cached(
-            "SELECT state, content, created_at, updated_at, submitted_at, content_hash
-             FROM incident_report WHERE id = ?1",
+            "SELECT state, r.content, created_at, updated_at, submitted_at, content_hash,
+                    a.content
+             FROM incident_report r LEFT JOIN amended_report a ON a.report_id = r.id
+             WHERE r.id = ?1",
         )?
         .query_row([id], |r| {
             Ok((
@@ -58,10 +77,11 @@ fn load_row(c: &rusqlite::Connection, id: &str) -> Result<ReportRow> {
                 r.get(3)?,
                 r.get(4)?,
                 r.get(5)?,
+                r.get(6)?,
             ))
         })
         .optional()?;
-    let (state, content, created_at, updated_at, submitted_at, content_hash) =
+    let (state, content, created_at, updated_at, submitted_at, content_hash, amended) =
         row.ok_or_else(|| CordonError::not_found("incident report", id))?;
     Ok(ReportRow {
         state: if state == ReportState::Submitted.as_str() {
@@ -74,6 +94,7 @@ fn load_row(c: &rusqlite::Connection, id: &str) -> Result<ReportRow> {
         updated_at,
         submitted_at,
         content_hash,
+        amended_content: amended.as_deref().map(from_json).transpose()?,
     })
 }
 
@@ -193,8 +214,10 @@ impl Store {
         self.report(id)
     }
 
-    /// Appends an amendment to a submitted report, chained to the one before it.
-    pub fn amend_report(&self, id: &str, amendment: NewAmendment) -> Result<IncidentReport> {
+    /// Appends an amendment to a submitted report, chained to the one before it, and
+    /// returns it. Its cost does not grow with the chain: the head and the amended content
+    /// are read from one row each ([`report`](Self::report) reads the whole history).
+    pub fn amend_report(&self, id: &str, amendment: NewAmendment) -> Result<Amendment> {
         required_text("author", &amendment.author, MAX_SHORT_TEXT)?;
         required_text("reason", &amendment.reason, MAX_NOTE_TEXT)?;
         let now = self.now();
@@ -205,8 +228,16 @@ impl Store {
                     report_id: id.to_owned(),
                 });
             };
-            let earlier = load_amendments(tx, id)?;
-            let mut content = row.content.amended(&earlier);
+            // The chain's head: one row by the (report_id, sequence) index, however long
+            // the chain is.
+            let head: Option<(u32, String)> = tx
+                .prepare_cached(
+                    "SELECT sequence, hash FROM amendment WHERE report_id = ?1
+                     ORDER BY sequence DESC LIMIT 1",
+                )?
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let mut content = row.current(|| load_amendments(tx, id))?;
             let changed_fields = content.apply(&amendment.patch);
             if changed_fields.is_empty() {
                 return Err(CordonError::invalid(
@@ -219,15 +250,13 @@ impl Store {
             let mut record = Amendment {
                 id: new_id(),
                 report_id: id.to_owned(),
-                sequence: u32::try_from(earlier.len() + 1).unwrap_or(u32::MAX),
+                sequence: head.as_ref().map_or(1, |(n, _)| n.saturating_add(1)),
                 author: amendment.author,
                 reason: amendment.reason,
                 changed_fields,
                 patch: amendment.patch,
                 created_at: now,
-                previous_hash: earlier
-                    .last()
-                    .map_or_else(|| sealed.clone(), |a| a.hash.clone()),
+                previous_hash: head.map_or_else(|| sealed.clone(), |(_, hash)| hash),
                 hash: String::new(),
             };
             record.hash = amendment_hash(&record);
@@ -248,10 +277,14 @@ impl Store {
                     record.hash,
                 ],
             )?;
-            enqueue(tx, &Payload::ReportAmend(record), None, now)?;
-            Ok(())
-        })?;
-        self.report(id)
+            tx.prepare_cached(
+                "INSERT INTO amended_report (report_id, content) VALUES (?1, ?2)
+                 ON CONFLICT (report_id) DO UPDATE SET content = excluded.content",
+            )?
+            .execute(rusqlite::params![id, serde_json::to_string(&content)?])?;
+            enqueue(tx, &Payload::ReportAmend(record.clone()), None, now)?;
+            Ok(record)
+        })
     }
 
     /// A report as it reads now, with its attachments and amendment history.
@@ -260,7 +293,7 @@ impl Store {
             let row = load_row(c, id)?;
             let amendments = load_amendments(c, id)?;
             let attachments = super::attachments::load_for_report(c, id)?;
-            let content = row.content.amended(&amendments);
+            let content = row.current(|| Ok(amendments.clone()))?;
             Ok(IncidentReport {
                 id: id.to_owned(),
                 state: row.state,

@@ -148,7 +148,7 @@ fn load_report(c: &rusqlite::Connection, id: &str) -> Result<ReceivedReport> {
         id: id.to_owned(),
         provenance: provenance(c, id)?,
         state: row.state,
-        content: records::current_content(&row, &amendments),
+        content: records::current_content(c, id, &row)?,
         updated_at: row.updated_at,
         submitted_at: row.submitted_at,
         content_hash: row.content_hash.clone(),

@@ -154,8 +154,7 @@ pub(super) fn amend(
     if amendment_hash(&a) != a.hash {
         return reject("hash does not recompute from the amendment");
     }
-    let earlier = records::amendments(tx, &a.report_id)?;
-    let mut content = records::current_content(&row, &earlier);
+    let mut content = records::current_content(tx, &a.report_id, &row)?;
     let changed = content.apply(&a.patch);
     if changed.is_empty() {
         return reject("the patch changes nothing in the report");
@@ -178,7 +177,14 @@ pub(super) fn amend(
         serde_json::to_string(&a).map_err(Error::from)?,
         now
     ])?;
-    tx.prepare_cached("UPDATE report SET head_hash = ?2, amendments = ?3 WHERE id = ?1")?
-        .execute(rusqlite::params![a.report_id, a.hash, a.sequence])?;
+    tx.prepare_cached(
+        "UPDATE report SET head_hash = ?2, amendments = ?3, amended_content = ?4 WHERE id = ?1",
+    )?
+    .execute(rusqlite::params![
+        a.report_id,
+        a.hash,
+        a.sequence,
+        serde_json::to_string(&content).map_err(Error::from)?
+    ])?;
     Ok(())
 }

@@ -89,12 +89,13 @@ final class OfficerFlowTests: XCTestCase {
         var patch = noChange()
         patch.severity = .high
         patch.policeReference = "CAD 2231"
-        let amended = try store.amendReport(
+        let amendment = try store.amendReport(
             reportId: draft.id,
             amendment: NewAmendment(author: "ALPHA-2", reason: "Plate is on a watch list", patch: patch))
+        let amended = try store.report(reportId: draft.id)
 
         XCTAssertEqual(amended.content.severity, .high)
-        let amendment = try XCTUnwrap(amended.amendments.first)
+        XCTAssertEqual(amended.amendments, [amendment])
         XCTAssertEqual(amendment.previousHash, sealed)
         XCTAssertEqual(amendment.changedFields, ["severity", "police_reference"])
         XCTAssertEqual(try store.verifyReport(reportId: draft.id), .intact(headHash: amendment.hash, amendments: 1))

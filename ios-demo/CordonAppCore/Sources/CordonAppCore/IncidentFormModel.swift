@@ -176,8 +176,9 @@ public final class IncidentFormModel {
             try await offMain {
                 let identity = try store.deviceIdentity()
                 let author = identity.officerId ?? "device \(identity.deviceId)"
-                return try store.amendReport(reportId: reportId,
-                                             amendment: NewAmendment(author: author, reason: reason, patch: patch))
+                _ = try store.amendReport(reportId: reportId,
+                                          amendment: NewAmendment(author: author, reason: reason, patch: patch))
+                return try store.report(reportId: reportId)
             }
         }
     }

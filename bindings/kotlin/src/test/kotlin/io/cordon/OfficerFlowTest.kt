@@ -153,7 +153,7 @@ class OfficerFlowTest {
             assertEquals(64, sealed.length)
             assertNotNull(submitted.submittedAt)
 
-            val amended = store.amendReport(
+            val amendment = store.amendReport(
                 draft.id,
                 NewAmendment(
                     author = "ALPHA-2",
@@ -161,8 +161,9 @@ class OfficerFlowTest {
                     patch = noChange().copy(severity = Severity.HIGH, policeReference = "CAD 2231"),
                 ),
             )
+            val amended = store.report(draft.id)
             assertEquals(Severity.HIGH, amended.content.severity)
-            val amendment = amended.amendments.single()
+            assertEquals(amendment, amended.amendments.single())
             assertEquals(1u, amendment.sequence)
             assertEquals(sealed, amendment.previousHash)
             assertEquals(listOf("severity", "police_reference"), amendment.changedFields)

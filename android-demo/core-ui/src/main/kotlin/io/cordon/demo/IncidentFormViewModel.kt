@@ -192,10 +192,12 @@ class IncidentFormViewModel(
         withContext(io) {
             val identity = store.deviceIdentity()
             val author = identity.officerId ?: "device ${identity.deviceId}"
+            val id = s.reportId ?: throw CordonException.ReportNotSubmitted("new")
             store.amendReport(
-                s.reportId ?: throw CordonException.ReportNotSubmitted("new"),
+                id,
                 NewAmendment(author = author, reason = s.amendmentReason, patch = s.form.patch(s.stored ?: s.form)),
             )
+            store.report(id)
         }
     }
 
