@@ -111,7 +111,7 @@ fn fill(store: &Store, n: usize) {
 /// Queues a submitted report with `n` amendments.
 fn amended_report(store: &Store, n: usize) {
     let report = store
-        .create_report(cordon_fixtures::incident_discovered_at(Timestamp::now()))
+        .create_report(cordon_fixtures::incident_discovered_at(SystemClock.now()))
         .unwrap();
     store.submit_report(&report.id).unwrap();
     for i in 0..n {
