@@ -50,6 +50,10 @@ enum AdminCommand {
     Review {
         #[arg(long)]
         report: String,
+        /// The report's organisation; needed only when reports of several organisations
+        /// have this id (ids are made on phones, and each organisation's are its own).
+        #[arg(long)]
+        organisation: Option<String>,
         #[arg(long)]
         /// accepted or returned.
         #[arg(long, value_parser = crate::args::parse_enum::<ReviewOutcome>)]
@@ -62,6 +66,9 @@ enum AdminCommand {
     /// List what devices sent (everything if no kind is given).
     List {
         what: Option<Listing>,
+        /// Only this organisation's records (every organisation's if not given).
+        #[arg(long)]
+        organisation: Option<String>,
         /// JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -117,12 +124,23 @@ pub fn run(args: AdminArgs) -> CliResult {
         }
         AdminCommand::Review {
             report,
+            organisation,
             outcome,
             reviewer,
             note,
         } => {
-            let review =
-                admin::record_review(&server, &report, outcome, &reviewer, note.as_deref())?;
+            let organisation = match organisation {
+                Some(o) => o,
+                None => report_organisation(&server, &report)?,
+            };
+            let review = admin::record_review(
+                &server,
+                &organisation,
+                &report,
+                outcome,
+                &reviewer,
+                note.as_deref(),
+            )?;
             println!(
                 "report {} {} by {}",
                 review.report_id,
@@ -130,9 +148,32 @@ pub fn run(args: AdminArgs) -> CliResult {
                 review.reviewer
             );
         }
-        AdminCommand::List { what, json } => list(&server, what, json)?,
+        AdminCommand::List {
+            what,
+            organisation,
+            json,
+        } => list(&server, what, organisation.as_deref(), json)?,
     }
     Ok(())
+}
+
+/// The one organisation holding a report with this id. None: the report is not found
+/// (as the review itself would say); several: the office must name one.
+fn report_organisation(server: &Server, report: &str) -> CliResult<String> {
+    let mut holders = admin::organisations_with_report(server, report)?;
+    match holders.len() {
+        0 => Err(cordon_server::Error::NotFound {
+            record: "report".into(),
+            id: report.to_owned(),
+        }
+        .into()),
+        1 => Ok(holders.remove(0)),
+        _ => Err(format!(
+            "reports of several organisations have the id {report} ({}); name one with --organisation",
+            holders.join(", ")
+        )
+        .into()),
+    }
 }
 
 /// Reads an assignment file. `server_version` may be left out: the server sets it.
@@ -158,28 +199,33 @@ struct Everything {
     receipts: Vec<Receipt>,
 }
 
-fn list(server: &Server, what: Option<Listing>, json: bool) -> CliResult {
+fn list(
+    server: &Server,
+    what: Option<Listing>,
+    organisation: Option<&str>,
+    json: bool,
+) -> CliResult {
     let wants = |l: Listing| what.is_none_or(|w| w == l);
     let everything = Everything {
-        check_ins: if wants(Listing::CheckIns) {
-            admin::check_ins(server)?
-        } else {
-            vec![]
+        check_ins: match (wants(Listing::CheckIns), organisation) {
+            (false, _) => vec![],
+            (true, None) => admin::check_ins(server)?,
+            (true, Some(o)) => admin::check_ins_of(server, o)?,
         },
-        reports: if wants(Listing::Reports) {
-            admin::reports(server)?
-        } else {
-            vec![]
+        reports: match (wants(Listing::Reports), organisation) {
+            (false, _) => vec![],
+            (true, None) => admin::reports(server)?,
+            (true, Some(o)) => admin::reports_of(server, o)?,
         },
-        attachments: if wants(Listing::Attachments) {
-            admin::attachments(server)?
-        } else {
-            vec![]
+        attachments: match (wants(Listing::Attachments), organisation) {
+            (false, _) => vec![],
+            (true, None) => admin::attachments(server)?,
+            (true, Some(o)) => admin::attachments_of(server, o)?,
         },
-        receipts: if wants(Listing::Receipts) {
-            admin::receipts(server)?
-        } else {
-            vec![]
+        receipts: match (wants(Listing::Receipts), organisation) {
+            (false, _) => vec![],
+            (true, None) => admin::receipts(server)?,
+            (true, Some(o)) => admin::receipts_of(server, o)?,
         },
     };
     if json {

@@ -284,7 +284,7 @@ pub fn run(args: DemoArgs, log_filter: &str) -> CliResult {
         check_ins.len(),
         if duress_seen { "RECEIVED" } else { "missing" }
     );
-    let received = admin::report(&office, &report.id)?;
+    let received = admin::report(&office, ORGANISATION_ID, &report.id)?;
     let device_head = Some(amended.hash.clone());
     let chain = match &received.integrity {
         ReportIntegrity::Intact { amendments, .. } => format!("intact ({amendments} amendment)"),

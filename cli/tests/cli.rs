@@ -201,6 +201,78 @@ fn admin_assignment_reads_a_file_and_list_json_parses() {
     assert_eq!(stdout(&table), "(none)\n");
 }
 
+#[test]
+fn admin_review_asks_for_the_organisation_when_two_hold_the_report_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let made = admin(&db, &["list"]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    // Two organisations' submitted reports under one id, as two phones may make them.
+    let id = "0193c2a0-0000-7000-8000-000000000001";
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let content = serde_json::to_string(&cordon_fixtures::incident()).unwrap();
+    for (org, device) in [("acme", "d-acme"), ("globex", "d-globex")] {
+        conn.execute(
+            "INSERT INTO device (device_id, organisation_id, officer_id, token_hash, enrolled_at)
+             VALUES (?1, ?2, 'OFC-7', ?1, 0)",
+            [device, org],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO record (organisation_id, id, family, officer_id, device_id,
+                                 server_version, last_seq, received_at, updated_at)
+             VALUES (?1, ?2, 'report', 'OFC-7', ?3, 2, 2, 0, 0)",
+            [org, id, device],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO report (organisation_id, id, state, content, updated_at, submitted_at,
+                                 content_hash, head_hash)
+             VALUES (?1, ?2, 'submitted', ?3, 0, 0, ?4, ?4)",
+            [org, id, &content, &"0".repeat(64)],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let review = |extra: &[&str]| {
+        let mut args = vec![
+            "review",
+            "--report",
+            id,
+            "--outcome",
+            "accepted",
+            "--reviewer",
+            "CR",
+        ];
+        args.extend_from_slice(extra);
+        admin(&db, &args)
+    };
+
+    let ambiguous = review(&[]);
+    assert!(!ambiguous.status.success());
+    let err = stderr(&ambiguous);
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(
+        err.contains("acme, globex") && err.contains("--organisation"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    let named = review(&["--organisation", "globex"]);
+    assert!(named.status.success(), "{}", stderr(&named));
+    let reviews_of = |org: &str| {
+        let out = admin(&db, &["list", "reports", "--json", "--organisation", org]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let reports: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let reports = reports.as_array().unwrap().clone();
+        assert_eq!(reports.len(), 1, "{org}: {reports:?}");
+        assert_eq!(reports[0]["organisation_id"], org);
+        reports[0]["reviews"].as_array().unwrap().len()
+    };
+    assert_eq!(reviews_of("globex"), 1);
+    assert_eq!(reviews_of("acme"), 0);
+}
+
 /// `cordon device --db DB ARGS`, which must succeed.
 fn device(db: &Path, args: &[&str]) -> Output {
     let mut all = vec!["device", "--db", db.to_str().unwrap()];

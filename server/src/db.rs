@@ -23,7 +23,13 @@ use crate::error::{Error, Result};
 pub const APPLICATION_ID: i64 = 0x4353_5256;
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 4] = [include_str!("schema.sql"), V1_TO_V2, V2_TO_V3, V3_TO_V4];
+const STEPS: [&str; 5] = [
+    include_str!("schema.sql"),
+    V1_TO_V2,
+    V2_TO_V3,
+    V3_TO_V4,
+    V4_TO_V5,
+];
 
 /// Version 1 → 2: a receipt names the record its operation belongs to as the protocol
 /// does (`record_id`, was `entity_id`).
@@ -44,6 +50,137 @@ CREATE INDEX feed_by_officer ON feed (organisation_id, officer_id, superseded, c
 /// costs the same whatever came before it (NULL: no amendment yet, or written before
 /// version 4; then the amendments are replayed once, see `records::current_content`).
 const V3_TO_V4: &str = "ALTER TABLE report ADD COLUMN amended_content TEXT;";
+
+/// Version 4 → 5: the records devices send are keyed by organisation and id, not by id
+/// alone, so that two organisations' records with the same id coexist and nothing a
+/// device is answered depends on another organisation's records (an id taken elsewhere
+/// used to answer "record already exists"). `record`, `check_in`, `report`, `amendment`,
+/// `attachment` and `review` are rebuilt with an `organisation_id` (taken from the
+/// record's ownership row) in their keys; an amendment id is unique per organisation.
+/// Every row is kept (a row without an ownership row, which foreign keys forbid, would
+/// fail the step on NOT NULL rather than be dropped). (The old tables are renamed first, which carries their foreign
+/// keys along; they are dropped children first, before the new indexes take the old
+/// indexes' names.)
+const V4_TO_V5: &str = "
+ALTER TABLE review RENAME TO v4_review;
+ALTER TABLE attachment RENAME TO v4_attachment;
+ALTER TABLE amendment RENAME TO v4_amendment;
+ALTER TABLE check_in RENAME TO v4_check_in;
+ALTER TABLE report RENAME TO v4_report;
+ALTER TABLE record RENAME TO v4_record;
+
+CREATE TABLE record (
+    organisation_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    family TEXT NOT NULL CHECK (family IN ('check_in', 'report', 'attachment')),
+    officer_id TEXT NOT NULL,
+    device_id TEXT NOT NULL REFERENCES device (device_id),
+    server_version INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (organisation_id, id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE check_in (
+    organisation_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    occurred_at INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (organisation_id, id),
+    FOREIGN KEY (organisation_id, id) REFERENCES record (organisation_id, id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE report (
+    organisation_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('draft', 'submitted')),
+    content TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    submitted_at INTEGER,
+    content_hash TEXT,
+    sealed_attachments TEXT,
+    head_hash TEXT,
+    amendments INTEGER NOT NULL DEFAULT 0,
+    amended_content TEXT,
+    PRIMARY KEY (organisation_id, id),
+    FOREIGN KEY (organisation_id, id) REFERENCES record (organisation_id, id)
+) STRICT;
+
+CREATE TABLE amendment (
+    organisation_id TEXT NOT NULL,
+    report_id TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (organisation_id, report_id, sequence),
+    UNIQUE (organisation_id, id),
+    FOREIGN KEY (organisation_id, report_id) REFERENCES report (organisation_id, id)
+) STRICT;
+
+CREATE TABLE attachment (
+    organisation_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    report_id TEXT NOT NULL,
+    blob_id INTEGER NOT NULL REFERENCES blob (id),
+    body TEXT NOT NULL,
+    PRIMARY KEY (organisation_id, id),
+    FOREIGN KEY (organisation_id, id) REFERENCES record (organisation_id, id),
+    FOREIGN KEY (organisation_id, report_id) REFERENCES report (organisation_id, id)
+) STRICT;
+
+CREATE TABLE review (
+    id INTEGER PRIMARY KEY,
+    organisation_id TEXT NOT NULL,
+    report_id TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'returned')),
+    reviewer TEXT NOT NULL,
+    note TEXT,
+    reviewed_at INTEGER NOT NULL,
+    FOREIGN KEY (organisation_id, report_id) REFERENCES report (organisation_id, id)
+) STRICT;
+
+INSERT INTO record (organisation_id, id, family, officer_id, device_id, server_version,
+                    last_seq, received_at, updated_at)
+SELECT organisation_id, id, family, officer_id, device_id, server_version, last_seq,
+       received_at, updated_at
+FROM v4_record;
+
+INSERT INTO check_in (organisation_id, id, kind, occurred_at, body)
+SELECT r.organisation_id, c.id, c.kind, c.occurred_at, c.body
+FROM v4_check_in c LEFT JOIN v4_record r ON r.id = c.id;
+
+INSERT INTO report (organisation_id, id, state, content, updated_at, submitted_at,
+                    content_hash, sealed_attachments, head_hash, amendments, amended_content)
+SELECT r.organisation_id, p.id, p.state, p.content, p.updated_at, p.submitted_at,
+       p.content_hash, p.sealed_attachments, p.head_hash, p.amendments, p.amended_content
+FROM v4_report p LEFT JOIN v4_record r ON r.id = p.id;
+
+INSERT INTO amendment (organisation_id, report_id, sequence, id, body, received_at)
+SELECT r.organisation_id, a.report_id, a.sequence, a.id, a.body, a.received_at
+FROM v4_amendment a LEFT JOIN v4_record r ON r.id = a.report_id;
+
+INSERT INTO attachment (organisation_id, id, report_id, blob_id, body)
+SELECT r.organisation_id, a.id, a.report_id, a.blob_id, a.body
+FROM v4_attachment a LEFT JOIN v4_record r ON r.id = a.id;
+
+INSERT INTO review (id, organisation_id, report_id, outcome, reviewer, note, reviewed_at)
+SELECT v.id, r.organisation_id, v.report_id, v.outcome, v.reviewer, v.note, v.reviewed_at
+FROM v4_review v LEFT JOIN v4_record r ON r.id = v.report_id;
+
+DROP TABLE v4_review;
+DROP TABLE v4_attachment;
+DROP TABLE v4_amendment;
+DROP TABLE v4_check_in;
+DROP TABLE v4_report;
+DROP TABLE v4_record;
+
+CREATE INDEX check_in_by_time ON check_in (occurred_at, organisation_id, id);
+CREATE INDEX attachment_by_report ON attachment (organisation_id, report_id);
+CREATE INDEX review_by_report ON review (organisation_id, report_id, id);
+";
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
@@ -192,6 +329,181 @@ mod tests {
         let tags: std::collections::HashSet<i64> = rows.iter().map(|r| r.1).collect();
         assert_eq!(tags.len(), 3, "each entry its own tag: {rows:?}");
         assert!(rows.iter().all(|r| r.2 == 0), "none superseded");
+    }
+
+    fn json<T: serde::Serialize>(value: &T) -> String {
+        serde_json::to_string(value).unwrap()
+    }
+
+    #[test]
+    fn a_version_4_database_keeps_every_record_readable_under_its_organisation() {
+        use cordon_core::{
+            amendment_hash, submission_hash, Amendment, Attachment, AttachmentKind, CheckIn,
+            CheckInKind, IncidentPatch, ReportIntegrity, ReportState, Severity, Timestamp,
+        };
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let v4 = Connection::open(&path).unwrap();
+        for step in &STEPS[..4] {
+            v4.execute_batch(step).unwrap();
+        }
+        v4.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        v4.pragma_update(None, "user_version", 4).unwrap();
+
+        let (org, officer, device) = ("acme", "OFC-7", "d-1");
+        let at = Timestamp::from_millis(1_790_000_000_000);
+        let (check_in_id, report_id, attachment_id) = ("c-1", "r-1", "t-1");
+        let check_in = CheckIn {
+            id: check_in_id.into(),
+            kind: CheckInKind::Panic,
+            assignment_id: None,
+            occurred_at: at,
+            time_zone: "Europe/London".into(),
+            location: None,
+            tag_id: None,
+            note: None,
+            recorded_at: at,
+        };
+        let attachment = Attachment {
+            id: attachment_id.into(),
+            report_id: report_id.into(),
+            kind: AttachmentKind::Photo,
+            file_name: "van.jpg".into(),
+            mime_type: "image/jpeg".into(),
+            size_bytes: 3,
+            sha256: "ab".repeat(32),
+            captured_at: at,
+        };
+        let content = cordon_fixtures::incident();
+        let sealed = submission_hash(report_id, at, &content, std::slice::from_ref(&attachment));
+        let mut amendment = Amendment {
+            id: "m-1".into(),
+            report_id: report_id.into(),
+            sequence: 1,
+            author: officer.into(),
+            reason: "Registration confirmed.".into(),
+            changed_fields: vec![],
+            patch: IncidentPatch {
+                severity: Some(Severity::Critical),
+                ..Default::default()
+            },
+            created_at: at,
+            previous_hash: sealed.clone(),
+            hash: String::new(),
+        };
+        amendment.changed_fields = content.clone().apply(&amendment.patch);
+        amendment.hash = amendment_hash(&amendment);
+        assert_eq!(amendment.changed_fields, ["severity"]);
+
+        v4.execute(
+            "INSERT INTO device (device_id, organisation_id, officer_id, token_hash, enrolled_at)
+             VALUES (?1, ?2, ?3, 'h', 0)",
+            [device, org, officer],
+        )
+        .unwrap();
+        for (id, family, version) in [
+            (check_in_id, "check_in", 1),
+            (report_id, "report", 3),
+            (attachment_id, "attachment", 1),
+        ] {
+            v4.execute(
+                "INSERT INTO record (id, family, organisation_id, officer_id, device_id,
+                                     server_version, last_seq, received_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 0, 0)",
+                rusqlite::params![id, family, org, officer, device, version],
+            )
+            .unwrap();
+        }
+        v4.execute(
+            "INSERT INTO check_in (id, kind, occurred_at, body) VALUES (?1, 'panic', ?2, ?3)",
+            rusqlite::params![check_in_id, at, json(&check_in)],
+        )
+        .unwrap();
+        // Amended before version 4: no amended content kept, the amendment is replayed.
+        v4.execute(
+            "INSERT INTO report (id, state, content, updated_at, submitted_at, content_hash,
+                                 sealed_attachments, head_hash, amendments)
+             VALUES (?1, 'submitted', ?2, ?3, ?3, ?4, ?5, ?6, 1)",
+            rusqlite::params![
+                report_id,
+                json(&content),
+                at,
+                sealed,
+                json(&vec![attachment.clone()]),
+                amendment.hash
+            ],
+        )
+        .unwrap();
+        v4.execute(
+            "INSERT INTO amendment (report_id, sequence, id, body, received_at)
+             VALUES (?1, 1, 'm-1', ?2, 0)",
+            rusqlite::params![report_id, json(&amendment)],
+        )
+        .unwrap();
+        v4.execute(
+            "INSERT INTO blob (id, organisation_id, sha256, size_bytes, received_bytes,
+                               completed_at)
+             VALUES (7, ?1, ?2, 3, 3, 0)",
+            rusqlite::params![org, attachment.sha256],
+        )
+        .unwrap();
+        v4.execute(
+            "INSERT INTO attachment (id, report_id, blob_id, body) VALUES (?1, ?2, 7, ?3)",
+            rusqlite::params![attachment_id, report_id, json(&attachment)],
+        )
+        .unwrap();
+        v4.execute(
+            "INSERT INTO review (report_id, outcome, reviewer, note, reviewed_at)
+             VALUES (?1, 'accepted', 'CR-DUTY', NULL, 0)",
+            [report_id],
+        )
+        .unwrap();
+        drop(v4);
+
+        let server = crate::Server::open(&path).unwrap();
+        let check_ins = crate::admin::check_ins_of(&server, org).unwrap();
+        assert_eq!(check_ins.len(), 1);
+        assert_eq!(check_ins[0].check_in, check_in);
+        assert_eq!(check_ins[0].provenance.device_id, device);
+
+        let report = crate::admin::report(&server, org, report_id).unwrap();
+        assert_eq!(report.state, ReportState::Submitted);
+        assert_eq!(report.provenance.server_version, 3);
+        assert_eq!(report.attachments, std::slice::from_ref(&attachment));
+        assert_eq!(report.amendments, std::slice::from_ref(&amendment));
+        assert_eq!(
+            report.content,
+            content.amended(std::slice::from_ref(&amendment))
+        );
+        assert_eq!(report.reviews.len(), 1);
+        assert_eq!(
+            report.integrity,
+            ReportIntegrity::Intact {
+                head_hash: amendment.hash.clone(),
+                amendments: 1
+            }
+        );
+        let attachments = crate::admin::attachments_of(&server, org).unwrap();
+        assert_eq!(attachments.len(), 1);
+        assert_eq!(attachments[0].attachment, attachment);
+        assert!(attachments[0].complete);
+        assert!(crate::admin::reports_of(&server, "globex")
+            .unwrap()
+            .is_empty());
+        let broken: Vec<String> = server
+            .read(|c| {
+                Ok(c.prepare("PRAGMA foreign_key_check")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?)
+            })
+            .unwrap();
+        assert!(broken.is_empty(), "{broken:?}");
+        let v: i64 = server
+            .read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
     }
 
     #[test]

@@ -5,10 +5,11 @@
 //!    verdict (`duplicate` with the version of then, or the same rejection) and nothing
 //!    else happens.
 //! 2. The envelope is checked (UUIDs, a positive `seq`, a known kind, payload version 1),
-//!    then the record's **ownership and order**: a record belongs to the device that
-//!    created it (another device gets `unknown record`, which reveals nothing about other
-//!    organisations), and an operation whose `seq` is not above the highest applied to
-//!    its record is `out of order`.
+//!    then the record's **ownership and order**: records are looked up within the
+//!    caller's organisation only (another organisation's record with the same id is
+//!    another record, so nothing a device is answered depends on it); a record belongs to
+//!    the device that created it (another device gets `unknown record`), and an operation
+//!    whose `seq` is not above the highest applied to its record is `out of order`.
 //! 3. The payload is deserialised into the core's model type and checked with the core's
 //!    own validation, plus what only the office can check (the hash chain against its own
 //!    copy, the officer's assignments, the attachments it knows).
@@ -296,7 +297,7 @@ fn apply(
     if uuid::Uuid::parse_str(&op.record_id).is_err() {
         return reject("record_id must be a UUID");
     }
-    let existing = records::record(tx, &op.record_id)?;
+    let existing = records::record(tx, &caller.organisation_id, &op.record_id)?;
     let creates = apply::creates(op.kind);
     let record = match (existing, creates) {
         (Some(r), None) if r.device_id != caller.device_id => return reject("unknown record"),
@@ -315,9 +316,14 @@ fn apply(
         tx.prepare_cached(
             "UPDATE record SET server_version = server_version + 1, last_seq = ?2,
                                updated_at = ?3
-             WHERE id = ?1",
+             WHERE organisation_id = ?4 AND id = ?1",
         )?
-        .execute(rusqlite::params![op.record_id, op.seq, now])?;
+        .execute(rusqlite::params![
+            op.record_id,
+            op.seq,
+            now,
+            caller.organisation_id
+        ])?;
         r.server_version + 1
     } else {
         // The match above let through a missing record only for a creation.

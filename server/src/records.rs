@@ -1,6 +1,10 @@
 //! Reading the records devices sent, as stored: the ownership row every record has and
 //! the report rows the hash chain is checked against. Push writes them; the admin
 //! listings read them through the same functions.
+//!
+//! Every record is keyed by its organisation and its id: two organisations may hold
+//! records with the same id (ids are made on devices), and every lookup names the
+//! organisation, so nothing one organisation is told depends on another's records.
 
 use cordon_core::{Amendment, Attachment, IncidentContent, ReportState, Timestamp};
 use rusqlite::{Connection, OptionalExtension};
@@ -19,13 +23,14 @@ pub(crate) struct RecordRow {
     pub received_at: Timestamp,
 }
 
-pub(crate) fn record(c: &Connection, id: &str) -> Result<Option<RecordRow>> {
+/// The ownership row of `organisation_id`'s record `id`.
+pub(crate) fn record(c: &Connection, organisation_id: &str, id: &str) -> Result<Option<RecordRow>> {
     Ok(c.prepare_cached(
         "SELECT family, organisation_id, officer_id, device_id, server_version, last_seq,
                     received_at
-             FROM record WHERE id = ?1",
+             FROM record WHERE organisation_id = ?1 AND id = ?2",
     )?
-    .query_row([id], |r| {
+    .query_row([organisation_id, id], |r| {
         Ok(RecordRow {
             family: r.get(0)?,
             organisation_id: r.get(1)?,
@@ -66,14 +71,14 @@ type RawReport = (
     Option<String>,
 );
 
-pub(crate) fn report(c: &Connection, id: &str) -> Result<Option<ReportRow>> {
+pub(crate) fn report(c: &Connection, organisation_id: &str, id: &str) -> Result<Option<ReportRow>> {
     let raw: Option<RawReport> = c
         .prepare_cached(
             "SELECT state, content, updated_at, submitted_at, content_hash, sealed_attachments,
                     head_hash, amendments, amended_content
-             FROM report WHERE id = ?1",
+             FROM report WHERE organisation_id = ?1 AND id = ?2",
         )?
-        .query_row([id], |r| {
+        .query_row([organisation_id, id], |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
@@ -114,11 +119,17 @@ pub(crate) fn report(c: &Connection, id: &str) -> Result<Option<ReportRow>> {
 }
 
 /// A report's amendments in sequence order.
-pub(crate) fn amendments(c: &Connection, report_id: &str) -> Result<Vec<Amendment>> {
-    let mut stmt =
-        c.prepare_cached("SELECT body FROM amendment WHERE report_id = ?1 ORDER BY sequence")?;
+pub(crate) fn amendments(
+    c: &Connection,
+    organisation_id: &str,
+    report_id: &str,
+) -> Result<Vec<Amendment>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT body FROM amendment WHERE organisation_id = ?1 AND report_id = ?2
+         ORDER BY sequence",
+    )?;
     let bodies = stmt
-        .query_map([report_id], |r| r.get::<_, String>(0))?
+        .query_map([organisation_id, report_id], |r| r.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     bodies
         .iter()
@@ -127,11 +138,17 @@ pub(crate) fn amendments(c: &Connection, report_id: &str) -> Result<Vec<Amendmen
 }
 
 /// The attachments the server holds for a report, by id.
-pub(crate) fn attachments_of(c: &Connection, report_id: &str) -> Result<Vec<Attachment>> {
-    let mut stmt =
-        c.prepare_cached("SELECT body FROM attachment WHERE report_id = ?1 ORDER BY id")?;
+pub(crate) fn attachments_of(
+    c: &Connection,
+    organisation_id: &str,
+    report_id: &str,
+) -> Result<Vec<Attachment>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT body FROM attachment WHERE organisation_id = ?1 AND report_id = ?2
+         ORDER BY id",
+    )?;
     let bodies = stmt
-        .query_map([report_id], |r| r.get::<_, String>(0))?
+        .query_map([organisation_id, report_id], |r| r.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     bodies
         .iter()
@@ -144,12 +161,16 @@ pub(crate) fn attachments_of(c: &Connection, report_id: &str) -> Result<Vec<Atta
 /// amendments only for a report amended before that.
 pub(crate) fn current_content(
     c: &Connection,
+    organisation_id: &str,
     id: &str,
     row: &ReportRow,
 ) -> Result<IncidentContent> {
     Ok(match &row.amended_content {
         Some(content) => content.clone(),
         None if row.amendments == 0 => row.content.clone(),
-        None => row.content.clone().amended(&amendments(c, id)?),
+        None => row
+            .content
+            .clone()
+            .amended(&amendments(c, organisation_id, id)?),
     })
 }

@@ -475,24 +475,31 @@ impl World {
     fn office(&mut self) {
         let server = self.net.server();
         if self.dice.chance(0.6) {
-            let submitted: Vec<String> = admin::reports(&server)
+            let submitted: Vec<(String, String)> = admin::reports(&server)
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|r| r.state == ReportState::Submitted)
-                .map(|r| r.id)
+                .map(|r| (r.provenance.organisation_id, r.id))
                 .collect();
             if submitted.is_empty() {
                 self.net.note("office: nothing to review");
                 return;
             }
-            let id = self.dice.pick(&submitted).clone();
+            let (organisation, id) = self.dice.pick(&submitted).clone();
             let outcome = if self.dice.chance(0.5) {
                 ReviewOutcome::Accepted
             } else {
                 ReviewOutcome::Returned
             };
-            admin::record_review(&server, &id, outcome, "CR-DUTY", Some("Seen."))
-                .expect("record a review");
+            admin::record_review(
+                &server,
+                &organisation,
+                &id,
+                outcome,
+                "CR-DUTY",
+                Some("Seen."),
+            )
+            .expect("record a review");
             self.net
                 .note(format!("office reviewed a report: {outcome:?}"));
         } else {

@@ -17,19 +17,32 @@ pub struct ReceivedCheckIn {
     pub provenance: Provenance,
 }
 
-/// Every check-in received, in the order they occurred.
+/// Every check-in received, of every organisation, in the order they occurred.
 pub fn check_ins(server: &Server) -> Result<Vec<ReceivedCheckIn>> {
+    check_ins_in(server, None)
+}
+
+/// The check-ins of `organisation_id`, in the order they occurred.
+pub fn check_ins_of(server: &Server, organisation_id: &str) -> Result<Vec<ReceivedCheckIn>> {
+    check_ins_in(server, Some(organisation_id))
+}
+
+fn check_ins_in(server: &Server, organisation_id: Option<&str>) -> Result<Vec<ReceivedCheckIn>> {
     server.read(|c| {
-        let bodies: Vec<(String, String)> = c
-            .prepare("SELECT id, body FROM check_in ORDER BY occurred_at, id")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        let bodies: Vec<(String, String, String)> = c
+            .prepare(
+                "SELECT organisation_id, id, body FROM check_in
+                 WHERE ?1 IS NULL OR organisation_id = ?1
+                 ORDER BY occurred_at, organisation_id, id",
+            )?
+            .query_map([organisation_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
         bodies
             .into_iter()
-            .map(|(id, body)| {
+            .map(|(organisation, id, body)| {
                 Ok(ReceivedCheckIn {
                     check_in: serde_json::from_str(&body)?,
-                    provenance: provenance(c, &id)?,
+                    provenance: provenance(c, &organisation, &id)?,
                 })
             })
             .collect()

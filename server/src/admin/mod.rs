@@ -5,6 +5,11 @@
 //! outcomes of submitted reports (delivered to the submitting officer). Reads: everything
 //! devices sent, as serde-serialisable structs for `cordon admin list` and for tests.
 //!
+//! Records are keyed by organisation and id (ids are made on devices, so two
+//! organisations may hold the same one): a function that names one record takes its
+//! organisation too, and each listing has an `_of` form that reads one organisation's
+//! records only (the plain form reads every organisation's, each row naming its own).
+//!
 //! Every function is synchronous and runs its writes in one transaction; it may be
 //! called from another process while `cordon serve` runs on the same database.
 //!
@@ -17,9 +22,11 @@ mod check_ins;
 mod reports;
 
 pub use assignments::upsert_assignment;
-pub use attachments::{attachments, ReceivedAttachment};
-pub use check_ins::{check_ins, ReceivedCheckIn};
-pub use reports::{record_review, report, reports, ReceivedReport};
+pub use attachments::{attachments, attachments_of, ReceivedAttachment};
+pub use check_ins::{check_ins, check_ins_of, ReceivedCheckIn};
+pub use reports::{
+    organisations_with_report, record_review, report, reports, reports_of, ReceivedReport,
+};
 
 use std::time::Duration;
 
@@ -119,22 +126,38 @@ pub struct Receipt {
     pub received_at: Timestamp,
 }
 
-pub(super) fn provenance(c: &rusqlite::Connection, id: &str) -> Result<Provenance> {
-    records::record(c, id)?
+pub(super) fn provenance(
+    c: &rusqlite::Connection,
+    organisation_id: &str,
+    id: &str,
+) -> Result<Provenance> {
+    records::record(c, organisation_id, id)?
         .map(Provenance::from)
         .ok_or_else(|| Error::Storage(format!("record {id} has no ownership row")))
 }
 
 /// Every receipt, in the order the operations were received.
 pub fn receipts(server: &Server) -> Result<Vec<Receipt>> {
+    receipts_in(server, None)
+}
+
+/// The receipts of the devices of `organisation_id`, in the order the operations were
+/// received.
+pub fn receipts_of(server: &Server, organisation_id: &str) -> Result<Vec<Receipt>> {
+    receipts_in(server, Some(organisation_id))
+}
+
+fn receipts_in(server: &Server, organisation_id: Option<&str>) -> Result<Vec<Receipt>> {
     server.read(|c| {
         let rows = c
             .prepare(
-                "SELECT operation_id, device_id, seq, kind, record_id, status, reason,
+                "SELECT operation_id, receipt.device_id, seq, kind, record_id, status, reason,
                         server_version, received_at
-                 FROM receipt ORDER BY received_at, device_id, seq",
+                 FROM receipt JOIN device ON device.device_id = receipt.device_id
+                 WHERE ?1 IS NULL OR device.organisation_id = ?1
+                 ORDER BY received_at, receipt.device_id, seq",
             )?
-            .query_map([], |r| {
+            .query_map([organisation_id], |r| {
                 Ok(Receipt {
                     operation_id: r.get(0)?,
                     device_id: r.get(1)?,

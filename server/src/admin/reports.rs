@@ -13,10 +13,11 @@ use cordon_core::model::validate::{required_text, MAX_NOTE_TEXT, MAX_SHORT_TEXT}
 
 use super::{provenance, Provenance};
 
-/// Records the office's review of a submitted report and delivers it to the officer who
-/// submitted it.
+/// Records the office's review of `organisation_id`'s submitted report and delivers it to
+/// the officer who submitted it.
 pub fn record_review(
     server: &Server,
+    organisation_id: &str,
     report_id: &str,
     outcome: ReviewOutcome,
     reviewer: &str,
@@ -34,25 +35,27 @@ pub fn record_review(
         reviewed_at: server.now(),
     };
     server.write(|tx| {
-        let record = records::record(tx, report_id)?
+        let record = records::record(tx, organisation_id, report_id)?
             .filter(|r| r.family == "report")
             .ok_or_else(|| Error::not_found("report", report_id))?;
-        let row =
-            records::report(tx, report_id)?.ok_or_else(|| Error::not_found("report", report_id))?;
+        let row = records::report(tx, organisation_id, report_id)?
+            .ok_or_else(|| Error::not_found("report", report_id))?;
         if row.state != ReportState::Submitted {
             return Err(Error::Conflict(format!(
                 "report {report_id} is still a draft; only a submitted report is reviewed"
             )));
         }
         tx.execute(
-            "INSERT INTO review (report_id, outcome, reviewer, note, reviewed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO review (organisation_id, report_id, outcome, reviewer, note,
+                                 reviewed_at)
+             VALUES (?6, ?1, ?2, ?3, ?4, ?5)",
             rusqlite::params![
                 report_id,
                 outcome_name(outcome),
                 review.reviewer,
                 review.note,
-                review.reviewed_at
+                review.reviewed_at,
+                organisation_id
             ],
         )?;
         feed::append_review(tx, &record.organisation_id, &record.officer_id, &review)?;
@@ -90,29 +93,60 @@ pub struct ReceivedReport {
     pub integrity: ReportIntegrity,
 }
 
-/// Every report received, oldest first, with amendments, attachments, reviews and the
-/// hash chain recomputed.
+/// Every report received, of every organisation, oldest first, with amendments,
+/// attachments, reviews and the hash chain recomputed.
 pub fn reports(server: &Server) -> Result<Vec<ReceivedReport>> {
+    reports_in(server, None)
+}
+
+/// The reports of `organisation_id`, oldest first, as [`reports`] reads them.
+pub fn reports_of(server: &Server, organisation_id: &str) -> Result<Vec<ReceivedReport>> {
+    reports_in(server, Some(organisation_id))
+}
+
+fn reports_in(server: &Server, organisation_id: Option<&str>) -> Result<Vec<ReceivedReport>> {
     server.read(|c| {
-        let ids: Vec<String> = c
+        let ids: Vec<(String, String)> = c
             .prepare(
-                "SELECT report.id FROM report JOIN record ON record.id = report.id
-                 ORDER BY record.received_at, report.id",
+                "SELECT report.organisation_id, report.id FROM report
+                 JOIN record ON record.organisation_id = report.organisation_id
+                             AND record.id = report.id
+                 WHERE ?1 IS NULL OR report.organisation_id = ?1
+                 ORDER BY record.received_at, report.organisation_id, report.id",
             )?
-            .query_map([], |r| r.get(0))?
+            .query_map([organisation_id], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        ids.iter().map(|id| load_report(c, id)).collect()
+        ids.iter()
+            .map(|(organisation, id)| load_report(c, organisation, id))
+            .collect()
     })
 }
 
-/// One report as the office holds it.
-pub fn report(server: &Server, id: &str) -> Result<ReceivedReport> {
-    server.read(|c| load_report(c, id))
+/// `organisation_id`'s report `id` as the office holds it.
+pub fn report(server: &Server, organisation_id: &str, id: &str) -> Result<ReceivedReport> {
+    server.read(|c| load_report(c, organisation_id, id))
 }
 
-fn load_report(c: &rusqlite::Connection, id: &str) -> Result<ReceivedReport> {
-    let row = records::report(c, id)?.ok_or_else(|| Error::not_found("report", id))?;
-    let amendments = records::amendments(c, id)?;
+/// The organisations that hold a report with this id, in name order: one, usually, but
+/// ids are made on devices and each organisation's are its own.
+pub fn organisations_with_report(server: &Server, id: &str) -> Result<Vec<String>> {
+    server.read(|c| {
+        Ok(
+            c.prepare("SELECT organisation_id FROM report WHERE id = ?1 ORDER BY organisation_id")?
+                .query_map([id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?,
+        )
+    })
+}
+
+fn load_report(
+    c: &rusqlite::Connection,
+    organisation_id: &str,
+    id: &str,
+) -> Result<ReceivedReport> {
+    let row =
+        records::report(c, organisation_id, id)?.ok_or_else(|| Error::not_found("report", id))?;
+    let amendments = records::amendments(c, organisation_id, id)?;
     let integrity = match (&row.content_hash, row.submitted_at) {
         (Some(sealed), Some(submitted_at)) => verify_chain(
             id,
@@ -127,9 +161,9 @@ fn load_report(c: &rusqlite::Connection, id: &str) -> Result<ReceivedReport> {
     let reviews: Vec<ReportReview> = c
         .prepare_cached(
             "SELECT outcome, reviewer, note, reviewed_at FROM review
-             WHERE report_id = ?1 ORDER BY id",
+             WHERE organisation_id = ?1 AND report_id = ?2 ORDER BY id",
         )?
-        .query_map([id], |r| {
+        .query_map([organisation_id, id], |r| {
             let outcome: String = r.get(0)?;
             Ok(ReportReview {
                 report_id: id.to_owned(),
@@ -146,14 +180,14 @@ fn load_report(c: &rusqlite::Connection, id: &str) -> Result<ReceivedReport> {
         .collect::<rusqlite::Result<_>>()?;
     Ok(ReceivedReport {
         id: id.to_owned(),
-        provenance: provenance(c, id)?,
+        provenance: provenance(c, organisation_id, id)?,
         state: row.state,
-        content: records::current_content(c, id, &row)?,
+        content: records::current_content(c, organisation_id, id, &row)?,
         updated_at: row.updated_at,
         submitted_at: row.submitted_at,
         content_hash: row.content_hash.clone(),
         head_hash: row.head_hash.clone(),
-        attachments: records::attachments_of(c, id)?,
+        attachments: records::attachments_of(c, organisation_id, id)?,
         amendments,
         reviews,
         integrity,

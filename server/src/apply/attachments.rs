@@ -20,14 +20,14 @@ pub(super) fn create(
     a: Attachment,
 ) -> Result<(), Refusal> {
     same_record("id", &a.id, op)?;
-    let report = records::record(tx, &a.report_id)?;
+    let report = records::record(tx, &caller.organisation_id, &a.report_id)?;
     if !report
         .as_ref()
         .is_some_and(|r| r.family == "report" && r.device_id == caller.device_id)
     {
         return reject(format!("unknown report {}", a.report_id));
     }
-    match records::report(tx, &a.report_id)? {
+    match records::report(tx, &caller.organisation_id, &a.report_id)? {
         Some(row) if row.state == ReportState::Draft => {}
         _ => return reject("the report is submitted; attachments are added to drafts only"),
     }
@@ -70,9 +70,11 @@ pub(super) fn create(
         }
     };
     tx.prepare_cached(
-        "INSERT INTO attachment (id, report_id, blob_id, body) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO attachment (organisation_id, id, report_id, blob_id, body)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(rusqlite::params![
+        caller.organisation_id,
         a.id,
         a.report_id,
         blob_id,

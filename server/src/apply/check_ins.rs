@@ -43,9 +43,11 @@ pub(super) fn apply(
         }
     }
     tx.prepare_cached(
-        "INSERT INTO check_in (id, kind, occurred_at, body) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO check_in (organisation_id, id, kind, occurred_at, body)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(rusqlite::params![
+        caller.organisation_id,
         c.id,
         c.kind.as_str(),
         c.occurred_at,

@@ -81,10 +81,10 @@ pub(crate) fn payload(
     // The core's own payload types: one definition for both ends.
     match Payload::decode(op.kind, op.payload.get()).map_err(Refusal::Rejected)? {
         Payload::CheckInRecord(c) => check_ins::apply(tx, caller, op, c),
-        Payload::ReportCreate(p) => reports::create(tx, op, p),
-        Payload::ReportUpdate(p) => reports::update(tx, op, record, p),
-        Payload::ReportSubmit(p) => reports::submit(tx, op, record, p),
-        Payload::ReportAmend(a) => reports::amend(tx, op, record, a, now),
+        Payload::ReportCreate(p) => reports::create(tx, caller, op, p),
+        Payload::ReportUpdate(p) => reports::update(tx, caller, op, record, p),
+        Payload::ReportSubmit(p) => reports::submit(tx, caller, op, record, p),
+        Payload::ReportAmend(a) => reports::amend(tx, caller, op, record, a, now),
         Payload::AttachmentCreate(a) => attachments::create(tx, caller, op, a),
         Payload::AttachmentUpload(_) => {
             reject("attachment bytes are uploaded with PUT /v1/attachments/{sha256}, not pushed")

@@ -10,18 +10,26 @@ use rusqlite::Connection;
 use super::{reject, same_record, text, Refusal};
 
 use crate::error::Error;
+use crate::http::Caller;
 use crate::records::{self, RecordRow};
 
-pub(super) fn create(tx: &Connection, op: &WireOperation, p: ReportDraft) -> Result<(), Refusal> {
+pub(super) fn create(
+    tx: &Connection,
+    caller: &Caller,
+    op: &WireOperation,
+    p: ReportDraft,
+) -> Result<(), Refusal> {
     same_record("report_id", &p.report_id, op)?;
     p.content.validate()?;
     tx.prepare_cached(
-        "INSERT INTO report (id, state, content, updated_at) VALUES (?1, 'draft', ?2, ?3)",
+        "INSERT INTO report (organisation_id, id, state, content, updated_at)
+         VALUES (?4, ?1, 'draft', ?2, ?3)",
     )?
     .execute(rusqlite::params![
         p.report_id,
         serde_json::to_string(&p.content).map_err(Error::from)?,
-        p.updated_at
+        p.updated_at,
+        caller.organisation_id
     ])?;
     Ok(())
 }
@@ -29,13 +37,14 @@ pub(super) fn create(tx: &Connection, op: &WireOperation, p: ReportDraft) -> Res
 /// The report an operation targets, which must be one of this device's reports.
 fn owned_report(
     tx: &Connection,
+    caller: &Caller,
     id: &str,
     record: Option<&RecordRow>,
 ) -> Result<records::ReportRow, Refusal> {
     if record.is_none_or(|r| r.family != "report") {
         return reject(format!("{id} is not a report"));
     }
-    match records::report(tx, id)? {
+    match records::report(tx, &caller.organisation_id, id)? {
         Some(row) => Ok(row),
         None => reject(format!("{id} is not a report")),
     }
@@ -50,35 +59,40 @@ fn expect_draft(row: &records::ReportRow) -> Result<(), Refusal> {
 
 pub(super) fn update(
     tx: &Connection,
+    caller: &Caller,
     op: &WireOperation,
     record: Option<&RecordRow>,
     p: ReportDraft,
 ) -> Result<(), Refusal> {
     same_record("report_id", &p.report_id, op)?;
-    expect_draft(&owned_report(tx, &op.record_id, record)?)?;
+    expect_draft(&owned_report(tx, caller, &op.record_id, record)?)?;
     p.content.validate()?;
-    tx.prepare_cached("UPDATE report SET content = ?2, updated_at = ?3 WHERE id = ?1")?
-        .execute(rusqlite::params![
-            p.report_id,
-            serde_json::to_string(&p.content).map_err(Error::from)?,
-            p.updated_at
-        ])?;
+    tx.prepare_cached(
+        "UPDATE report SET content = ?2, updated_at = ?3 WHERE organisation_id = ?4 AND id = ?1",
+    )?
+    .execute(rusqlite::params![
+        p.report_id,
+        serde_json::to_string(&p.content).map_err(Error::from)?,
+        p.updated_at,
+        caller.organisation_id
+    ])?;
     Ok(())
 }
 
 pub(super) fn submit(
     tx: &Connection,
+    caller: &Caller,
     op: &WireOperation,
     record: Option<&RecordRow>,
     p: ReportSubmission,
 ) -> Result<(), Refusal> {
     same_record("report_id", &p.report_id, op)?;
-    expect_draft(&owned_report(tx, &op.record_id, record)?)?;
+    expect_draft(&owned_report(tx, caller, &op.record_id, record)?)?;
     p.content.validate_for_submission(p.submitted_at)?;
 
     // The hash covers the attachments' metadata, so it must be the metadata the server
     // was sent for this report: every one of them, exactly as declared.
-    let known = records::attachments_of(tx, &p.report_id)?;
+    let known = records::attachments_of(tx, &caller.organisation_id, &p.report_id)?;
     for a in &p.attachments {
         match known.iter().find(|k| k.id == a.id) {
             None => return reject(format!("attachment {} is not known to the server", a.id)),
@@ -112,7 +126,7 @@ pub(super) fn submit(
     tx.prepare_cached(
         "UPDATE report SET state = 'submitted', content = ?2, updated_at = ?3,
                 submitted_at = ?3, content_hash = ?4, sealed_attachments = ?5, head_hash = ?4
-         WHERE id = ?1",
+         WHERE organisation_id = ?6 AND id = ?1",
     )?
     .execute(rusqlite::params![
         p.report_id,
@@ -120,19 +134,21 @@ pub(super) fn submit(
         p.submitted_at,
         p.content_hash,
         serde_json::to_string(&p.attachments).map_err(Error::from)?,
+        caller.organisation_id,
     ])?;
     Ok(())
 }
 
 pub(super) fn amend(
     tx: &Connection,
+    caller: &Caller,
     op: &WireOperation,
     record: Option<&RecordRow>,
     a: Amendment,
     now: Timestamp,
 ) -> Result<(), Refusal> {
     same_record("report_id", &a.report_id, op)?;
-    let row = owned_report(tx, &op.record_id, record)?;
+    let row = owned_report(tx, caller, &op.record_id, record)?;
     let (ReportState::Submitted, Some(head)) = (row.state, &row.head_hash) else {
         return reject("the report is still a draft; only a submitted report is amended");
     };
@@ -154,7 +170,7 @@ pub(super) fn amend(
     if amendment_hash(&a) != a.hash {
         return reject("hash does not recompute from the amendment");
     }
-    let mut content = records::current_content(tx, &a.report_id, &row)?;
+    let mut content = records::current_content(tx, &caller.organisation_id, &a.report_id, &row)?;
     let changed = content.apply(&a.patch);
     if changed.is_empty() {
         return reject("the patch changes nothing in the report");
@@ -167,24 +183,27 @@ pub(super) fn amend(
     }
     content.validate()?;
     tx.prepare_cached(
-        "INSERT INTO amendment (report_id, sequence, id, body, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO amendment (organisation_id, report_id, sequence, id, body, received_at)
+         VALUES (?6, ?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(rusqlite::params![
         a.report_id,
         a.sequence,
         a.id,
         serde_json::to_string(&a).map_err(Error::from)?,
-        now
+        now,
+        caller.organisation_id
     ])?;
     tx.prepare_cached(
-        "UPDATE report SET head_hash = ?2, amendments = ?3, amended_content = ?4 WHERE id = ?1",
+        "UPDATE report SET head_hash = ?2, amendments = ?3, amended_content = ?4
+         WHERE organisation_id = ?5 AND id = ?1",
     )?
     .execute(rusqlite::params![
         a.report_id,
         a.hash,
         a.sequence,
-        serde_json::to_string(&content).map_err(Error::from)?
+        serde_json::to_string(&content).map_err(Error::from)?,
+        caller.organisation_id
     ])?;
     Ok(())
 }

@@ -366,6 +366,7 @@ fn every_other_answer(contract: &Contract) {
     // feed starts over); a limit that is not a number.
     admin::record_review(
         &srv.server,
+        ORG,
         &report_id,
         ReviewOutcome::Returned,
         "CR-DUTY",

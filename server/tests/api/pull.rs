@@ -152,6 +152,7 @@ fn a_review_outcome_reaches_the_officer_who_submitted_the_report() {
 
     admin::record_review(
         &srv.server,
+        ORG,
         &report.id,
         ReviewOutcome::Returned,
         "CR-DUTY",
@@ -169,7 +170,7 @@ fn a_review_outcome_reaches_the_officer_who_submitted_the_report() {
     let others = srv.get("/v1/pull", colleague.token());
     assert!(others.body["changes"].as_array().unwrap().is_empty());
     assert_eq!(
-        admin::report(&srv.server, &report.id).unwrap().reviews,
+        admin::report(&srv.server, ORG, &report.id).unwrap().reviews,
         [review]
     );
 }
@@ -180,8 +181,15 @@ fn a_draft_cannot_be_reviewed() {
     let device = srv.device(ORG, OFFICER);
     let report = device.store.create_report(content("")).unwrap();
     device.sync(&srv);
-    let err = admin::record_review(&srv.server, &report.id, ReviewOutcome::Accepted, "CR", None)
-        .unwrap_err();
+    let err = admin::record_review(
+        &srv.server,
+        ORG,
+        &report.id,
+        ReviewOutcome::Accepted,
+        "CR",
+        None,
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::Conflict(_)), "{err:?}");
 }
 

@@ -291,7 +291,7 @@ fn a_device_of_another_organisation_cannot_touch_a_report() {
     assert_eq!(reply.statuses(), ["rejected", "rejected"]);
     assert_eq!(reply.reason(0), "unknown record");
     assert_eq!(reply.reason(1), format!("unknown report {}", report.id));
-    let held = admin::report(&srv.server, &report.id).unwrap();
+    let held = admin::report(&srv.server, ORG, &report.id).unwrap();
     assert_eq!(held.provenance.server_version, 1);
     assert!(held.attachments.is_empty());
 }
@@ -363,4 +363,133 @@ fn after_a_refusal_the_records_later_operations_in_the_same_push_are_not_applied
     // The update has no receipt: sent again later, it is judged afresh.
     let receipts = admin::receipts(&srv.server).unwrap();
     assert_eq!(receipts.len(), 1);
+}
+
+/// Everything one device of `organisation` is answered while it pushes `ops` (one
+/// report's whole life, an attachment and an alarm), uploads `photo` and pulls: every
+/// status and body, without the server's clock.
+fn answers_to(srv: &TestServer, device: &Device, ops: &[Value], sha: &str, photo: &[u8]) -> Value {
+    let strip = |reply: Reply| {
+        let mut body = reply.body;
+        if let Some(object) = body.as_object_mut() {
+            object.remove("server_time");
+        }
+        json!({"status": reply.status, "body": body})
+    };
+    let blob = format!("/v1/attachments/{sha}");
+    let half = photo.len() / 2;
+    json!([
+        strip(srv.get(&blob, device.token())),
+        strip(device.push(srv, ops.to_vec())),
+        strip(device.push(srv, ops.to_vec())),
+        strip(srv.get(&blob, device.token())),
+        strip(srv.put(
+            &format!("{blob}?offset=0"),
+            device.token(),
+            photo[..half].to_vec()
+        )),
+        strip(srv.put(
+            &format!("{blob}?offset={half}"),
+            device.token(),
+            photo[half..].to_vec()
+        )),
+        strip(srv.get("/v1/pull", device.token())),
+    ])
+}
+
+#[test]
+fn the_same_record_ids_in_two_organisations_coexist_and_org_b_learns_nothing_of_org_a() {
+    const GLOBEX: &str = "globex";
+    let taken = TestServer::start();
+    let writer = taken.device(GLOBEX, "G-1");
+    // One store's history, sent verbatim by a device of each organisation: the same ids
+    // for the report, its attachment, its amendment, the alarm and the blob's sha256.
+    let report = writer
+        .store
+        .create_report(content("Grey van opposite the residence."))
+        .unwrap();
+    let photo: Vec<u8> = (0..20_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
+    let attached = writer.attach(&report.id, "van.jpg", &photo);
+    writer.store.submit_report(&report.id).unwrap();
+    writer
+        .store
+        .amend_report(
+            &report.id,
+            cordon_core::NewAmendment {
+                author: "G-1".into(),
+                reason: "Registration confirmed.".into(),
+                patch: cordon_core::IncidentPatch {
+                    severity: Some(cordon_core::Severity::High),
+                    ..Default::default()
+                },
+            },
+        )
+        .unwrap();
+    writer
+        .store
+        .record_check_in(alarm(CheckInKind::Panic))
+        .unwrap();
+    let ops: Vec<Value> = writer
+        .take()
+        .iter()
+        .filter(|o| o.kind != OperationKind::AttachmentUpload)
+        .map(wire)
+        .collect();
+    assert_eq!(ops.len(), 5);
+
+    // Organisation A holds every one of those ids first, bytes, review and all.
+    let first = taken.device(ORG, "G-1");
+    let theirs = answers_to(&taken, &first, &ops, &attached.sha256, &photo);
+    admin::record_review(
+        &taken.server,
+        ORG,
+        &report.id,
+        cordon_core::ReviewOutcome::Accepted,
+        "CR-DUTY",
+        None,
+    )
+    .unwrap();
+
+    let fresh = TestServer::start();
+    let alone = fresh.device(GLOBEX, "G-1");
+    let expected = answers_to(&fresh, &alone, &ops, &attached.sha256, &photo);
+    let got = answers_to(&taken, &writer, &ops, &attached.sha256, &photo);
+
+    assert_eq!(got, expected, "org B's answers depend on what org A holds");
+    assert_eq!(theirs, expected, "org A was answered as org B alone is");
+    let statuses: Vec<&str> = expected[1]["body"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["applied"; 5]);
+    assert_eq!(expected[5]["body"]["complete"], true);
+
+    // Each organisation's office sees its own records only, under the same ids.
+    for (organisation, device, reviewed) in [(ORG, &first, true), (GLOBEX, &writer, false)] {
+        let reports = admin::reports_of(&taken.server, organisation).unwrap();
+        assert_eq!(reports.len(), 1, "{organisation}: {reports:?}");
+        assert_eq!(reports[0].id, report.id);
+        assert_eq!(reports[0].provenance.organisation_id, organisation);
+        assert_eq!(reports[0].provenance.device_id, device.device_id);
+        assert_eq!(reports[0].provenance.server_version, 3);
+        assert_eq!(reports[0].amendments.len(), 1);
+        assert_eq!(reports[0].attachments, std::slice::from_ref(&attached));
+        assert_eq!(reports[0].reviews.len(), usize::from(reviewed));
+        let held = admin::report(&taken.server, organisation, &report.id).unwrap();
+        assert_eq!(held, reports[0]);
+
+        let check_ins = admin::check_ins_of(&taken.server, organisation).unwrap();
+        assert_eq!(check_ins.len(), 1, "{organisation}");
+        assert_eq!(check_ins[0].provenance.device_id, device.device_id);
+        let attachments = admin::attachments_of(&taken.server, organisation).unwrap();
+        assert_eq!(attachments.len(), 1, "{organisation}");
+        assert_eq!(attachments[0].provenance.device_id, device.device_id);
+        assert!(attachments[0].complete);
+        let receipts = admin::receipts_of(&taken.server, organisation).unwrap();
+        assert_eq!(receipts.len(), 5, "{organisation}");
+        assert!(receipts.iter().all(|r| r.device_id == device.device_id));
+    }
+    assert_eq!(admin::reports(&taken.server).unwrap().len(), 2);
 }

@@ -55,7 +55,7 @@ fn a_submitted_report_is_sealed_with_the_hash_the_device_computed() {
     let reply = device.push(&srv, vec![submit]);
     assert_eq!(reply.statuses(), ["applied"]);
 
-    let held = admin::report(&srv.server, &id).unwrap();
+    let held = admin::report(&srv.server, ORG, &id).unwrap();
     let on_device = device.store.report(&id).unwrap();
     assert_eq!(held.state, ReportState::Submitted);
     assert_eq!(held.content_hash, on_device.content_hash);
@@ -81,7 +81,7 @@ fn a_submission_with_a_tampered_content_hash_is_rejected() {
         reply.reason(0)
     );
     assert_eq!(
-        admin::report(&srv.server, &id).unwrap().state,
+        admin::report(&srv.server, ORG, &id).unwrap().state,
         ReportState::Draft
     );
 }
@@ -141,7 +141,7 @@ fn amendments_are_accepted_link_by_link_and_the_heads_agree() {
     let (reply, _) = device.sync(&srv);
     assert_eq!(reply.statuses(), ["applied", "applied"]);
 
-    let held = admin::report(&srv.server, &id).unwrap();
+    let held = admin::report(&srv.server, ORG, &id).unwrap();
     let device_head = match device.store.verify_report(&id).unwrap() {
         ReportIntegrity::Intact { head_hash, .. } => head_hash,
         other => panic!("device chain {other:?}"),
