@@ -129,6 +129,7 @@ impl Store {
             updated_at: now,
         });
         self.write(Durability::Normal, |tx| {
+            super::assignments::require_known_assignment(tx, content.assignment_id.as_deref())?;
             tx.execute(
                 "INSERT INTO incident_report (id, state, content, created_at, updated_at)
                  VALUES (?1, 'draft', ?2, ?3, ?3)",
@@ -153,6 +154,7 @@ impl Store {
         });
         self.write(Durability::Normal, |tx| {
             draft_for_edit(tx, id)?;
+            super::assignments::require_known_assignment(tx, content.assignment_id.as_deref())?;
             tx.execute(
                 "UPDATE incident_report SET content = ?2, updated_at = ?3 WHERE id = ?1",
                 rusqlite::params![id, json, now],
@@ -211,6 +213,7 @@ impl Store {
             if changed_fields.is_empty() {
                 return Err(CordonError::invalid(
                     "patch",
+                    crate::error::InputRule::NoChange,
                     "changes nothing in the report",
                 ));
             }

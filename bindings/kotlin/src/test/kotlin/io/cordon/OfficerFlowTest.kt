@@ -3,6 +3,7 @@ package io.cordon
 import io.cordon.core.AssignmentStatus
 import io.cordon.core.AttachmentKind
 import io.cordon.core.CheckInKind
+import io.cordon.core.IncidentPatch
 import io.cordon.core.NewAmendment
 import io.cordon.core.OperationKind
 import io.cordon.core.Lane
@@ -158,7 +159,7 @@ class OfficerFlowTest {
                 NewAmendment(
                     author = "ALPHA-2",
                     reason = "Control room confirmed the van's plate is on a watch list",
-                    patch = noChange().copy(severity = Severity.HIGH, policeReference = "CAD 2231"),
+                    patch = IncidentPatch(severity = Severity.HIGH, policeReference = "CAD 2231"),
                 ),
             )
             assertEquals(Severity.HIGH, amended.content.severity)
