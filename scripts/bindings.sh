@@ -56,6 +56,11 @@ generate() {
     mv "$tmp/Cordon.swift" "$tmp/CordonCore.swift" "$SWIFT_GEN/Cordon/"
     # The module's hand-written part (task cancellation, the URLSession transport).
     cp bindings/swift/Sources/Cordon/*.swift "$SWIFT_GEN/Cordon/"
+    # The README's snippets as one test per language (git-ignored, made afresh each time).
+    rm -rf "$ROOT/bindings/kotlin/target/generated-test-sources/readme" "$ROOT/bindings/swift/Tests/CordonTests/Generated"
+    python3 scripts/readme-snippets.py bindings/README.md \
+        "$ROOT/bindings/kotlin/target/generated-test-sources/readme/io/cordon/readme/ReadmeSnippetsTest.kt" \
+        "$ROOT/bindings/swift/Tests/CordonTests/Generated/ReadmeSnippetsTests.swift"
     rm -r "$tmp"
     find "$KOTLIN_GEN" "$SWIFT_GEN" -type f | sed "s|^$ROOT/|  |"
 }
