@@ -188,6 +188,21 @@ class OfficerFlowTest {
     }
 
     @Test
+    fun `a list screen reads every report in one call, newest first`() {
+        openStore(dir).use { store ->
+            val first = store.createReport(incident(narrative = "first"))
+            Thread.sleep(2) // a later millisecond: "newest first" is by creation time
+            val second = store.createReport(incident(narrative = "second"))
+            store.submitReport(first.id)
+
+            val reports = store.reports()
+
+            assertEquals(listOf(second.id, first.id), reports.map { it.id })
+            assertEquals(store.report(first.id), reports[1])
+        }
+    }
+
+    @Test
     fun `a file attached to a draft is copied in with its SHA-256 and its bytes queued in the bulk lane`() {
         openStore(dir).use { store ->
             val report = store.createReport(incident())
