@@ -40,6 +40,8 @@ generate() {
     rm -rf "$KOTLIN_GEN" "$SWIFT_GEN"
     "$bindgen" generate --library "$LIB" --language kotlin --out-dir "$KOTLIN_GEN" \
         --config bindings/bindgen.toml --no-format
+    # A lone UTF-16 surrogate would throw in the generated string lowering: see the script.
+    python3 bindings/kotlin/patch-strings.py "$KOTLIN_GEN"
     "$bindgen" generate --library "$LIB" --language swift --out-dir "$tmp" \
         --config bindings/bindgen.toml --no-format
     # SwiftPM layout: one system-library target per C module (header + module.modulemap),
@@ -52,6 +54,13 @@ generate() {
     done
     mkdir -p "$SWIFT_GEN/Cordon"
     mv "$tmp/Cordon.swift" "$tmp/CordonCore.swift" "$SWIFT_GEN/Cordon/"
+    # The module's hand-written part (task cancellation, the URLSession transport).
+    cp bindings/swift/Sources/Cordon/*.swift "$SWIFT_GEN/Cordon/"
+    # The README's snippets as one test per language (git-ignored, made afresh each time).
+    rm -rf "$ROOT/bindings/kotlin/target/generated-test-sources/readme" "$ROOT/bindings/swift/Tests/CordonTests/Generated"
+    python3 scripts/readme-snippets.py bindings/README.md \
+        "$ROOT/bindings/kotlin/target/generated-test-sources/readme/io/cordon/readme/ReadmeSnippetsTest.kt" \
+        "$ROOT/bindings/swift/Tests/CordonTests/Generated/ReadmeSnippetsTests.swift"
     rm -r "$tmp"
     find "$KOTLIN_GEN" "$SWIFT_GEN" -type f | sed "s|^$ROOT/|  |"
 }

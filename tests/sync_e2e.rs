@@ -120,7 +120,7 @@ fn a_fifty_megabyte_attachment_resumes_after_the_connection_drops_and_the_hash_m
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path());
     let proxy = FaultProxy::start(&server.url, |_| Fault::Pass);
-    let device = Device::enrolled(&server, &proxy.url, |c| c.chunk_bytes = CHUNK as u32);
+    let device = Device::enrolled(&server, &proxy.url, |c| c.chunk_bytes = CHUNK as i32);
     let report = device
         .store
         .create_report(incident("Bodycam footage of the approach."))
@@ -177,7 +177,7 @@ fn a_duress_written_behind_a_thousand_queued_chunks_goes_in_the_first_request() 
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path());
     let proxy = FaultProxy::start(&server.url, |_| Fault::Pass);
-    let device = Device::enrolled(&server, &proxy.url, |c| c.chunk_bytes = CHUNK as u32);
+    let device = Device::enrolled(&server, &proxy.url, |c| c.chunk_bytes = CHUNK as i32);
     proxy.set_plan(|_| Fault::ResetBeforeForward);
     let report = device
         .store

@@ -9,6 +9,8 @@ plugins {
 kotlin {
     jvmToolchain(17)
     sourceSets["main"].kotlin.srcDir("../../bindings/kotlin/target/generated-sources/uniffi")
+    // The bindings' hand-written part (the HttpURLConnection transport).
+    sourceSets["main"].kotlin.srcDir("../../bindings/kotlin/src/main/kotlin")
 }
 
 dependencies {

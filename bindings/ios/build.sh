@@ -48,6 +48,7 @@ cp "$gen"/CordonFFI.h "$gen"/CordonCoreFFI.h "$OUT/headers/"
 # One module map declaring both C modules, as the XCFramework carries one Headers dir.
 cat "$gen"/CordonFFI.modulemap "$gen"/CordonCoreFFI.modulemap > "$OUT/headers/module.modulemap"
 cp "$gen"/Cordon.swift "$gen"/CordonCore.swift "$OUT/Sources/Cordon/"
+cp bindings/swift/Sources/Cordon/*.swift "$OUT/Sources/Cordon/"   # the hand-written part
 
 echo "==> XCFramework"
 xcodebuild -create-xcframework \

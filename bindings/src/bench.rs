@@ -14,11 +14,11 @@ use crate::store::CordonStore;
 pub fn bench_record_check_ins_in_rust(
     store: &CordonStore,
     check_in: NewCheckIn,
-    count: u32,
-) -> Result<u64, CordonError> {
+    count: i32,
+) -> Result<i64, CordonError> {
     let start = Instant::now();
     for _ in 0..count {
         store.core().record_check_in(check_in.clone())?;
     }
-    Ok(u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX))
+    Ok(i64::try_from(start.elapsed().as_nanos()).unwrap_or(i64::MAX))
 }

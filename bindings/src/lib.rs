@@ -43,3 +43,4 @@ mod worker;
 pub use log::{set_log_sink, LogEntry, LogLevel, LogSink, LogSinkError};
 pub use store::CordonStore;
 pub use sync::{default_sync_config, CordonSync};
+pub use worker::SyncCancellation;

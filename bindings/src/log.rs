@@ -84,7 +84,10 @@ impl std::error::Error for LogSinkError {}
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for LogSinkError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        LogSinkError::Failed { detail: e.reason }
+        // Kotlin sends the whole stack trace: keep its first line (the exception).
+        LogSinkError::Failed {
+            detail: e.reason.lines().next().unwrap_or_default().to_owned(),
+        }
     }
 }
 

@@ -135,7 +135,7 @@ fn amended_report(store: &Store, n: usize) {
 fn drain(store: Arc<Store>, url: &str, batch: u32) -> Duration {
     let mut config = SyncConfig::new(url);
     config.batch.max_operations = batch;
-    let engine = SyncEngine::new(store.clone(), Arc::new(HttpTransport::new()), config);
+    let engine = SyncEngine::new(store.clone(), Arc::new(HttpTransport::new()), config).unwrap();
     let t = Instant::now();
     let reports = engine.sync_until_drained(1000).unwrap();
     let elapsed = t.elapsed();

@@ -44,7 +44,7 @@ impl Transport for Radio {
     fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         if !self.on.load(Ordering::SeqCst) {
             return Err(TransportError::Network {
-                message: "no signal".into(),
+                detail: "no signal".into(),
             });
         }
         let mut kept = request.clone();
@@ -148,7 +148,7 @@ pub fn run(args: DemoArgs, log_filter: &str) -> CliResult {
     });
     let mut config = SyncConfig::new(url.clone());
     config.chunk_bytes = 256 * 1024;
-    let engine = SyncEngine::new(store.clone(), radio.clone(), config);
+    let engine = SyncEngine::new(store.clone(), radio.clone(), config)?;
     store.set_server_url(&url)?;
     let enrolled = engine.enrol(&code.code)?;
     log(&format!(

@@ -203,7 +203,7 @@ fn engine(store: Arc<Store>) -> CliResult<SyncEngine> {
         store,
         Arc::new(HttpTransport::new()),
         SyncConfig::new(url),
-    ))
+    )?)
 }
 
 pub fn run(args: DeviceArgs) -> CliResult {
@@ -362,7 +362,7 @@ fn engine_or_offline_status(store: Arc<Store>) -> CliResult<SyncStatus> {
     let url = store
         .server_url()?
         .unwrap_or_else(|| "http://unset.invalid".into());
-    let engine = SyncEngine::new(store, Arc::new(HttpTransport::new()), SyncConfig::new(url));
+    let engine = SyncEngine::new(store, Arc::new(HttpTransport::new()), SyncConfig::new(url))?;
     Ok(engine.status()?)
 }
 

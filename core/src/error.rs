@@ -9,13 +9,22 @@
 use std::path::Path;
 
 /// Errors from the Cordon core.
+///
+/// In Kotlin and Swift, `toString()` / `localizedDescription` is the message below (one
+/// line, no stack trace): `invalid note: holds text the app could not encode ...`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Error))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Error), uniffi::export(Display))]
 pub enum CordonError {
-    /// A value given to the core breaks a rule of the model. `field` names the input
-    /// (dotted for nested values, e.g. `location.latitude`).
+    /// A value given to the core breaks a rule of the model. `field` names the input as
+    /// Kotlin and Swift spell it (lowerCamelCase, dotted for nested values, indexed in
+    /// lists: `location.fixTime`, `persons[2].description`); `rule` says which rule it
+    /// broke, for code to act on; `reason` says it in English, for logs and developers.
     #[error("invalid {field}: {reason}")]
-    InvalidInput { field: String, reason: String },
+    InvalidInput {
+        field: String,
+        rule: InputRule,
+        reason: String,
+    },
 
     /// The record asked for does not exist on this device.
     #[error("{record} {id} not found")]
@@ -65,13 +74,55 @@ pub enum CordonError {
     Storage { detail: String },
 }
 
+/// Which rule of the model an input broke: what an app matches on to choose its own
+/// words (the `reason` beside it is English for developers and logs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum InputRule {
+    /// A value that must be given is missing (an assignment for a welfare check-in, a
+    /// tag id for a checkpoint, at least one site).
+    Required,
+    /// Text that must say something is empty or only spaces.
+    Blank,
+    /// Text, a list or a file is longer or larger than allowed.
+    TooLong,
+    /// Text holds a control character other than newline, carriage return or tab.
+    ControlCharacter,
+    /// Text the app could not encode (a lone UTF-16 surrogate, such as half an emoji) or
+    /// a Unicode noncharacter.
+    MalformedText,
+    /// A number or an instant lies outside its range (an instant: 1970 to 2200).
+    OutOfRange,
+    /// A date that is no time at all (NaN, infinite, beyond any calendar).
+    NotATime,
+    /// An instant later than the device's clock allows.
+    InTheFuture,
+    /// Two values are in the wrong order (discovered before it occurred, ends before it
+    /// starts, a grace period longer than its interval).
+    OutOfOrder,
+    /// Not a zone of the IANA time zone database.
+    UnknownTimeZone,
+    /// A value with a fixed shape does not have it (a MIME type, a URL, a path, an id).
+    BadFormat,
+    /// A value this kind of record does not take (a tag id on a welfare check-in, a PDF
+    /// as a photo, a configuration value the protocol cannot use).
+    NotAllowed,
+    /// It names a record that is not on this device (an assignment not yet downloaded).
+    UnknownRecord,
+    /// An amendment that changes nothing.
+    NoChange,
+}
+
 /// Result type of the core.
 pub type Result<T, E = CordonError> = std::result::Result<T, E>;
 
 impl CordonError {
-    pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    /// `field` as the core names it (`location.fix_time`), stored as the apps spell it
+    /// (`location.fixTime`): one spelling for every caller of the core.
+    pub(crate) fn invalid(field: &str, rule: InputRule, reason: impl Into<String>) -> Self {
         CordonError::InvalidInput {
-            field: field.into(),
+            field: app_spelling(field),
+            rule,
             reason: reason.into(),
         }
     }
@@ -128,6 +179,46 @@ impl From<serde_json::Error> for CordonError {
         // JSON the core wrote itself failed to round-trip: treat as damaged storage.
         CordonError::Storage {
             detail: format!("stored JSON could not be read: {err}"),
+        }
+    }
+}
+
+/// `check_in_policy.interval_secs` -> `checkInPolicy.intervalSecs`: what uniffi makes of
+/// the Rust names in Kotlin and Swift, segment by segment.
+fn app_spelling(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut upper = false;
+    for c in field.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_named_as_kotlin_and_swift_spell_them() {
+        for (core, app) in [
+            ("note", "note"),
+            ("assignment_id", "assignmentId"),
+            ("location.fix_time", "location.fixTime"),
+            ("location.accuracy_m", "location.accuracyM"),
+            ("persons[12].description", "persons[12].description"),
+            (
+                "check_in_policy.interval_secs",
+                "checkInPolicy.intervalSecs",
+            ),
+        ] {
+            assert_eq!(app_spelling(core), app);
         }
     }
 }

@@ -46,7 +46,7 @@ mod store;
 pub mod sync;
 mod time;
 
-pub use error::{CordonError, Result};
+pub use error::{CordonError, InputRule, Result};
 pub use model::*;
 pub use protocol::{Lane, OperationKind, Payload};
 pub use retry::{FixedRandom, Random, SeededRandom, SystemRandom};
@@ -56,6 +56,7 @@ pub use store::outbox::{
 pub use store::schema::{APPLICATION_ID, CURRENT_VERSION as SCHEMA_VERSION};
 pub use store::{DeviceIdentity, NewAmendment, Store};
 pub use sync::{
-    PassOutcome, PassSummary, SyncConfig, SyncEngine, SyncListener, SyncStatus, Transport,
+    Cancellation, ListenerError, PassOutcome, PassSummary, SyncConfig, SyncEngine, SyncListener,
+    SyncStatus, Transport,
 };
 pub use time::{validate_time_zone, Clock, ManualClock, SystemClock, Timestamp};

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-use crate::error::{CordonError, Result};
+use crate::error::{CordonError, InputRule, Result};
 
 /// What a kind of database is, and how it is opened.
 #[derive(Debug)]
@@ -57,6 +57,7 @@ pub fn open(path: &Path, schema: &Schema) -> Result<Connection> {
     if path.as_os_str().is_empty() || path.is_dir() {
         return Err(CordonError::invalid(
             "path",
+            InputRule::BadFormat,
             format!(
                 "{:?} is not a database file path",
                 path.display().to_string()

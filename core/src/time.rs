@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::{CordonError, Result};
+use crate::error::{CordonError, InputRule, Result};
 
 /// A UTC instant with millisecond precision.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -47,7 +47,11 @@ impl Timestamp {
     }
 
     pub fn to_datetime(self) -> DateTime<Utc> {
-        DateTime::from_timestamp_millis(self.0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+        DateTime::from_timestamp_millis(self.0).unwrap_or(if self.0 < 0 {
+            DateTime::<Utc>::MIN_UTC
+        } else {
+            DateTime::<Utc>::MAX_UTC
+        })
     }
 
     /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-28T09:15:00.000Z`.
@@ -60,7 +64,13 @@ impl Timestamp {
     pub fn parse_rfc3339(s: &str) -> Result<Self> {
         DateTime::parse_from_rfc3339(s)
             .map(|dt| Timestamp(dt.timestamp_millis()))
-            .map_err(|e| CordonError::invalid("timestamp", format!("{s:?} is not RFC 3339: {e}")))
+            .map_err(|e| {
+                CordonError::invalid(
+                    "timestamp",
+                    InputRule::BadFormat,
+                    format!("{s:?} is not RFC 3339: {e}"),
+                )
+            })
     }
 }
 
@@ -71,17 +81,20 @@ impl From<DateTime<Utc>> for Timestamp {
 }
 
 impl From<SystemTime> for Timestamp {
-    /// Rounds to the nearest millisecond: a platform instant that went through a
-    /// floating-point number of seconds (Swift's `Date`) comes back as the same
-    /// millisecond rather than the one before.
+    /// Truncates to the millisecond at or before `t`, so that a time read back is never
+    /// later than the instant it stands for (a record stored "now" never reads as after
+    /// a clock reading taken once the call returned).
     fn from(t: SystemTime) -> Self {
-        let round = |d: Duration| {
-            let ms = d.as_nanos().saturating_add(500_000) / 1_000_000;
-            i64::try_from(ms).unwrap_or(i64::MAX)
-        };
+        let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
         match t.duration_since(UNIX_EPOCH) {
-            Ok(d) => Timestamp(round(d)),
-            Err(e) => Timestamp(-round(e.duration())),
+            Ok(d) => Timestamp(ms(d)),
+            // Before the epoch, the millisecond at or before is further from it.
+            Err(e) => {
+                let d = e.duration();
+                let whole = ms(d);
+                let partial = d.subsec_nanos() % 1_000_000 != 0;
+                Timestamp(-whole - i64::from(partial))
+            }
         }
     }
 }
@@ -128,11 +141,15 @@ impl rusqlite::types::FromSql for Timestamp {
     }
 }
 
-// Across the FFI a timestamp is the platform's instant (`java.time.Instant`, `Date`).
+// Across the FFI a timestamp is a signed count of milliseconds, which every value of the
+// host's instant type can be turned into without failing: the conversions to and from
+// `java.time.Instant` and `Date` live in bindings/bindgen.toml. A host value that is no
+// time at all (a `Date` of NaN or infinity, or beyond the range of milliseconds) arrives
+// as `i64::MIN` or `i64::MAX`, which `validate_timestamp` refuses and an alarm repairs.
 #[cfg(feature = "uniffi")]
-uniffi::custom_type!(Timestamp, SystemTime, {
-    lower: |t| t.into(),
-    try_lift: |t| Ok(t.into()),
+uniffi::custom_type!(Timestamp, i64, {
+    lower: |t| t.0,
+    try_lift: |ms| Ok(Timestamp(ms)),
 });
 
 /// Where the core reads "now". Apps use [`SystemClock`]; tests and simulations inject
@@ -184,9 +201,17 @@ pub const LATEST: Timestamp = Timestamp(7_258_118_400_000);
 
 /// Checks that `t` lies between [`EARLIEST`] and [`LATEST`].
 pub fn validate_timestamp(field: &str, t: Timestamp) -> Result<()> {
+    if t.0 == i64::MIN || t.0 == i64::MAX {
+        return Err(CordonError::invalid(
+            field,
+            InputRule::NotATime,
+            "is not a time (the app passed a date that is not a number, infinite, or beyond any calendar)",
+        ));
+    }
     if t < EARLIEST || t > LATEST {
         return Err(CordonError::invalid(
             field,
+            InputRule::OutOfRange,
             format!("{} ms since the epoch is outside 1970..2200", t.as_millis()),
         ));
     }
@@ -195,9 +220,13 @@ pub fn validate_timestamp(field: &str, t: Timestamp) -> Result<()> {
 
 /// Checks that `zone` names a zone in the IANA time zone database (e.g. `Europe/London`).
 pub fn validate_time_zone(field: &str, zone: &str) -> Result<()> {
-    zone.parse::<chrono_tz::Tz>()
-        .map(|_| ())
-        .map_err(|_| CordonError::invalid(field, format!("{zone:?} is not an IANA time zone")))
+    zone.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {
+        CordonError::invalid(
+            field,
+            InputRule::UnknownTimeZone,
+            format!("{zone:?} is not an IANA time zone"),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -225,9 +254,24 @@ mod tests {
     }
 
     #[test]
-    fn a_system_time_just_short_of_a_millisecond_rounds_to_it() {
+    fn a_system_time_is_never_read_back_later_than_it_was() {
         let t = UNIX_EPOCH + Duration::from_nanos(1_795_000_000_122_999_999);
-        assert_eq!(Timestamp::from(t).as_millis(), 1_795_000_000_123);
+        assert_eq!(Timestamp::from(t).as_millis(), 1_795_000_000_122);
+        assert!(SystemTime::from(Timestamp::from(t)) <= t);
+        let before_epoch = UNIX_EPOCH - Duration::from_nanos(1_500_000);
+        assert_eq!(Timestamp::from(before_epoch).as_millis(), -2);
+        assert!(SystemTime::from(Timestamp::from(before_epoch)) <= before_epoch);
+    }
+
+    #[test]
+    fn the_host_values_that_are_no_time_are_refused_with_their_field() {
+        for ms in [i64::MIN, i64::MAX] {
+            let err = validate_timestamp("occurred_at", Timestamp::from_millis(ms)).unwrap_err();
+            assert!(
+                matches!(&err, CordonError::InvalidInput { reason, .. } if reason.starts_with("is not a time")),
+                "{err:?}"
+            );
+        }
     }
 
     #[test]

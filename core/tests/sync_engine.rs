@@ -54,7 +54,7 @@ const SERVER_TIME: &str = "2026-11-18T11:06:45.000Z"; // T0 + 5 s
 
 fn json(status: u16, body: serde_json::Value) -> Result<HttpResponse, TransportError> {
     Ok(HttpResponse {
-        status,
+        status: status.into(),
         headers: vec![],
         body: serde_json::to_vec(&body).unwrap(),
     })
@@ -100,7 +100,7 @@ fn engine(f: &Fixture, transport: Arc<Scripted>) -> SyncEngine {
 /// An engine whose retry jitter comes from `random`.
 fn engine_with(f: &Fixture, transport: Arc<Scripted>, random: impl Random + 'static) -> SyncEngine {
     let store = Arc::new(Store::open_with(f.db_path(), f.clock.clone(), Arc::new(random)).unwrap());
-    let engine = SyncEngine::new(store, transport, SyncConfig::new("http://office.test/"));
+    let engine = SyncEngine::new(store, transport, SyncConfig::new("http://office.test/")).unwrap();
     engine.set_token("token-1").unwrap();
     engine
 }
@@ -264,7 +264,7 @@ fn a_server_error_with_retry_after_ends_the_pass_and_is_honoured() {
 fn network_errors_and_unreadable_responses_are_transient() {
     for answer in [
         Err(TransportError::Network {
-            message: "connection reset by peer".into(),
+            detail: "connection reset by peer".into(),
         }),
         Ok(HttpResponse {
             status: 200,
@@ -439,7 +439,8 @@ fn an_alarm_raised_while_a_batch_was_refused_as_too_large_goes_before_its_halves
         store.clone(),
         t.clone(),
         SyncConfig::new("http://office.test"),
-    );
+    )
+    .unwrap();
     e.set_token("t").unwrap();
 
     let summary = e.sync_once().unwrap();
@@ -498,7 +499,7 @@ fn answers_that_are_not_the_servers_own_refusal_are_transient() {
 fn a_listener_that_panics_does_not_stop_sync() {
     struct Panicking;
     impl SyncListener for Panicking {
-        fn on_status(&self, _: SyncStatus) {
+        fn on_status(&self, _: SyncStatus) -> Result<(), ListenerError> {
             panic!("the app's listener threw");
         }
     }
@@ -530,7 +531,7 @@ fn an_alarm_written_during_the_pull_goes_in_the_same_pass() {
         }
         accept_all(r)
     });
-    let e = SyncEngine::new(store.clone(), t, SyncConfig::new("http://office.test"));
+    let e = SyncEngine::new(store.clone(), t, SyncConfig::new("http://office.test")).unwrap();
     e.set_token("t").unwrap();
 
     let report = e.sync_once().unwrap();
@@ -549,12 +550,13 @@ fn a_refusal_of_an_old_token_does_not_pause_a_new_one() {
         store.clone(),
         Scripted::new(accept_all),
         SyncConfig::new("http://office.test"),
-    );
+    )
+    .unwrap();
     let t = Scripted::new(move |_| {
         app.set_token("token-2").unwrap();
         error(401, "unauthorized")
     });
-    let e = SyncEngine::new(store, t, SyncConfig::new("http://office.test"));
+    let e = SyncEngine::new(store, t, SyncConfig::new("http://office.test")).unwrap();
     e.set_token("token-1").unwrap();
 
     let report = e.sync_once().unwrap();
@@ -636,7 +638,50 @@ fn feed_entries_the_device_cannot_take_are_skipped_and_the_cursor_moves_on() {
 }
 
 #[test]
-fn batch_and_chunk_sizes_are_kept_within_the_protocol() {
+fn a_configuration_the_protocol_cannot_use_is_refused_when_the_engine_is_made() {
+    let f = Fixture::new();
+    let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
+    type Edit = fn(&mut SyncConfig);
+    let cases: [(&str, InputRule, Edit); 10] = [
+        ("chunkBytes", InputRule::OutOfRange, |c| c.chunk_bytes = 0),
+        ("chunkBytes", InputRule::OutOfRange, |c| c.chunk_bytes = -1),
+        ("batch.maxOperations", InputRule::OutOfRange, |c| {
+            c.batch.max_operations = 100_000
+        }),
+        ("batch.maxBytes", InputRule::OutOfRange, |c| {
+            c.batch.max_bytes = u64::MAX
+        }),
+        ("pullLimit", InputRule::OutOfRange, |c| c.pull_limit = 0),
+        ("serverUrl", InputRule::Blank, |c| {
+            c.server_url = String::new()
+        }),
+        ("serverUrl", InputRule::BadFormat, |c| {
+            c.server_url = "sync.example.com".into()
+        }),
+        ("serverUrl", InputRule::BadFormat, |c| {
+            c.server_url = "https://".into()
+        }),
+        ("requestTimeoutMs", InputRule::OutOfRange, |c| {
+            c.request_timeout_ms = 0
+        }),
+        ("maxPassMs", InputRule::OutOfRange, |c| c.max_pass_ms = -5),
+    ];
+    for (expected_field, expected_rule, edit) in cases {
+        let mut config = SyncConfig::new("http://office.test");
+        edit(&mut config);
+        let err = SyncEngine::new(store.clone(), Scripted::new(accept_all), config)
+            .err()
+            .expect("refused");
+        assert!(
+            matches!(&err, CordonError::InvalidInput { field, rule, .. }
+                if field == expected_field && *rule == expected_rule),
+            "{expected_field}: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn batches_at_the_largest_configuration_stay_within_the_protocol() {
     let f = Fixture::new().with_assignment();
     for _ in 0..1500 {
         f.check_in(CheckInKind::Panic);
@@ -644,9 +689,9 @@ fn batch_and_chunk_sizes_are_kept_within_the_protocol() {
     let t = Scripted::new(accept_all);
     let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
     let mut config = SyncConfig::new("http://office.test");
-    config.batch.max_operations = 100_000;
-    config.batch.max_bytes = u64::MAX;
-    let e = SyncEngine::new(store, t.clone(), config);
+    config.batch.max_operations = MAX_PUSH_OPERATIONS as u32;
+    config.batch.max_bytes = MAX_PUSH_BYTES as u64 / 2;
+    let e = SyncEngine::new(store, t.clone(), config).unwrap();
     e.set_token("t").unwrap();
 
     e.sync_once().unwrap();
@@ -691,7 +736,7 @@ fn going_offline_then_online_makes_backed_off_operations_due_at_once() {
             accept_all(r)
         } else {
             Err(TransportError::Network {
-                message: "offline".into(),
+                detail: "offline".into(),
             })
         }
     });
@@ -891,7 +936,7 @@ fn attachment_bytes_stream_in_chunks_from_the_servers_offset_and_resume_after_a_
     let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
     let mut config = SyncConfig::new("http://office.test");
     config.chunk_bytes = 2048;
-    let e = SyncEngine::new(store, t.clone(), config);
+    let e = SyncEngine::new(store, t.clone(), config).unwrap();
     e.set_token("t").unwrap();
 
     let report = e.sync_once().unwrap();
@@ -944,7 +989,7 @@ fn an_alarm_raised_during_an_upload_goes_before_the_next_chunk() {
     });
     let mut config = SyncConfig::new("http://office.test");
     config.chunk_bytes = 1024;
-    let e = SyncEngine::new(store, t.clone(), config);
+    let e = SyncEngine::new(store, t.clone(), config).unwrap();
     e.set_token("t").unwrap();
 
     e.sync_once().unwrap();
@@ -979,7 +1024,7 @@ fn without_a_token_nothing_is_sent() {
     f.check_in(CheckInKind::Duress);
     let t = Scripted::new(accept_all);
     let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
-    let e = SyncEngine::new(store, t.clone(), SyncConfig::new("http://office.test"));
+    let e = SyncEngine::new(store, t.clone(), SyncConfig::new("http://office.test")).unwrap();
 
     assert_eq!(e.sync_once().unwrap().outcome, PassOutcome::NotEnrolled);
     assert!(t.requests().is_empty());
@@ -1015,4 +1060,138 @@ fn a_feed_entry_reads_back_from_what_the_office_stores_and_an_unknown_kind_is_un
     );
     assert_eq!(Change::Unknown.cursor(), None);
     assert_eq!(Change::Unknown.stored().unwrap(), None);
+}
+
+/// A panic check-in written through a second handle on the fixture's database, as the
+/// app would while a pass runs.
+fn panic_writer(f: &Fixture) -> impl FnMut() + Send + 'static {
+    let store = Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap();
+    move || {
+        store.record_check_in(check_in(CheckInKind::Panic)).unwrap();
+    }
+}
+
+#[test]
+fn a_pass_ends_at_its_time_bound_even_while_alarms_keep_arriving() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Panic);
+    let mut write_panic = panic_writer(&f);
+    // Every push brings a new alarm, so the urgent lane never drains.
+    let t = Scripted::new(move |r| {
+        if r.kind == RequestKind::Push {
+            write_panic();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        accept_all(r)
+    });
+    let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
+    let mut config = SyncConfig::new("http://office.test");
+    config.max_pass_ms = 1_000;
+    let e = SyncEngine::new(store, t.clone(), config).unwrap();
+    e.set_token("t").unwrap();
+
+    let started = std::time::Instant::now();
+    let summary = e.sync_once().unwrap();
+
+    assert_eq!(summary.outcome, PassOutcome::OutOfTime);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    let status = f.store.outbox_status().unwrap();
+    assert_eq!(status.in_flight.total(), 0);
+    assert_eq!(
+        status.pending.urgent, 1,
+        "the alarm written last waits for the next pass"
+    );
+}
+
+#[test]
+fn each_request_carries_the_configured_timeout_or_what_is_left_of_the_pass() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Welfare);
+    let t = Scripted::new(accept_all);
+    let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
+    let mut config = SyncConfig::new("http://office.test");
+    config.request_timeout_ms = 7_000;
+    let e = SyncEngine::new(store.clone(), t.clone(), config.clone()).unwrap();
+    e.set_token("t").unwrap();
+    e.sync_once().unwrap();
+    assert!(
+        t.requests().iter().all(|r| r.timeout_ms == 7_000),
+        "{:?}",
+        t.requests()
+    );
+
+    config.max_pass_ms = 2_000;
+    let short = Scripted::new(accept_all);
+    let e = SyncEngine::new(store, short.clone(), config).unwrap();
+    f.check_in(CheckInKind::Welfare);
+    e.sync_once().unwrap();
+    let timeouts: Vec<_> = short.requests().iter().map(|r| r.timeout_ms).collect();
+    assert!(!timeouts.is_empty());
+    assert!(
+        timeouts.iter().all(|t| (1_000..=2_000).contains(t)),
+        "{timeouts:?}"
+    );
+}
+
+#[test]
+fn a_cancelled_pass_stops_after_the_request_in_hand_and_keeps_the_rest_queued() {
+    let f = Fixture::new().with_assignment();
+    for _ in 0..3 {
+        f.check_in(CheckInKind::Panic);
+    }
+    f.check_in(CheckInKind::Welfare);
+    let cancellation = Cancellation::new();
+    let cancel = cancellation.clone();
+    let t = Scripted::new(move |r| {
+        // The app cancels while the first request is out.
+        cancel.cancel();
+        accept_all(r)
+    });
+    let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
+    let mut config = SyncConfig::new("http://office.test");
+    config.batch.max_operations = 1;
+    let e = SyncEngine::new(store, t.clone(), config).unwrap();
+    e.set_token("t").unwrap();
+
+    let summary = e.sync_once_with(&cancellation).unwrap();
+
+    assert_eq!(summary.outcome, PassOutcome::Cancelled);
+    assert_eq!((summary.requests, summary.applied), (1, 1));
+    let status = f.store.outbox_status().unwrap();
+    assert_eq!(status.in_flight.total(), 0);
+    assert_eq!((status.pending.urgent, status.pending.normal), (2, 1));
+}
+
+#[test]
+fn a_second_engine_on_the_same_store_finds_the_pass_already_running() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Welfare);
+    let (entered_tx, entered_rx) = std::sync::mpsc::channel::<()>();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let release_rx = Mutex::new(release_rx);
+    let blocking = Scripted::new(move |r| {
+        let _ = entered_tx.send(());
+        let _ = release_rx.lock().unwrap().recv();
+        accept_all(r)
+    });
+    let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
+    let config = SyncConfig::new("http://office.test");
+    let first = Arc::new(SyncEngine::new(store.clone(), blocking, config.clone()).unwrap());
+    first.set_token("t").unwrap();
+    let second = SyncEngine::new(store, Scripted::new(accept_all), config).unwrap();
+
+    let running = std::thread::spawn({
+        let first = first.clone();
+        move || first.sync_once().unwrap()
+    });
+    entered_rx.recv().unwrap();
+    let answer = second.sync_once().unwrap();
+    drop(release_tx);
+
+    assert_eq!(answer.outcome, PassOutcome::AlreadyRunning);
+    assert_eq!(running.join().unwrap().outcome, PassOutcome::Completed);
 }

@@ -41,7 +41,7 @@ fn bad_check_in(f: &Fixture, expected: &str, edit: impl FnOnce(&mut NewCheckIn))
 #[test]
 fn check_in_field_rules() {
     let f = Fixture::new().with_assignment();
-    bad_check_in(&f, "time_zone", |c| c.time_zone = "Europe/Atlantis".into());
+    bad_check_in(&f, "timeZone", |c| c.time_zone = "Europe/Atlantis".into());
     bad_check_in(&f, "location.latitude", |c| {
         c.location.as_mut().unwrap().latitude = 91.0
     });
@@ -51,21 +51,21 @@ fn check_in_field_rules() {
     bad_check_in(&f, "location.latitude", |c| {
         c.location.as_mut().unwrap().latitude = f64::NAN
     });
-    bad_check_in(&f, "location.accuracy_m", |c| {
+    bad_check_in(&f, "location.accuracyM", |c| {
         c.location.as_mut().unwrap().accuracy_m = Some(-1.0)
     });
     bad_check_in(&f, "note", |c| c.note = Some("x".repeat(4001)));
     bad_check_in(&f, "note", |c| c.note = Some("bell\u{7}".into()));
-    bad_check_in(&f, "assignment_id", |c| c.assignment_id = None);
-    bad_check_in(&f, "tag_id", |c| c.tag_id = Some("NFC-1".into()));
-    bad_check_in(&f, "tag_id", |c| c.kind = CheckInKind::Checkpoint);
-    bad_check_in(&f, "occurred_at", |c| {
+    bad_check_in(&f, "assignmentId", |c| c.assignment_id = None);
+    bad_check_in(&f, "tagId", |c| c.tag_id = Some("NFC-1".into()));
+    bad_check_in(&f, "tagId", |c| c.kind = CheckInKind::Checkpoint);
+    bad_check_in(&f, "occurredAt", |c| {
         c.occurred_at = Some(T0.plus(Duration::from_secs(3600)))
     });
 }
 
 #[test]
-fn check_in_on_an_unknown_assignment_is_not_found_and_writes_nothing() {
+fn check_in_on_an_unknown_assignment_is_refused_on_its_field_and_writes_nothing() {
     let f = Fixture::new().with_assignment();
     let mut c = check_in(CheckInKind::ClockOn);
     c.assignment_id = Some("A-404".into());
@@ -73,11 +73,52 @@ fn check_in_on_an_unknown_assignment_is_not_found_and_writes_nothing() {
     let err = f.store.record_check_in(c).unwrap_err();
 
     assert!(
-        matches!(err, CordonError::NotFound { ref id, .. } if id == "A-404"),
+        matches!(err, CordonError::InvalidInput { ref field, rule: InputRule::UnknownRecord, .. } if field == "assignmentId"),
         "{err:?}"
     );
     assert_eq!(f.count("check_in"), 0);
     assert_eq!(f.count("outbox"), 0);
+}
+
+#[test]
+fn a_report_on_an_unknown_assignment_follows_the_same_rule_as_a_check_in() {
+    let f = Fixture::new().with_assignment();
+    let on = |id: &str| IncidentContent {
+        assignment_id: Some(id.into()),
+        ..incident()
+    };
+    let unknown = |err: CordonError| matches!(err, CordonError::InvalidInput { ref field, rule: InputRule::UnknownRecord, .. } if field == "assignmentId");
+
+    assert!(unknown(f.store.create_report(on("A-404")).unwrap_err()));
+    assert_eq!((f.count("incident_report"), f.count("outbox")), (0, 0));
+    let draft = f.store.create_report(on("A-1")).unwrap();
+    assert!(unknown(
+        f.store.update_report(&draft.id, on("A-404")).unwrap_err()
+    ));
+    assert_eq!(f.store.report(&draft.id).unwrap().content, on("A-1"));
+}
+
+#[test]
+fn an_attachment_path_is_only_ever_one_of_the_store_s_attachments() {
+    let f = Fixture::new();
+    let r = f.store.create_report(incident()).unwrap();
+    let photo = f.dir.path().join("van.jpg");
+    std::fs::write(&photo, b"\xff\xd8\xff jpeg bytes").unwrap();
+    let a = f
+        .store
+        .attach_file(&r.id, &photo, AttachmentKind::Photo, "image/jpeg")
+        .unwrap();
+
+    let kept = f.store.attachment_file(&a.id).unwrap();
+    assert_eq!(kept.parent(), Some(f.store.attachments_dir()));
+    assert_eq!(std::fs::read(kept).unwrap(), b"\xff\xd8\xff jpeg bytes");
+    for escape in ["../../../etc/passwd", "/etc/passwd", "..", ""] {
+        let err = f.store.attachment_file(escape).unwrap_err();
+        assert!(
+            matches!(err, CordonError::NotFound { .. }),
+            "{escape:?}: {err:?}"
+        );
+    }
 }
 
 #[test]
@@ -103,30 +144,30 @@ fn assignment_field_rules() {
     let f = Fixture::new();
     bad_assignment(&f, "id", |a| a.id = String::new());
     bad_assignment(&f, "title", |a| a.title = "\t".into());
-    bad_assignment(&f, "ends_at", |a| a.ends_at = a.starts_at);
+    bad_assignment(&f, "endsAt", |a| a.ends_at = a.starts_at);
     bad_assignment(&f, "sites", |a| a.sites.clear());
-    bad_assignment(&f, "sites[0].time_zone", |a| {
+    bad_assignment(&f, "sites[0].timeZone", |a| {
         a.sites[0].time_zone = "GMT+25".into()
     });
     bad_assignment(&f, "sites[0].centre.latitude", |a| {
         a.sites[0].centre.as_mut().unwrap().latitude = -95.0
     });
-    bad_assignment(&f, "sites[0].geofence_radius_m", |a| {
+    bad_assignment(&f, "sites[0].geofenceRadiusM", |a| {
         a.sites[0].geofence_radius_m = Some(0.0)
     });
-    bad_assignment(&f, "team[0].call_sign", |a| {
+    bad_assignment(&f, "team[0].callSign", |a| {
         a.team[0].call_sign = String::new()
     });
-    bad_assignment(&f, "post_orders.text", |a| {
+    bad_assignment(&f, "postOrders.text", |a| {
         a.post_orders.text = String::new()
     });
-    bad_assignment(&f, "check_in_policy.interval_secs", |a| {
+    bad_assignment(&f, "checkInPolicy.intervalSecs", |a| {
         a.check_in_policy.interval_secs = 10
     });
-    bad_assignment(&f, "check_in_policy.grace_secs", |a| {
+    bad_assignment(&f, "checkInPolicy.graceSecs", |a| {
         a.check_in_policy.grace_secs = a.check_in_policy.interval_secs + 1
     });
-    bad_assignment(&f, "server_version", |a| a.server_version = 0);
+    bad_assignment(&f, "serverVersion", |a| a.server_version = 0);
 }
 
 fn bad_report(f: &Fixture, expected: &str, edit: impl FnOnce(&mut IncidentContent)) {
@@ -140,8 +181,8 @@ fn bad_report(f: &Fixture, expected: &str, edit: impl FnOnce(&mut IncidentConten
 #[test]
 fn incident_field_rules() {
     let f = Fixture::new();
-    bad_report(&f, "time_zone", |c| c.time_zone = "London".into());
-    bad_report(&f, "discovered_at", |c| {
+    bad_report(&f, "timeZone", |c| c.time_zone = "London".into());
+    bad_report(&f, "discoveredAt", |c| {
         c.discovered_at = Timestamp::from_millis(0)
     });
     bad_report(&f, "location.longitude", |c| {
@@ -156,10 +197,10 @@ fn incident_field_rules() {
     bad_report(&f, "persons[0].description", |c| {
         c.persons[0].description = String::new()
     });
-    bad_report(&f, "police_reference", |c| {
+    bad_report(&f, "policeReference", |c| {
         c.police_reference = Some("x".repeat(257))
     });
-    bad_report(&f, "actions_taken", |c| c.actions_taken = Some("\0".into()));
+    bad_report(&f, "actionsTaken", |c| c.actions_taken = Some("\0".into()));
 }
 
 #[test]
@@ -231,7 +272,7 @@ fn amendment_rules() {
     rejects(
         &f,
         "amendment",
-        "discovered_at",
+        "discoveredAt",
         amend("ALPHA-2", "typo", backwards),
     );
 }
@@ -250,13 +291,13 @@ fn attachment_rules() {
     rejects(
         &f,
         "attachment",
-        "mime_type",
+        "mimeType",
         attach(photo.clone(), AttachmentKind::Photo, "audio/mp4"),
     );
     rejects(
         &f,
         "attachment",
-        "mime_type",
+        "mimeType",
         attach(photo.clone(), AttachmentKind::Photo, "jpeg"),
     );
     rejects(
@@ -293,10 +334,7 @@ fn attachment_rules() {
 #[test]
 fn officer_id_must_not_be_blank() {
     let f = Fixture::new();
-    assert_eq!(
-        field(f.store.set_officer_id(" ").unwrap_err()),
-        "officer_id"
-    );
+    assert_eq!(field(f.store.set_officer_id(" ").unwrap_err()), "officerId");
     f.store.set_officer_id("officer-7").unwrap();
     assert_eq!(
         f.store.device_identity().unwrap().officer_id.as_deref(),
@@ -369,18 +407,18 @@ fn a_blank_note_is_no_note() {
 fn timestamps_outside_1970_to_2200_are_refused_before_anything_is_written() {
     let f = Fixture::new().with_assignment();
     let far = Timestamp::from_millis(253_402_300_800_000); // year 10000
-    rejects(&f, "incident_report", "discovered_at", |s| {
+    rejects(&f, "incident_report", "discoveredAt", |s| {
         let mut c = incident();
         c.discovered_at = far;
         s.create_report(c).map(|_| ())
     });
-    bad_check_in(&f, "location.fix_time", |c| {
+    bad_check_in(&f, "location.fixTime", |c| {
         c.location.as_mut().unwrap().fix_time = Some(far)
     });
-    bad_check_in(&f, "occurred_at", |c| {
+    bad_check_in(&f, "occurredAt", |c| {
         c.occurred_at = Some(Timestamp::from_millis(-1))
     });
-    bad_assignment(&f, "ends_at", |a| a.ends_at = far);
+    bad_assignment(&f, "endsAt", |a| a.ends_at = far);
 }
 
 #[test]

@@ -29,17 +29,17 @@ private struct IncidentFormView: View {
                     ForEach(Severity.allCases, id: \.self) { Text(label($0)).tag($0) }
                 }
                 DatePicker("Occurred", selection: $model.form.occurredAt)
-                fieldError("occurred_at")
+                fieldError("occurredAt")
                 DatePicker("Discovered", selection: $model.form.discoveredAt)
-                fieldError("discovered_at")
+                fieldError("discoveredAt")
                 TextField("Narrative", text: $model.form.narrative, axis: .vertical).lineLimit(4...)
                 fieldError("narrative")
                 TextField("Police reference", text: $model.form.policeReference)
-                fieldError("police_reference")
+                fieldError("policeReference")
                 TextField("Control room reference", text: $model.form.controlRoomReference)
-                fieldError("control_room_reference")
+                fieldError("controlRoomReference")
                 TextField("Actions taken", text: $model.form.actionsTaken, axis: .vertical)
-                fieldError("actions_taken")
+                fieldError("actionsTaken")
                 TextField("Injuries", text: $model.form.injuries)
                 fieldError("injuries")
                 fieldError("persons")
@@ -50,7 +50,7 @@ private struct IncidentFormView: View {
                 if model.editable {
                     PhotosPicker("Attach photo", selection: $photo, matching: .images)
                 }
-                fieldError("mime_type")
+                fieldError("mimeType")
             }
 
             if model.editable {

@@ -100,7 +100,9 @@ impl From<serde_json::Error> for Error {
 impl From<CordonError> for Error {
     fn from(err: CordonError) -> Self {
         match err {
-            CordonError::InvalidInput { field, reason } => Error::InvalidInput { field, reason },
+            CordonError::InvalidInput { field, reason, .. } => {
+                Error::InvalidInput { field, reason }
+            }
             CordonError::NotFound { record, id } => Error::NotFound { record, id },
             other => Error::Storage(other.to_string()),
         }

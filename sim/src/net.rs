@@ -243,7 +243,7 @@ impl Net {
                 .map(|c| c.to_bytes().to_vec())
                 .unwrap_or_default();
             HttpResponse {
-                status: parts.status.as_u16(),
+                status: i32::from(parts.status.as_u16()),
                 headers: parts
                     .headers
                     .iter()
@@ -438,7 +438,7 @@ impl Transport for Link {
         self.maybe_raise_alarm();
         let lost = || {
             Err(TransportError::Network {
-                message: "simulated: connection lost".into(),
+                detail: "simulated: connection lost".into(),
             })
         };
         let response = match fault {
@@ -536,7 +536,7 @@ fn proxy_answer(net: &Net, status: u16) -> HttpResponse {
         format!("<html><body>{status}</body></html>").into_bytes()
     };
     HttpResponse {
-        status,
+        status: i32::from(status),
         headers,
         body,
     }

@@ -88,7 +88,8 @@ impl Device {
             alarms: self.alarms.clone(),
             split_since_urgent: Mutex::new(false),
         };
-        let engine = SyncEngine::new(store.clone(), Arc::new(link), self.config.clone());
+        let engine = SyncEngine::new(store.clone(), Arc::new(link), self.config.clone())
+            .expect("the simulated configuration is valid");
         self.app = Some(App { store, engine });
     }
 
@@ -170,7 +171,7 @@ impl World {
             let mut config = SyncConfig::new(BASE_URL);
             config.batch.max_operations = dice.range(1, 12) as u32;
             config.chunk_bytes = *dice.pick(&[2048, 8192, 32 * 1024]);
-            config.pull_limit = dice.range(1, 4) as u32;
+            config.pull_limit = dice.range(1, 4) as i32;
             let mut device = Device {
                 index,
                 officer: officers[index % officer_count].clone(),

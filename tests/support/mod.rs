@@ -155,7 +155,8 @@ impl Device {
         );
         let mut cfg = SyncConfig::new(url);
         config(&mut cfg);
-        let engine = SyncEngine::new(store.clone(), Arc::new(HttpTransport::new()), cfg);
+        let engine = SyncEngine::new(store.clone(), Arc::new(HttpTransport::new()), cfg)
+            .expect("a valid configuration");
         let code = server.enrolment_code(
             cordon_fixtures::ORGANISATION_ID,
             cordon_fixtures::OFFICER_ID,

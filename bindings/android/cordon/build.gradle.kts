@@ -17,6 +17,8 @@ android {
 
     sourceSets["main"].apply {
         java.srcDir(layout.buildDirectory.dir("rust/kotlin"))
+        // The hand-written part shipped beside the generated code (the transport).
+        java.srcDir("../../kotlin/src/main/kotlin")
         jniLibs.srcDir(layout.buildDirectory.dir("rust/jniLibs"))
     }
 

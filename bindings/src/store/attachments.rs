@@ -20,11 +20,10 @@ impl CordonStore {
             .attach_file(report_id, source_path.as_ref(), kind, mime_type)
     }
 
-    /// Where the store keeps an attachment's bytes (to show or play it).
-    pub fn attachment_path(&self, attachment_id: &str) -> String {
-        self.store
-            .attachment_path(attachment_id)
-            .to_string_lossy()
-            .into_owned()
+    /// Where the store keeps an attachment's bytes (to show or play it). An id that is
+    /// not an attachment of this store is `NotFound`; the path is always inside the store.
+    pub fn attachment_path(&self, attachment_id: &str) -> Result<String, CordonError> {
+        let path = self.store.attachment_file(attachment_id)?;
+        Ok(path.to_string_lossy().into_owned())
     }
 }

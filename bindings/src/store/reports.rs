@@ -43,8 +43,16 @@ impl CordonStore {
         self.store.report(report_id)
     }
 
+    /// Every report's id, newest first.
     pub fn report_ids(&self) -> Result<Vec<String>, CordonError> {
         self.store.report_ids()
+    }
+
+    /// Every report on the device, newest first, as `report` reads each: what a list
+    /// screen shows, in one call instead of one per row.
+    pub fn reports(&self) -> Result<Vec<IncidentReport>, CordonError> {
+        let ids = self.store.report_ids()?;
+        ids.iter().map(|id| self.store.report(id)).collect()
     }
 
     /// Recomputes a submitted report's hash chain: intact (with the head hash to compare

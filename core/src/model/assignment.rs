@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::validate::{optional_text, required_text, MAX_LONG_TEXT, MAX_SHORT_TEXT};
 use super::Location;
-use crate::error::{CordonError, Result};
+use crate::error::{CordonError, InputRule, Result};
 use crate::time::{validate_time_zone, validate_timestamp, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -153,11 +153,16 @@ impl Assignment {
         validate_timestamp("ends_at", self.ends_at)?;
         validate_timestamp("post_orders.issued_at", self.post_orders.issued_at)?;
         if self.ends_at <= self.starts_at {
-            return Err(CordonError::invalid("ends_at", "must be after starts_at"));
+            return Err(CordonError::invalid(
+                "ends_at",
+                InputRule::OutOfOrder,
+                "must be after starts_at",
+            ));
         }
         if self.sites.is_empty() {
             return Err(CordonError::invalid(
                 "sites",
+                InputRule::Required,
                 "at least one site is required",
             ));
         }
@@ -185,17 +190,23 @@ impl Assignment {
         if !(MIN_INTERVAL_SECS..=MAX_INTERVAL_SECS).contains(&interval) {
             return Err(CordonError::invalid(
                 "check_in_policy.interval_secs",
+                InputRule::OutOfRange,
                 format!("{interval} is outside {MIN_INTERVAL_SECS}..={MAX_INTERVAL_SECS}"),
             ));
         }
         if self.check_in_policy.grace_secs > interval {
             return Err(CordonError::invalid(
                 "check_in_policy.grace_secs",
+                InputRule::OutOfOrder,
                 "must not exceed the interval",
             ));
         }
         if self.server_version < 1 {
-            return Err(CordonError::invalid("server_version", "must be at least 1"));
+            return Err(CordonError::invalid(
+                "server_version",
+                InputRule::OutOfRange,
+                "must be at least 1",
+            ));
         }
         Ok(())
     }

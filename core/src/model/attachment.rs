@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::validate::{required_text, MAX_SHORT_TEXT};
-use crate::error::{CordonError, Result};
+use crate::error::{CordonError, InputRule, Result};
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -89,12 +89,17 @@ pub fn validate_mime(kind: AttachmentKind, mime: &str) -> Result<()> {
         .split_once('/')
         .filter(|(t, s)| valid_token(t) && valid_token(s))
         .ok_or_else(|| {
-            CordonError::invalid("mime_type", format!("{mime:?} is not type/subtype"))
+            CordonError::invalid(
+                "mime_type",
+                InputRule::BadFormat,
+                format!("{mime:?} is not type/subtype"),
+            )
         })?;
     if let Some(expected) = kind.allowed_media_type() {
         if !top.eq_ignore_ascii_case(expected) {
             return Err(CordonError::invalid(
                 "mime_type",
+                InputRule::NotAllowed,
                 format!("a {} must be {expected}/*, not {top}/{sub}", kind.as_str()),
             ));
         }

@@ -9,9 +9,11 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::validate::{optional_text, required_text, MAX_NOTE_TEXT, MAX_SHORT_TEXT};
+use super::validate::{
+    is_noncharacter, optional_text, required_text, MAX_NOTE_TEXT, MAX_SHORT_TEXT,
+};
 use super::{AssignmentStatus, CheckInPolicy, Location};
-use crate::error::{CordonError, Result};
+use crate::error::{CordonError, InputRule, Result};
 use crate::time::{validate_time_zone, validate_timestamp, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -67,14 +69,22 @@ impl CheckInKind {
 pub struct NewCheckIn {
     pub kind: CheckInKind,
     /// Required for every kind but panic and duress.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub assignment_id: Option<String>,
     /// When it happened; `None` means now, by the store's clock.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub occurred_at: Option<Timestamp>,
-    /// The officer's IANA zone at the time, e.g. `Europe/London`.
+    /// The officer's IANA zone at the time, e.g. `Europe/London` (apps pass the device's
+    /// zone: `ZoneId.systemDefault().id`, `TimeZone.current.identifier`); `Etc/UTC` when
+    /// the bindings are given none.
+    #[cfg_attr(feature = "uniffi", uniffi(default = "Etc/UTC"))]
     pub time_zone: String,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub location: Option<Location>,
     /// Required for a checkpoint: the scanned tag's id.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub tag_id: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub note: Option<String>,
 }
 
@@ -88,6 +98,7 @@ impl NewCheckIn {
         if !self.kind.is_alarm() && self.assignment_id.is_none() {
             return Err(CordonError::invalid(
                 "assignment_id",
+                InputRule::Required,
                 format!("a {} check-in belongs to an assignment", self.kind.as_str()),
             ));
         }
@@ -102,6 +113,7 @@ impl NewCheckIn {
             if at > now.plus(MAX_FUTURE_SKEW) {
                 return Err(CordonError::invalid(
                     "occurred_at",
+                    InputRule::InTheFuture,
                     format!("{at} is in the future (device clock {now})"),
                 ));
             }
@@ -113,6 +125,7 @@ impl NewCheckIn {
             (CheckInKind::Checkpoint, None) => {
                 return Err(CordonError::invalid(
                     "tag_id",
+                    InputRule::Required,
                     "a checkpoint needs the tag id",
                 ))
             }
@@ -120,6 +133,7 @@ impl NewCheckIn {
             (_, Some(_)) => {
                 return Err(CordonError::invalid(
                     "tag_id",
+                    InputRule::NotAllowed,
                     "only a checkpoint check-in carries a tag id",
                 ))
             }
@@ -156,6 +170,13 @@ impl NewCheckIn {
                 self.occurred_at = None;
             }
         }
+        // A fix time that is no time loses the fix time, not the position.
+        if let Some(loc) = &mut self.location {
+            if let Some(t) = loc.fix_time.filter(|t| validate_timestamp("", *t).is_err()) {
+                repairs.push(format!("location fix time {t:?} dropped"));
+                loc.fix_time = None;
+            }
+        }
         if let Some(Err(e)) = self.location.as_ref().map(|l| l.validate("location")) {
             repairs.push(format!("location dropped: {e}"));
             self.location = None;
@@ -172,7 +193,8 @@ impl NewCheckIn {
             self.assignment_id = None;
         }
         if !repairs.is_empty() {
-            let suffix = format!("[cordon: {}]", repairs.join("; "));
+            // A repaired value quoted here must not bring back what it was repaired for.
+            let suffix = clean_text(&format!("[cordon: {}]", repairs.join("; ")));
             let keep = MAX_NOTE_TEXT.saturating_sub(suffix.chars().count() + 1);
             let original = self.note.as_deref().map(clean_text).unwrap_or_default();
             let original = truncate_chars(original.trim(), keep);
@@ -192,10 +214,12 @@ impl NewCheckIn {
     }
 }
 
-/// `s` without control characters other than line breaks and tabs.
+/// `s` without control characters other than line breaks and tabs, and with U+FFFD in
+/// place of each noncharacter (a lone surrogate from Kotlin arrives as one).
 fn clean_text(s: &str) -> String {
     s.chars()
         .filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
+        .map(|c| if is_noncharacter(c) { '\u{FFFD}' } else { c })
         .collect()
 }
 
@@ -222,7 +246,7 @@ pub struct CheckIn {
 
 /// Where the officer stands against the welfare clock of an assignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum), uniffi::export(Debug))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum WelfareStatus {
     /// Not clocked on (or clocked off, or the assignment is stood down or cancelled).
@@ -405,6 +429,49 @@ mod tests {
         assert_eq!(a.repair_alarm(T0).len(), 1);
         assert_eq!(a.note.as_deref(), Some("bell"));
         assert!(a.validate(T0).is_ok());
+    }
+
+    #[test]
+    fn an_alarm_with_text_the_app_could_not_encode_is_stored_with_replacement_characters() {
+        // What the Kotlin bindings send for lone surrogates (half an emoji).
+        let mut a = alarm();
+        a.note = Some("help \u{FDD0}".into());
+        a.time_zone = "Europe/Lon\u{FDD0}".into();
+        a.assignment_id = Some("A-\u{FDD0}".into());
+
+        let repairs = a.repair_alarm(T0);
+
+        assert_eq!(repairs.len(), 2, "{repairs:?}");
+        assert_eq!(a.validate(T0), Ok(()));
+        assert_eq!(a.assignment_id, None);
+        let note = a.note.unwrap();
+        assert!(
+            note.starts_with("help \u{FFFD} [cordon: time zone"),
+            "{note}"
+        );
+        assert!(!note.chars().any(is_noncharacter), "{note}");
+    }
+
+    #[test]
+    fn an_alarm_whose_time_is_no_time_is_stored_at_the_device_clock() {
+        for ms in [i64::MIN, i64::MAX] {
+            let mut a = alarm();
+            a.occurred_at = Some(Timestamp::from_millis(ms));
+            a.location = Some(Location {
+                latitude: 51.5,
+                longitude: -0.1,
+                accuracy_m: None,
+                fix_time: Some(Timestamp::from_millis(ms)),
+            });
+            assert_eq!(a.repair_alarm(T0).len(), 2);
+            assert_eq!(a.occurred_at, None);
+            let kept = a
+                .location
+                .as_ref()
+                .map(|l| (l.latitude, l.longitude, l.fix_time));
+            assert_eq!(kept, Some((51.5, -0.1, None)));
+            assert_eq!(a.validate(T0), Ok(()));
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::validate::{optional_text, required_text, MAX_LONG_TEXT, MAX_NOTE_TEXT, MAX_SHORT_TEXT};
 use super::{Attachment, Location};
-use crate::error::{CordonError, Result};
+use crate::error::{CordonError, InputRule, Result};
 use crate::time::{validate_time_zone, validate_timestamp, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -70,19 +70,28 @@ pub const MAX_PERSONS: usize = 100;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct IncidentContent {
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub assignment_id: Option<String>,
     pub category: IncidentCategory,
     pub severity: Severity,
     pub occurred_at: Timestamp,
     pub discovered_at: Timestamp,
     /// The officer's IANA zone when writing the report.
+    #[cfg_attr(feature = "uniffi", uniffi(default = "Etc/UTC"))]
     pub time_zone: String,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub location: Option<Location>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub narrative: String,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub persons: Vec<PersonInvolved>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub police_reference: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub control_room_reference: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub actions_taken: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub injuries: Option<String>,
 }
 
@@ -102,6 +111,7 @@ impl IncidentContent {
         if self.discovered_at < self.occurred_at {
             return Err(CordonError::invalid(
                 "discovered_at",
+                InputRule::OutOfOrder,
                 "cannot be before occurred_at",
             ));
         }
@@ -114,6 +124,7 @@ impl IncidentContent {
         if self.persons.len() > MAX_PERSONS {
             return Err(CordonError::invalid(
                 "persons",
+                InputRule::TooLong,
                 format!(
                     "{} persons; at most {MAX_PERSONS} per report",
                     self.persons.len()
@@ -149,7 +160,11 @@ impl IncidentContent {
         self.validate()?;
         required_text("narrative", &self.narrative, MAX_LONG_TEXT)?;
         if self.occurred_at > now.plus(std::time::Duration::from_secs(60)) {
-            return Err(CordonError::invalid("occurred_at", "is in the future"));
+            return Err(CordonError::invalid(
+                "occurred_at",
+                InputRule::InTheFuture,
+                "is in the future",
+            ));
         }
         Ok(())
     }
@@ -210,16 +225,27 @@ impl IncidentContent {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct IncidentPatch {
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub category: Option<IncidentCategory>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub severity: Option<Severity>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub occurred_at: Option<Timestamp>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub discovered_at: Option<Timestamp>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub location: Option<Location>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub narrative: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub persons: Option<Vec<PersonInvolved>>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub police_reference: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub control_room_reference: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub actions_taken: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub injuries: Option<String>,
 }
 
@@ -315,7 +341,7 @@ pub struct ReportReview {
 
 /// The outcome of checking a report's hash chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum), uniffi::export(Debug))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ReportIntegrity {
     /// A draft has nothing to verify yet.
@@ -500,7 +526,7 @@ mod tests {
         let mut c = content();
         c.discovered_at = Timestamp::from_millis(500);
         assert!(
-            matches!(c.validate(), Err(CordonError::InvalidInput { field, .. }) if field == "discovered_at")
+            matches!(c.validate(), Err(CordonError::InvalidInput { field, .. }) if field == "discoveredAt")
         );
     }
 }

@@ -13,8 +13,10 @@ use crate::time::{validate_timestamp, Timestamp};
 pub struct Location {
     pub latitude: f64,
     pub longitude: f64,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub accuracy_m: Option<f64>,
     /// When the fix was taken, which may be well before the record that carries it.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub fix_time: Option<Timestamp>,
 }
 

@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, Transaction};
 
 use super::{from_json, Durability, Store};
-use crate::error::{CordonError, Result};
+use crate::error::{CordonError, InputRule, Result};
 use crate::model::{Assignment, WelfareStatus};
 use crate::time::Timestamp;
 
@@ -48,6 +48,25 @@ pub(super) fn upsert(
             versions == Versions::OfficeWins,
         ])?;
     Ok(changed == 1)
+}
+
+/// One rule for every record that is not an alarm: an assignment it names must be on the
+/// device (alarms may name one not yet downloaded, and skip this). Refused as an input
+/// error on `assignment_id`, rule `UnknownRecord`.
+pub(crate) fn require_known_assignment(tx: &Transaction, id: Option<&str>) -> Result<()> {
+    let Some(id) = id else { return Ok(()) };
+    let known: Option<i64> = tx
+        .prepare_cached("SELECT 1 FROM assignment WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    match known {
+        Some(_) => Ok(()),
+        None => Err(CordonError::invalid(
+            "assignment_id",
+            InputRule::UnknownRecord,
+            format!("{id:?} is not an assignment on this device"),
+        )),
+    }
 }
 
 impl Store {

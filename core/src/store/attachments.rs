@@ -10,12 +10,12 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
 use super::outbox::enqueue;
 use super::{new_id, Durability, Store};
-use crate::error::{CordonError, Result};
+use crate::error::{CordonError, InputRule, Result};
 use crate::model::validate::{required_text, MAX_SHORT_TEXT};
 use crate::model::{
     hex, validate_mime, Attachment, AttachmentKind, ReportState, MAX_ATTACHMENT_BYTES,
@@ -79,6 +79,7 @@ impl Store {
         if size > MAX_ATTACHMENT_BYTES {
             return Err(CordonError::invalid(
                 "source",
+                InputRule::TooLong,
                 format!("{size} bytes is more than an attachment may hold (16 GiB)"),
             ));
         }
@@ -149,9 +150,28 @@ impl Store {
         })
     }
 
-    /// Where the core keeps an attachment's bytes.
+    /// Where the core keeps an attachment's bytes, for the core's own use: `attachment_id`
+    /// must be an id the core made. What an app asks for goes through
+    /// [`attachment_file`](Self::attachment_file).
     pub fn attachment_path(&self, attachment_id: &str) -> PathBuf {
         self.attachments_dir.join(attachment_id)
+    }
+
+    /// The file holding the bytes of an attachment of this store (to show or play it).
+    /// Any other id, such as `../../etc/passwd`, is `NotFound`: the path returned is
+    /// always inside the store's attachment directory.
+    pub fn attachment_file(&self, attachment_id: &str) -> Result<PathBuf> {
+        let known: Option<String> = self.read(|c| {
+            c.prepare_cached("SELECT id FROM attachment WHERE id = ?1")?
+                .query_row([attachment_id], |r| r.get(0))
+                .optional()
+                .map_err(CordonError::from)
+        })?;
+        match known {
+            // The id as stored (the core's UUID), not as given.
+            Some(id) => Ok(self.attachment_path(&id)),
+            None => Err(CordonError::not_found("attachment", attachment_id)),
+        }
     }
 }
 
@@ -226,6 +246,7 @@ fn copy_hashed(source: &Path, target: &Path) -> Result<(u64, String)> {
     if !meta.is_file() {
         return Err(CordonError::invalid(
             "source",
+            InputRule::BadFormat,
             format!("{} is not a file", source.display()),
         ));
     }

@@ -2,6 +2,7 @@
 
 use rusqlite::OptionalExtension;
 
+use super::assignments::require_known_assignment;
 use super::outbox::enqueue;
 use super::{from_json, new_id, Durability, Store};
 use crate::error::{CordonError, Result};
@@ -45,16 +46,8 @@ impl Store {
             _ => Durability::Normal,
         };
         self.write(durability, |tx| {
-            if let (Some(assignment_id), false) =
-                (&check_in.assignment_id, check_in.kind.is_alarm())
-            {
-                let known: Option<i64> = tx
-                    .prepare_cached("SELECT 1 FROM assignment WHERE id = ?1")?
-                    .query_row([assignment_id], |r| r.get(0))
-                    .optional()?;
-                if known.is_none() {
-                    return Err(CordonError::not_found("assignment", assignment_id.as_str()));
-                }
+            if !check_in.kind.is_alarm() {
+                require_known_assignment(tx, check_in.assignment_id.as_deref())?;
             }
             tx.prepare_cached(
                 "INSERT INTO check_in (id, kind, assignment_id, occurred_at, time_zone,

@@ -73,6 +73,19 @@ pub struct Store {
     device_id: String,
     /// This handle's claim on the operations it takes (see `lease`).
     lease: lease::Lease,
+    /// One sync pass at a time on this store, whichever engine runs it.
+    pub(crate) pass_gate: PassGate,
+}
+
+/// Lets one sync pass at a time run on a store. It lives with the store rather than the
+/// engine so that two engines over one store (two `CordonSync` objects in an app) answer
+/// each other `AlreadyRunning` instead of sending the same outbox side by side.
+#[derive(Debug, Default)]
+pub(crate) struct PassGate {
+    pub(crate) running: Mutex<()>,
+    /// Set when a pass was asked for while one ran: the running pass goes round again,
+    /// so an alarm written meanwhile is not left behind.
+    pub(crate) rerun: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Store {
@@ -157,6 +170,7 @@ impl Store {
             random,
             device_id,
             lease,
+            pass_gate: PassGate::default(),
         })
     }
 

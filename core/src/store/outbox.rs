@@ -223,6 +223,7 @@ fn encode(payload: &Payload) -> Result<String> {
     if json.len() > MAX_OPERATION_BYTES {
         return Err(CordonError::invalid(
             "record",
+            crate::error::InputRule::TooLong,
             format!(
                 "is {} bytes as sent; at most {MAX_OPERATION_BYTES} fit in one operation",
                 json.len()

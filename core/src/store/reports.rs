@@ -150,6 +150,7 @@ impl Store {
             updated_at: now,
         });
         self.write(Durability::Normal, |tx| {
+            super::assignments::require_known_assignment(tx, content.assignment_id.as_deref())?;
             tx.execute(
                 "INSERT INTO incident_report (id, state, content, created_at, updated_at)
                  VALUES (?1, 'draft', ?2, ?3, ?3)",
@@ -174,6 +175,7 @@ impl Store {
         });
         self.write(Durability::Normal, |tx| {
             draft_for_edit(tx, id)?;
+            super::assignments::require_known_assignment(tx, content.assignment_id.as_deref())?;
             tx.execute(
                 "UPDATE incident_report SET content = ?2, updated_at = ?3 WHERE id = ?1",
                 rusqlite::params![id, json, now],
@@ -242,6 +244,7 @@ impl Store {
             if changed_fields.is_empty() {
                 return Err(CordonError::invalid(
                     "patch",
+                    crate::error::InputRule::NoChange,
                     "changes nothing in the report",
                 ));
             }

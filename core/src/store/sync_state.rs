@@ -111,16 +111,7 @@ impl Store {
 
     /// Remembers the server this device syncs with (`http://` or `https://`).
     pub fn set_server_url(&self, url: &str) -> Result<()> {
-        crate::model::validate::required_text("server_url", url, 2048)?;
-        let rest = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"))
-            .ok_or_else(|| {
-                CordonError::invalid("server_url", "must start with http:// or https://")
-            })?;
-        if rest.is_empty() || rest.contains(char::is_whitespace) {
-            return Err(CordonError::invalid("server_url", "has no host"));
-        }
+        crate::model::validate::validate_server_url("server_url", url)?;
         self.set_sync_values(&[(key::SERVER_URL, Some(url))])
     }
 

@@ -49,6 +49,7 @@ impl SyncEngine {
             ),
             headers,
             body,
+            timeout_ms: i64::try_from(self.request_timeout().as_millis()).unwrap_or(i64::MAX),
         }
     }
 
@@ -79,8 +80,15 @@ impl SyncEngine {
         if let Some(b) = &body {
             self.record_offset(b.server_time, sent_at, received_at);
         }
+        // A status no server sends is no answer (a broken app transport).
+        let Ok(status @ 100..=599) = u16::try_from(response.status) else {
+            return Err(Failure::transient(format!(
+                "the transport answered status {}",
+                response.status
+            )));
+        };
         Err(policy::classify(
-            response.status,
+            status,
             body,
             response.header("Retry-After"),
         ))

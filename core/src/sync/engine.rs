@@ -2,14 +2,12 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, TryLockError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use super::{HttpMethod, RequestKind, Transport};
+use super::{Cancellation, HttpMethod, RequestKind, Transport};
 use super::{PassOutcome, PassSummary, SyncConfig, SyncListener, SyncStatus, LOG_TARGET};
 use crate::error::{CordonError, Result};
-use crate::protocol::{
-    EnrolRequest, EnrolResponse, Lane, MAX_CHUNK_BYTES, MAX_PUSH_BYTES, MAX_PUSH_OPERATIONS,
-};
+use crate::protocol::{EnrolRequest, EnrolResponse, Lane};
 use crate::store::outbox::BatchLimits;
 use crate::store::sync_state::key;
 use crate::store::Store;
@@ -21,16 +19,21 @@ pub struct SyncEngine {
     pub(super) transport: Arc<dyn Transport>,
     pub(super) config: SyncConfig,
     online: AtomicBool,
-    pass: Mutex<()>,
-    /// Set when a pass was asked for while one ran: the running pass goes round again,
-    /// so an alarm written meanwhile is not left behind.
-    rerun: AtomicBool,
     listener: Mutex<Option<Arc<dyn SyncListener>>>,
+    /// The running pass's bounds (one pass at a time per store, so at most one here).
+    bounds: Mutex<Option<PassBounds>>,
     /// Largest push body (sum of payloads) to build; lowered when the server (or a proxy
     /// in front of it) answers 413, for as long as the engine lives.
     pub(super) push_bytes: AtomicU64,
     /// Attachment chunk size; halved on each 413 for a chunk.
     pub(super) chunk_bytes: AtomicU32,
+}
+
+/// When the running pass must end, and whether the app cancelled it.
+#[derive(Clone)]
+struct PassBounds {
+    deadline: Instant,
+    cancellation: Cancellation,
 }
 
 /// Whether the pass goes on after a step.
@@ -39,27 +42,30 @@ pub(super) enum Flow {
     Stop(PassOutcome),
 }
 
+/// Shortest timeout handed to a transport, even when the pass is nearly out of time (it
+/// then stops at the next safe point anyway).
+const MIN_REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
+
 impl SyncEngine {
-    /// `config` is clamped to what the protocol allows (batch and chunk sizes).
-    pub fn new(store: Arc<Store>, transport: Arc<dyn Transport>, mut config: SyncConfig) -> Self {
-        let max_ops = u32::try_from(MAX_PUSH_OPERATIONS).unwrap_or(u32::MAX);
-        config.batch.max_operations = config.batch.max_operations.clamp(1, max_ops);
-        // Half the server's limit leaves room for the envelope around the payloads.
-        config.batch.max_bytes = config.batch.max_bytes.min(MAX_PUSH_BYTES as u64 / 2);
-        let max_chunk = u32::try_from(MAX_CHUNK_BYTES).unwrap_or(u32::MAX);
-        config.chunk_bytes = config.chunk_bytes.clamp(1, max_chunk);
-        config.pull_limit = config.pull_limit.clamp(1, 500);
-        SyncEngine {
+    /// Checks `config` ([`SyncConfig::validate`]): a value the protocol cannot use is an
+    /// `InvalidInput` naming it, before anything is sent.
+    pub fn new(
+        store: Arc<Store>,
+        transport: Arc<dyn Transport>,
+        config: SyncConfig,
+    ) -> Result<Self> {
+        config.validate()?;
+        Ok(SyncEngine {
             store,
             transport,
             online: AtomicBool::new(true),
-            pass: Mutex::new(()),
-            rerun: AtomicBool::new(false),
             listener: Mutex::new(None),
+            bounds: Mutex::new(None),
             push_bytes: AtomicU64::new(config.batch.max_bytes),
-            chunk_bytes: AtomicU32::new(config.chunk_bytes),
+            // Validated: 1 KiB ..= 8 MiB.
+            chunk_bytes: AtomicU32::new(config.chunk_bytes.unsigned_abs()),
             config,
-        }
+        })
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -130,7 +136,8 @@ impl SyncEngine {
         } else if outbox.in_flight.total() > 0 {
             Some(now)
         } else {
-            let interval = Duration::from_secs(self.config.pull_interval_secs.into());
+            let interval =
+                Duration::from_secs(self.config.pull_interval_secs.unsigned_abs().into());
             Some(last_success_at.map_or(now, |t| t.plus(interval)))
         };
         Ok(SyncStatus {
@@ -156,23 +163,37 @@ impl SyncEngine {
 
     /// Runs one sync pass (see the module docs). Blocks; call it from a worker thread.
     pub fn sync_once(&self) -> Result<PassSummary> {
+        self.sync_once_with(&Cancellation::new())
+    }
+
+    /// [`sync_once`](Self::sync_once) that stops at its next safe point once
+    /// `cancellation` is cancelled, with [`PassOutcome::Cancelled`].
+    pub fn sync_once_with(&self, cancellation: &Cancellation) -> Result<PassSummary> {
         // No fields: what the records say is never logged, and the app knows its device.
         let span = tracing::info_span!(target: LOG_TARGET, "sync_pass");
         let _entered = span.enter();
         let mut summary = PassSummary::new();
+        let gate = &self.store.pass_gate;
         let result = {
-            let _pass = match self.pass.try_lock() {
+            let _pass = match gate.running.try_lock() {
                 Ok(guard) => guard,
                 // A panic in an earlier pass (a listener's, say) must not stop sync for
                 // good: nothing it held is half-done in memory.
                 Err(TryLockError::Poisoned(p)) => p.into_inner(),
                 Err(TryLockError::WouldBlock) => {
-                    self.rerun.store(true, Ordering::SeqCst);
+                    gate.rerun.store(true, Ordering::SeqCst);
                     summary.outcome = PassOutcome::AlreadyRunning;
                     return Ok(summary);
                 }
             };
-            self.run_passes(&mut summary)
+            let max_pass = Duration::from_millis(self.config.max_pass_ms.unsigned_abs());
+            *self.bounds.lock().unwrap_or_else(|p| p.into_inner()) = Some(PassBounds {
+                deadline: Instant::now() + max_pass,
+                cancellation: cancellation.clone(),
+            });
+            let result = self.run_passes(&mut summary);
+            *self.bounds.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            result
         };
         if let Ok(()) = &result {
             tracing::info!(
@@ -190,6 +211,38 @@ impl SyncEngine {
         result.map(|()| summary)
     }
 
+    /// Why the running pass must stop at this safe point, if it must: the app cancelled
+    /// it, or it reached its time bound.
+    pub(super) fn must_stop(&self) -> Option<PassOutcome> {
+        let bounds = self
+            .bounds
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()?;
+        if bounds.cancellation.is_cancelled() {
+            Some(PassOutcome::Cancelled)
+        } else if Instant::now() >= bounds.deadline {
+            Some(PassOutcome::OutOfTime)
+        } else {
+            None
+        }
+    }
+
+    /// The timeout for the next request: the configured one, or what is left of the
+    /// pass if that is less (never under a second).
+    pub(super) fn request_timeout(&self) -> Duration {
+        let configured = Duration::from_millis(self.config.request_timeout_ms.unsigned_abs());
+        let left = self
+            .bounds
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map_or(configured, |b| {
+                b.deadline.saturating_duration_since(Instant::now())
+            });
+        configured.min(left).max(MIN_REQUEST_TIMEOUT)
+    }
+
     fn run_passes(&self, summary: &mut PassSummary) -> Result<()> {
         let Some(token) = self.store.sync_value(key::TOKEN)? else {
             summary.outcome = PassOutcome::NotEnrolled;
@@ -199,8 +252,9 @@ impl SyncEngine {
             summary.outcome = PassOutcome::AuthPaused { error };
             return Ok(());
         }
+        let rerun = &self.store.pass_gate.rerun;
         let outcome = loop {
-            self.rerun.store(false, Ordering::SeqCst);
+            rerun.store(false, Ordering::SeqCst);
             let flow = match self.run_pass(&token, summary) {
                 Ok(flow) => flow,
                 Err(e) => {
@@ -211,10 +265,18 @@ impl SyncEngine {
             };
             match flow {
                 Flow::Stop(outcome) => break outcome,
-                Flow::Continue if self.rerun.load(Ordering::SeqCst) => continue,
+                Flow::Continue if rerun.load(Ordering::SeqCst) => match self.must_stop() {
+                    Some(outcome) => break outcome,
+                    None => continue,
+                },
                 Flow::Continue => break PassOutcome::Completed,
             }
         };
+        if matches!(outcome, PassOutcome::Cancelled | PassOutcome::OutOfTime) {
+            // Stopped between requests: whatever is still taken (an attachment between
+            // two chunks) goes back to the queue, due at once.
+            self.store.release_in_flight()?;
+        }
         let error = match &outcome {
             PassOutcome::Interrupted { error } | PassOutcome::AuthPaused { error } => {
                 Some(error.clone())
@@ -234,10 +296,20 @@ impl SyncEngine {
 
     /// Runs passes until nothing due is left or a pass stops short; returns every
     /// pass's summary. `max_passes` bounds the loop.
-    pub fn sync_until_drained(&self, max_passes: u32) -> Result<Vec<PassSummary>> {
+    pub fn sync_until_drained(&self, max_passes: i32) -> Result<Vec<PassSummary>> {
+        self.sync_until_drained_with(max_passes, &Cancellation::new())
+    }
+
+    /// [`sync_until_drained`](Self::sync_until_drained), each pass cancelled by
+    /// `cancellation`.
+    pub fn sync_until_drained_with(
+        &self,
+        max_passes: i32,
+        cancellation: &Cancellation,
+    ) -> Result<Vec<PassSummary>> {
         let mut summaries = Vec::new();
         for _ in 0..max_passes.max(1) {
-            let summary = self.sync_once()?;
+            let summary = self.sync_once_with(cancellation)?;
             let done = summary.outcome != PassOutcome::Completed
                 || self.store.outbox_status()?.pending.total() == 0
                 || !summary.made_progress();
@@ -250,6 +322,9 @@ impl SyncEngine {
     }
 
     fn run_pass(&self, token: &str, summary: &mut PassSummary) -> Result<Flow> {
+        if let Some(o) = self.must_stop() {
+            return Ok(Flow::Stop(o));
+        }
         // The server asked everyone to wait (429/503 with Retry-After): only alarms go.
         if let Some(until) = self.server_wait_until()?.filter(|t| *t > self.store.now()) {
             if let Flow::Stop(o) = self.push_lane(Lane::Urgent, token, summary)? {
@@ -274,6 +349,9 @@ impl SyncEngine {
                 return Ok(Flow::Stop(o));
             }
         }
+        if let Some(o) = self.must_stop() {
+            return Ok(Flow::Stop(o));
+        }
         if let Flow::Stop(o) = self.pull(token, summary)? {
             return Ok(Flow::Stop(o));
         }
@@ -282,6 +360,9 @@ impl SyncEngine {
                 max_operations: 1,
                 max_bytes: u64::MAX,
             };
+            if let Some(o) = self.must_stop() {
+                return Ok(Flow::Stop(o));
+            }
             let Some(op) = self.store.take_batch_from(&[Lane::Bulk], one)?.pop() else {
                 break;
             };
@@ -317,7 +398,8 @@ impl SyncEngine {
             .unwrap_or_else(|p| p.into_inner())
             .clone();
         if let (Some(listener), Ok(status)) = (listener, self.status()) {
-            // A listener that panics must not take the engine with it.
+            // A listener that fails (in Kotlin or Swift: throws) is ignored. One that
+            // panics (a Rust listener) must not take the engine with it either.
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 listener.on_status(status)
             }));

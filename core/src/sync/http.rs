@@ -38,9 +38,25 @@ impl HttpTransport {
     }
 }
 
+impl HttpTransport {
+    fn run<B: ureq::AsSendBody>(
+        &self,
+        request: ureq::http::Request<B>,
+        timeout: Duration,
+    ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_global(Some(timeout))
+            .timeout_connect(Some(timeout.min(CONNECT_TIMEOUT)))
+            .build();
+        self.agent.run(request)
+    }
+}
+
 fn network(e: impl std::fmt::Display) -> TransportError {
     TransportError::Network {
-        message: e.to_string(),
+        detail: e.to_string(),
     }
 }
 
@@ -52,18 +68,17 @@ impl Transport for HttpTransport {
         for h in &request.headers {
             builder = builder.header(&h.name, &h.value);
         }
+        // The engine's deadline for this request, within the agent's own bounds.
+        let timeout = Duration::from_millis(u64::try_from(request.timeout_ms).unwrap_or(0))
+            .min(REQUEST_TIMEOUT);
         let result = match request.method {
-            HttpMethod::Get => {
-                let req = builder.body(()).map_err(network)?;
-                self.agent.run(req)
-            }
+            HttpMethod::Get => self.run(builder.body(()).map_err(network)?, timeout),
             HttpMethod::Post | HttpMethod::Put => {
-                let req = builder.body(request.body).map_err(network)?;
-                self.agent.run(req)
+                self.run(builder.body(request.body).map_err(network)?, timeout)
             }
         };
         let mut response = result.map_err(network)?;
-        let status = response.status().as_u16();
+        let status = i32::from(response.status().as_u16());
         let headers = response
             .headers()
             .iter()

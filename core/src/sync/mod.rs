@@ -44,6 +44,9 @@ mod push;
 mod transport;
 mod upload;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 pub use engine::SyncEngine;
@@ -53,10 +56,15 @@ pub use transport::{
     HttpHeader, HttpMethod, HttpRequest, HttpResponse, RequestKind, Transport, TransportError,
 };
 
+use crate::error::{CordonError, InputRule, Result};
+use crate::model::validate::validate_server_url;
+use crate::protocol::{MAX_CHUNK_BYTES, MAX_PUSH_BYTES, MAX_PUSH_OPERATIONS};
 use crate::store::outbox::{BatchLimits, OutboxStatus};
 use crate::time::Timestamp;
 
-/// How the engine talks to the server.
+/// How the engine talks to the server. Checked whole when an engine is made
+/// ([`SyncConfig::validate`]): a value the protocol cannot use is an error there, never
+/// quietly replaced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SyncConfig {
@@ -64,13 +72,21 @@ pub struct SyncConfig {
     pub server_url: String,
     /// Bounds of one push request.
     pub batch: BatchLimits,
-    /// Bytes per attachment chunk.
-    pub chunk_bytes: u32,
-    /// Changes asked for per pull request.
-    pub pull_limit: u32,
+    /// Bytes per attachment chunk: 1 KiB to 8 MiB.
+    pub chunk_bytes: i32,
+    /// Changes asked for per pull request: 1 to 500.
+    pub pull_limit: i32,
     /// With nothing queued, how long after a successful pass the engine wants to pull
-    /// again.
-    pub pull_interval_secs: u32,
+    /// again (at least 1 s).
+    pub pull_interval_secs: i32,
+    /// The longest one request may take, handed to the transport with each request
+    /// ([`HttpRequest::timeout_ms`]) for its connect and read timeouts; less when the
+    /// pass has less time left. 1 s to 10 min.
+    pub request_timeout_ms: i64,
+    /// The longest one pass runs: once past it, the pass stops at its next safe point
+    /// (between requests) with [`PassOutcome::OutOfTime`], even while alarms keep
+    /// arriving; what is left is due at once for the next pass. 1 s to 1 h.
+    pub max_pass_ms: i64,
 }
 
 impl SyncConfig {
@@ -81,13 +97,72 @@ impl SyncConfig {
             chunk_bytes: 1024 * 1024,
             pull_limit: 200,
             pull_interval_secs: 15 * 60,
+            request_timeout_ms: 30_000,
+            max_pass_ms: 120_000,
         }
+    }
+
+    /// Checks every value against what the protocol and the engine can use.
+    pub fn validate(&self) -> Result<()> {
+        validate_server_url("server_url", &self.server_url)?;
+        let ops = i64::from(self.batch.max_operations);
+        in_range("batch.max_operations", ops, 1, MAX_PUSH_OPERATIONS as i64)?;
+        let bytes = i64::try_from(self.batch.max_bytes).unwrap_or(i64::MAX);
+        // Half the server's limit leaves room for the envelope around the payloads.
+        in_range("batch.max_bytes", bytes, 1024, MAX_PUSH_BYTES as i64 / 2)?;
+        let chunk = i64::from(self.chunk_bytes);
+        in_range("chunk_bytes", chunk, 1024, MAX_CHUNK_BYTES as i64)?;
+        in_range("pull_limit", self.pull_limit.into(), 1, 500)?;
+        in_range(
+            "pull_interval_secs",
+            self.pull_interval_secs.into(),
+            1,
+            i32::MAX.into(),
+        )?;
+        in_range(
+            "request_timeout_ms",
+            self.request_timeout_ms,
+            1_000,
+            600_000,
+        )?;
+        in_range("max_pass_ms", self.max_pass_ms, 1_000, 3_600_000)
     }
 }
 
-/// How a pass ended.
+fn in_range(field: &str, value: i64, min: i64, max: i64) -> Result<()> {
+    if (min..=max).contains(&value) {
+        return Ok(());
+    }
+    Err(CordonError::invalid(
+        field,
+        InputRule::OutOfRange,
+        format!("{value} is outside {min}..={max}"),
+    ))
+}
+
+/// Lets the app stop a running pass (a cancelled coroutine or task, a closed engine):
+/// the pass stops at its next safe point, between requests, with
+/// [`PassOutcome::Cancelled`], and what it had taken goes back to the queue.
+#[derive(Debug, Clone, Default)]
+pub struct Cancellation(Arc<AtomicBool>);
+
+impl Cancellation {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// How a pass ended. (`toString()` in Kotlin: `Completed`, `Interrupted { error: "…" }`.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum), uniffi::export(Debug))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum PassOutcome {
     /// Everything due was sent, pulled and uploaded.
@@ -98,8 +173,14 @@ pub enum PassOutcome {
     AuthPaused { error: String },
     /// No token yet: enrol the device or set a token first.
     NotEnrolled,
-    /// Another pass is running.
+    /// Another pass is running on this store.
     AlreadyRunning,
+    /// The pass reached its time bound ([`SyncConfig::max_pass_ms`]) and stopped between
+    /// requests; what is left is due at once.
+    OutOfTime,
+    /// The app cancelled the pass (its coroutine or task, or closed the engine); it
+    /// stopped between requests and what it had taken went back to the queue.
+    Cancelled,
 }
 
 impl PassOutcome {
@@ -111,6 +192,8 @@ impl PassOutcome {
             PassOutcome::AuthPaused { .. } => "auth_paused",
             PassOutcome::NotEnrolled => "not_enrolled",
             PassOutcome::AlreadyRunning => "already_running",
+            PassOutcome::OutOfTime => "out_of_time",
+            PassOutcome::Cancelled => "cancelled",
         }
     }
 }
@@ -134,8 +217,14 @@ pub struct PassSummary {
 
 impl PassSummary {
     fn new() -> Self {
+        Self::ended(PassOutcome::Completed)
+    }
+
+    /// A pass that ended as `outcome` having done nothing (one the app cancelled before
+    /// it reported back, say).
+    pub fn ended(outcome: PassOutcome) -> Self {
         PassSummary {
-            outcome: PassOutcome::Completed,
+            outcome,
             requests: 0,
             applied: 0,
             duplicates: 0,
@@ -179,5 +268,25 @@ pub struct SyncStatus {
 /// Told when the sync status changes (after each pass, on a new token, on connectivity).
 #[cfg_attr(feature = "uniffi", uniffi::export(with_foreign))]
 pub trait SyncListener: Send + Sync {
-    fn on_status(&self, status: SyncStatus);
+    /// An error (in Kotlin or Swift: anything the listener throws) is ignored: sync goes
+    /// on, and the listener hears the next change.
+    fn on_status(&self, status: SyncStatus) -> std::result::Result<(), ListenerError>;
+}
+
+/// What a [`SyncListener`] that failed returns (a Kotlin or Swift listener: what it threw,
+/// as text). The engine ignores it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Error), uniffi::export(Display))]
+pub enum ListenerError {
+    #[error("the listener failed: {detail}")]
+    Failed { detail: String },
+}
+
+#[cfg(feature = "uniffi")]
+impl From<uniffi::UnexpectedUniFFICallbackError> for ListenerError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        ListenerError::Failed {
+            detail: transport::first_line(&e.reason),
+        }
+    }
 }

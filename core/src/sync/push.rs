@@ -22,6 +22,9 @@ impl SyncEngine {
         summary: &mut PassSummary,
     ) -> Result<Flow> {
         loop {
+            if let Some(o) = self.must_stop() {
+                return Ok(Flow::Stop(o));
+            }
             let batch = self.store.take_batch_from(&[lane], self.batch_limits())?;
             if batch.is_empty() {
                 return Ok(Flow::Continue);

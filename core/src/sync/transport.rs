@@ -56,13 +56,18 @@ pub struct HttpRequest {
     pub headers: Vec<HttpHeader>,
     /// Empty for GET. At most one attachment chunk (about 1 MiB) or one push batch.
     pub body: Vec<u8>,
+    /// How long the request may take, connecting included: set the stack's connect and
+    /// read timeouts from it, and answer `TransportError::Network` when it runs out. The
+    /// engine's request timeout, or less when the pass has less time left.
+    pub timeout_ms: i64,
 }
 
 /// Whatever the server answered, any status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct HttpResponse {
-    pub status: u16,
+    /// The HTTP status code (a value outside 100..=599 is treated as no answer).
+    pub status: i32,
     pub headers: Vec<HttpHeader>,
     pub body: Vec<u8>,
 }
@@ -80,10 +85,11 @@ impl HttpResponse {
 /// The request did not produce a response: no network, DNS, TLS, reset, timeout. The
 /// engine treats every one of these as transient.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Error))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Error), uniffi::export(Display))]
 pub enum TransportError {
-    #[error("network error: {message}")]
-    Network { message: String },
+    /// `detail` says what failed, for the sync status and the logs (one line).
+    #[error("network error: {detail}")]
+    Network { detail: String },
 }
 
 /// Carries the engine's HTTP requests. Called from the thread that runs the sync pass;
@@ -97,7 +103,14 @@ pub trait Transport: Send + Sync {
 impl From<uniffi::UnexpectedUniFFICallbackError> for TransportError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
         TransportError::Network {
-            message: format!("the app's transport failed: {}", e.reason),
+            detail: format!("the app's transport failed: {}", first_line(&e.reason)),
         }
     }
+}
+
+/// The first line of what a host language reported: Kotlin sends an exception's whole
+/// stack trace, which must not end up in a sync status an app shows.
+#[cfg(feature = "uniffi")]
+pub(crate) fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().trim().to_owned()
 }

@@ -84,12 +84,10 @@ pub fn check_in(kind: CheckInKind) -> NewCheckIn {
     c
 }
 
-/// The sample incident (fixtures/incident.json) on assignment A-1, discovered at T0 + 2 min.
+/// The sample incident (fixtures/incident.json; on no assignment, so that it needs none on
+/// the device), discovered at T0 + 2 min.
 pub fn incident() -> IncidentContent {
-    IncidentContent {
-        assignment_id: Some("A-1".into()),
-        ..cordon_fixtures::incident_discovered_at(T0.plus(Duration::from_secs(120)))
-    }
+    cordon_fixtures::incident_discovered_at(T0.plus(Duration::from_secs(120)))
 }
 
 /// Record ids of a batch, in batch order.

@@ -16,7 +16,7 @@ final class ConcurrencyTests: XCTestCase {
 
     func testCheckInsWrittenFromEightThreadsAtOnceAreAllKeptWithDistinctSequenceNumbers() throws {
         let store = try openStore(dir)
-        _ = try store.upsertAssignment(assignment: assignment())
+        _ = try store.upsertAssignment(assignment())
         let threads = 8, each = 25
         let failures = NSLock()
         var errors: [Error] = []
@@ -25,7 +25,7 @@ final class ConcurrencyTests: XCTestCase {
             for i in 0..<each {
                 do {
                     if i % 5 == 0 { _ = try store.outboxStatus() } // readers interleave on purpose
-                    _ = try store.recordCheckIn(checkIn: checkIn(.welfare, note: "thread \(t) write \(i)"))
+                    _ = try store.recordCheckIn(checkIn(.welfare, note: "thread \(t) write \(i)"))
                 } catch {
                     failures.lock()
                     errors.append(error)
@@ -38,12 +38,12 @@ final class ConcurrencyTests: XCTestCase {
         let queued = try store.queuedOperations()
         XCTAssertEqual(queued.count, threads * each)
         XCTAssertEqual(Set(queued.map(\.seq)).count, threads * each)
-        XCTAssertEqual(try store.checkIns(assignmentId: halcyonId).count, threads * each)
+        XCTAssertEqual(try store.checkIns(halcyonId).count, threads * each)
     }
 
     func testASyncPassRunsOffTheCallersThreadAndASecondOneMeanwhileReportsAlreadyRunning() async throws {
         let store = try openStore(dir)
-        _ = try store.recordCheckIn(checkIn: duress())
+        _ = try store.recordCheckIn(duress())
         let inPush = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
         let transport = RecordingTransport { request in
@@ -52,8 +52,8 @@ final class ConcurrencyTests: XCTestCase {
             _ = release.wait(timeout: .now() + 30)
             return HttpResponse(status: 503, headers: [], body: Data())
         }
-        let sync = CordonSync(store: store, transport: transport, config: defaultSyncConfig(serverUrl: "https://sync.example.test"))
-        try sync.setToken(token: "token-1")
+        let sync = try CordonSync(store, transport, defaultSyncConfig("https://sync.example.test"))
+        try sync.setToken("token-1")
 
         let first = Task { try await sync.syncOnce() }
         XCTAssertEqual(inPush.wait(timeout: .now() + 30), .success, "the first pass never reached the transport")

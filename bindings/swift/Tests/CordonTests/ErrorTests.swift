@@ -17,43 +17,43 @@ final class ErrorTests: XCTestCase {
 
     func testInputBreakingARuleIsInvalidInputNamingTheField() throws {
         let store = try openStore(dir)
-        _ = try store.upsertAssignment(assignment: assignment())
-        let error = errorThrown { try store.recordCheckIn(checkIn: checkIn(.welfare, timeZone: "Mars/Olympus_Mons")) }
-        guard case let .InvalidInput(field, reason)? = error as? CordonError else { return XCTFail("\(String(describing: error))") }
-        XCTAssertEqual(field, "time_zone")
+        _ = try store.upsertAssignment(assignment())
+        let error = errorThrown { try store.recordCheckIn(checkIn(.welfare, timeZone: "Mars/Olympus_Mons")) }
+        guard case let .InvalidInput(field, rule, reason)? = error as? CordonError else { return XCTFail("\(String(describing: error))") }
+        XCTAssertEqual(field, "timeZone")
+        XCTAssertEqual(rule, .unknownTimeZone)
         XCTAssertTrue(reason.contains("Mars/Olympus_Mons"), reason)
         XCTAssertEqual(try store.outboxStatus().pending.normal, 0)
     }
 
     func testAnUnknownRecordIsNotFound() throws {
         let store = try openStore(dir)
-        let error = errorThrown { try store.welfareStatus(assignmentId: "A-NOWHERE") }
+        let error = errorThrown { try store.welfareStatus("A-NOWHERE") }
         XCTAssertEqual(error as? CordonError, .NotFound(record: "assignment", id: "A-NOWHERE"))
     }
 
     func testEditingASubmittedReportIsReportLocked() throws {
         let store = try openStore(dir)
-        let report = try store.submitReport(reportId: store.createReport(content: incident()).id)
-        let error = errorThrown { try store.updateReport(reportId: report.id, content: incident(narrative: "rewritten")) }
+        let report = try store.submitReport(store.createReport(incident()).id)
+        let error = errorThrown { try store.updateReport(report.id, incident(narrative: "rewritten")) }
         XCTAssertEqual(error as? CordonError, .ReportLocked(reportId: report.id))
     }
 
     func testAmendingADraftIsReportNotSubmitted() throws {
         let store = try openStore(dir)
-        let draft = try store.createReport(content: incident())
-        var patch = noChange()
-        patch.injuries = "none"
+        let draft = try store.createReport(incident())
+        let patch = IncidentPatch(injuries: "none")
         let error = errorThrown {
-            try store.amendReport(reportId: draft.id, amendment: NewAmendment(author: "ALPHA-2", reason: "typo", patch: patch))
+            try store.amendReport(draft.id, NewAmendment(author: "ALPHA-2", reason: "typo", patch: patch))
         }
         XCTAssertEqual(error as? CordonError, .ReportNotSubmitted(reportId: draft.id))
     }
 
     func testRequeueingAnOperationThatIsNotDeadIsInvalidOperationState() throws {
         let store = try openStore(dir)
-        _ = try store.recordCheckIn(checkIn: duress())
+        _ = try store.recordCheckIn(duress())
         let seq = try XCTUnwrap(store.queuedOperations().first).seq
-        let error = errorThrown { try store.requeueDead(seq: seq) }
+        let error = errorThrown { try store.requeueDead(seq) }
         XCTAssertEqual(error as? CordonError, .InvalidOperationState(seq: seq, state: "pending", expected: "dead"))
     }
 
@@ -61,7 +61,7 @@ final class ErrorTests: XCTestCase {
         let path = dir.appendingPathComponent("cordon.db")
         do {
             let store = try openStore(dir)
-            _ = try store.recordCheckIn(checkIn: duress())
+            _ = try store.recordCheckIn(duress())
         } // the last reference goes: the store is closed
         let file = try FileHandle(forUpdating: path)
         file.seek(toFileOffset: 60) // SQLite's user_version
@@ -92,26 +92,26 @@ final class ErrorTests: XCTestCase {
 
     func testAttachingAFileThatDoesNotExistIsIo() throws {
         let store = try openStore(dir)
-        let report = try store.createReport(content: incident())
+        let report = try store.createReport(incident())
         let missing = dir.appendingPathComponent("gone.jpg").path
         let error = errorThrown {
-            try store.attachFile(reportId: report.id, sourcePath: missing, kind: .photo, mimeType: "image/jpeg")
+            try store.attachFile(report.id, missing, .photo, "image/jpeg")
         }
         guard case .Io(missing, _)? = error as? CordonError else { return XCTFail("\(String(describing: error))") }
     }
 
     func testAStoreThatCannotBeCreatedIsStorage() throws {
-        let error = errorThrown { try CordonStore.open(path: dir.appendingPathComponent("no/such/dir/cordon.db").path) }
+        let error = errorThrown { try CordonStore.open(dir.appendingPathComponent("no/such/dir/cordon.db").path) }
         guard case let .Storage(detail)? = error as? CordonError else { return XCTFail("\(String(describing: error))") }
         XCTAssertTrue(detail.contains("no/such/dir"), detail)
     }
 
     func testAnEnrolmentTheNetworkFailsIsSyncCarryingTheTransportsReason() async throws {
         let store = try openStore(dir)
-        let offline = RecordingTransport { _ in throw TransportError.Network(message: "no route to host") }
-        let sync = CordonSync(store: store, transport: offline, config: defaultSyncConfig(serverUrl: "https://sync.example.test"))
+        let offline = RecordingTransport { _ in throw TransportError.Network(detail: "no route to host") }
+        let sync = try CordonSync(store, offline, defaultSyncConfig("https://sync.example.test"))
         do {
-            _ = try await sync.enrol(code: "K7QX-2M9P")
+            _ = try await sync.enrol("K7QX-2M9P")
             XCTFail("enrolment should fail")
         } catch let CordonError.Sync(detail) {
             XCTAssertTrue(detail.contains("no route to host"), detail)
@@ -122,10 +122,10 @@ final class ErrorTests: XCTestCase {
     func testAnyErrorThrownByTheAppsTransportEndsThePassWithoutCrashing() async throws {
         struct AppBug: Error {}
         let store = try openStore(dir)
-        _ = try store.recordCheckIn(checkIn: duress())
+        _ = try store.recordCheckIn(duress())
         let buggy = RecordingTransport { _ in throw AppBug() }
-        let sync = CordonSync(store: store, transport: buggy, config: defaultSyncConfig(serverUrl: "https://sync.example.test"))
-        try sync.setToken(token: "token-1")
+        let sync = try CordonSync(store, buggy, defaultSyncConfig("https://sync.example.test"))
+        try sync.setToken("token-1")
 
         let report = try await sync.syncOnce()
 

@@ -14,7 +14,7 @@ final class LogSinkTests: XCTestCase {
     }
 
     override func tearDownWithError() throws {
-        setLogSink(sink: nil, level: .info)
+        setLogSink(nil, .info)
         server.stop()
         try FileManager.default.removeItem(at: dir)
     }
@@ -32,7 +32,7 @@ final class LogSinkTests: XCTestCase {
 
         var passesEnded: [LogEntry] { entries.filter { $0.message == "sync pass ended" } }
 
-        func log(entry: LogEntry) {
+        func log(_ entry: LogEntry) {
             lock.lock()
             received.append(entry)
             lock.unlock()
@@ -50,7 +50,7 @@ final class LogSinkTests: XCTestCase {
             return count
         }
 
-        func log(entry: LogEntry) throws {
+        func log(_ entry: LogEntry) throws {
             if entry.message == "sync pass ended" {
                 lock.lock()
                 count += 1
@@ -64,15 +64,15 @@ final class LogSinkTests: XCTestCase {
     /// alarm it queued.
     private func deviceWithAnAlarm() async throws -> (CordonSync, String) {
         let store = try openStore(dir, "device-\(UUID().uuidString).db")
-        let sync = CordonSync(store: store, transport: URLSessionTransport(),
-                              config: defaultSyncConfig(serverUrl: server.url))
-        _ = try await sync.enrol(code: server.enrolmentCode(officer: "OFC-\(UUID().uuidString.prefix(8))"))
-        return (sync, try store.recordCheckIn(checkIn: duress()).id)
+        let sync = try CordonSync(store, URLSessionTransport(),
+                              defaultSyncConfig(server.url))
+        _ = try await sync.enrol(server.enrolmentCode(officer: "OFC-\(UUID().uuidString.prefix(8))"))
+        return (sync, try store.recordCheckIn(duress()).id)
     }
 
     func testASyncPassDeliversItsEndAtInfoWithTheOutcomeAndCountsAsFields() async throws {
         let sink = RecordingSink()
-        setLogSink(sink: sink, level: .info)
+        setLogSink(sink, .info)
         let (sync, _) = try await deviceWithAnAlarm()
 
         let report = try await sync.syncOnce()
@@ -90,7 +90,7 @@ final class LogSinkTests: XCTestCase {
 
     func testAtWarnACompletedSyncPassDeliversNothing() async throws {
         let sink = RecordingSink()
-        setLogSink(sink: sink, level: .warn)
+        setLogSink(sink, .warn)
         let (sync, _) = try await deviceWithAnAlarm()
 
         let report = try await sync.syncOnce()
@@ -101,7 +101,7 @@ final class LogSinkTests: XCTestCase {
 
     func testASinkThatThrowsLosesItsEntriesAndTheAlarmStillReachesTheOffice() async throws {
         let sink = ThrowingSink()
-        setLogSink(sink: sink, level: .info)
+        setLogSink(sink, .info)
         let (sync, alarmId) = try await deviceWithAnAlarm()
 
         let first = try await sync.syncOnce()
@@ -116,17 +116,17 @@ final class LogSinkTests: XCTestCase {
 
     func testRemovingTheSinkStopsDeliveryAndANewSinkReplacesTheOldOne() async throws {
         let first = RecordingSink()
-        setLogSink(sink: first, level: .info)
+        setLogSink(first, .info)
         let (sync, _) = try await deviceWithAnAlarm()
         _ = try await sync.syncOnce()
         XCTAssertEqual(first.passesEnded.count, 1)
 
-        setLogSink(sink: nil, level: .info)
+        setLogSink(nil, .info)
         _ = try await sync.syncOnce()
         XCTAssertEqual(first.passesEnded.count, 1, "nothing arrives without a sink")
 
         let second = RecordingSink()
-        setLogSink(sink: second, level: .info)
+        setLogSink(second, .info)
         _ = try await sync.syncOnce()
         XCTAssertEqual(first.passesEnded.count, 1, "the replaced sink hears nothing more")
         XCTAssertEqual(second.passesEnded.map { $0.fields["outcome"] }, ["completed"])

@@ -26,10 +26,10 @@ final class ReferenceServerSyncTests: XCTestCase {
         config: SyncConfig? = nil
     ) async throws -> (CordonStore, CordonSync) {
         let store = try openStore(dir, "device-\(UUID().uuidString).db")
-        let config = config ?? defaultSyncConfig(serverUrl: server.url)
-        let sync = transport.map { CordonSync(store: store, transport: $0, config: config) }
-            ?? CordonSync.withBuiltInHttp(store: store, config: config)
-        let enrolled = try await sync.enrol(code: server.enrolmentCode(officer: officer))
+        let config = config ?? defaultSyncConfig(server.url)
+        let sync = try transport.map { try CordonSync(store, $0, config) }
+            ?? CordonSync.withBuiltInHttp(store, config)
+        let enrolled = try await sync.enrol(server.enrolmentCode(officer: officer))
         XCTAssertEqual(enrolled.officerId, officer)
         return (store, sync)
     }
@@ -44,13 +44,13 @@ final class ReferenceServerSyncTests: XCTestCase {
         let first = try await sync.syncOnce()
         XCTAssertEqual(first.outcome, .completed)
         XCTAssertEqual(first.assignmentsReceived, 1)
-        XCTAssertEqual(try store.assignment(id: halcyonId).title, "Residence night cover")
+        XCTAssertEqual(try store.assignment(halcyonId).title, "Residence night cover")
 
-        _ = try store.recordCheckIn(checkIn: checkIn(.clockOn, assignmentId: halcyonId))
-        let alarm = try store.recordCheckIn(checkIn: duress(note: "Behind the garage"))
-        let report = try store.createReport(content: incident(assignmentId: halcyonId))
-        let photo = try store.attachFile(reportId: report.id, sourcePath: photo(in: dir).path, kind: .photo, mimeType: "image/jpeg")
-        _ = try store.submitReport(reportId: report.id)
+        _ = try store.recordCheckIn(checkIn(.clockOn, assignmentId: halcyonId))
+        let alarm = try store.recordCheckIn(duress(note: "Behind the garage"))
+        let report = try store.createReport(incident(assignmentId: halcyonId))
+        let photo = try store.attachFile(report.id, photo(in: dir).path, .photo, "image/jpeg")
+        _ = try store.submitReport(report.id)
 
         let second = try await sync.syncOnce()
 
@@ -67,17 +67,17 @@ final class ReferenceServerSyncTests: XCTestCase {
         try server.admin("review", "--report", report.id, "--outcome", "returned", "--reviewer", "CR-DUTY", "--note", "Add the plate")
         let third = try await sync.syncOnce()
         XCTAssertEqual(third.reviewsReceived, 1)
-        XCTAssertEqual(try store.reportReviews(reportId: report.id).map(\.outcome), [.returned])
+        XCTAssertEqual(try store.reportReviews(report.id).map(\.outcome), [.returned])
     }
 
     func testDuressRecordedAfterAnAttachmentWasQueuedReachesTheServerBeforeTheAttachmentsBytes() async throws {
         let urlSession = URLSessionTransport()
         let recording = RecordingTransport { try urlSession.send(request: $0) }
         let (store, sync) = try await enrolledDevice(transport: recording)
-        let report = try store.createReport(content: incident())
-        _ = try store.attachFile(reportId: report.id, sourcePath: photo(in: dir).path, kind: .photo, mimeType: "image/jpeg")
-        _ = try store.submitReport(reportId: report.id)
-        _ = try store.recordCheckIn(checkIn: duress())
+        let report = try store.createReport(incident())
+        _ = try store.attachFile(report.id, photo(in: dir).path, .photo, "image/jpeg")
+        _ = try store.submitReport(report.id)
+        _ = try store.recordCheckIn(duress())
         recording.forget() // the enrolment
 
         let pass = try await sync.syncOnce()
@@ -100,17 +100,17 @@ final class ReferenceServerSyncTests: XCTestCase {
             let response = try urlSession.send(request: request)
             if request.kind == .attachmentChunk, !device.raised, let store = device.store {
                 device.raised = true // on the sync worker thread, between two chunks
-                _ = try store.recordCheckIn(checkIn: checkIn(.panic, assignmentId: nil, note: "Vehicle ramming the gate"))
+                _ = try store.recordCheckIn(checkIn(.panic, assignmentId: nil, note: "Vehicle ramming the gate"))
             }
             return response
         }
-        var config = defaultSyncConfig(serverUrl: server.url)
+        var config = defaultSyncConfig(server.url)
         config.chunkBytes = 16 * 1024
         let (store, sync) = try await enrolledDevice(transport: recording, config: config)
         device.store = store
-        let report = try store.createReport(content: incident())
-        _ = try store.attachFile(reportId: report.id, sourcePath: photo(in: dir, size: 64 * 1024).path, kind: .photo,
-                                 mimeType: "image/jpeg")
+        let report = try store.createReport(incident())
+        _ = try store.attachFile(report.id, photo(in: dir, size: 64 * 1024).path, .photo,
+                                 "image/jpeg")
 
         let pass = try await sync.syncOnce()
 
@@ -125,8 +125,8 @@ final class ReferenceServerSyncTests: XCTestCase {
 
     func testACheckInOnAnAssignmentTheOfficeNeverGaveThisOfficerBecomesADeadLetterWithTheServersReason() async throws {
         let (store, sync) = try await enrolledDevice()
-        _ = try store.upsertAssignment(assignment: assignment(id: "A-NOT-MINE"))
-        _ = try store.recordCheckIn(checkIn: checkIn(.clockOn, assignmentId: "A-NOT-MINE"))
+        _ = try store.upsertAssignment(assignment(id: "A-NOT-MINE"))
+        _ = try store.recordCheckIn(checkIn(.clockOn, assignmentId: "A-NOT-MINE"))
 
         let report = try await sync.syncOnce()
 
@@ -137,9 +137,9 @@ final class ReferenceServerSyncTests: XCTestCase {
 
     func testTheBuiltInHttpTransportSyncsWithTheSameServer() async throws {
         let (store, sync) = try await enrolledDevice(transport: nil)
-        _ = try store.recordCheckIn(checkIn: duress())
+        _ = try store.recordCheckIn(duress())
 
-        let reports = try await sync.syncUntilDrained(maxPasses: 5)
+        let reports = try await sync.syncUntilDrained(5)
 
         XCTAssertEqual(reports.last?.outcome, .completed)
         XCTAssertEqual(reports.map(\.applied).reduce(0, +), 1)

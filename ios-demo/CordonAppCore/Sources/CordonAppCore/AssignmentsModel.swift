@@ -57,7 +57,7 @@ public final class AssignmentsModel {
     public func select(id: String) async {
         let store = store
         do {
-            selected = details(try await offMain { try store.assignment(id: id) })
+            selected = details(try await offMain { try store.assignment(id) })
             message = nil
         } catch {
             message = UserMessages.of(error)

@@ -69,7 +69,7 @@ public final class CheckInModel {
     public func refresh() async {
         let (store, id) = (store, assignmentId)
         do {
-            let (status, last) = try await offMain { (try store.welfareStatus(assignmentId: id), try store.checkIns(assignmentId: id).last) }
+            let (status, last) = try await offMain { (try store.welfareStatus(id), try store.checkIns(id).last) }
             welfare = WelfareLine(status, now: now(), text: text)
             lastCheckIn = last.map(describe)
             onDuty = status != .offDuty
@@ -96,7 +96,7 @@ public final class CheckInModel {
                                  location: nil, tagId: tagId, note: nil)
         let store = store
         do {
-            _ = try await offMain { try store.recordCheckIn(checkIn: checkIn) }
+            _ = try await offMain { try store.recordCheckIn(checkIn) }
             message = nil
         } catch {
             message = UserMessages.of(error)

@@ -19,8 +19,8 @@ public final class CordonSession {
 
     public init(databasePath: String, serverURL: String, transport: Transport,
                 now: @escaping @Sendable () -> Date = { Date() }, zone: TimeZone = .current) throws {
-        store = try CordonStore.open(path: databasePath)
-        let engine = CordonSync(store: store, transport: transport, config: defaultSyncConfig(serverUrl: serverURL))
+        store = try CordonStore.open(databasePath)
+        let engine = try CordonSync(store, transport, defaultSyncConfig(serverURL))
         sync = SyncController(sync: engine)
         text = TimeText(zone: zone)
         self.zone = zone

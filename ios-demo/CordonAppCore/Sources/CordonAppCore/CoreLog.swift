@@ -44,7 +44,7 @@ public enum CoreLog {
 
     /// Sends the core's lines at the level for the build to `write` (a `Logger` in the app).
     public static func install(debugBuild: Bool, write: @escaping @Sendable (CoreLogLine) -> Void) {
-        setLogSink(sink: OSLogSink(write: write), level: level(debugBuild: debugBuild))
+        setLogSink(OSLogSink(write: write), level(debugBuild: debugBuild))
     }
 }
 
@@ -56,7 +56,7 @@ public final class OSLogSink: LogSink, Sendable {
         self.write = write
     }
 
-    public func log(entry: LogEntry) {
+    public func log(_ entry: LogEntry) {
         write(CoreLog.line(entry))
     }
 }

@@ -117,7 +117,7 @@ public final class DuressControl {
         let store = store
         // A detached task: once begun, the write finishes even if this task is cancelled.
         do {
-            let recorded = try await offMain { try store.recordCheckIn(checkIn: alarm) }
+            let recorded = try await offMain { try store.recordCheckIn(alarm) }
             state = .sent(recorded)
             onRaised(recorded)
         } catch {

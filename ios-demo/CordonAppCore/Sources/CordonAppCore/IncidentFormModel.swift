@@ -54,11 +54,11 @@ public struct IncidentForm: Equatable, Sendable {
         func ifEdited<T>(_ field: String, _ value: T) -> T? { edited.contains(field) ? value : nil }
         return IncidentPatch(
             category: ifEdited("category", category), severity: ifEdited("severity", severity),
-            occurredAt: ifEdited("occurred_at", occurredAt), discoveredAt: ifEdited("discovered_at", discoveredAt),
+            occurredAt: ifEdited("occurredAt", occurredAt), discoveredAt: ifEdited("discoveredAt", discoveredAt),
             location: nil, narrative: ifEdited("narrative", narrative), persons: ifEdited("persons", persons),
-            policeReference: ifEdited("police_reference", policeReference.orNil) ?? nil,
-            controlRoomReference: ifEdited("control_room_reference", controlRoomReference.orNil) ?? nil,
-            actionsTaken: ifEdited("actions_taken", actionsTaken.orNil) ?? nil,
+            policeReference: ifEdited("policeReference", policeReference.orNil) ?? nil,
+            controlRoomReference: ifEdited("controlRoomReference", controlRoomReference.orNil) ?? nil,
+            actionsTaken: ifEdited("actionsTaken", actionsTaken.orNil) ?? nil,
             injuries: ifEdited("injuries", injuries.orNil) ?? nil)
     }
 
@@ -67,13 +67,13 @@ public struct IncidentForm: Equatable, Sendable {
         var changed = Set<String>()
         if category != other.category { changed.insert("category") }
         if severity != other.severity { changed.insert("severity") }
-        if occurredAt != other.occurredAt { changed.insert("occurred_at") }
-        if discoveredAt != other.discoveredAt { changed.insert("discovered_at") }
+        if occurredAt != other.occurredAt { changed.insert("occurredAt") }
+        if discoveredAt != other.discoveredAt { changed.insert("discoveredAt") }
         if narrative != other.narrative { changed.insert("narrative") }
         if persons != other.persons { changed.insert("persons") }
-        if policeReference != other.policeReference { changed.insert("police_reference") }
-        if controlRoomReference != other.controlRoomReference { changed.insert("control_room_reference") }
-        if actionsTaken != other.actionsTaken { changed.insert("actions_taken") }
+        if policeReference != other.policeReference { changed.insert("policeReference") }
+        if controlRoomReference != other.controlRoomReference { changed.insert("controlRoomReference") }
+        if actionsTaken != other.actionsTaken { changed.insert("actionsTaken") }
         if injuries != other.injuries { changed.insert("injuries") }
         return changed
     }
@@ -132,7 +132,7 @@ public final class IncidentFormModel {
     @discardableResult
     public func open(reportId: String) async -> Bool {
         let store = store
-        return await act { try await offMain { try store.report(reportId: reportId) } }
+        return await act { try await offMain { try store.report(reportId) } }
     }
 
     /// Stores the form as a draft (creating the report the first time).
@@ -148,8 +148,8 @@ public final class IncidentFormModel {
         return await act {
             let draft = try await self.save()
             return try await offMain {
-                _ = try store.attachFile(reportId: draft.id, sourcePath: path, kind: kind, mimeType: mimeType)
-                return try store.report(reportId: draft.id)
+                _ = try store.attachFile(draft.id, path, kind, mimeType)
+                return try store.report(draft.id)
             }
         }
     }
@@ -160,7 +160,7 @@ public final class IncidentFormModel {
         let store = store
         return await act {
             let draft = try await self.save()
-            return try await offMain { try store.submitReport(reportId: draft.id) }
+            return try await offMain { try store.submitReport(draft.id) }
         }
     }
 
@@ -176,9 +176,9 @@ public final class IncidentFormModel {
             try await offMain {
                 let identity = try store.deviceIdentity()
                 let author = identity.officerId ?? "device \(identity.deviceId)"
-                _ = try store.amendReport(reportId: reportId,
-                                          amendment: NewAmendment(author: author, reason: reason, patch: patch))
-                return try store.report(reportId: reportId)
+                _ = try store.amendReport(reportId,
+                                          NewAmendment(author: author, reason: reason, patch: patch))
+                return try store.report(reportId)
             }
         }
     }
@@ -188,8 +188,8 @@ public final class IncidentFormModel {
     private func save() async throws -> IncidentReport {
         let (store, id, content) = (store, reportId, form.content(timeZone: zone.identifier))
         let draft = try await offMain {
-            if let id { return try store.updateReport(reportId: id, content: content) }
-            return try store.createReport(content: content)
+            if let id { return try store.updateReport(id, content) }
+            return try store.createReport(content)
         }
         reportId = draft.id
         stage = draft.state == .submitted ? .submitted : .draft
@@ -202,8 +202,8 @@ public final class IncidentFormModel {
         do {
             let report = try await call()
             let (reviews, integrity) = try await offMain {
-                (try store.reportReviews(reportId: report.id),
-                 report.state == .submitted ? try store.verifyReport(reportId: report.id) : nil)
+                (try store.reportReviews(report.id),
+                 report.state == .submitted ? try store.verifyReport(report.id) : nil)
             }
             show(report, reviews: reviews, integrity: integrity)
             return true

@@ -39,12 +39,12 @@ public final class SyncController {
         status = try? sync.status()
         let listener = Listener(self)
         self.listener = listener
-        sync.setListener(listener: listener)
+        sync.setListener(listener)
     }
 
     /// Connectivity changed. When it returns, everything waiting is due at once.
     public func setOnline(_ online: Bool) {
-        try? sync.setOnline(online: online)
+        try? sync.setOnline(online)
         if online { requestSync() }
     }
 
@@ -74,8 +74,8 @@ public final class SyncController {
     }
 
     /// What a background task runs: passes until drained (at most `maxPasses`).
-    public func backgroundPass(maxPasses: UInt32 = 10) async throws -> BackgroundPass {
-        let reports = try await sync.syncUntilDrained(maxPasses: maxPasses)
+    public func backgroundPass(maxPasses: Int32 = 10) async throws -> BackgroundPass {
+        let reports = try await sync.syncUntilDrained(maxPasses)
         if let last = reports.last { lastReport = last }
         let sync = sync
         return BackgroundPass(reports: reports, nextSyncAt: try await offMain { try sync.nextSyncAt() })
@@ -83,7 +83,7 @@ public final class SyncController {
 
     /// Redeems the office's one-time code; throws the core's error for the screen to word.
     public func enrol(code: String) async throws -> EnrolResponse {
-        let enrolled = try await sync.enrol(code: code)
+        let enrolled = try await sync.enrol(code)
         _ = try? await refreshStatus()
         return enrolled
     }

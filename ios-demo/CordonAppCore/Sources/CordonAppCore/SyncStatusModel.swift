@@ -63,6 +63,8 @@ public final class SyncStatusModel {
             case let .interrupted(error): message = "Sync stopped: \(error). It will retry by itself."
             case .authPaused: message = "The office refused this phone's credentials. Enrol again."
             case .notEnrolled: message = "This phone is not enrolled yet."
+            case .outOfTime: message = "Sync paused to save time; the rest goes on the next run."
+            case .cancelled: message = nil
             }
         } catch {
             message = UserMessages.of(error)
@@ -75,7 +77,7 @@ public final class SyncStatusModel {
     public func retry(seq: Int64) async {
         let store = store
         do {
-            try await offMain { try store.requeueDead(seq: seq) }
+            try await offMain { try store.requeueDead(seq) }
         } catch {
             message = UserMessages.of(error)
             await refresh()
@@ -88,7 +90,7 @@ public final class SyncStatusModel {
     public func discard(seq: Int64) async {
         let store = store
         do {
-            try await offMain { try store.discardDead(seq: seq) }
+            try await offMain { try store.discardDead(seq) }
         } catch {
             message = UserMessages.of(error)
         }

@@ -13,8 +13,8 @@ public enum UserMessages {
             return "Something went wrong: \(error.localizedDescription)."
         }
         switch error {
-        case let .InvalidInput(field, reason):
-            return FieldLabels.sentence(field: field, reason: reason)
+        case let .InvalidInput(field, rule, _):
+            return FieldLabels.sentence(field: field, rule: rule)
         case let .NotFound(record, id):
             return "The \(record) \(id) is not on this phone."
         case .ReportLocked:
@@ -42,57 +42,96 @@ public enum UserMessages {
     /// The form field an `InvalidInput` belongs to: the first part of the core's dotted
     /// field name (`persons[0].description` belongs to `persons`); nil for other errors.
     public static func formField(_ error: Error) -> String? {
-        guard case let .InvalidInput(field, _)? = error as? CordonError else { return nil }
+        guard case let .InvalidInput(field, _, _)? = error as? CordonError else { return nil }
         return String(field.prefix { $0 != "." && $0 != "[" })
     }
 }
 
-/// Readable names for the core's field names, as they appear in its error messages.
+/// Readable names for the fields the core names in its errors (as Swift spells them:
+/// `discoveredAt`, `persons[0].description`) and in an amendment's changed fields (as the
+/// protocol spells them: `police_reference`); sentences from the rule an input broke, so
+/// the app never reads the core's English. The same words as the Android app's.
 enum FieldLabels {
-    private static let labels: KeyValuePairs<String, String> = [
-        "occurred_at": "Time of the incident",
-        "discovered_at": "Time discovered",
+    private static let labels: [String: String] = [
+        "occurredAt": "Time of the incident",
+        "discoveredAt": "Time discovered",
         "narrative": "Narrative",
-        "police_reference": "Police reference",
-        "control_room_reference": "Control room reference",
-        "actions_taken": "Actions taken",
+        "policeReference": "Police reference",
+        "controlRoomReference": "Control room reference",
+        "actionsTaken": "Actions taken",
         "injuries": "Injuries",
         "persons": "Persons involved",
         "location": "Location",
-        "time_zone": "Time zone",
-        "tag_id": "Checkpoint tag",
+        "timeZone": "Time zone",
+        "tagId": "Checkpoint tag",
         "note": "Note",
         "author": "Author",
         "reason": "Reason for the amendment",
         "patch": "The amendment",
-        "mime_type": "File type",
+        "mimeType": "File type",
         "source": "File",
         "code": "Enrolment code",
-        "assignment_id": "Assignment",
+        "assignmentId": "Assignment",
     ]
 
-    /// `persons[1].description` -> "Description of person 2"; unknown names are de-snaked.
+    /// What an `.outOfOrder` field must not come before.
+    private static let after = ["discoveredAt": "occurredAt", "endsAt": "startsAt"]
+
+    /// `persons[1].description` -> "Description of person 2"; unknown names become words.
     static func of(_ field: String) -> String {
-        if let label = labels.first(where: { $0.key == field })?.value { return label }
-        if field.hasPrefix("persons["), field.hasSuffix("].description"),
-           let index = Int(field.dropFirst("persons[".count).dropLast("].description".count)) {
+        let name = camel(field)
+        if let label = labels[name] { return label }
+        if name.hasPrefix("persons["), name.hasSuffix("].description"),
+           let index = Int(name.dropFirst("persons[".count).dropLast("].description".count)) {
             return "Description of person \(index + 1)"
         }
-        let words = field.replacingOccurrences(of: "_", with: " ").replacingOccurrences(of: ".", with: " ")
+        var words = ""
+        var digits: String?
+        for c in name {
+            switch c {
+            case "[": digits = ""
+            case "]": words += " \((Int(digits ?? "") ?? 0) + 1)"; digits = nil
+            case _ where digits != nil: digits?.append(c)
+            case ".": words += " "
+            case _ where c.isUppercase: words += " " + c.lowercased()
+            default: words.append(c)
+            }
+        }
         return words.prefix(1).uppercased() + words.dropFirst()
     }
 
-    /// "Narrative must not be blank." when the core's reason continues the field's name,
-    /// else "Checkpoint tag: a checkpoint needs the tag id.". Other fields the reason names
-    /// ("cannot be before occurred_at") are named readably too.
-    static func sentence(field: String, reason: String) -> String {
-        var readable = reason
-        for (name, label) in labels where name.contains("_") {
-            readable = readable.replacingOccurrences(
-                of: "\\b\(name)\\b", with: label.lowercased(), options: .regularExpression)
+    /// One sentence for a broken rule: "Narrative must not be blank."
+    static func sentence(field: String, rule: InputRule) -> String {
+        let label = of(field)
+        switch rule {
+        case .required: return "\(label) is required."
+        case .blank: return "\(label) must not be blank."
+        case .tooLong: return "\(label) is too long."
+        case .controlCharacter: return "\(label) contains a character that cannot be kept."
+        case .malformedText: return "\(label) contains text that could not be read; type it again."
+        case .outOfRange: return "\(label) is out of range."
+        case .notATime: return "\(label) is not a valid time."
+        case .inTheFuture: return "\(label) cannot be in the future."
+        case .outOfOrder:
+            if let other = after[camel(field)] { return "\(label) cannot be before \(of(other).lowercased())." }
+            return "\(label) is out of order."
+        case .unknownTimeZone: return "\(label) is not a known time zone."
+        case .badFormat: return "\(label) is not in a form the app can use."
+        case .notAllowed: return "\(label) is not allowed here."
+        case .unknownRecord: return "\(label) is not on this phone."
+        case .noChange: return "\(label) changes nothing in the report."
         }
-        let firstWord = readable.prefix { $0 != " " }
-        let continues = ["must", "cannot", "is", "has", "contains", "changes"].contains(String(firstWord))
-        return "\(of(field))\(continues ? " " : ": ")\(readable)."
+    }
+
+    /// `police_reference` -> `policeReference`: the protocol's names as Swift spells them.
+    private static func camel(_ name: String) -> String {
+        var out = ""
+        var upper = false
+        for c in name {
+            if c == "_" { upper = true; continue }
+            out += upper ? c.uppercased() : String(c)
+            upper = false
+        }
+        return out
     }
 }

@@ -7,14 +7,14 @@ import XCTest
 final class CheckInModelTests: XCTestCase {
     private func store() throws -> CordonStore {
         let store = try openStore(try temporaryDirectory())
-        _ = try store.upsertAssignment(assignment: assignment(intervalSecs: 1800, graceSecs: 300))
+        _ = try store.upsertAssignment(assignment(intervalSecs: 1800, graceSecs: 300))
         return store
     }
 
     func testAnOfficerWhoClockedOnFortyMinutesAgoOnAThirtyMinutePolicySeesAnOverdueWarning() async throws {
         let store = try store()
         let now = nowMillis()
-        _ = try store.recordCheckIn(checkIn: checkIn(.clockOn, occurredAt: now.addingTimeInterval(-40 * 60)))
+        _ = try store.recordCheckIn(checkIn(.clockOn, occurredAt: now.addingTimeInterval(-40 * 60)))
         let screen = CheckInModel(store: store, assignmentId: halcyonId, now: { now }, text: TimeText(zone: london), zone: london)
 
         await screen.refresh()
@@ -27,7 +27,7 @@ final class CheckInModelTests: XCTestCase {
     func testAWelfareCheckInRestartsTheCountdownWhichCountsDownAsTimePasses() async throws {
         let store = try store()
         let clock = TestClock()
-        _ = try store.recordCheckIn(checkIn: checkIn(.clockOn, occurredAt: clock.now.addingTimeInterval(-40 * 60)))
+        _ = try store.recordCheckIn(checkIn(.clockOn, occurredAt: clock.now.addingTimeInterval(-40 * 60)))
         let text = TimeText(zone: london)
         let screen = CheckInModel(store: store, assignmentId: halcyonId, now: clock.reader, text: text, zone: london)
 
@@ -49,14 +49,14 @@ final class CheckInModelTests: XCTestCase {
         await screen.checkpoint(tagId: " ")
 
         XCTAssertEqual(screen.message, "Checkpoint tag must not be blank.")
-        XCTAssertEqual(try store.checkIns(assignmentId: halcyonId).count, 1)
+        XCTAssertEqual(try store.checkIns(halcyonId).count, 1)
     }
 
     func testADuressAlarmReadsAsAnOrdinaryWelfareCheckInOnThisScreen() async throws {
         let store = try store()
         let screen = CheckInModel(store: store, assignmentId: halcyonId, now: { nowMillis() }, text: TimeText(zone: london), zone: london)
         await screen.clockOn()
-        _ = try store.recordCheckIn(checkIn: checkIn(.duress))
+        _ = try store.recordCheckIn(checkIn(.duress))
 
         await screen.refresh()
 

@@ -11,7 +11,7 @@ final class CoreLogTests: XCTestCase {
 
     func testAnEntryBecomesOneLineOfTheCordonSubsystemInTheCategoryOfWhereItWasLogged() {
         let written = Written()
-        OSLogSink(write: { written.append($0) }).log(entry: LogEntry(
+        OSLogSink(write: { written.append($0) }).log(LogEntry(
             level: .warn, target: "cordon_core::sync", message: "sync pass ended",
             fields: ["outcome": "interrupted", "requests": "1"],
             line: "sync pass ended outcome=interrupted requests=1"))

@@ -29,7 +29,7 @@ final class DuressControlTests: XCTestCase {
 
         XCTAssertEqual(control.state, .idle(note: "Held too briefly: nothing sent"))
         try await Task.sleep(for: .milliseconds(30))
-        XCTAssertEqual(try store.checkIns(assignmentId: nil), [])
+        XCTAssertEqual(try store.checkIns(nil), [])
     }
 
     func testHoldingLongEnoughArmsACountdownThatCountsTheSecondsLeft() async throws {
@@ -59,7 +59,7 @@ final class DuressControlTests: XCTestCase {
         try await Task.sleep(for: .milliseconds(30))
 
         XCTAssertEqual(control.state, .idle(note: "Cancelled: nothing sent"))
-        XCTAssertEqual(try store.checkIns(assignmentId: nil), [])
+        XCTAssertEqual(try store.checkIns(nil), [])
         XCTAssertEqual(raised, [])
     }
 
@@ -75,7 +75,7 @@ final class DuressControlTests: XCTestCase {
 
         guard case let .sent(alarm) = control.state else { return XCTFail() }
         XCTAssertEqual(alarm.kind, .duress)
-        XCTAssertEqual(try store.checkIns(assignmentId: nil), [alarm])
+        XCTAssertEqual(try store.checkIns(nil), [alarm])
         XCTAssertEqual(raised, [alarm])
         let queued = try store.queuedOperations()
         XCTAssertEqual(queued.map(\.lane), [.urgent])
@@ -93,6 +93,6 @@ final class DuressControlTests: XCTestCase {
         control.cancel()
 
         guard case .sent = control.state else { return XCTFail("\(control.state)") }
-        XCTAssertEqual(try store.checkIns(assignmentId: nil).count, 1)
+        XCTAssertEqual(try store.checkIns(nil).count, 1)
     }
 }

@@ -25,7 +25,7 @@ final class IncidentFormModelTests: XCTestCase {
         fails(await model.submit())
 
         XCTAssertEqual(model.fieldErrors, ["narrative": "Narrative must not be blank."])
-        XCTAssertEqual(try store.report(reportId: XCTUnwrap(model.reportId)).state, .draft)
+        XCTAssertEqual(try store.report(XCTUnwrap(model.reportId)).state, .draft)
     }
 
     func testANewFormThatFailsSubmissionStaysOneDraftWhenSubmittedAgain() async throws {
@@ -43,11 +43,11 @@ final class IncidentFormModelTests: XCTestCase {
         let model = form()
         model.form.discoveredAt = model.form.occurredAt.addingTimeInterval(-60)
         await model.saveDraft()
-        XCTAssertEqual(model.fieldErrors["discovered_at"], "Time discovered cannot be before time of the incident.")
+        XCTAssertEqual(model.fieldErrors["discoveredAt"], "Time discovered cannot be before time of the incident.")
         XCTAssertNil(model.reportId)
 
         model.form.narrative = "changed"
-        XCTAssertNotNil(model.fieldErrors["discovered_at"])
+        XCTAssertNotNil(model.fieldErrors["discoveredAt"])
         model.form.discoveredAt = model.form.occurredAt
         XCTAssertEqual(model.fieldErrors, [:])
     }
@@ -73,7 +73,7 @@ final class IncidentFormModelTests: XCTestCase {
         fails(await model.saveDraft())
 
         XCTAssertEqual(model.message, "This report has been submitted and is locked. Add an amendment instead.")
-        XCTAssertEqual(try store.report(reportId: XCTUnwrap(model.reportId)).content.narrative, narrative)
+        XCTAssertEqual(try store.report(XCTUnwrap(model.reportId)).content.narrative, narrative)
     }
 
     func testAnAmendmentNeedsAReasonAndAChangeThenJoinsTheHashChain() async throws {

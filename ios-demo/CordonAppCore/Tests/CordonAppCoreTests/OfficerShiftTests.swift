@@ -117,7 +117,7 @@ final class OfficerShiftTests: XCTestCase {
         let officer = officer()
         let phone = try phone()
         try await enrol(phone, as: officer)
-        _ = try phone.store.upsertAssignment(assignment: assignment(id: "A-LATE")) // provisioned before the office assigned it
+        _ = try phone.store.upsertAssignment(assignment(id: "A-LATE")) // provisioned before the office assigned it
         await phone.checkIns(assignmentId: "A-LATE").clockOn()
         await phone.syncStatus.syncNow()
 
@@ -131,14 +131,14 @@ final class OfficerShiftTests: XCTestCase {
 
         XCTAssertEqual(phone.syncStatus.deadLetters, [])
         XCTAssertEqual(phone.syncStatus.summary, "Everything delivered")
-        let delivered = try XCTUnwrap(try phone.store.checkIns(assignmentId: "A-LATE").first)
+        let delivered = try XCTUnwrap(try phone.store.checkIns("A-LATE").first)
         XCTAssertEqual(try office.checkInsJSON().components(separatedBy: delivered.id).count - 1, 1)
     }
 
     func testADiscardedDeadLetterLeavesTheSyncScreenAndIsNeverSent() async throws {
         let phone = try phone()
         try await enrol(phone, as: officer())
-        _ = try phone.store.upsertAssignment(assignment: assignment(id: "A-NOT-MINE"))
+        _ = try phone.store.upsertAssignment(assignment(id: "A-NOT-MINE"))
         await phone.checkIns(assignmentId: "A-NOT-MINE").clockOn()
         await phone.syncStatus.syncNow()
         let dead = try XCTUnwrap(phone.syncStatus.deadLetters.first)
@@ -147,7 +147,7 @@ final class OfficerShiftTests: XCTestCase {
 
         XCTAssertEqual(phone.syncStatus.deadLetters, [])
         XCTAssertEqual(phone.syncStatus.summary, "Everything delivered")
-        let id = try XCTUnwrap(try phone.store.checkIns(assignmentId: nil).first?.id)
+        let id = try XCTUnwrap(try phone.store.checkIns(nil).first?.id)
         XCTAssertFalse(try office.checkInsJSON().contains(id))
     }
 
@@ -155,7 +155,7 @@ final class OfficerShiftTests: XCTestCase {
         let phone = try phone()
         try await enrol(phone, as: officer())
         phone.sync.setOnline(false)
-        _ = try phone.store.recordCheckIn(checkIn: duress()) // straight to the store: the control is tested elsewhere
+        _ = try phone.store.recordCheckIn(duress()) // straight to the store: the control is tested elsewhere
 
         await phone.syncStatus.refresh()
         XCTAssertEqual(phone.syncStatus.connection, "Offline: records are kept on the phone")
@@ -172,12 +172,13 @@ final class OfficerShiftTests: XCTestCase {
     }
 
     func testTheTransportReturnsAnErrorStatusAsAResponseAndNoServerAsANetworkError() async throws {
-        let transport = URLSessionTransport(timeout: 5)
+        let transport = URLSessionTransport()
         let missing = try transport.send(request: HttpRequest(kind: .pull, method: .get, url: office.url + "/no/such/path",
-                                                              headers: [], body: Data()))
+                                                              headers: [], body: Data(), timeoutMs: 5_000))
         XCTAssertEqual(missing.status, 404)
 
-        let closed = HttpRequest(kind: .push, method: .post, url: "http://127.0.0.1:9/v1/push", headers: [], body: Data("{}".utf8))
+        let closed = HttpRequest(kind: .push, method: .post, url: "http://127.0.0.1:9/v1/push", headers: [], body: Data("{}".utf8),
+                                 timeoutMs: 5_000)
         XCTAssertThrowsError(try transport.send(request: closed)) { error in
             guard case TransportError.Network = error else { return XCTFail("\(error)") }
         }

@@ -3,22 +3,29 @@ import Cordon
 import XCTest
 
 final class UserMessagesTests: XCTestCase {
-    func testAnInvalidFieldIsNamedReadablyInTheCoresReasonAsWell() {
+    func testAnInvalidFieldIsNamedReadablyFromItsRuleNeverFromTheCoresEnglish() {
         XCTAssertEqual(
-            UserMessages.of(CordonError.InvalidInput(field: "discovered_at", reason: "cannot be before occurred_at")),
+            UserMessages.of(CordonError.InvalidInput(field: "discoveredAt", rule: .outOfOrder, reason: "any English at all")),
             "Time discovered cannot be before time of the incident.")
     }
 
+    func testEveryRuleHasItsOwnSentence() {
+        let rules = InputRule.allCases
+        let sentences = rules.map { UserMessages.of(CordonError.InvalidInput(field: "note", rule: $0, reason: "")) }
+        XCTAssertEqual(Set(sentences).count, rules.count, sentences.joined(separator: "\n"))
+        XCTAssertTrue(sentences.allSatisfy { $0.hasPrefix("Note ") && $0.hasSuffix(".") }, sentences.joined(separator: "\n"))
+    }
+
     func testANestedFieldNamesItsPersonAndBelongsToThePersonsField() {
-        let error = CordonError.InvalidInput(field: "persons[1].description", reason: "must not be blank")
+        let error = CordonError.InvalidInput(field: "persons[1].description", rule: .blank, reason: "must not be blank")
         XCTAssertEqual(UserMessages.of(error), "Description of person 2 must not be blank.")
         XCTAssertEqual(UserMessages.formField(error), "persons")
     }
 
-    func testAReasonThatDoesNotContinueTheFieldNameFollowsAColon() {
+    func testAFieldTheAppHasNoLabelForStillReadsAsWords() {
         XCTAssertEqual(
-            UserMessages.of(CordonError.InvalidInput(field: "tag_id", reason: "a checkpoint needs the tag id")),
-            "Checkpoint tag: a checkpoint needs the tag id.")
+            UserMessages.of(CordonError.InvalidInput(field: "sites[0].geofenceRadiusM", rule: .outOfRange, reason: "")),
+            "Sites 1 geofence radius m is out of range.")
     }
 
     func testErrorsThatAreNotAboutOneFieldHaveNoFormField() {
@@ -28,7 +35,7 @@ final class UserMessagesTests: XCTestCase {
 
     func testEveryKindOfCoreErrorHasItsOwnMessage() {
         let messages = [
-            CordonError.InvalidInput(field: "narrative", reason: "must not be blank"),
+            CordonError.InvalidInput(field: "narrative", rule: .blank, reason: "must not be blank"),
             .NotFound(record: "assignment", id: "A-1"),
             .ReportLocked(reportId: "R-1"),
             .ReportNotSubmitted(reportId: "R-1"),

@@ -92,9 +92,13 @@ let officerId = Samples.json("office.json")["officer_id"].text!
 /// The tag the sample checkpoint scans.
 let checkpointTag = Samples.json("check_in.json")["tag_id"].text!
 
-/// Now, in whole milliseconds (what the core keeps).
+/// Now, in whole milliseconds, as the Date the core gives back for that millisecond (the
+/// Double at or just below it: plain division may land just above).
 func nowMillis() -> Date {
-    Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+    let ms = (Date().timeIntervalSince1970 * 1000).rounded(.down)
+    var seconds = ms / 1000
+    if (-ms).addingProduct(seconds, 1000) > 0 { seconds = seconds.nextDown }
+    return Date(timeIntervalSince1970: seconds)
 }
 
 /// A fresh directory under the (per-run) temporary directory.
@@ -105,7 +109,7 @@ func temporaryDirectory() throws -> URL {
 }
 
 func openStore(_ dir: URL, _ name: String = "cordon.db") throws -> CordonStore {
-    try CordonStore.open(path: dir.appendingPathComponent(name).path)
+    try CordonStore.open(dir.appendingPathComponent(name).path)
 }
 
 /// The sample assignment (fixtures/assignment.json), as the generated record.
@@ -182,12 +186,6 @@ func incident(narrative: String = sampleNarrative, assignmentId: String? = nil) 
         persons: c["persons"].list.map { PersonInvolved(role: $0["role"].named(), description: $0["description"].text!) },
         policeReference: c["police_reference"].text, controlRoomReference: c["control_room_reference"].text,
         actionsTaken: c["actions_taken"].text, injuries: c["injuries"].text)
-}
-
-/// A patch that changes nothing; set the fields an amendment changes.
-func noChange() -> IncidentPatch {
-    IncidentPatch(category: nil, severity: nil, occurredAt: nil, discoveredAt: nil, location: nil, narrative: nil,
-                  persons: nil, policeReference: nil, controlRoomReference: nil, actionsTaken: nil, injuries: nil)
 }
 
 /// A file of `size` random bytes, as a camera would leave one (random: no two photos share

@@ -67,7 +67,7 @@ class ConcurrencyTest {
                 if (request.kind == RequestKind.PUSH) {
                     inPush.countDown()
                     check(release.await(30, TimeUnit.SECONDS))
-                    HttpResponse(503u, emptyList(), ByteArray(0))
+                    HttpResponse(503, emptyList(), ByteArray(0))
                 } else {
                     emptyPull()
                 }

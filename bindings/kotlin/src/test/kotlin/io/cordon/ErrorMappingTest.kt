@@ -5,6 +5,8 @@ import io.cordon.core.CheckInKind
 import io.cordon.core.CordonException
 import io.cordon.core.HttpRequest
 import io.cordon.core.HttpResponse
+import io.cordon.core.InputRule
+import io.cordon.core.IncidentPatch
 import io.cordon.core.NewAmendment
 import io.cordon.core.PassOutcome
 import io.cordon.core.RequestKind
@@ -37,18 +39,20 @@ class ErrorMappingTest {
             val e = assertFailsWith<CordonException.InvalidInput> {
                 store.recordCheckIn(checkIn(CheckInKind.WELFARE, timeZone = "Mars/Olympus_Mons"))
             }
-            assertEquals("time_zone", e.field)
+            assertEquals("timeZone", e.field)
+            assertEquals(InputRule.UNKNOWN_TIME_ZONE, e.rule)
             assertTrue("Mars/Olympus_Mons" in e.reason, e.reason)
             assertEquals(0uL, store.outboxStatus().pending.normal) // nothing half-written
         }
     }
 
     @Test
-    fun `a checkpoint without its tag is InvalidInput for tag_id`() {
+    fun `a checkpoint without its tag is InvalidInput for tagId`() {
         openStore(dir).use { store ->
             store.upsertAssignment(assignment())
             val e = assertFailsWith<CordonException.InvalidInput> { store.recordCheckIn(checkIn(CheckInKind.CHECKPOINT)) }
-            assertEquals("tag_id", e.field)
+            assertEquals("tagId", e.field)
+            assertEquals(InputRule.REQUIRED, e.rule)
         }
     }
 
@@ -75,7 +79,7 @@ class ErrorMappingTest {
         openStore(dir).use { store ->
             val draft = store.createReport(incident())
             val e = assertFailsWith<CordonException.ReportNotSubmitted> {
-                store.amendReport(draft.id, NewAmendment("ALPHA-2", "typo", noChange().copy(injuries = "none")))
+                store.amendReport(draft.id, NewAmendment("ALPHA-2", "typo", IncidentPatch(injuries = "none")))
             }
             assertEquals(draft.id, e.reportId)
         }

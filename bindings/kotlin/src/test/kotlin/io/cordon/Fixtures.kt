@@ -212,21 +212,6 @@ fun incident(narrative: String = NARRATIVE, assignmentId: String? = null): Incid
     )
 }
 
-/** A patch that changes nothing; copy it with the fields an amendment changes. */
-fun noChange() = IncidentPatch(
-    category = null,
-    severity = null,
-    occurredAt = null,
-    discoveredAt = null,
-    location = null,
-    narrative = null,
-    persons = null,
-    policeReference = null,
-    controlRoomReference = null,
-    actionsTaken = null,
-    injuries = null,
-)
-
 /**
  * A file of `size` random bytes, as a camera would leave one. Random, so that no two
  * photos share a SHA-256 (the server keeps attachment bytes by hash).

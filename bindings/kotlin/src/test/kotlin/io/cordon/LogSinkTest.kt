@@ -60,7 +60,7 @@ class LogSinkTest {
     /** A fresh device enrolled with the server; returns its sync and the id of the duress alarm it queued. */
     private fun deviceWithAnAlarm(): Pair<CordonSync, String> {
         val store = openStore(dir, "device-${UUID.randomUUID()}.db").also { opened += it }
-        val sync = CordonSync(store, JavaHttpTransport(), defaultSyncConfig(server.url)).also { opened += it }
+        val sync = CordonSync(store, HttpUrlConnectionTransport(), defaultSyncConfig(server.url)).also { opened += it }
         runBlocking { sync.enrol(server.enrolmentCode(officer = "OFC-${UUID.randomUUID().toString().take(8)}")) }
         return sync to store.recordCheckIn(duress()).id
     }

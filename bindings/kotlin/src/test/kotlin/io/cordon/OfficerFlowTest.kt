@@ -3,6 +3,7 @@ package io.cordon
 import io.cordon.core.AssignmentStatus
 import io.cordon.core.AttachmentKind
 import io.cordon.core.CheckInKind
+import io.cordon.core.IncidentPatch
 import io.cordon.core.NewAmendment
 import io.cordon.core.OperationKind
 import io.cordon.core.Lane
@@ -158,7 +159,7 @@ class OfficerFlowTest {
                 NewAmendment(
                     author = "ALPHA-2",
                     reason = "Control room confirmed the van's plate is on a watch list",
-                    patch = noChange().copy(severity = Severity.HIGH, policeReference = "CAD 2231"),
+                    patch = IncidentPatch(severity = Severity.HIGH, policeReference = "CAD 2231"),
                 ),
             )
             val amended = store.report(draft.id)
@@ -184,6 +185,21 @@ class OfficerFlowTest {
                 ),
                 store.queuedOperations().map { it.kind },
             )
+        }
+    }
+
+    @Test
+    fun `a list screen reads every report in one call, newest first`() {
+        openStore(dir).use { store ->
+            val first = store.createReport(incident(narrative = "first"))
+            Thread.sleep(2) // a later millisecond: "newest first" is by creation time
+            val second = store.createReport(incident(narrative = "second"))
+            store.submitReport(first.id)
+
+            val reports = store.reports()
+
+            assertEquals(listOf(second.id, first.id), reports.map { it.id })
+            assertEquals(store.report(first.id), reports[1])
         }
     }
 

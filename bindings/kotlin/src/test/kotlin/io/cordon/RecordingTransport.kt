@@ -29,7 +29,7 @@ class RecordingTransport(private val answer: (HttpRequest) -> HttpResponse) : Tr
 
 /** A JSON response as the reference server would give it. */
 fun jsonResponse(status: Int, body: String, vararg headers: Pair<String, String>) = HttpResponse(
-    status = status.toUShort(),
+    status = status,
     headers = listOf(HttpHeader("Content-Type", "application/json")) + headers.map { HttpHeader(it.first, it.second) },
     body = body.toByteArray(),
 )

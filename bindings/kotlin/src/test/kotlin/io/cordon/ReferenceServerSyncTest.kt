@@ -60,7 +60,7 @@ class ReferenceServerSyncTest {
     /** Enrols a new device as `officer` through `transport` (null: the built-in one). */
     private fun enrolledDevice(
         officer: String = "OFC-${UUID.randomUUID().toString().take(8)}",
-        transport: Transport? = JavaHttpTransport(),
+        transport: Transport? = HttpUrlConnectionTransport(),
         config: SyncConfig = defaultSyncConfig(server.url),
     ): Device {
         val store = openStore(dir, "device-${UUID.randomUUID()}.db").also { opened += it }
@@ -117,7 +117,7 @@ class ReferenceServerSyncTest {
 
     @Test
     fun `duress recorded after an attachment was queued reaches the server before the attachment's bytes`() {
-        val recording = RecordingTransport(JavaHttpTransport()::send)
+        val recording = RecordingTransport(HttpUrlConnectionTransport()::send)
         val (store, sync) = enrolledDevice(transport = recording)
         val report = store.createReport(incident())
         store.attachFile(report.id, photo(dir).toString(), AttachmentKind.PHOTO, "image/jpeg")
@@ -140,14 +140,14 @@ class ReferenceServerSyncTest {
         lateinit var store: CordonStore
         var raised = false
         val recording = RecordingTransport { request ->
-            val response = JavaHttpTransport().send(request)
+            val response = HttpUrlConnectionTransport().send(request)
             if (request.kind == RequestKind.ATTACHMENT_CHUNK && !raised) {
                 raised = true // on the sync worker thread, between two chunks
                 store.recordCheckIn(checkIn(CheckInKind.PANIC, assignmentId = null, note = "Vehicle ramming the gate"))
             }
             response
         }
-        val config = defaultSyncConfig(server.url).copy(chunkBytes = 16u * 1024u)
+        val config = defaultSyncConfig(server.url).copy(chunkBytes = 16 * 1024)
         val device = enrolledDevice(transport = recording, config = config)
         store = device.store
         val report = store.createReport(incident())
@@ -199,7 +199,7 @@ class ReferenceServerSyncTest {
         val (store, sync) = enrolledDevice(transport = null)
         val alarm = store.recordCheckIn(duress())
 
-        val reports = runBlocking { sync.syncUntilDrained(5u) }
+        val reports = runBlocking { sync.syncUntilDrained(5) }
 
         assertEquals(PassOutcome.Completed, reports.last().outcome)
         assertEquals(1u, reports.sumOf { it.applied })

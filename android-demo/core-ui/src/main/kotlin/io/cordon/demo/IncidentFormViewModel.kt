@@ -25,7 +25,7 @@ import java.time.Instant
 
 /**
  * The incident form as the officer fills it in: plain text fields, empty meaning "not
- * given". Keys of [IncidentScreenState.fieldErrors] are the core's field names.
+ * given". Keys of [IncidentScreenState.fieldErrors] are the core's field names (`discoveredAt`).
  */
 data class IncidentForm(
     val assignmentId: String? = null,
@@ -69,14 +69,14 @@ data class IncidentForm(
         return IncidentPatch(
             category = ifEdited("category", category),
             severity = ifEdited("severity", severity),
-            occurredAt = ifEdited("occurred_at", occurredAt),
-            discoveredAt = ifEdited("discovered_at", discoveredAt),
+            occurredAt = ifEdited("occurredAt", occurredAt),
+            discoveredAt = ifEdited("discoveredAt", discoveredAt),
             location = null,
             narrative = ifEdited("narrative", narrative),
             persons = ifEdited("persons", persons),
-            policeReference = ifEdited("police_reference", policeReference.orNull()),
-            controlRoomReference = ifEdited("control_room_reference", controlRoomReference.orNull()),
-            actionsTaken = ifEdited("actions_taken", actionsTaken.orNull()),
+            policeReference = ifEdited("policeReference", policeReference.orNull()),
+            controlRoomReference = ifEdited("controlRoomReference", controlRoomReference.orNull()),
+            actionsTaken = ifEdited("actionsTaken", actionsTaken.orNull()),
             injuries = ifEdited("injuries", injuries.orNull()),
         )
     }
@@ -85,13 +85,13 @@ data class IncidentForm(
     internal fun fieldsDifferentFrom(other: IncidentForm): Set<String> = buildSet {
         if (category != other.category) add("category")
         if (severity != other.severity) add("severity")
-        if (occurredAt != other.occurredAt) add("occurred_at")
-        if (discoveredAt != other.discoveredAt) add("discovered_at")
+        if (occurredAt != other.occurredAt) add("occurredAt")
+        if (discoveredAt != other.discoveredAt) add("discoveredAt")
         if (narrative != other.narrative) add("narrative")
         if (persons != other.persons) add("persons")
-        if (policeReference != other.policeReference) add("police_reference")
-        if (controlRoomReference != other.controlRoomReference) add("control_room_reference")
-        if (actionsTaken != other.actionsTaken) add("actions_taken")
+        if (policeReference != other.policeReference) add("policeReference")
+        if (controlRoomReference != other.controlRoomReference) add("controlRoomReference")
+        if (actionsTaken != other.actionsTaken) add("actionsTaken")
         if (injuries != other.injuries) add("injuries")
     }
 

@@ -87,7 +87,7 @@ class SyncController(
     fun requestSync(): Job = scope.launch { attempt { syncNow() } }
 
     /** What a background job runs: passes until drained (at most [maxPasses]). */
-    suspend fun backgroundPass(maxPasses: UInt = 10u): BackgroundPass {
+    suspend fun backgroundPass(maxPasses: Int = 10): BackgroundPass {
         val reports = sync.syncUntilDrained(maxPasses)
         reports.lastOrNull()?.let { _lastReport.value = it }
         return withContext(io) { BackgroundPass(reports, sync.nextSyncAt()) }

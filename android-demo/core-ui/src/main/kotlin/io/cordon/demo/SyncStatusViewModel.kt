@@ -73,6 +73,8 @@ class SyncStatusViewModel(
                             is PassOutcome.AuthPaused -> "The office refused this phone's credentials. Enrol again."
                             PassOutcome.NotEnrolled -> "This phone is not enrolled yet."
                             PassOutcome.AlreadyRunning -> null
+                            PassOutcome.OutOfTime -> "Sync paused to save time; the rest goes on the next run."
+                            PassOutcome.Cancelled -> null
                         }
                     },
                     onFailure = UserMessages::of,

@@ -1,6 +1,7 @@
 package io.cordon.demo
 
 import io.cordon.core.CordonException
+import io.cordon.core.InputRule
 
 /**
  * What the officer reads when a call fails: one short sentence that says what to do.
@@ -17,7 +18,7 @@ object UserMessages {
     }
 
     fun of(error: CordonException): String = when (error) {
-        is CordonException.InvalidInput -> FieldLabels.sentence(error.field, error.reason)
+        is CordonException.InvalidInput -> FieldLabels.sentence(error.field, error.rule)
         is CordonException.NotFound ->
             "The ${error.record} ${error.id} is not on this phone."
         is CordonException.ReportLocked ->
@@ -50,50 +51,72 @@ object UserMessages {
         (error as? CordonException.InvalidInput)?.field?.substringBefore('.')?.substringBefore('[')
 }
 
-/** Readable names for the core's field names, as they appear in its error messages. */
+/**
+ * Readable names for the fields the core names in its errors (as Kotlin spells them:
+ * `discoveredAt`, `persons[0].description`) and in an amendment's changed fields (as the
+ * protocol spells them: `police_reference`); sentences from the rule an input broke, so
+ * the app never reads the core's English.
+ */
 internal object FieldLabels {
     private val labels = linkedMapOf(
-        "occurred_at" to "Time of the incident",
-        "discovered_at" to "Time discovered",
+        "occurredAt" to "Time of the incident",
+        "discoveredAt" to "Time discovered",
         "narrative" to "Narrative",
-        "police_reference" to "Police reference",
-        "control_room_reference" to "Control room reference",
-        "actions_taken" to "Actions taken",
+        "policeReference" to "Police reference",
+        "controlRoomReference" to "Control room reference",
+        "actionsTaken" to "Actions taken",
         "injuries" to "Injuries",
         "persons" to "Persons involved",
         "location" to "Location",
-        "time_zone" to "Time zone",
-        "tag_id" to "Checkpoint tag",
+        "timeZone" to "Time zone",
+        "tagId" to "Checkpoint tag",
         "note" to "Note",
         "author" to "Author",
         "reason" to "Reason for the amendment",
         "patch" to "The amendment",
-        "mime_type" to "File type",
+        "mimeType" to "File type",
         "source" to "File",
         "code" to "Enrolment code",
-        "assignment_id" to "Assignment",
+        "assignmentId" to "Assignment",
     )
 
-    /** `persons[1].description` -> "Person 2 description"; unknown names are de-snaked. */
+    /** What an [InputRule.OUT_OF_ORDER] field must not come before. */
+    private val after = mapOf("discoveredAt" to "occurredAt", "endsAt" to "startsAt")
+
+    /** `persons[1].description` -> "Description of person 2"; unknown names become words. */
     fun of(field: String): String {
-        labels[field]?.let { return it }
-        Regex("""persons\[(\d+)]\.description""").matchEntire(field)?.let {
+        val name = camel(field)
+        labels[name]?.let { return it }
+        Regex("""persons\[(\d+)]\.description""").matchEntire(name)?.let {
             return "Description of person ${it.groupValues[1].toInt() + 1}"
         }
-        val words = field.replace('_', ' ').replace('.', ' ')
+        val words = name.replace(Regex("""\[(\d+)]""")) { " ${it.groupValues[1].toInt() + 1}" }
+            .replace(Regex("([a-z])([A-Z])"), "$1 $2").replace('.', ' ').lowercase()
         return words.replaceFirstChar { it.uppercase() }
     }
 
-    /**
-     * "Narrative must not be blank." when the core's reason continues the field's name,
-     * else "Checkpoint tag: a checkpoint needs the tag id.". Other fields the
-     * reason names ("cannot be before occurred_at") are named readably too.
-     */
-    fun sentence(field: String, reason: String): String {
-        val readable = labels.entries.filter { '_' in it.key }.fold(reason) { text, (name, label) ->
-            text.replace(Regex("""\b$name\b"""), label.lowercase())
+    /** One sentence for a broken rule: "Narrative must not be blank." */
+    fun sentence(field: String, rule: InputRule): String {
+        val label = of(field)
+        return when (rule) {
+            InputRule.REQUIRED -> "$label is required."
+            InputRule.BLANK -> "$label must not be blank."
+            InputRule.TOO_LONG -> "$label is too long."
+            InputRule.CONTROL_CHARACTER -> "$label contains a character that cannot be kept."
+            InputRule.MALFORMED_TEXT -> "$label contains text that could not be read; type it again."
+            InputRule.OUT_OF_RANGE -> "$label is out of range."
+            InputRule.NOT_A_TIME -> "$label is not a valid time."
+            InputRule.IN_THE_FUTURE -> "$label cannot be in the future."
+            InputRule.OUT_OF_ORDER ->
+                after[camel(field)]?.let { "$label cannot be before ${of(it).lowercase()}." } ?: "$label is out of order."
+            InputRule.UNKNOWN_TIME_ZONE -> "$label is not a known time zone."
+            InputRule.BAD_FORMAT -> "$label is not in a form the app can use."
+            InputRule.NOT_ALLOWED -> "$label is not allowed here."
+            InputRule.UNKNOWN_RECORD -> "$label is not on this phone."
+            InputRule.NO_CHANGE -> "$label changes nothing in the report."
         }
-        val continues = readable.substringBefore(' ') in setOf("must", "cannot", "is", "has", "contains", "changes")
-        return "${of(field)}${if (continues) " " else ": "}$readable."
     }
+
+    /** `police_reference` -> `policeReference`: the protocol's names as Kotlin spells them. */
+    private fun camel(name: String): String = name.replace(Regex("_([a-z0-9])")) { it.groupValues[1].uppercase() }
 }

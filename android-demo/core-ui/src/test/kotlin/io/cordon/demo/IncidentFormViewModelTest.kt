@@ -74,12 +74,12 @@ class IncidentFormViewModelTest {
         vm.saveDraft()
         assertEquals(
             "Time discovered cannot be before time of the incident.",
-            vm.state.value.fieldErrors["discovered_at"],
+            vm.state.value.fieldErrors["discoveredAt"],
         )
         assertNull(vm.state.value.reportId) // nothing stored
 
         vm.edit { it.copy(narrative = "changed") }
-        assertNotNull(vm.state.value.fieldErrors["discovered_at"])
+        assertNotNull(vm.state.value.fieldErrors["discoveredAt"])
         vm.edit { it.copy(discoveredAt = it.occurredAt) }
         assertEquals(emptyMap(), vm.state.value.fieldErrors)
     }
@@ -105,10 +105,10 @@ class IncidentFormViewModelTest {
     }
 
     @Test
-    fun `a photo with a document's type is refused with the core's reason`() = runBlocking {
+    fun `a photo with a document's type is refused beside the file type`() = runBlocking {
         val vm = form()
         assertFalse(vm.attach(photo(dir).toString(), AttachmentKind.PHOTO, "application/pdf"))
-        assertEquals("File type: a photo must be image/*, not application/pdf.", vm.state.value.fieldErrors["mime_type"])
+        assertEquals("File type is not allowed here.", vm.state.value.fieldErrors["mimeType"])
     }
 
     @Test

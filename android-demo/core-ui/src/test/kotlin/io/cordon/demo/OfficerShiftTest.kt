@@ -1,5 +1,6 @@
 package io.cordon.demo
 
+import io.cordon.HttpUrlConnectionTransport
 import io.cordon.NARRATIVE
 import io.cordon.RecordingTransport
 import io.cordon.ReferenceServer

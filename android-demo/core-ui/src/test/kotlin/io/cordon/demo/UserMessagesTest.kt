@@ -1,6 +1,7 @@
 package io.cordon.demo
 
 import io.cordon.core.CordonException
+import io.cordon.core.InputRule
 import org.junit.jupiter.api.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertNull
@@ -8,14 +9,21 @@ import kotlin.test.assertTrue
 
 class UserMessagesTest {
     @Test
-    fun `an invalid field is named readably, in the core's reason as well`() {
-        val message = UserMessages.of(CordonException.InvalidInput("discovered_at", "cannot be before occurred_at"))
-        assertEquals("Time discovered cannot be before time of the incident.", message)
+    fun `an invalid field is named readably from its rule, never from the core's English`() {
+        val error = CordonException.InvalidInput("discoveredAt", InputRule.OUT_OF_ORDER, "any English at all")
+        assertEquals("Time discovered cannot be before time of the incident.", UserMessages.of(error))
+    }
+
+    @Test
+    fun `every rule has its own sentence`() {
+        val sentences = InputRule.entries.map { UserMessages.of(CordonException.InvalidInput("note", it, "")) }
+        assertEquals(InputRule.entries.size, sentences.toSet().size, sentences.joinToString("\n"))
+        assertTrue(sentences.all { it.startsWith("Note ") && it.endsWith(".") }, sentences.joinToString("\n"))
     }
 
     @Test
     fun `a nested field names the person it belongs to and is shown beside the persons field`() {
-        val error = CordonException.InvalidInput("persons[1].description", "must not be blank")
+        val error = CordonException.InvalidInput("persons[1].description", InputRule.BLANK, "must not be blank")
         assertEquals("Description of person 2 must not be blank.", UserMessages.of(error))
         assertEquals("persons", UserMessages.formField(error))
     }
@@ -23,8 +31,8 @@ class UserMessagesTest {
     @Test
     fun `a field the app has no label for still reads as words`() {
         assertEquals(
-            "Geofence radius m must be positive.",
-            UserMessages.of(CordonException.InvalidInput("geofence_radius_m", "must be positive")),
+            "Sites 1 geofence radius m is out of range.",
+            UserMessages.of(CordonException.InvalidInput("sites[0].geofenceRadiusM", InputRule.OUT_OF_RANGE, "")),
         )
     }
 
@@ -37,7 +45,7 @@ class UserMessagesTest {
     @Test
     fun `every kind of core error has its own message that never blames the officer for storage`() {
         val messages = listOf(
-            CordonException.InvalidInput("narrative", "must not be blank"),
+            CordonException.InvalidInput("narrative", InputRule.BLANK, "must not be blank"),
             CordonException.NotFound("assignment", "A-1"),
             CordonException.ReportLocked("R-1"),
             CordonException.ReportNotSubmitted("R-1"),

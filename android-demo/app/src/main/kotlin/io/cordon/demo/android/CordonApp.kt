@@ -4,7 +4,7 @@ import android.app.Application
 import android.util.Log
 import io.cordon.demo.CordonSession
 import io.cordon.demo.CoreLog
-import io.cordon.demo.HttpUrlConnectionTransport
+import io.cordon.HttpUrlConnectionTransport
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob

@@ -68,13 +68,13 @@ fun IncidentScreen(session: CordonSession, assignmentId: String?) {
         Choices("Category", IncidentCategory.entries, form.category) { c -> vm.edit { it.copy(category = c) } }
         Choices("Severity", Severity.entries, form.severity) { s -> vm.edit { it.copy(severity = s) } }
         Field("Narrative", form.narrative, state.fieldErrors["narrative"], lines = 5) { v -> vm.edit { it.copy(narrative = v) } }
-        Field("Police reference", form.policeReference, state.fieldErrors["police_reference"]) { v -> vm.edit { it.copy(policeReference = v) } }
-        Field("Control room reference", form.controlRoomReference, state.fieldErrors["control_room_reference"]) { v ->
+        Field("Police reference", form.policeReference, state.fieldErrors["policeReference"]) { v -> vm.edit { it.copy(policeReference = v) } }
+        Field("Control room reference", form.controlRoomReference, state.fieldErrors["controlRoomReference"]) { v ->
             vm.edit { it.copy(controlRoomReference = v) }
         }
-        Field("Actions taken", form.actionsTaken, state.fieldErrors["actions_taken"], lines = 3) { v -> vm.edit { it.copy(actionsTaken = v) } }
+        Field("Actions taken", form.actionsTaken, state.fieldErrors["actionsTaken"], lines = 3) { v -> vm.edit { it.copy(actionsTaken = v) } }
         Field("Injuries", form.injuries, state.fieldErrors["injuries"]) { v -> vm.edit { it.copy(injuries = v) } }
-        listOf("occurred_at", "discovered_at", "persons", "mime_type", "patch").forEach { key ->
+        listOf("occurredAt", "discoveredAt", "persons", "mimeType", "patch").forEach { key ->
             state.fieldErrors[key]?.let { Text(it, color = MaterialTheme.colorScheme.error) }
         }
         state.attachments.forEach { Text("📎 $it") }

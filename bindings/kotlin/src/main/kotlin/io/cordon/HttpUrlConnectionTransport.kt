@@ -1,4 +1,4 @@
-package io.cordon.demo
+package io.cordon
 
 import io.cordon.core.HttpHeader
 import io.cordon.core.HttpRequest
@@ -8,22 +8,25 @@ import io.cordon.core.TransportException
 import java.io.IOException
 import java.net.HttpURLConnection
 import java.net.URI
-import java.time.Duration
 
 /**
  * Cordon's [Transport] over [HttpURLConnection], the HTTP stack every JVM and Android
  * device has (on Android it is OkHttp inside, with the platform's proxy, TLS and network
- * security config). The core speaks the protocol; this only carries bytes:
+ * security config). Shipped with the bindings: `CordonSync(store, HttpUrlConnectionTransport(), config)`.
+ * The core speaks the protocol; this only carries bytes:
  * - every status code is a response, 4xx and 5xx included (the core classifies them);
  * - no response at all (refused, reset, timed out, DNS) is [TransportException.Network],
  *   which the core retries with backoff.
+ *
+ * Timeouts: each request carries the core's deadline ([HttpRequest.timeoutMs], the
+ * engine's `requestTimeoutMs` or what is left of the pass); the connect timeout is that,
+ * at most [maxConnectTimeoutMs], and the read timeout is that deadline.
  *
  * Called on the core's sync worker thread, so blocking is expected. [open] is the seam
  * for an app that configures its connections (TLS pinning, a proxy).
  */
 class HttpUrlConnectionTransport(
-    private val connectTimeout: Duration = Duration.ofSeconds(15),
-    private val readTimeout: Duration = Duration.ofSeconds(60),
+    private val maxConnectTimeoutMs: Int = 15_000,
     private val open: (URI) -> HttpURLConnection = { it.toURL().openConnection() as HttpURLConnection },
 ) : Transport {
     override fun send(request: HttpRequest): HttpResponse {
@@ -33,9 +36,10 @@ class HttpUrlConnectionTransport(
             throw TransportException.Network("cannot open ${request.url}: ${e.message}")
         }
         try {
+            val deadline = request.timeoutMs.coerceIn(1L, Int.MAX_VALUE.toLong()).toInt()
             connection.requestMethod = request.method.name
-            connection.connectTimeout = connectTimeout.toMillis().toInt()
-            connection.readTimeout = readTimeout.toMillis().toInt()
+            connection.connectTimeout = minOf(deadline, maxConnectTimeoutMs)
+            connection.readTimeout = deadline
             connection.useCaches = false
             // A redirect is the server's answer, not the transport's to follow (a POST
             // must never silently turn into a GET elsewhere).
@@ -59,7 +63,7 @@ class HttpUrlConnectionTransport(
                 // The status line comes back under a null name.
                 if (name == null) emptyList() else values.map { HttpHeader(name, it) }
             }
-            return HttpResponse(status = status.toUShort(), headers = headers, body = body)
+            return HttpResponse(status = status, headers = headers, body = body)
         } catch (e: IOException) {
             connection.disconnect()
             throw TransportException.Network("${e.javaClass.simpleName}: ${e.message}")

@@ -1,4 +1,5 @@
-import Cordon
+// Hand-written part of the Cordon module (scripts/bindings.sh copies it beside the
+// generated Swift): the transport apps plug in, `CordonSync(store, URLSessionTransport(), config)`.
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking // URLSession on Linux
@@ -11,23 +12,34 @@ import FoundationNetworking // URLSession on Linux
 /// - no response at all (offline, refused, timed out) is `TransportError.Network`, which
 ///   the core retries with backoff.
 ///
+/// Timeouts: each request carries the core's deadline (`request.timeoutMs`: the engine's
+/// `requestTimeoutMs`, or what is left of the pass), used as the request's timeout
+/// interval, and the data task is cancelled if it has not finished by then (URLSession's
+/// interval only bounds the wait between two packets).
+///
 /// `send` is called on the core's sync worker thread, never the main thread, so it waits
 /// for the data task to finish.
 public final class URLSessionTransport: Transport, @unchecked Sendable {
     private let session: URLSession
-    private let timeout: TimeInterval
+    private let ownsSession: Bool
 
-    /// `session`: the app's own, or an ephemeral one (no cookies or cache: the core's
-    /// requests carry a bearer token and must never be served from a cache).
-    public init(session: URLSession = URLSession(configuration: .ephemeral), timeout: TimeInterval = 60) {
-        self.session = session
-        self.timeout = timeout
+    /// `session`: the app's own, or (nil) an ephemeral one of the transport's (no cookies
+    /// or cache: the core's requests carry a bearer token and must never be served from a
+    /// cache), closed with its connections when the transport goes.
+    public init(session: URLSession? = nil) {
+        self.session = session ?? URLSession(configuration: .ephemeral)
+        ownsSession = session == nil
+    }
+
+    deinit {
+        if ownsSession { session.finishTasksAndInvalidate() }
     }
 
     public func send(request: HttpRequest) throws -> HttpResponse {
         guard let url = URL(string: request.url) else {
-            throw TransportError.Network(message: "not a URL: \(request.url)")
+            throw TransportError.Network(detail: "not a URL: \(request.url)")
         }
+        let timeout = TimeInterval(max(request.timeoutMs, 1)) / 1000
         var urlRequest = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
         urlRequest.httpMethod = switch request.method {
         case .get: "GET"
@@ -48,16 +60,19 @@ public final class URLSessionTransport: Transport, @unchecked Sendable {
             finished.signal()
         }
         task.resume()
-        finished.wait()
+        if finished.wait(timeout: .now() + timeout) == .timedOut {
+            task.cancel()
+            finished.wait()
+        }
 
         let (data, response, error) = result.get()
         guard let response else {
-            throw TransportError.Network(message: error.map { "\($0.localizedDescription)" } ?? "no response")
+            throw TransportError.Network(detail: error.map { "\($0.localizedDescription)" } ?? "no response")
         }
         let headers = response.allHeaderFields.compactMap { name, value -> HttpHeader? in
             (name as? String).map { HttpHeader(name: $0, value: "\(value)") }
         }
-        return HttpResponse(status: UInt16(clamping: response.statusCode), headers: headers, body: data ?? Data())
+        return HttpResponse(status: Int32(clamping: response.statusCode), headers: headers, body: data ?? Data())
     }
 
     /// The data task's completion, handed from URLSession's queue to the waiting thread.

@@ -1,4 +1,4 @@
-package io.cordon.demo
+package io.cordon
 
 import com.sun.net.httpserver.HttpExchange
 import com.sun.net.httpserver.HttpServer
@@ -12,7 +12,6 @@ import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Test
 import java.net.InetSocketAddress
 import java.net.ServerSocket
-import java.time.Duration
 import java.util.concurrent.CopyOnWriteArrayList
 import kotlin.test.assertContentEquals
 import kotlin.test.assertEquals
@@ -20,7 +19,7 @@ import kotlin.test.assertFailsWith
 import kotlin.test.assertTrue
 
 /**
- * The app's HttpURLConnection transport against a scripted local HTTP server: it carries
+ * The shipped HttpURLConnection transport against a scripted local HTTP server: it carries
  * every response as a response and only a missing one as a network error. (The full
  * protocol through it is exercised against the reference server in OfficerShiftTest.)
  */
@@ -62,6 +61,7 @@ class HttpUrlConnectionTransportTest {
         url = "$url/v1/push",
         headers = listOf(HttpHeader("Authorization", "Bearer t0k3n"), HttpHeader("Content-Type", "application/json")),
         body = body.toByteArray(),
+        timeoutMs = 5_000,
     )
 
     @Test
@@ -71,7 +71,7 @@ class HttpUrlConnectionTransportTest {
         val response = HttpUrlConnectionTransport().send(post(url))
 
         assertEquals(listOf("""POST /v1/push Bearer t0k3n {"operations":[]}"""), seen)
-        assertEquals(200.toUShort(), response.status)
+        assertEquals(200, response.status)
         assertContentEquals("""{"ok":true}""".toByteArray(), response.body)
         assertEquals("application/json", response.header("Content-Type"))
     }
@@ -82,7 +82,7 @@ class HttpUrlConnectionTransportTest {
 
         val response = HttpUrlConnectionTransport().send(post(url))
 
-        assertEquals(429.toUShort(), response.status)
+        assertEquals(429, response.status)
         assertEquals("""{"error":{"code":"slow_down"}}""", response.body.decodeToString())
         assertEquals("7", response.header("Retry-After"))
     }
@@ -93,7 +93,7 @@ class HttpUrlConnectionTransportTest {
 
         val response = HttpUrlConnectionTransport().send(post(url))
 
-        assertEquals(401.toUShort(), response.status)
+        assertEquals(401, response.status)
     }
 
     @Test
@@ -101,7 +101,7 @@ class HttpUrlConnectionTransportTest {
         val url = serve { it.reply(200, "{}") }
         val get = post(url).copy(kind = RequestKind.PULL, method = HttpMethod.GET, url = "$url/v1/pull?cursor=5", body = ByteArray(0))
 
-        assertEquals(200.toUShort(), HttpUrlConnectionTransport().send(get).status)
+        assertEquals(200, HttpUrlConnectionTransport().send(get).status)
         assertEquals(listOf("GET /v1/pull?cursor=5 Bearer t0k3n "), seen)
     }
 
@@ -115,12 +115,16 @@ class HttpUrlConnectionTransportTest {
     }
 
     @Test
-    fun `a server that never answers times out as a network error`() {
-        val url = serve { Thread.sleep(2_000) }
-        val transport = HttpUrlConnectionTransport(readTimeout = Duration.ofMillis(200))
+    fun `a server that never answers times out at the request's deadline as a network error`() {
+        val url = serve { Thread.sleep(3_000) }
+        val started = System.nanoTime()
 
-        val e = assertFailsWith<TransportException.Network> { transport.send(post(url)) }
+        val e = assertFailsWith<TransportException.Network> {
+            HttpUrlConnectionTransport().send(post(url).copy(timeoutMs = 300))
+        }
 
+        val waitedMs = (System.nanoTime() - started) / 1_000_000
         assertTrue("SocketTimeoutException" in e.detail, e.detail)
+        assertTrue(waitedMs in 300..2_000, "waited $waitedMs ms")
     }
 }
