@@ -23,7 +23,13 @@ use crate::error::{Error, Result};
 pub const APPLICATION_ID: i64 = 0x4353_5256;
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 4] = [include_str!("schema.sql"), V1_TO_V2, V2_TO_V3, V3_TO_V4];
+const STEPS: [&str; 5] = [
+    include_str!("schema.sql"),
+    V1_TO_V2,
+    V2_TO_V3,
+    V3_TO_V4,
+    V4_TO_V5,
+];
 
 /// Version 1 → 2: a receipt names the record its operation belongs to as the protocol
 /// does (`record_id`, was `entity_id`).
@@ -44,6 +50,12 @@ CREATE INDEX feed_by_officer ON feed (organisation_id, officer_id, superseded, c
 /// costs the same whatever came before it (NULL: no amendment yet, or written before
 /// version 4; then the amendments are replayed once, see `records::current_content`).
 const V3_TO_V4: &str = "ALTER TABLE report ADD COLUMN amended_content TEXT;";
+
+/// Version 4 → 5: the control room's alarms (see `alarms`). An alarm and its events are
+/// append-only (triggers refuse UPDATE and DELETE); its state is what its events say.
+/// `last_check_in` and `last_position` are what the dead-man timer and the console read
+/// (kept by every check-in received, filled here from the check-ins already held).
+const V4_TO_V5: &str = include_str!("schema_v5_alarms.sql");
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
@@ -206,5 +218,48 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["server.db"], "no -wal, -shm or temporary file");
+    }
+
+    #[test]
+    fn a_version_4_database_gets_each_officers_last_check_in_and_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let v4 = Connection::open(&path).unwrap();
+        for step in &STEPS[..4] {
+            v4.execute_batch(step).unwrap();
+        }
+        v4.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        v4.pragma_update(None, "user_version", 4).unwrap();
+        v4.execute_batch(
+            "INSERT INTO device VALUES ('d-1', 'acme', 'OFC-7', 'h', 0);
+             INSERT INTO record VALUES ('c-1', 'check_in', 'acme', 'OFC-7', 'd-1', 1, 1, 5, 5);
+             INSERT INTO record VALUES ('c-2', 'check_in', 'acme', 'OFC-7', 'd-1', 1, 2, 6, 6);
+             INSERT INTO record VALUES ('c-3', 'check_in', 'acme', 'OFC-7', 'd-1', 1, 3, 7, 7);
+             INSERT INTO check_in VALUES ('c-1', 'clock_on', 1000,
+               '{\"assignment_id\":\"A-1\",\"location\":{\"latitude\":51.5,\"longitude\":-0.1,\"accuracy_m\":8.0,\"fix_time\":\"2026-11-28T18:00:00.000Z\"}}');
+             INSERT INTO check_in VALUES ('c-2', 'welfare', 3000, '{\"assignment_id\":\"A-1\",\"location\":null}');
+             INSERT INTO check_in VALUES ('c-3', 'duress', 2000, '{\"assignment_id\":null,\"location\":null}');",
+        )
+        .unwrap();
+        drop(v4);
+
+        let conn = open(&path).unwrap();
+        let last: (String, String, i64) = conn
+            .query_row(
+                "SELECT assignment_id, check_in_id, occurred_at FROM last_check_in",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(last, ("A-1".to_owned(), "c-2".to_owned(), 3000));
+        let position: (String, f64, Option<i64>) = conn
+            .query_row(
+                "SELECT check_in_id, latitude, fix_time FROM last_position",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(position, ("c-1".to_owned(), 51.5, Some(1_795_888_800_000)));
     }
 }

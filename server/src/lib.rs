@@ -25,6 +25,7 @@
 //! ```
 
 pub mod admin;
+pub mod alarms;
 mod apply;
 pub mod db;
 mod enrol;
@@ -42,8 +43,8 @@ mod validate;
 
 use std::future::Future;
 
-pub use error::{Error, Result};
-pub use state::{Server, Timeouts};
+pub use error::{AlarmRefusal, Error, Result};
+pub use state::{Server, Timeouts, DEFAULT_TIMER_PERIOD};
 
 /// Serves the API on `listener` until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, server: Server) -> std::io::Result<()> {

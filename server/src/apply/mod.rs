@@ -80,7 +80,18 @@ pub(crate) fn payload(
 ) -> Result<(), Refusal> {
     // The core's own payload types: one definition for both ends.
     match Payload::decode(op.kind, op.payload.get()).map_err(Refusal::Rejected)? {
-        Payload::CheckInRecord(c) => check_ins::apply(tx, caller, op, c),
+        Payload::CheckInRecord(c) => {
+            check_ins::apply(tx, caller, op, c.clone())?;
+            // The control room's side: an alarm raised, a welfare clock moved.
+            Ok(crate::alarms::check_in_received(
+                tx,
+                &caller.organisation_id,
+                &caller.officer_id,
+                &caller.device_id,
+                &c,
+                now,
+            )?)
+        }
         Payload::ReportCreate(p) => reports::create(tx, op, p),
         Payload::ReportUpdate(p) => reports::update(tx, op, record, p),
         Payload::ReportSubmit(p) => reports::submit(tx, op, record, p),

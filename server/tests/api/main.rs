@@ -1,6 +1,7 @@
 //! The reference server, driven over real HTTP on loopback exactly as a device drives it:
 //! one test binary, one module per part of the protocol (`docs/PROTOCOL.md`).
 
+mod alarms;
 mod attachments;
 mod enrol;
 mod errors;
