@@ -23,12 +23,13 @@ use crate::error::{Error, Result};
 pub const APPLICATION_ID: i64 = 0x4353_5256;
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 5] = [
+const STEPS: [&str; 6] = [
     include_str!("schema.sql"),
     V1_TO_V2,
     V2_TO_V3,
     V3_TO_V4,
     V4_TO_V5,
+    V5_TO_V6,
 ];
 
 /// Version 1 → 2: a receipt names the record its operation belongs to as the protocol
@@ -56,6 +57,10 @@ const V3_TO_V4: &str = "ALTER TABLE report ADD COLUMN amended_content TEXT;";
 /// `last_check_in` and `last_position` are what the dead-man timer and the console read
 /// (kept by every check-in received, filled here from the check-ins already held).
 const V4_TO_V5: &str = include_str!("schema_v5_alarms.sql");
+
+/// Version 5 → 6: control-room operators (argon2id password hashes), their sessions, and
+/// the append-only audit log (see `operators`).
+const V5_TO_V6: &str = include_str!("schema_v6_operators.sql");
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;

@@ -36,6 +36,8 @@ struct Inner {
     stopping: tokio::sync::watch::Sender<bool>,
     // How often the dead-man timer runs while serving (None: not at all).
     timer_period: Mutex<Option<Duration>>,
+    // Whether the console's session cookie is always marked Secure (TLS in front).
+    secure_cookies: std::sync::atomic::AtomicBool,
 }
 
 /// How often the dead-man timer looks for overdue officers while the server serves.
@@ -93,6 +95,7 @@ impl Server {
                 changes: tokio::sync::watch::Sender::new(0),
                 stopping: tokio::sync::watch::Sender::new(false),
                 timer_period: Mutex::new(Some(DEFAULT_TIMER_PERIOD)),
+                secure_cookies: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -178,6 +181,21 @@ impl Server {
             .timer_period
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = period;
+    }
+
+    /// Marks the console's session cookie `Secure` on every answer (the server is reached
+    /// over TLS only, through a proxy that terminates it). Without it, the cookie is
+    /// `Secure` when the proxy says `X-Forwarded-Proto: https`.
+    pub fn set_secure_cookies(&self, secure: bool) {
+        self.inner
+            .secure_cookies
+            .store(secure, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn secure_cookies(&self) -> bool {
+        self.inner
+            .secure_cookies
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub(crate) fn timer_period(&self) -> Option<Duration> {

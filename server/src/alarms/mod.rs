@@ -128,6 +128,7 @@ impl Outcome {
 
 /// What an operator records when resolving an alarm.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Resolution {
     pub outcome: Outcome,
     /// The police or CAD reference; required when the police attended.

@@ -3,6 +3,7 @@
 
 mod alarms;
 mod attachments;
+mod console;
 mod enrol;
 mod errors;
 mod harness;
