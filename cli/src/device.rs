@@ -117,6 +117,9 @@ struct CheckInArgs {
     lon: Option<f64>,
     #[arg(long, allow_negative_numbers = true)]
     accuracy: Option<f64>,
+    /// When it happened, RFC 3339 (a check-in written down after the fact); default now.
+    #[arg(long, value_parser = parse_time)]
+    occurred_at: Option<Timestamp>,
     /// The scanned tag (checkpoints).
     #[arg(long)]
     tag: Option<String>,
@@ -236,7 +239,7 @@ pub fn run(args: DeviceArgs) -> CliResult {
             let c = store.record_check_in(NewCheckIn {
                 kind: a.kind,
                 assignment_id: a.assignment,
-                occurred_at: None,
+                occurred_at: a.occurred_at,
                 time_zone: a.zone,
                 location,
                 tag_id: a.tag,

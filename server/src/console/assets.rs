@@ -6,6 +6,7 @@ use axum::response::IntoResponse;
 const INDEX: &str = include_str!("assets/index.html");
 const SCRIPT: &str = include_str!("assets/app.js");
 const STYLE: &str = include_str!("assets/app.css");
+const ICON: &str = include_str!("assets/favicon.svg");
 
 pub(super) async fn index() -> impl IntoResponse {
     (
@@ -34,5 +35,15 @@ pub(super) async fn style() -> impl IntoResponse {
             (CACHE_CONTROL, "no-cache"),
         ],
         STYLE,
+    )
+}
+
+pub(super) async fn icon() -> impl IntoResponse {
+    (
+        [
+            (CONTENT_TYPE, "image/svg+xml"),
+            (CACHE_CONTROL, "max-age=86400"),
+        ],
+        ICON,
     )
 }

@@ -55,6 +55,7 @@ pub(crate) fn router() -> Router<Server> {
         .route("/", get(assets::index))
         .route("/app.js", get(assets::script))
         .route("/app.css", get(assets::style))
+        .route("/favicon.svg", get(assets::icon))
         .route("/api/login", post(login))
         .route("/api/logout", post(logout))
         .route("/api/session", get(whoami))

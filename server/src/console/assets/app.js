@@ -185,10 +185,12 @@ function render() {
   state.firstLoad = false;
   document.body.dataset.unacknowledged = String(raised.length);
 
-  if (state.selected && !state.open.concat(state.resolved).some((a) => a.id === state.selected)) {
-    state.selected = null;
+  // Keep the operator on the alarm they are working; once it is resolved (or gone),
+  // move to the most urgent open one.
+  if (!state.open.some((a) => a.id === state.selected) && state.open.length > 0) {
+    state.selected = state.open[0].id;
   }
-  if (!state.selected && state.open.length > 0) state.selected = state.open[0].id;
+  if (!state.open.concat(state.resolved).some((a) => a.id === state.selected)) state.selected = null;
 
   renderQueue();
   renderDetail();
@@ -375,6 +377,7 @@ document.addEventListener('keydown', (event) => {
 });
 
 // ---- clock, ages, repeats ----
+$('clock').textContent = clockText(new Date().toISOString());
 setInterval(() => {
   $('clock').textContent = clockText(new Date().toISOString());
   document.querySelectorAll('[data-since]').forEach((node) => { node.textContent = ageText(node.dataset.since); });
