@@ -23,13 +23,14 @@ use crate::error::{Error, Result};
 pub const APPLICATION_ID: i64 = 0x4353_5256;
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 6] = [
+const STEPS: [&str; 7] = [
     include_str!("schema.sql"),
     V1_TO_V2,
     V2_TO_V3,
     V3_TO_V4,
     V4_TO_V5,
     V5_TO_V6,
+    V6_TO_V7,
 ];
 
 /// Version 1 → 2: a receipt names the record its operation belongs to as the protocol
@@ -61,6 +62,10 @@ const V4_TO_V5: &str = include_str!("schema_v5_alarms.sql");
 /// Version 5 → 6: control-room operators (argon2id password hashes), their sessions, and
 /// the append-only audit log (see `operators`).
 const V5_TO_V6: &str = include_str!("schema_v6_operators.sql");
+
+/// Version 6 → 7: the pull feed carries the state of an officer's alarms (the feed table
+/// built again for its new CHECK, every cursor kept).
+const V6_TO_V7: &str = include_str!("schema_v7_alarm_feed.sql");
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
@@ -266,5 +271,50 @@ mod tests {
             )
             .unwrap();
         assert_eq!(position, ("c-1".to_owned(), 51.5, Some(1_795_888_800_000)));
+    }
+
+    #[test]
+    fn a_version_6_feed_keeps_its_cursors_and_never_reissues_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let v6 = Connection::open(&path).unwrap();
+        for step in &STEPS[..6] {
+            v6.execute_batch(step).unwrap();
+        }
+        v6.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        v6.pragma_update(None, "user_version", 6).unwrap();
+        for subject in ["A-1", "A-2", "A-3"] {
+            v6.execute(
+                "INSERT INTO feed (organisation_id, officer_id, kind, subject, body, tag)
+                 VALUES ('acme', 'OFC-7', 'assignment', ?1, '{}', 42)",
+                [subject],
+            )
+            .unwrap();
+        }
+        // The newest entry was deleted once (before version 3): its cursor stays used.
+        v6.execute("DELETE FROM feed WHERE subject = 'A-3'", [])
+            .unwrap();
+        drop(v6);
+
+        let conn = open(&path).unwrap();
+        let kept: Vec<(i64, String, i64)> = conn
+            .prepare("SELECT cursor, subject, tag FROM feed ORDER BY cursor")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(kept, [(1, "A-1".to_owned(), 42), (2, "A-2".to_owned(), 42)]);
+        conn.execute(
+            "INSERT INTO feed (organisation_id, officer_id, kind, subject, body)
+             VALUES ('acme', 'OFC-7', 'alarm_status', 'c-1', '{}')",
+            [],
+        )
+        .unwrap();
+        let newest: i64 = conn
+            .query_row("SELECT max(cursor) FROM feed", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(newest, 4, "cursor 3 was issued before; it is not reused");
     }
 }

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::time::Timestamp;
+
 /// What raised an alarm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
@@ -67,6 +69,45 @@ impl AlarmState {
 impl std::fmt::Display for AlarmState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Where an alarm the officer raised stands at the office, as the pull feed tells the
+/// device. Duress stays covert: the core only keeps the state; the app decides what, if
+/// anything, to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct AlarmStatus {
+    /// The office's id for the alarm.
+    pub alarm_id: String,
+    /// The device's duress or panic check-in that raised it.
+    pub check_in_id: String,
+    pub kind: AlarmKind,
+    pub state: AlarmState,
+    /// The operator's note when acknowledging (for example "Police on the way").
+    pub note: Option<String>,
+    /// The office's clock at this step.
+    pub updated_at: Timestamp,
+}
+
+impl AlarmState {
+    /// Raised before acknowledged before resolved: a state never goes back.
+    pub fn rank(self) -> u8 {
+        match self {
+            AlarmState::Raised => 0,
+            AlarmState::Acknowledged => 1,
+            AlarmState::Resolved => 2,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            AlarmState::Raised,
+            AlarmState::Acknowledged,
+            AlarmState::Resolved,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 

@@ -46,7 +46,7 @@ mod upload;
 
 use serde::{Deserialize, Serialize};
 
-pub use engine::SyncEngine;
+pub use engine::{SyncEngine, ALARM_POLL};
 #[cfg(feature = "http")]
 pub use http::HttpTransport;
 pub use transport::{

@@ -23,7 +23,8 @@ use std::time::Duration;
 
 use cordon_core::model::validate::{optional_text, MAX_SHORT_TEXT};
 use cordon_core::{
-    AlarmKind, AlarmState, Assignment, CheckIn, CheckInKind, Location, Timestamp, WelfareStatus,
+    AlarmKind, AlarmState, AlarmStatus, Assignment, CheckIn, CheckInKind, Location, Timestamp,
+    WelfareStatus,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
@@ -310,6 +311,17 @@ pub(crate) fn raise(
         &NewEvent::plain(EventKind::Raised, actor),
         now,
     )?;
+    if let Some(check_in_id) = a.check_in_id {
+        let status = AlarmStatus {
+            alarm_id: id.clone(),
+            check_in_id: check_in_id.to_owned(),
+            kind: a.kind,
+            state: AlarmState::Raised,
+            note: None,
+            updated_at: now,
+        };
+        crate::feed::append_alarm_status(tx, a.organisation_id, a.officer_id, &status)?;
+    }
     tracing::warn!(alarm_id = %id, kind = a.kind.as_str(), "alarm raised");
     Ok(Some(id))
 }
@@ -410,7 +422,33 @@ fn take_step(
         refusal,
     })?;
     append(tx, alarm_id, actor.organisation_id, &event, now)?;
-    read_alarm(tx, actor.organisation_id, alarm_id)
+    let alarm = read_alarm(tx, actor.organisation_id, alarm_id)?;
+    tell_officer(tx, &alarm, now)?;
+    Ok(alarm)
+}
+
+/// Puts where an alarm stands in the feed of the officer whose duress or panic raised it
+/// (an overdue alarm has no check-in of the officer's to answer). The note is the
+/// operator's acknowledgement note, which the app may show for panic.
+fn tell_officer(tx: &Connection, alarm: &Alarm, now: Timestamp) -> Result<()> {
+    let Some(check_in_id) = &alarm.check_in_id else {
+        return Ok(());
+    };
+    let note = alarm
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.kind == EventKind::Acknowledged)
+        .and_then(|e| e.note.clone());
+    let status = AlarmStatus {
+        alarm_id: alarm.id.clone(),
+        check_in_id: check_in_id.clone(),
+        kind: alarm.kind,
+        state: alarm.state,
+        note,
+        updated_at: now,
+    };
+    crate::feed::append_alarm_status(tx, &alarm.organisation_id, &alarm.officer_id, &status)
 }
 
 fn life_of(alarm: &Alarm) -> Life {

@@ -468,3 +468,59 @@ fn the_running_timer_raises_overdue_within_five_seconds_with_no_device_traffic()
     let open = alarms::open_alarms(&srv.server, ORG).unwrap();
     assert_eq!(open[0].kind, AlarmKind::Overdue);
 }
+
+// ---- back to the phone ----
+
+fn alarm_entries(srv: &TestServer, device: &Device) -> Vec<serde_json::Value> {
+    let reply = srv.get("/v1/pull", device.token());
+    assert_eq!(reply.status, 200);
+    reply.body["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "alarm_status")
+        .map(|c| c["alarm"].clone())
+        .collect()
+}
+
+#[test]
+fn the_officer_who_raised_the_alarm_pulls_its_latest_state_only() {
+    let (clock, srv, device) = on_manual_clock();
+    let a = duress_alarm(&srv, &device);
+    let raised = alarm_entries(&srv, &device);
+    assert_eq!(raised.len(), 1);
+    assert_eq!(raised[0]["state"], "raised");
+    assert_eq!(
+        raised[0]["check_in_id"],
+        a.check_in_id.clone().unwrap().as_str()
+    );
+
+    clock.advance(Duration::from_secs(5));
+    alarms::acknowledge(&srv.server, &operator(), &a.id, Some("Police on the way")).unwrap();
+    let acked = alarm_entries(&srv, &device);
+    assert_eq!(
+        acked.len(),
+        1,
+        "the newer entry supersedes the older: {acked:?}"
+    );
+    assert_eq!(acked[0]["state"], "acknowledged");
+    assert_eq!(acked[0]["note"], "Police on the way");
+    assert_eq!(
+        acked[0]["updated_at"],
+        T0.plus(Duration::from_secs(5)).to_rfc3339().as_str()
+    );
+
+    let colleague = srv.device_on_clock(ORG, "OFC-8", clock.clone());
+    assert!(
+        alarm_entries(&srv, &colleague).is_empty(),
+        "only the officer who raised it"
+    );
+}
+
+#[test]
+fn an_overdue_alarm_is_not_sent_to_the_phone() {
+    let (clock, srv, device) = clocked_on();
+    clock.advance(OVERDUE_AFTER);
+    assert_eq!(deadman::check(&srv.server).unwrap().raised.len(), 1);
+    assert!(alarm_entries(&srv, &device).is_empty());
+}
