@@ -64,6 +64,11 @@ enum DeviceCommand {
     },
     /// The welfare clock of an assignment: off duty, on time, due or overdue.
     Welfare { assignment: String },
+    /// Where the alarms this officer raised stand in the control room (as last pulled).
+    Alarms {
+        #[arg(long)]
+        json: bool,
+    },
     /// Outbox and sync status.
     Status {
         #[arg(long)]
@@ -278,6 +283,26 @@ pub fn run(args: DeviceArgs) -> CliResult {
         }
         DeviceCommand::Welfare { assignment } => {
             print_json(&store.welfare_status(&assignment)?)?;
+        }
+        DeviceCommand::Alarms { json } => {
+            let alarms = store.alarm_statuses()?;
+            if json {
+                print_json(&alarms)?;
+            } else if alarms.is_empty() {
+                println!("(none)");
+            } else {
+                for a in alarms {
+                    // The officer's own screen: the operator's note is theirs to read.
+                    println!(
+                        "{} {} {} at {}{}",
+                        a.check_in_id,
+                        a.kind.as_str(),
+                        a.state.as_str(),
+                        a.updated_at,
+                        a.note.map(|n| format!(": {n}")).unwrap_or_default()
+                    );
+                }
+            }
         }
         DeviceCommand::Status { json } => {
             let status = engine_or_offline_status(store)?;
