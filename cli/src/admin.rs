@@ -226,7 +226,7 @@ fn operator(server: &Server, command: OperatorCommand) -> CliResult {
 }
 
 /// A new password: 24 characters from 32 without look-alikes (120 bits).
-fn new_password() -> String {
+pub(crate) fn new_password() -> String {
     const ALPHABET: &[u8; 32] = b"abcdefghjkmnpqrstuvwxyz23456789X";
     let bytes: [u8; 24] = rand::random();
     bytes

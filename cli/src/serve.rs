@@ -55,7 +55,7 @@ pub fn run(args: ServeArgs) -> CliResult {
 }
 
 /// Completes on ctrl-c (SIGINT) or SIGTERM.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let interrupt = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

@@ -719,3 +719,76 @@ fn sync_succeeds_when_everything_was_delivered_even_if_the_server_asks_to_wait()
         stderr(&stuck)
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn demo_keep_leaves_the_console_running_with_a_login_and_stops_its_server_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut demo = Command::new(env!("CARGO_BIN_EXE_cordon"))
+        .args(["demo", "--keep", "--dir"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(demo.stdout.take().unwrap()).lines();
+    let mut console = None;
+    let mut password = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(url) = line.trim().strip_prefix("console:  ") {
+            console = Some(url.trim_end_matches("/console").to_owned());
+        }
+        if let Some(p) = line.split("password ").nth(1) {
+            password = Some(p.trim().to_owned());
+            break;
+        }
+    }
+    let (url, password) = (
+        console.expect("console line"),
+        password.expect("login line"),
+    );
+    let login = format!(
+        r#"{{"organisation":"{}","username":"op.demo","password":"{password}"}}"#,
+        cordon_fixtures::ORGANISATION_ID
+    );
+    let (status, head, body) = http(&url, "POST", "/console/api/login", &[], &login);
+    assert_eq!(status, 200, "{body}");
+    let cookie = head
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_owned();
+    let (_, _, queue) = http(
+        &url,
+        "GET",
+        "/console/api/alarms",
+        &[("Cookie", &cookie)],
+        "",
+    );
+    let queue: serde_json::Value = serde_json::from_str(&queue).unwrap();
+    assert!(
+        queue["open"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["kind"] == "duress"),
+        "{queue}"
+    );
+    let (status, _, page) = http(&url, "GET", "/console", &[], "");
+    assert_eq!(status, 200);
+    assert!(page.contains("Cordon control room"));
+
+    Command::new("kill")
+        .args(["-TERM", &demo.id().to_string()])
+        .status()
+        .unwrap();
+    let exit = demo.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+    let address = url.trim_start_matches("http://");
+    assert!(
+        TcpStream::connect(address).is_err(),
+        "the demo's server stopped with it"
+    );
+}
