@@ -110,7 +110,9 @@ fn console(s: &Serving) -> Console {
     let cookie = cookie.split(';').next().unwrap().to_owned();
     let body: Value = serde_json::from_str(&login.body_mut().read_to_string().unwrap()).unwrap();
     let csrf = body["csrf_token"].as_str().unwrap().to_owned();
-    let stream = agent
+    // The stream stays open for the whole run: no overall timeout on its agent.
+    let streaming: ureq::Agent = ureq::Agent::config_builder().build().into();
+    let stream = streaming
         .get(format!("{}/console/api/events", s.url))
         .header("Cookie", &cookie)
         .call()
