@@ -227,3 +227,54 @@ fn a_duress_written_behind_a_thousand_queued_chunks_goes_in_the_first_request() 
     let chunks = after.iter().filter(|l| l.info.method == "PUT").count();
     assert_eq!(chunks, 1000);
 }
+
+#[test]
+fn the_control_rooms_acknowledgement_reaches_the_phone_which_asks_often_until_then() {
+    use cordon_server::alarms::{self, Actor, Outcome, Resolution};
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path());
+    let device = Device::enrolled(&server, &server.url, |_| {});
+    let duress = device
+        .store
+        .record_check_in(check_in(CheckInKind::Duress, None))
+        .unwrap();
+    device.engine.sync_once().unwrap();
+    let raised = device.store.alarm_status(&duress.id).unwrap().unwrap();
+    assert_eq!(raised.state, AlarmState::Raised, "the office holds it");
+    let soon = device.store.now().plus(cordon_core::sync::ALARM_POLL);
+    assert!(device.engine.next_sync_at().unwrap().unwrap() <= soon);
+
+    // The control room, another process on the same database.
+    let office = cordon_server::Server::open(&server.db).unwrap();
+    let operator = Actor {
+        organisation_id: cordon_fixtures::ORGANISATION_ID,
+        username: "op.jones",
+    };
+    alarms::acknowledge(
+        &office,
+        &operator,
+        &raised.alarm_id,
+        Some("Police on the way"),
+    )
+    .unwrap();
+    device.engine.sync_once().unwrap();
+    let acknowledged = device.store.alarm_status(&duress.id).unwrap().unwrap();
+    assert_eq!(acknowledged.state, AlarmState::Acknowledged);
+    assert_eq!(acknowledged.note.as_deref(), Some("Police on the way"));
+    assert!(
+        device.engine.next_sync_at().unwrap().unwrap()
+            > soon.plus(std::time::Duration::from_secs(60))
+    );
+
+    let resolution = Resolution {
+        outcome: Outcome::PoliceAttended,
+        police_reference: Some("CAD-0457".into()),
+        note: None,
+    };
+    alarms::resolve(&office, &operator, &raised.alarm_id, &resolution).unwrap();
+    device.engine.sync_once().unwrap();
+    let statuses = device.store.alarm_statuses().unwrap();
+    assert_eq!(statuses.len(), 1);
+    assert_eq!(statuses[0].state, AlarmState::Resolved);
+    assert_eq!(statuses[0].note.as_deref(), Some("Police on the way"));
+}

@@ -9,6 +9,8 @@ use std::time::Duration;
 use clap::{Args, Subcommand, ValueEnum};
 use cordon_core::{Assignment, ReportIntegrity, ReviewOutcome};
 use cordon_server::admin::{self, Receipt, ReceivedAttachment, ReceivedCheckIn, ReceivedReport};
+use cordon_server::alarms;
+use cordon_server::operators::{self, Role};
 use cordon_server::Server;
 use serde::Serialize;
 
@@ -63,6 +65,20 @@ enum AdminCommand {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Control-room operators: `operator add` makes one (or sets a new password).
+    Operator {
+        #[command(subcommand)]
+        command: OperatorCommand,
+    },
+    /// Set how long an organisation's alarms may stay unacknowledged before they are
+    /// escalated (default 120 s).
+    Escalation {
+        #[arg(long)]
+        organisation: String,
+        /// Seconds, 10 to 86400.
+        #[arg(long)]
+        after_secs: u64,
+    },
     /// List what devices sent (everything if no kind is given).
     List {
         what: Option<Listing>,
@@ -73,6 +89,27 @@ enum AdminCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum OperatorCommand {
+    /// Make an operator account. The password is read from stdin with
+    /// `--password-stdin`; otherwise one is made and printed once on stdout.
+    Add {
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        username: String,
+        /// operator or supervisor.
+        #[arg(long, default_value = "operator", value_parser = crate::args::parse_enum::<Role>)]
+        role: Role,
+        /// Read the password from the first line of stdin (never from the command line,
+        /// where other users of the machine can see it).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the operators of every organisation.
+    List,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -153,6 +190,14 @@ pub fn run(args: AdminArgs) -> CliResult {
             organisation,
             json,
         } => list(&server, what, organisation.as_deref(), json)?,
+        AdminCommand::Operator { command } => operator(&server, command)?,
+        AdminCommand::Escalation {
+            organisation,
+            after_secs,
+        } => {
+            alarms::set_escalation_limit(&server, &organisation, Duration::from_secs(after_secs))?;
+            println!("alarms of {organisation} are escalated after {after_secs} s unacknowledged");
+        }
     }
     Ok(())
 }
@@ -174,6 +219,61 @@ fn report_organisation(server: &Server, report: &str) -> CliResult<String> {
         )
         .into()),
     }
+}
+
+fn operator(server: &Server, command: OperatorCommand) -> CliResult {
+    match command {
+        OperatorCommand::Add {
+            organisation,
+            username,
+            role,
+            password_stdin,
+        } => {
+            let (password, made) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+            } else {
+                (new_password(), true)
+            };
+            let op = operators::add_operator(
+                server,
+                &organisation,
+                &username,
+                role,
+                &password,
+                "admin",
+            )?;
+            if made {
+                // The password alone on stdout, so a script can capture it.
+                println!("{password}");
+            }
+            eprintln!(
+                "{} {} of {} can sign in at /console",
+                op.role.as_str(),
+                op.username,
+                op.organisation_id
+            );
+        }
+        OperatorCommand::List => {
+            let rows = operators::operators(server)?
+                .into_iter()
+                .map(|o| vec![o.organisation_id, o.username, o.role.as_str().to_owned()])
+                .collect();
+            print!("{}", table(&["ORGANISATION", "USERNAME", "ROLE"], rows));
+        }
+    }
+    Ok(())
+}
+
+/// A new password: 24 characters from 32 without look-alikes (120 bits).
+pub(crate) fn new_password() -> String {
+    const ALPHABET: &[u8; 32] = b"abcdefghjkmnpqrstuvwxyz23456789X";
+    let bytes: [u8; 24] = rand::random();
+    bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect()
 }
 
 /// Reads an assignment file. `server_version` may be left out: the server sets it.

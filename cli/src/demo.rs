@@ -31,6 +31,11 @@ pub struct DemoArgs {
     /// Keep the databases here instead of a temporary directory.
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Afterwards, keep the server and its console running (until ctrl-c or SIGTERM),
+    /// print the console's address and an operator's login, and let the phone sync every
+    /// few seconds, so the acknowledgement reaches it.
+    #[arg(long)]
+    keep: bool,
 }
 
 /// The phone's radio: requests fail while it is off, and every request is noted.
@@ -319,6 +324,75 @@ pub fn run(args: DemoArgs, log_filter: &str) -> CliResult {
     {
         return Err("the demo did not deliver everything".into());
     }
+    if args.keep {
+        keep_running(&office, &url, &engine, &clock, &duress.id)?;
+    }
+    Ok(())
+}
+
+/// The office's side, live: the console's address and a login, then the phone syncing as
+/// its engine asks (every few seconds while its alarm is unacknowledged) until a signal.
+fn keep_running(
+    office: &Server,
+    url: &str,
+    engine: &SyncEngine,
+    clock: &ManualClock,
+    duress_id: &str,
+) -> CliResult {
+    use cordon_server::operators::{self, Role};
+    let password = crate::admin::new_password();
+    operators::add_operator(
+        office,
+        ORGANISATION_ID,
+        "op.demo",
+        Role::Supervisor,
+        &password,
+        "demo",
+    )?;
+    println!(
+        "
+CONTROL ROOM (kept running; ctrl-c to stop)"
+    );
+    println!("  console:  {url}/console");
+    println!("  sign in:  organisation {ORGANISATION_ID}, username op.demo, password {password}");
+    println!("  the duress alarm is waiting there; acknowledge it and the phone learns it");
+    println!("  (the officer's welfare clock runs on: without a check-in they go overdue)");
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    std::thread::spawn(move || {
+        if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            rt.block_on(crate::serve::shutdown_signal());
+        }
+        flag.store(true, Ordering::SeqCst);
+    });
+    // The phone's clock ran the story in compressed time: from now on it is real time.
+    let mut last = None;
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(500));
+        let now = Timestamp::from(std::time::SystemTime::now());
+        clock.set(now.max(clock.now()));
+        if engine.next_sync_at()?.is_some_and(|t| t <= clock.now()) {
+            let _ = engine.sync_once();
+        }
+        let state = engine
+            .store()
+            .alarm_status(duress_id)?
+            .map(|a| (a.state, a.note));
+        if state != last {
+            if let Some((state, note)) = &state {
+                println!(
+                    "  phone: the control room has the duress alarm: {}{} (covert: nothing on screen)",
+                    state.as_str(),
+                    note.as_deref().map(|n| format!(", \"{n}\"")).unwrap_or_default()
+                );
+            }
+            last = state;
+        }
+    }
+    println!("  stopping the server");
     Ok(())
 }
 

@@ -64,6 +64,11 @@ enum DeviceCommand {
     },
     /// The welfare clock of an assignment: off duty, on time, due or overdue.
     Welfare { assignment: String },
+    /// Where the alarms this officer raised stand in the control room (as last pulled).
+    Alarms {
+        #[arg(long)]
+        json: bool,
+    },
     /// Outbox and sync status.
     Status {
         #[arg(long)]
@@ -117,6 +122,9 @@ struct CheckInArgs {
     lon: Option<f64>,
     #[arg(long, allow_negative_numbers = true)]
     accuracy: Option<f64>,
+    /// When it happened, RFC 3339 (a check-in written down after the fact); default now.
+    #[arg(long, value_parser = parse_time)]
+    occurred_at: Option<Timestamp>,
     /// The scanned tag (checkpoints).
     #[arg(long)]
     tag: Option<String>,
@@ -236,7 +244,7 @@ pub fn run(args: DeviceArgs) -> CliResult {
             let c = store.record_check_in(NewCheckIn {
                 kind: a.kind,
                 assignment_id: a.assignment,
-                occurred_at: None,
+                occurred_at: a.occurred_at,
                 time_zone: a.zone,
                 location,
                 tag_id: a.tag,
@@ -275,6 +283,26 @@ pub fn run(args: DeviceArgs) -> CliResult {
         }
         DeviceCommand::Welfare { assignment } => {
             print_json(&store.welfare_status(&assignment)?)?;
+        }
+        DeviceCommand::Alarms { json } => {
+            let alarms = store.alarm_statuses()?;
+            if json {
+                print_json(&alarms)?;
+            } else if alarms.is_empty() {
+                println!("(none)");
+            } else {
+                for a in alarms {
+                    // The officer's own screen: the operator's note is theirs to read.
+                    println!(
+                        "{} {} {} at {}{}",
+                        a.check_in_id,
+                        a.kind.as_str(),
+                        a.state.as_str(),
+                        a.updated_at,
+                        a.note.map(|n| format!(": {n}")).unwrap_or_default()
+                    );
+                }
+            }
         }
         DeviceCommand::Status { json } => {
             let status = engine_or_offline_status(store)?;

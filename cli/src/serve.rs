@@ -23,10 +23,16 @@ pub struct ServeArgs {
     /// Address to listen on; port 0 lets the system choose.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
+    /// Mark the console's session cookie Secure on every answer: set this when the
+    /// server is reached through a TLS-terminating proxy (without it, the cookie is Secure
+    /// when the proxy sends `X-Forwarded-Proto: https`).
+    #[arg(long)]
+    secure_cookies: bool,
 }
 
 pub fn run(args: ServeArgs) -> CliResult {
     let server = Server::open(&args.db)?;
+    server.set_secure_cookies(args.secure_cookies);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -37,6 +43,8 @@ pub fn run(args: ServeArgs) -> CliResult {
         let addr = listener.local_addr()?;
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on http://{addr}")?;
+        // The console's address on stderr: stdout keeps its one line for scripts.
+        eprintln!("console: http://{addr}/console");
         out.flush()?;
         drop(out);
         tracing::info!(address = %addr, db = %args.db.display(), "serving");
@@ -47,7 +55,7 @@ pub fn run(args: ServeArgs) -> CliResult {
 }
 
 /// Completes on ctrl-c (SIGINT) or SIGTERM.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let interrupt = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

@@ -333,6 +333,54 @@ fn the_server_log_names_devices_and_routes_but_never_notes_coordinates_tokens_or
         ],
     );
     device(&phone, &["sync"]);
+    // An operator signs in to the console and acknowledges the alarm with a note.
+    let added = admin(
+        &db,
+        &[
+            "operator",
+            "add",
+            "--organisation",
+            "acme",
+            "--username",
+            "op.jones",
+        ],
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    let password = stdout(&added).trim().to_owned();
+    let login =
+        format!(r#"{{"organisation":"acme","username":"op.jones","password":"{password}"}}"#);
+    let (status, head, body) = http(&url, "POST", "/console/api/login", &[], &login);
+    assert_eq!(status, 200, "{body}");
+    let cookie = head
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_owned();
+    let csrf = serde_json::from_str::<serde_json::Value>(&body).unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, _, queue) = http(
+        &url,
+        "GET",
+        "/console/api/alarms",
+        &[("Cookie", &cookie)],
+        "",
+    );
+    let alarm_id = serde_json::from_str::<serde_json::Value>(&queue).unwrap()["open"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ack_note = "Spoke to ALPHA-1 on the back channel";
+    let (status, _, body) = http(
+        &url,
+        "POST",
+        &format!("/console/api/alarms/{alarm_id}/acknowledge"),
+        &[("Cookie", &cookie), ("X-CSRF-Token", &csrf)],
+        &format!(r#"{{"note":"{ack_note}"}}"#),
+    );
+    assert_eq!(status, 200, "{body}");
     // A second phone tries the used code: a refusal is logged too.
     let other = cordon(&[
         "device",
@@ -374,6 +422,10 @@ fn the_server_log_names_devices_and_routes_but_never_notes_coordinates_tokens_or
         &token,
         &code,
         &normalised_code,
+        &password,
+        cookie.trim_start_matches("cordon_session="),
+        &csrf,
+        ack_note,
     ];
     let leaked: Vec<&str> = secrets.into_iter().filter(|s| log.contains(s)).collect();
     let push_line = format!("route=/v1/push device_id={device_id}");
@@ -382,6 +434,124 @@ fn the_server_log_names_devices_and_routes_but_never_notes_coordinates_tokens_or
         (vec![], true),
         "the log was:\n{log}"
     );
+}
+
+/// One HTTP/1.1 request on its own connection: (status, lower-cased head, body).
+fn http(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
+    let address = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address).unwrap();
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if method != "GET" {
+        request.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head.to_lowercase(), body.to_owned())
+}
+
+#[test]
+fn admin_operator_add_prints_a_password_once_and_refuses_bad_input_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let added = admin(
+        &db,
+        &[
+            "operator",
+            "add",
+            "--organisation",
+            "acme",
+            "--username",
+            "sup.patel",
+            "--role",
+            "supervisor",
+        ],
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    let password = stdout(&added);
+    assert_eq!(password.trim().chars().count(), 24, "{password}");
+    let listed = stdout(&admin(&db, &["operator", "list"]));
+    assert!(
+        listed.contains("acme") && listed.contains("sup.patel") && listed.contains("supervisor")
+    );
+    assert!(!listed.contains(password.trim()));
+
+    let mut typed = Command::new(env!("CARGO_BIN_EXE_cordon"))
+        .args([
+            "admin",
+            "--db",
+            db.to_str().unwrap(),
+            "operator",
+            "add",
+            "--organisation",
+            "acme",
+        ])
+        .args(["--username", "op.jones", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    typed.stdin.take().unwrap().write_all(b"short\n").unwrap();
+    let out = typed.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert_eq!(
+        stderr(&out).trim(),
+        "error: invalid password: at least 12 characters"
+    );
+
+    for args in [
+        vec![
+            "operator",
+            "add",
+            "--organisation",
+            "acme",
+            "--username",
+            "op jones",
+        ],
+        vec![
+            "operator",
+            "add",
+            "--organisation",
+            "acme",
+            "--username",
+            "x",
+            "--role",
+            "admiral",
+        ],
+        vec!["escalation", "--organisation", "acme", "--after-secs", "5"],
+    ] {
+        let out = admin(&db, &args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.starts_with("error: ") || err.contains("error:"),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let set = admin(
+        &db,
+        &["escalation", "--organisation", "acme", "--after-secs", "90"],
+    );
+    assert!(set.status.success(), "{}", stderr(&set));
 }
 
 #[test]
@@ -619,5 +789,78 @@ fn sync_succeeds_when_everything_was_delivered_even_if_the_server_asks_to_wait()
             .is_some_and(|l| l.starts_with("error: sync stopped")),
         "{}",
         stderr(&stuck)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn demo_keep_leaves_the_console_running_with_a_login_and_stops_its_server_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut demo = Command::new(env!("CARGO_BIN_EXE_cordon"))
+        .args(["demo", "--keep", "--dir"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(demo.stdout.take().unwrap()).lines();
+    let mut console = None;
+    let mut password = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(url) = line.trim().strip_prefix("console:  ") {
+            console = Some(url.trim_end_matches("/console").to_owned());
+        }
+        if let Some(p) = line.split("password ").nth(1) {
+            password = Some(p.trim().to_owned());
+            break;
+        }
+    }
+    let (url, password) = (
+        console.expect("console line"),
+        password.expect("login line"),
+    );
+    let login = format!(
+        r#"{{"organisation":"{}","username":"op.demo","password":"{password}"}}"#,
+        cordon_fixtures::ORGANISATION_ID
+    );
+    let (status, head, body) = http(&url, "POST", "/console/api/login", &[], &login);
+    assert_eq!(status, 200, "{body}");
+    let cookie = head
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_owned();
+    let (_, _, queue) = http(
+        &url,
+        "GET",
+        "/console/api/alarms",
+        &[("Cookie", &cookie)],
+        "",
+    );
+    let queue: serde_json::Value = serde_json::from_str(&queue).unwrap();
+    assert!(
+        queue["open"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["kind"] == "duress"),
+        "{queue}"
+    );
+    let (status, _, page) = http(&url, "GET", "/console", &[], "");
+    assert_eq!(status, 200);
+    assert!(page.contains("Cordon control room"));
+
+    Command::new("kill")
+        .args(["-TERM", &demo.id().to_string()])
+        .status()
+        .unwrap();
+    let exit = demo.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+    let address = url.trim_start_matches("http://");
+    assert!(
+        TcpStream::connect(address).is_err(),
+        "the demo's server stopped with it"
     );
 }

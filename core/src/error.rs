@@ -127,6 +127,23 @@ impl CordonError {
         }
     }
 
+    /// The same error with a field named as the wire protocol (JSON) spells it
+    /// (`location.fix_time`): what the office answers over HTTP.
+    pub fn in_wire_spelling(self) -> Self {
+        match self {
+            CordonError::InvalidInput {
+                field,
+                rule,
+                reason,
+            } => CordonError::InvalidInput {
+                field: wire_spelling(&field),
+                rule,
+                reason,
+            },
+            other => other,
+        }
+    }
+
     pub(crate) fn not_found(record: &str, id: impl Into<String>) -> Self {
         CordonError::NotFound {
             record: record.to_owned(),
@@ -201,9 +218,36 @@ fn app_spelling(field: &str) -> String {
     out
 }
 
+/// `fixTime` → `fix_time`: the inverse of [`app_spelling`].
+fn wire_spelling(field: &str) -> String {
+    let mut out = String::with_capacity(field.len() + 4);
+    for c in field.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_wire_spells_fields_as_the_protocol_does() {
+        let e = CordonError::invalid("location.fix_time", InputRule::NotATime, "not a time");
+        let CordonError::InvalidInput { field, .. } = e.clone() else {
+            unreachable!()
+        };
+        assert_eq!(field, "location.fixTime");
+        let CordonError::InvalidInput { field, .. } = e.in_wire_spelling() else {
+            unreachable!()
+        };
+        assert_eq!(field, "location.fix_time");
+    }
 
     #[test]
     fn fields_are_named_as_kotlin_and_swift_spell_them() {

@@ -1048,6 +1048,17 @@ fn a_feed_entry_reads_back_from_what_the_office_stores_and_an_unknown_kind_is_un
                 reviewed_at: T0,
             },
         },
+        Change::AlarmStatus {
+            cursor: "9".into(),
+            alarm: AlarmStatus {
+                alarm_id: "AL-1".into(),
+                check_in_id: "C-1".into(),
+                kind: AlarmKind::Panic,
+                state: AlarmState::Acknowledged,
+                note: Some("Police on the way".into()),
+                updated_at: T0,
+            },
+        },
     ];
     for change in &changes {
         let (kind, body) = change.stored().unwrap().expect("the office stores it");
@@ -1137,6 +1148,88 @@ fn each_request_carries_the_configured_timeout_or_what_is_left_of_the_pass() {
     );
 }
 
+/// The office's feed saying where the alarm raised by `check_in_id` stands.
+fn alarm_entry(
+    cursor: &str,
+    check_in_id: &str,
+    state: &str,
+    note: Option<&str>,
+) -> serde_json::Value {
+    serde_json::json!({"kind": "alarm_status", "cursor": cursor, "alarm": {
+        "alarm_id": "AL-1", "check_in_id": check_in_id, "kind": "duress", "state": state,
+        "note": note, "updated_at": SERVER_TIME}})
+}
+
+#[test]
+fn an_alarms_state_arrives_by_the_feed_never_goes_back_and_the_engine_asks_soon_until_acknowledged()
+{
+    let f = Fixture::new();
+    let duress = f
+        .store
+        .record_check_in(NewCheckIn {
+            assignment_id: None,
+            ..cordon_fixtures::check_in(CheckInKind::Duress)
+        })
+        .unwrap();
+    let id = duress.id.clone();
+    let pulls = Arc::new(Mutex::new(0));
+    let counter = pulls.clone();
+    let t = Scripted::new(move |req| {
+        if req.kind != RequestKind::Pull {
+            return accept_all(req);
+        }
+        let n = {
+            let mut n = counter.lock().unwrap();
+            *n += 1;
+            *n
+        };
+        let changes = match n {
+            1 => vec![alarm_entry("1", &id, "raised", None)],
+            2 => vec![alarm_entry(
+                "2",
+                &id,
+                "acknowledged",
+                Some("Police on the way"),
+            )],
+            // A stale entry (a feed that started over) does not take the state back.
+            _ => vec![alarm_entry("3", &id, "raised", None)],
+        };
+        json(
+            200,
+            serde_json::json!({"server_time": SERVER_TIME, "has_more": false,
+                               "next_cursor": n.to_string(), "changes": changes}),
+        )
+    });
+    let e = engine(&f, t);
+
+    e.sync_once().unwrap();
+    let status = f.store.alarm_status(&duress.id).unwrap().unwrap();
+    assert_eq!(
+        (status.kind, status.state),
+        (AlarmKind::Duress, AlarmState::Raised)
+    );
+    let now = f.store.now();
+    assert_eq!(e.next_sync_at().unwrap(), Some(now.plus(ALARM_POLL)));
+
+    f.clock.advance(ALARM_POLL);
+    e.sync_once().unwrap();
+    let status = f.store.alarm_status(&duress.id).unwrap().unwrap();
+    assert_eq!(status.state, AlarmState::Acknowledged);
+    assert_eq!(status.note.as_deref(), Some("Police on the way"));
+    let now = f.store.now();
+    assert_eq!(
+        e.next_sync_at().unwrap(),
+        Some(now.plus(Duration::from_secs(15 * 60))),
+        "acknowledged: back to the ordinary pull interval"
+    );
+
+    e.sync_once().unwrap();
+    assert_eq!(
+        f.store.alarm_statuses().unwrap()[0].state,
+        AlarmState::Acknowledged
+    );
+}
+
 #[test]
 fn a_cancelled_pass_stops_after_the_request_in_hand_and_keeps_the_rest_queued() {
     let f = Fixture::new().with_assignment();
@@ -1194,4 +1287,27 @@ fn a_second_engine_on_the_same_store_finds_the_pass_already_running() {
 
     assert_eq!(answer.outcome, PassOutcome::AlreadyRunning);
     assert_eq!(running.join().unwrap().outcome, PassOutcome::Completed);
+}
+
+#[test]
+fn an_alarm_the_office_never_answers_stops_hurrying_the_engine_after_an_hour() {
+    let f = Fixture::new();
+    f.store
+        .record_check_in(NewCheckIn {
+            assignment_id: None,
+            ..cordon_fixtures::check_in(CheckInKind::Panic)
+        })
+        .unwrap();
+    let e = engine(&f, Scripted::new(accept_all));
+    e.sync_once().unwrap();
+    assert_eq!(
+        e.next_sync_at().unwrap(),
+        Some(f.store.now().plus(ALARM_POLL))
+    );
+    f.clock.advance(Duration::from_secs(3601));
+    e.sync_once().unwrap();
+    assert_eq!(
+        e.next_sync_at().unwrap(),
+        Some(f.store.now().plus(Duration::from_secs(15 * 60)))
+    );
 }

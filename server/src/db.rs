@@ -23,12 +23,15 @@ use crate::error::{Error, Result};
 pub const APPLICATION_ID: i64 = 0x4353_5256;
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 5] = [
+const STEPS: [&str; 8] = [
     include_str!("schema.sql"),
     V1_TO_V2,
     V2_TO_V3,
     V3_TO_V4,
     V4_TO_V5,
+    V5_TO_V6,
+    V6_TO_V7,
+    V7_TO_V8,
 ];
 
 /// Version 1 → 2: a receipt names the record its operation belongs to as the protocol
@@ -181,6 +184,19 @@ CREATE INDEX check_in_by_time ON check_in (occurred_at, organisation_id, id);
 CREATE INDEX attachment_by_report ON attachment (organisation_id, report_id);
 CREATE INDEX review_by_report ON review (organisation_id, report_id, id);
 ";
+/// Version 5 → 6: the control room's alarms (see `alarms`). An alarm and its events are
+/// append-only (triggers refuse UPDATE and DELETE); its state is what its events say.
+/// `last_check_in` and `last_position` are what the dead-man timer and the console read
+/// (kept by every check-in received, filled here from the check-ins already held).
+const V5_TO_V6: &str = include_str!("schema_v6_alarms.sql");
+
+/// Version 6 → 7: control-room operators (argon2id password hashes), their sessions, and
+/// the append-only audit log (see `operators`).
+const V6_TO_V7: &str = include_str!("schema_v7_operators.sql");
+
+/// Version 7 → 8: the pull feed carries the state of an officer's alarms (the feed table
+/// built again for its new CHECK, every cursor kept).
+const V7_TO_V8: &str = include_str!("schema_v8_alarm_feed.sql");
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
@@ -518,5 +534,93 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["server.db"], "no -wal, -shm or temporary file");
+    }
+
+    #[test]
+    fn a_version_4_database_gets_each_officers_last_check_in_and_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let v4 = Connection::open(&path).unwrap();
+        for step in &STEPS[..4] {
+            v4.execute_batch(step).unwrap();
+        }
+        v4.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        v4.pragma_update(None, "user_version", 4).unwrap();
+        v4.execute_batch(
+            "INSERT INTO device VALUES ('d-1', 'acme', 'OFC-7', 'h', 0);
+             INSERT INTO record VALUES ('c-1', 'check_in', 'acme', 'OFC-7', 'd-1', 1, 1, 5, 5);
+             INSERT INTO record VALUES ('c-2', 'check_in', 'acme', 'OFC-7', 'd-1', 1, 2, 6, 6);
+             INSERT INTO record VALUES ('c-3', 'check_in', 'acme', 'OFC-7', 'd-1', 1, 3, 7, 7);
+             INSERT INTO check_in VALUES ('c-1', 'clock_on', 1000,
+               '{\"assignment_id\":\"A-1\",\"location\":{\"latitude\":51.5,\"longitude\":-0.1,\"accuracy_m\":8.0,\"fix_time\":\"2026-11-28T18:00:00.000Z\"}}');
+             INSERT INTO check_in VALUES ('c-2', 'welfare', 3000, '{\"assignment_id\":\"A-1\",\"location\":null}');
+             INSERT INTO check_in VALUES ('c-3', 'duress', 2000, '{\"assignment_id\":null,\"location\":null}');",
+        )
+        .unwrap();
+        drop(v4);
+
+        let conn = open(&path).unwrap();
+        let last: (String, String, i64) = conn
+            .query_row(
+                "SELECT assignment_id, check_in_id, occurred_at FROM last_check_in",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(last, ("A-1".to_owned(), "c-2".to_owned(), 3000));
+        let position: (String, f64, Option<i64>) = conn
+            .query_row(
+                "SELECT check_in_id, latitude, fix_time FROM last_position",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(position, ("c-1".to_owned(), 51.5, Some(1_795_888_800_000)));
+    }
+
+    #[test]
+    fn a_version_7_feed_keeps_its_cursors_and_never_reissues_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let v7 = Connection::open(&path).unwrap();
+        for step in &STEPS[..7] {
+            v7.execute_batch(step).unwrap();
+        }
+        v7.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        v7.pragma_update(None, "user_version", 7).unwrap();
+        for subject in ["A-1", "A-2", "A-3"] {
+            v7.execute(
+                "INSERT INTO feed (organisation_id, officer_id, kind, subject, body, tag)
+                 VALUES ('acme', 'OFC-7', 'assignment', ?1, '{}', 42)",
+                [subject],
+            )
+            .unwrap();
+        }
+        // The newest entry was deleted once (before version 3): its cursor stays used.
+        v7.execute("DELETE FROM feed WHERE subject = 'A-3'", [])
+            .unwrap();
+        drop(v7);
+
+        let conn = open(&path).unwrap();
+        let kept: Vec<(i64, String, i64)> = conn
+            .prepare("SELECT cursor, subject, tag FROM feed ORDER BY cursor")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(kept, [(1, "A-1".to_owned(), 42), (2, "A-2".to_owned(), 42)]);
+        conn.execute(
+            "INSERT INTO feed (organisation_id, officer_id, kind, subject, body)
+             VALUES ('acme', 'OFC-7', 'alarm_status', 'c-1', '{}')",
+            [],
+        )
+        .unwrap();
+        let newest: i64 = conn
+            .query_row("SELECT max(cursor) FROM feed", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(newest, 4, "cursor 3 was issued before; it is not reused");
     }
 }

@@ -44,9 +44,40 @@ pub enum Error {
     #[error("storage error: {0}")]
     Storage(String),
 
+    /// The alarm is not in a state that allows what was asked (acknowledging a resolved
+    /// alarm, resolving one nobody acknowledged). Nothing was written.
+    #[error("alarm {alarm_id}: {refusal}")]
+    Alarm {
+        alarm_id: String,
+        refusal: AlarmRefusal,
+    },
+
+    /// No operator session, an expired one, or a login that did not match.
+    #[error("not signed in: {0}")]
+    Unauthenticated(String),
+
+    /// The operator is signed in but may not do this (a role, a missing CSRF token).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+
     /// A file or directory of the server (the blob directory, a blob) failed.
     #[error("i/o error on {path}: {detail}")]
     Io { path: String, detail: String },
+}
+
+/// Why an alarm refused a step of its life (see `crate::alarms::life`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AlarmRefusal {
+    #[error("it is already acknowledged")]
+    AlreadyAcknowledged,
+    #[error("it is already resolved")]
+    AlreadyResolved,
+    #[error("it must be acknowledged before it is resolved")]
+    NotAcknowledged,
+    #[error("it was already escalated")]
+    AlreadyEscalated,
+    #[error("it is not past the organisation's limit for acknowledgement")]
+    NotYetDue,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -99,7 +130,8 @@ impl From<serde_json::Error> for Error {
 
 impl From<CordonError> for Error {
     fn from(err: CordonError) -> Self {
-        match err {
+        // Over HTTP a field is named as the JSON spells it.
+        match err.in_wire_spelling() {
             CordonError::InvalidInput { field, reason, .. } => {
                 Error::InvalidInput { field, reason }
             }

@@ -1,7 +1,8 @@
 //! The pull feed: per officer, what the office sent since a cursor.
 //!
 //! Entries are assignments (the whole assignment at its new version) and report review
-//! outcomes, appended by [`crate::admin`]. A newer version of an assignment supersedes the
+//! outcomes, appended by [`crate::admin`], and where an alarm the officer raised stands
+//! (appended by `crate::alarms` at each step; the newest supersedes the older). A newer version of an assignment supersedes the
 //! officer's older entry for it: the device, which keeps only the newest version anyway,
 //! never downloads a superseded one.
 //!
@@ -17,7 +18,7 @@
 
 use axum::extract::State;
 use cordon_core::protocol::{Change, PullResponse};
-use cordon_core::{Assignment, ReportReview};
+use cordon_core::{AlarmStatus, Assignment, ReportReview};
 use rusqlite::Transaction;
 use serde::Deserialize;
 
@@ -63,9 +64,30 @@ pub(crate) fn append_review(
     append(tx, organisation_id, officer_id, &review.report_id, &change)
 }
 
+/// Appends where an alarm stands to the feed of the officer who raised it, superseding
+/// the officer's older entry for the same alarm (the device keeps only the latest state).
+pub(crate) fn append_alarm_status(
+    tx: &rusqlite::Connection,
+    organisation_id: &str,
+    officer_id: &str,
+    alarm: &AlarmStatus,
+) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE feed SET superseded = 1
+         WHERE organisation_id = ?1 AND officer_id = ?2 AND kind = 'alarm_status'
+           AND subject = ?3 AND superseded = 0",
+    )?
+    .execute([organisation_id, officer_id, &alarm.check_in_id])?;
+    let change = Change::AlarmStatus {
+        cursor: String::new(),
+        alarm: alarm.clone(),
+    };
+    append(tx, organisation_id, officer_id, &alarm.check_in_id, &change)
+}
+
 /// Appends `change` (its cursor is the one the feed gives it) about the record `subject`.
 fn append(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     organisation_id: &str,
     officer_id: &str,
     subject: &str,

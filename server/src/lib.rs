@@ -7,6 +7,9 @@
 //!   bytes, appended chunk by chunk as they arrive;
 //! - the HTTP API (`/v1/enrol`, `/v1/health`, `/v1/push`, `/v1/pull`,
 //!   `/v1/attachments/{sha256}`), served by [`serve`] from [`Server::router`];
+//! - the control room: [`alarms`] (raised by duress and panic check-ins and by the
+//!   dead-man timer, an append-only life), [`operators`] (accounts, sessions, audit), and
+//!   the console at `/console` with its assets compiled in;
 //! - [`admin`]: what the office does (enrolment codes, assignments, review outcomes)
 //!   and what it reads (received check-ins, reports, attachments, receipts).
 //!
@@ -25,13 +28,16 @@
 //! ```
 
 pub mod admin;
+pub mod alarms;
 mod apply;
+mod console;
 pub mod db;
 mod enrol;
 mod error;
 mod feed;
 mod http;
 mod listen;
+pub mod operators;
 mod push;
 mod records;
 mod routes;
@@ -42,8 +48,8 @@ mod validate;
 
 use std::future::Future;
 
-pub use error::{Error, Result};
-pub use state::{Server, Timeouts};
+pub use error::{AlarmRefusal, Error, Result};
+pub use state::{Server, Timeouts, DEFAULT_TIMER_PERIOD};
 
 /// Serves the API on `listener` until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, server: Server) -> std::io::Result<()> {

@@ -27,6 +27,13 @@ pub(crate) async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let router = server.router();
+    if let Some(period) = server.timer_period() {
+        tokio::spawn(crate::alarms::deadman::run(
+            server.clone(),
+            period,
+            server.stopping(),
+        ));
+    }
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -61,6 +68,9 @@ pub(crate) async fn run(
         });
     }
     drop(listener);
+    // Ends the console's live streams (they would hold the graceful stop for ever) and
+    // the dead-man timer.
+    server.stop();
     graceful.shutdown().await;
     Ok(())
 }

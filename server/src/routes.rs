@@ -30,6 +30,11 @@ fn router(server: Server) -> Router {
         );
     Router::new()
         .nest(API_PREFIX, api)
+        .nest("/console", crate::console::router())
+        .route(
+            "/console/",
+            get(|| async { axum::response::Redirect::permanent("/console") }),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

@@ -30,7 +30,18 @@ struct Inner {
     // One lock per blob being uploaded, so two requests never append to one file at once.
     uploads: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     timeouts: Mutex<Timeouts>,
+    // Counts committed writes, so the console's live stream wakes when something changed.
+    changes: tokio::sync::watch::Sender<u64>,
+    // True once the server stops: long-lived answers (the console's stream) end.
+    stopping: tokio::sync::watch::Sender<bool>,
+    // How often the dead-man timer runs while serving (None: not at all).
+    timer_period: Mutex<Option<Duration>>,
+    // Whether the console's session cookie is always marked Secure (TLS in front).
+    secure_cookies: std::sync::atomic::AtomicBool,
 }
+
+/// How often the dead-man timer looks for overdue officers while the server serves.
+pub const DEFAULT_TIMER_PERIOD: Duration = Duration::from_secs(1);
 
 /// How long the server waits for a slow client (see `crate::listen`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +92,10 @@ impl Server {
                 clock,
                 uploads: Mutex::new(HashMap::new()),
                 timeouts: Mutex::new(Timeouts::default()),
+                changes: tokio::sync::watch::Sender::new(0),
+                stopping: tokio::sync::watch::Sender::new(false),
+                timer_period: Mutex::new(Some(DEFAULT_TIMER_PERIOD)),
+                secure_cookies: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -138,7 +153,57 @@ impl Server {
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&mut tx)?;
         tx.commit()?;
+        drop(conn);
+        self.inner.changes.send_modify(|n| *n = n.wrapping_add(1));
         Ok(value)
+    }
+
+    /// Wakes whenever a write of this process committed (the console's live stream).
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.changes.subscribe()
+    }
+
+    /// Becomes true when the server stops serving.
+    pub(crate) fn stopping(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.inner.stopping.subscribe()
+    }
+
+    /// Tells long-lived answers and the timer that the server stops.
+    pub(crate) fn stop(&self) {
+        self.inner.stopping.send_replace(true);
+    }
+
+    /// How often the dead-man timer runs while serving; `None` stops it (tests that drive
+    /// `alarms::deadman::check` themselves). Takes effect when serving starts.
+    pub fn set_timer_period(&self, period: Option<Duration>) {
+        *self
+            .inner
+            .timer_period
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = period;
+    }
+
+    /// Marks the console's session cookie `Secure` on every answer (the server is reached
+    /// over TLS only, through a proxy that terminates it). Without it, the cookie is
+    /// `Secure` when the proxy says `X-Forwarded-Proto: https`.
+    pub fn set_secure_cookies(&self, secure: bool) {
+        self.inner
+            .secure_cookies
+            .store(secure, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn secure_cookies(&self) -> bool {
+        self.inner
+            .secure_cookies
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn timer_period(&self) -> Option<Duration> {
+        *self
+            .inner
+            .timer_period
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Runs blocking work (SQLite, hashing files) off the async threads.

@@ -6,6 +6,7 @@
 //! and returns [`CordonError::InvalidInput`](crate::CordonError::InvalidInput) naming the
 //! field; the store calls it before it writes anything.
 
+mod alarm;
 mod assignment;
 mod attachment;
 mod checkin;
@@ -13,6 +14,7 @@ mod incident;
 mod location;
 pub mod validate;
 
+pub use alarm::*;
 pub use assignment::*;
 pub use attachment::*;
 pub use checkin::*;

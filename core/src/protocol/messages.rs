@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::OperationKind;
-use crate::model::{Assignment, ReportReview};
+use crate::model::{AlarmStatus, Assignment, ReportReview};
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,6 +90,9 @@ pub enum Change {
         cursor: String,
         review: ReportReview,
     },
+    /// Where an alarm the officer raised stands at the office (raised, acknowledged,
+    /// resolved); a newer entry for the same alarm supersedes the older.
+    AlarmStatus { cursor: String, alarm: AlarmStatus },
     /// A kind of change this build does not know (from a newer server): skipped.
     #[serde(other)]
     Unknown,
@@ -99,7 +102,9 @@ impl Change {
     /// The entry's position in the feed (none for a kind this build does not know).
     pub fn cursor(&self) -> Option<&str> {
         match self {
-            Change::Assignment { cursor, .. } | Change::ReportReview { cursor, .. } => Some(cursor),
+            Change::Assignment { cursor, .. }
+            | Change::ReportReview { cursor, .. }
+            | Change::AlarmStatus { cursor, .. } => Some(cursor),
             Change::Unknown => None,
         }
     }
@@ -113,6 +118,9 @@ impl Change {
             }
             Change::ReportReview { review, .. } => {
                 Some(("report_review", serde_json::to_string(review)?))
+            }
+            Change::AlarmStatus { alarm, .. } => {
+                Some(("alarm_status", serde_json::to_string(alarm)?))
             }
             Change::Unknown => None,
         })
@@ -133,6 +141,10 @@ impl Change {
             "report_review" => Change::ReportReview {
                 cursor,
                 review: serde_json::from_str(body)?,
+            },
+            "alarm_status" => Change::AlarmStatus {
+                cursor,
+                alarm: serde_json::from_str(body)?,
             },
             _ => Change::Unknown,
         })

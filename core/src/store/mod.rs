@@ -17,6 +17,7 @@
 //! Records live in the files beside this one: [`assignments`], [`check_ins`],
 //! [`reports`], [`attachments`]; the outbox and its SQL are in [`outbox`].
 
+mod alarms;
 mod assignments;
 mod attachments;
 mod check_ins;

@@ -34,7 +34,9 @@ pub(crate) const DEVICE_STORE: Schema = Schema {
 };
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 6] = [V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6];
+const STEPS: [&str; 7] = [
+    V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6, V6_TO_V7,
+];
 
 /// Version 1: the first released schema.
 pub(crate) const V1: &str = include_str!("schema_v1.sql");
@@ -155,4 +157,20 @@ const V5_TO_V6: &str = "
     END;
     CREATE INDEX outbox_pending_by_due ON outbox(next_attempt_at) WHERE state = 'pending';
     CREATE INDEX outbox_dead_by_record ON outbox(record_id, depends_on) WHERE state = 'dead';
+";
+
+/// Version 6 → 7: where each alarm the officer raised stands at the office (from the pull
+/// feed), and the officer's recent alarms found without reading every check-in (the
+/// scheduler asks after every pass whether one still waits for the control room).
+const V6_TO_V7: &str = "
+    CREATE TABLE alarm_status (
+        check_in_id TEXT PRIMARY KEY,
+        alarm_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('raised', 'acknowledged', 'resolved')),
+        note TEXT,
+        updated_at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL
+    );
+    CREATE INDEX check_in_alarms ON check_in(recorded_at) WHERE kind IN ('duress', 'panic');
 ";

@@ -89,6 +89,9 @@ impl Store {
                     Change::ReportReview { cursor, review } => {
                         super::reports::store_review(tx, cursor, review, now)?;
                     }
+                    Change::AlarmStatus { alarm, .. } => {
+                        super::alarms::store_status(tx, alarm, now)?;
+                    }
                 }
             }
             if page.next_cursor.is_some() || page.restarted {

@@ -13,6 +13,10 @@ use crate::store::sync_state::key;
 use crate::store::Store;
 use crate::time::Timestamp;
 
+/// While an alarm of the officer's waits for the control room's acknowledgement, how soon
+/// after a pass the engine wants the next (to pull the acknowledgement).
+pub const ALARM_POLL: Duration = Duration::from_secs(5);
+
 /// Drains one store to one server.
 pub struct SyncEngine {
     pub(super) store: Arc<Store>,
@@ -138,7 +142,16 @@ impl SyncEngine {
         } else {
             let interval =
                 Duration::from_secs(self.config.pull_interval_secs.unsigned_abs().into());
-            Some(last_success_at.map_or(now, |t| t.plus(interval)))
+            let scheduled = last_success_at.map_or(now, |t| t.plus(interval));
+            // An alarm of the officer's that the control room has not acknowledged: ask
+            // again within seconds, to learn that it has (never sooner than the server
+            // asked to wait).
+            if self.store.alarm_awaits_control_room()? {
+                let soon = last_success_at.map_or(now, |t| t.plus(ALARM_POLL)).max(now);
+                Some(scheduled.min(soon).max(server_wait.unwrap_or(now)))
+            } else {
+                Some(scheduled)
+            }
         };
         Ok(SyncStatus {
             outbox,

@@ -49,7 +49,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-pub use engine::SyncEngine;
+pub use engine::{SyncEngine, ALARM_POLL};
 #[cfg(feature = "http")]
 pub use http::HttpTransport;
 pub use transport::{

@@ -51,7 +51,7 @@ impl From<rusqlite::Error> for Refusal {
 
 impl From<CordonError> for Refusal {
     fn from(e: CordonError) -> Self {
-        Refusal::Rejected(e.to_string())
+        Refusal::Rejected(e.in_wire_spelling().to_string())
     }
 }
 
@@ -80,7 +80,18 @@ pub(crate) fn payload(
 ) -> Result<(), Refusal> {
     // The core's own payload types: one definition for both ends.
     match Payload::decode(op.kind, op.payload.get()).map_err(Refusal::Rejected)? {
-        Payload::CheckInRecord(c) => check_ins::apply(tx, caller, op, c),
+        Payload::CheckInRecord(c) => {
+            check_ins::apply(tx, caller, op, c.clone())?;
+            // The control room's side: an alarm raised, a welfare clock moved.
+            Ok(crate::alarms::check_in_received(
+                tx,
+                &caller.organisation_id,
+                &caller.officer_id,
+                &caller.device_id,
+                &c,
+                now,
+            )?)
+        }
         Payload::ReportCreate(p) => reports::create(tx, caller, op, p),
         Payload::ReportUpdate(p) => reports::update(tx, caller, op, record, p),
         Payload::ReportSubmit(p) => reports::submit(tx, caller, op, record, p),

@@ -16,7 +16,7 @@ use cordon_core::protocol::{ErrorBody, ErrorDetail};
 use cordon_core::Timestamp;
 use serde::Serialize;
 
-use crate::error::Error;
+use crate::error::{AlarmRefusal, Error};
 
 /// A success: the protocol's response body, as it is.
 #[derive(Debug)]
@@ -147,8 +147,9 @@ impl ApiError {
                 StatusCode::REQUEST_TIMEOUT
                     | StatusCode::TOO_MANY_REQUESTS
                     | StatusCode::PAYLOAD_TOO_LARGE
-                    | StatusCode::CONFLICT
             )
+            // A conflict of offsets is resumed; an alarm's state is not retried.
+            || self.code == "offset_mismatch"
     }
 }
 
@@ -158,6 +159,22 @@ impl From<Error> for ApiError {
             Error::Busy(_) => Self::busy(),
             Error::InvalidInput { .. } => Self::bad_request(err.to_string()),
             Error::NotFound { .. } => Self::not_found(err.to_string()),
+            Error::Alarm { refusal, .. } => Self::new(
+                StatusCode::CONFLICT,
+                match refusal {
+                    AlarmRefusal::AlreadyAcknowledged => "alarm_already_acknowledged",
+                    AlarmRefusal::AlreadyResolved => "alarm_already_resolved",
+                    AlarmRefusal::NotAcknowledged => "alarm_not_acknowledged",
+                    AlarmRefusal::AlreadyEscalated => "alarm_already_escalated",
+                    AlarmRefusal::NotYetDue => "alarm_not_yet_due",
+                },
+                err.to_string(),
+            ),
+            Error::Conflict(_) => Self::new(StatusCode::CONFLICT, "conflict", err.to_string()),
+            Error::Unauthenticated(_) => {
+                Self::new(StatusCode::UNAUTHORIZED, "unauthorized", err.to_string())
+            }
+            Error::Forbidden(_) => Self::forbidden(err.to_string()),
             other => {
                 // The detail is for the operator's log (storage and i/o failures name
                 // tables and files, never a record's content), not for the device.

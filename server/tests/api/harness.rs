@@ -63,21 +63,33 @@ impl Reply {
 impl TestServer {
     pub fn start() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        Self::start_in(dir, None)
+        Self::start_in(dir, None, Some(cordon_server::DEFAULT_TIMER_PERIOD))
     }
 
-    /// A server whose clock the test moves.
+    /// A server whose clock the test moves. Its dead-man timer does not run by itself:
+    /// the test calls `alarms::deadman::check` when it wants a pass.
     pub fn with_clock(clock: Arc<ManualClock>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        Self::start_in(dir, Some(clock))
+        Self::start_in(dir, Some(clock), None)
     }
 
-    fn start_in(dir: tempfile::TempDir, clock: Option<Arc<ManualClock>>) -> Self {
+    /// A server on a clock the test moves, with its dead-man timer running every `period`.
+    pub fn with_clock_and_timer(clock: Arc<ManualClock>, period: Duration) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::start_in(dir, Some(clock), Some(period))
+    }
+
+    fn start_in(
+        dir: tempfile::TempDir,
+        clock: Option<Arc<ManualClock>>,
+        timer: Option<Duration>,
+    ) -> Self {
         let db = dir.path().join("server.db");
         let server = match clock {
             Some(c) => Server::open_with_clock(&db, c).expect("open server"),
             None => Server::open(&db).expect("open server"),
         };
+        server.set_timer_period(timer);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -115,7 +127,7 @@ impl TestServer {
         self.stop();
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
         drop(self);
-        Self::start_in(dir, None)
+        Self::start_in(dir, None, Some(cordon_server::DEFAULT_TIMER_PERIOD))
     }
 
     /// A copy of the database as it is now, as an office's backup job would take it
@@ -145,7 +157,7 @@ impl TestServer {
             let _ = std::fs::remove_file(name);
         }
         std::fs::copy(backup, &db).expect("restore the backup");
-        Self::start_in(dir, None)
+        Self::start_in(dir, None, Some(cordon_server::DEFAULT_TIMER_PERIOD))
     }
 
     fn stop(&mut self) {
@@ -236,8 +248,19 @@ impl TestServer {
 
     /// A new device (its own store) enrolled as `officer` of `organisation`.
     pub fn device(&self, organisation: &str, officer: &str) -> Device {
+        self.device_on_clock(organisation, officer, Arc::new(SystemClock))
+    }
+
+    /// A new device enrolled as `officer` of `organisation`, whose store reads `clock`.
+    pub fn device_on_clock(
+        &self,
+        organisation: &str,
+        officer: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Device {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(dir.path().join("device.db")).expect("device store");
+        let store =
+            Store::open_with_clock(dir.path().join("device.db"), clock).expect("device store");
         let code = self.code(organisation, officer);
         let reply = self.post(
             "/v1/enrol",

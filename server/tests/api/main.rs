@@ -1,7 +1,9 @@
 //! The reference server, driven over real HTTP on loopback exactly as a device drives it:
 //! one test binary, one module per part of the protocol (`docs/PROTOCOL.md`).
 
+mod alarms;
 mod attachments;
+mod console;
 mod enrol;
 mod errors;
 mod harness;

@@ -362,8 +362,8 @@ fn every_other_answer(contract: &Contract) {
     oversized.resize(4 * MIB + 1, b' ');
     c.call(&srv, "POST", "/v1/push", device.token(), Some(oversized));
 
-    // Pull: an assignment and a review outcome; a cursor the server never issued (the
-    // feed starts over); a limit that is not a number.
+    // Pull: an assignment, a review outcome and the state of the alarm the device raised;
+    // a cursor the server never issued (the feed starts over); a limit that is not a number.
     admin::record_review(
         &srv.server,
         ORG,
@@ -374,7 +374,13 @@ fn every_other_answer(contract: &Contract) {
     )
     .unwrap();
     let pulled = c.call(&srv, "GET", "/v1/pull?limit=10", device.token(), None);
-    assert_eq!(pulled.body["changes"].as_array().map(Vec::len), Some(2));
+    let kinds: Vec<_> = pulled.body["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(kinds, ["assignment", "alarm_status", "report_review"]);
     let restarted = c.call(&srv, "GET", "/v1/pull?cursor=abc", device.token(), None);
     assert_eq!(restarted.body["restarted"], true);
     c.call(&srv, "GET", "/v1/pull?limit=many", device.token(), None);

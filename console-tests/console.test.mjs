@@ -1,0 +1,170 @@
+// The control-room console end to end, in a real browser: the real `cordon serve` on a
+// loopback port, a real device (`cordon device`) sending a duress alarm, and Debian's
+// Chromium, headless, driven by playwright-core. Run by scripts/console-e2e.sh, which
+// builds the binary and installs Chromium; CORDON_BIN names the binary, SHOTS the folder
+// for screenshots (docs/).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const BIN = process.env.CORDON_BIN;
+const SHOTS = process.env.SHOTS;
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+assert.ok(BIN, 'CORDON_BIN names the cordon binary');
+
+const dir = mkdtempSync(path.join(tmpdir(), 'cordon-console-'));
+const db = path.join(dir, 'office.db');
+let server;
+let url;
+let browser;
+let page;
+const problems = [];
+
+function cordon(...args) {
+  return execFileSync(BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+const admin = (...args) => cordon('admin', '--db', db, ...args);
+const device = (phone, ...args) => cordon('device', '--db', path.join(dir, phone), ...args);
+
+function enrol(phone, officer) {
+  const code = admin('enrol', '--organisation', 'acme', '--officer', officer);
+  device(phone, 'enrol', '--server', url, '--code', code);
+}
+
+async function shot(name) {
+  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, name), fullPage: true });
+}
+
+before(async () => {
+  // The server on a port the system picks; its one stdout line says which.
+  server = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  server.stderr.resume();
+  const line = await new Promise((resolve, reject) => {
+    const lines = createInterface({ input: server.stdout });
+    lines.once('line', resolve);
+    server.once('exit', (code) => reject(new Error('cordon serve exited ' + code)));
+  });
+  url = line.replace('listening on ', '').trim();
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--autoplay-policy=no-user-gesture-required'] });
+  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text() + ' ' + JSON.stringify(m.location())); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) {
+    // Stopped by its process id; it exits 0 once the console's stream has ended.
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    process.kill(server.pid, 'SIGTERM');
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 10000))]);
+    if (code === 'timeout') process.kill(server.pid, 'SIGKILL');
+    assert.equal(code, 0, 'cordon serve stops cleanly with a console connected');
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('an operator signs in, sees a duress alarm arrive, acknowledges and resolves it with a police reference, and the phone pulls each step', async () => {
+  const password = admin('operator', 'add', '--organisation', 'acme', '--username', 'op.jones');
+  enrol('phone.db', 'OFC-7');
+
+  await page.goto(url + '/console');
+  await page.fill('#login-form input[name=password]', 'not the password');
+  await page.fill('#login-form input[name=organisation]', 'acme');
+  await page.fill('#login-form input[name=username]', 'op.jones');
+  await page.click('#login-form button[type=submit]');
+  await page.waitForFunction(() => document.getElementById('login-error').textContent.length > 0);
+  assert.match(await page.textContent('#login-error'), /wrong/);
+
+  await page.fill('#login-form input[name=password]', password);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('#desk:not([hidden])');
+  await page.waitForSelector('#link.live');
+  await page.waitForSelector('#queue-empty:not([hidden])');
+
+  // Markup in what the officer wrote must arrive as text.
+  const note = '<img src=x id=injected> Grey Audi RK61 at the east gate';
+  device('phone.db', 'check-in', '--kind', 'duress', '--note', note, '--lat=51.501234', '--lon=-0.141234', '--accuracy', '8');
+  device('phone.db', 'sync');
+  const sent = Date.now();
+  await page.waitForSelector('#alarm-queue li[data-kind=duress][data-state=raised]', { timeout: 5000 });
+  const shown = Date.now() - sent;
+  assert.ok(shown < 1000, `the alarm reached the console in ${shown} ms`);
+  console.log(`# duress alarm on screen ${shown} ms after the device's sync returned`);
+
+  assert.equal(await page.locator('#injected').count(), 0, 'no element made from the note');
+  assert.ok((await page.textContent('#detail-facts')).includes(note), 'the note shown as text');
+  assert.ok((await page.textContent('#detail-facts')).includes('51.50123, -0.14123 ±8 m'));
+  assert.ok(Number(await page.getAttribute('body', 'data-beeps')) >= 1, 'the audible cue sounded');
+  await shot('console-alarm.png');
+
+  // Acknowledge from the keyboard: `a` goes to the note, Tab to the button, Enter.
+  await page.focus('body');
+  await page.keyboard.press('a');
+  await page.keyboard.type('Calling the officer on the back channel');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#alarm-queue li[data-kind=duress][data-state=acknowledged]');
+  assert.match(await page.textContent('#detail-events'), /acknowledged by op\.jones/);
+
+  // The phone learns that the control room has its alarm (covertly: state only).
+  device('phone.db', 'sync');
+  const onPhone = JSON.parse(device('phone.db', 'alarms', '--json'));
+  assert.equal(onPhone.length, 1);
+  assert.equal(onPhone[0].kind, 'duress');
+  assert.equal(onPhone[0].state, 'acknowledged');
+  assert.equal(onPhone[0].note, 'Calling the officer on the back channel');
+
+  await page.selectOption('#resolve-form select[name=outcome]', 'police_attended');
+  await page.fill('#resolve-form input[name=police_reference]', 'CAD-2211-0457');
+  await page.click('#resolve-form button[data-action=resolve]');
+  await page.waitForSelector('#queue-empty:not([hidden])');
+  await page.waitForFunction(() => document.getElementById('resolved').textContent.includes('CAD-2211-0457'));
+  device('phone.db', 'sync');
+  assert.equal(JSON.parse(device('phone.db', 'alarms', '--json'))[0].state, 'resolved');
+  await shot('console-resolved.png');
+
+});
+
+test('an officer who goes silent is shown overdue with no device traffic at all', async () => {
+  const assignment = JSON.parse(readFileSync(path.join(ROOT, 'fixtures', 'assignment.json'), 'utf8'));
+  assignment.id = 'A-SILENT';
+  assignment.reference = 'OP-NIGHTJAR-01';
+  assignment.title = 'Embassy residence, static post';
+  assignment.check_in_policy = { interval_secs: 60, grace_secs: 0 };
+  assignment.starts_at = new Date(Date.now() - 3600e3).toISOString();
+  assignment.ends_at = new Date(Date.now() + 3600e3).toISOString();
+  const file = path.join(dir, 'silent.json');
+  writeFileSync(file, JSON.stringify(assignment));
+  admin('assignment', '--file', file, '--organisation', 'acme', '--officer', 'OFC-9');
+  enrol('silent.db', 'OFC-9');
+  device('silent.db', 'sync');
+  // Clocked on 50 s ago: the deadline (60 s, no grace) is 10 s away.
+  const clockedOn = Date.now() - 50e3;
+  device('silent.db', 'check-in', '--kind', 'clock_on', '--assignment', 'A-SILENT',
+    '--occurred-at', new Date(clockedOn).toISOString(), '--lat=51.5', '--lon=-0.15', '--accuracy', '12');
+  device('silent.db', 'sync');
+  // From here on the phone is silent.
+  await page.waitForSelector('#officers tr[data-officer=OFC-9]', { timeout: 20000 });
+  assert.notEqual(await page.getAttribute('#officers tr[data-officer=OFC-9]', 'data-welfare'), 'overdue');
+  await page.waitForSelector('#overdue li[data-officer=OFC-9]', { timeout: 30000 });
+  await page.waitForSelector('#alarm-queue li[data-kind=overdue]', { timeout: 5000 });
+  const late = Date.now() - (clockedOn + 60e3);
+  console.log(`# overdue officer on screen ${late} ms after the deadline`);
+  assert.ok(late < 5000, `overdue shown ${late} ms after the deadline`);
+  assert.equal(await page.getAttribute('#officers tr[data-officer=OFC-9]', 'data-welfare'), 'overdue');
+  assert.match(await page.textContent('#officers tr[data-officer=OFC-9]'), /51\.50000, -0\.15000 ±12 m/);
+  await shot('console-overdue.png');
+});
+
+test('the page ran without a script error or a Content-Security-Policy violation', () => {
+  // The page asks who is signed in before the operator signs in (401), and the first
+  // login is refused on purpose (401): nothing else may have failed.
+  assert.deepEqual(problems.filter((p) => !p.includes('status of 401')), []);
+});

@@ -1,0 +1,397 @@
+// Cordon control room console. Plain JavaScript, no dependencies, no inline code (the
+// page's Content-Security-Policy forbids it). Everything an officer wrote is put on the
+// page with textContent, never as markup.
+'use strict';
+
+const api = '/console/api';
+const state = {
+  csrf: null,
+  operator: null,
+  open: [],
+  resolved: [],
+  officers: [],
+  selected: null,
+  seenRaised: new Set(),
+  firstLoad: true,
+  events: null,
+  audio: null,
+};
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, text, cls) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (cls) node.className = cls;
+  return node;
+}
+
+// ---- time ----
+function clockText(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+}
+function ageText(iso) {
+  const secs = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
+  if (secs < 60) return secs + ' s';
+  if (secs < 3600) return Math.floor(secs / 60) + ' min ' + (secs % 60) + ' s';
+  return Math.floor(secs / 3600) + ' h ' + Math.floor((secs % 3600) / 60) + ' min';
+}
+
+// ---- sound: a beep made with WebAudio (no sound file) ----
+function ensureAudio() {
+  const Ctx = window.AudioContext || window.webkitAudioContext;
+  if (!Ctx) return null;
+  if (!state.audio) state.audio = new Ctx();
+  if (state.audio.state === 'suspended') state.audio.resume();
+  return state.audio;
+}
+function beep() {
+  const ctx = ensureAudio();
+  if (!ctx) return;
+  const now = ctx.currentTime;
+  [0, 0.3, 0.6].forEach((offset) => {
+    const osc = ctx.createOscillator();
+    const gain = ctx.createGain();
+    osc.type = 'square';
+    osc.frequency.value = 880;
+    gain.gain.setValueAtTime(0.0001, now + offset);
+    gain.gain.exponentialRampToValueAtTime(0.3, now + offset + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, now + offset + 0.22);
+    osc.connect(gain).connect(ctx.destination);
+    osc.start(now + offset);
+    osc.stop(now + offset + 0.25);
+  });
+  document.body.dataset.beeps = String(Number(document.body.dataset.beeps || 0) + 1);
+}
+
+// ---- HTTP ----
+async function call(method, path, body) {
+  const init = { method, credentials: 'same-origin', headers: {} };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  if (method !== 'GET' && state.csrf) init.headers['X-CSRF-Token'] = state.csrf;
+  const response = await fetch(api + path, init);
+  let data = null;
+  try { data = await response.json(); } catch (_) { data = null; }
+  if (response.status === 401 && path !== '/login') {
+    signedOut();
+    throw new Error('Signed out: sign in again.');
+  }
+  if (!response.ok) {
+    const message = data && data.error ? data.error.message : 'The server answered ' + response.status;
+    throw new Error(message);
+  }
+  return data;
+}
+
+// ---- signing in and out ----
+function signedOut() {
+  state.csrf = null;
+  state.operator = null;
+  if (state.events) { state.events.close(); state.events = null; }
+  $('desk').hidden = true;
+  $('logout').hidden = true;
+  $('who').hidden = true;
+  $('login').hidden = false;
+  setLink(false, 'signed out');
+  $('login-form').elements.organisation.focus();
+}
+
+function signedIn(session) {
+  state.csrf = session.csrf_token;
+  state.operator = session.operator;
+  $('login').hidden = true;
+  $('desk').hidden = false;
+  $('logout').hidden = false;
+  $('who').hidden = false;
+  $('who').textContent = session.operator.username + ' (' + session.operator.role + ') · ' + session.operator.organisation_id;
+  connect();
+  refresh();
+}
+
+$('login-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  ensureAudio(); // a user gesture: the browser lets the page make sound from now on
+  const form = event.target;
+  $('login-error').textContent = '';
+  try {
+    const session = await call('POST', '/login', {
+      organisation: form.elements.organisation.value.trim(),
+      username: form.elements.username.value.trim(),
+      password: form.elements.password.value,
+    });
+    form.elements.password.value = '';
+    signedIn(session);
+  } catch (e) {
+    $('login-error').textContent = e.message;
+  }
+});
+
+$('logout').addEventListener('click', async () => {
+  try { await call('POST', '/logout'); } catch (_) { /* signed out either way */ }
+  signedOut();
+});
+
+// ---- live updates ----
+function setLink(live, text) {
+  $('link').textContent = text;
+  $('link').classList.toggle('live', live);
+}
+
+function connect() {
+  if (state.events) state.events.close();
+  const source = new EventSource(api + '/events');
+  state.events = source;
+  source.addEventListener('open', () => setLink(true, 'live'));
+  source.addEventListener('changed', () => { setLink(true, 'live'); refresh(); });
+  source.addEventListener('error', async () => {
+    setLink(false, 'reconnecting…');
+    try { await call('GET', '/session'); } catch (_) { /* signedOut() ran on 401 */ }
+  });
+}
+
+let refreshing = null;
+let again = false;
+async function refresh() {
+  if (refreshing) { again = true; return refreshing; }
+  refreshing = (async () => {
+    try {
+      const [alarms, officers] = await Promise.all([call('GET', '/alarms'), call('GET', '/officers')]);
+      state.open = alarms.open;
+      state.resolved = alarms.resolved;
+      state.officers = officers.on_duty;
+      render();
+    } catch (e) {
+      $('action-error').textContent = e.message;
+    }
+  })();
+  await refreshing;
+  refreshing = null;
+  if (again) { again = false; refresh(); }
+}
+
+// ---- rendering ----
+const KIND = { duress: 'Duress', panic: 'Panic', overdue: 'Overdue' };
+
+function render() {
+  const raised = state.open.filter((a) => a.state === 'raised');
+  const fresh = raised.filter((a) => !state.seenRaised.has(a.id));
+  raised.forEach((a) => state.seenRaised.add(a.id));
+  if (fresh.length > 0) beep();
+  state.firstLoad = false;
+  document.body.dataset.unacknowledged = String(raised.length);
+
+  // Keep the operator on the alarm they are working; once it is resolved (or gone),
+  // move to the most urgent open one.
+  if (!state.open.some((a) => a.id === state.selected) && state.open.length > 0) {
+    state.selected = state.open[0].id;
+  }
+  if (!state.open.concat(state.resolved).some((a) => a.id === state.selected)) state.selected = null;
+
+  renderQueue();
+  renderDetail();
+  renderOfficers();
+  renderResolved();
+}
+
+function renderQueue() {
+  const list = $('alarm-queue');
+  list.replaceChildren();
+  $('open-count').textContent = String(state.open.length);
+  $('queue-empty').hidden = state.open.length > 0;
+  state.open.forEach((a) => {
+    const item = el('li', null, 'alarm state-' + a.state);
+    item.dataset.alarmId = a.id;
+    item.dataset.kind = a.kind;
+    item.dataset.state = a.state;
+    const button = el('button');
+    button.type = 'button';
+    button.setAttribute('aria-current', String(a.id === state.selected));
+    const kind = el('span', KIND[a.kind] || a.kind, 'kind kind-' + a.kind);
+    const who = el('span', a.officer_id + (a.assignment_id ? ' · ' + a.assignment_id : ''));
+    who.append(el('span', a.state, 'flag'));
+    if (a.escalated) who.append(el('span', 'escalated', 'flag'));
+    if (a.explained) who.append(el('span', 'explained by a check-in', 'flag explained'));
+    const age = el('span', ageText(a.raised_at), 'age');
+    age.dataset.since = a.raised_at;
+    button.append(kind, who, age);
+    button.addEventListener('click', () => { state.selected = a.id; renderQueue(); renderDetail(); });
+    item.append(button);
+    list.append(item);
+  });
+}
+
+function fact(list, name, value) {
+  if (value === null || value === undefined || value === '') return;
+  list.append(el('dt', name), el('dd', value));
+}
+
+function positionText(p) {
+  if (!p) return '';
+  let text = p.latitude.toFixed(5) + ', ' + p.longitude.toFixed(5);
+  if (p.accuracy_m !== null && p.accuracy_m !== undefined) text += ' ±' + Math.round(p.accuracy_m) + ' m';
+  if (p.fix_time) text += ' (fix ' + clockText(p.fix_time) + ')';
+  return text;
+}
+
+function eventText(e) {
+  let text = clockText(e.at) + '  ' + e.kind + ' by ' + e.actor;
+  if (e.outcome) text += ' · outcome: ' + e.outcome.replace(/_/g, ' ');
+  if (e.police_reference) text += ' · police ref: ' + e.police_reference;
+  if (e.check_in_id) {
+    text += ' · ' + (e.check_in_kind || 'check-in').replace(/_/g, ' ') + ' made at ' + clockText(e.check_in_at);
+  }
+  if (e.note) text += '\n' + e.note;
+  return text;
+}
+
+function renderDetail() {
+  const alarm = state.open.concat(state.resolved).find((a) => a.id === state.selected);
+  $('detail').hidden = !alarm;
+  if (!alarm) return;
+  $('detail').dataset.alarmId = alarm.id;
+  $('detail').dataset.state = alarm.state;
+  $('detail-title').textContent = (KIND[alarm.kind] || alarm.kind) + ' alarm · ' + alarm.officer_id;
+  const facts = $('detail-facts');
+  facts.replaceChildren();
+  fact(facts, 'State', alarm.state + (alarm.escalated ? ' (escalated)' : '') + (alarm.explained ? ' (explained by a late check-in)' : ''));
+  fact(facts, 'Officer', alarm.officer_id);
+  fact(facts, 'Assignment', alarm.assignment_id);
+  fact(facts, alarm.kind === 'overdue' ? 'Deadline missed' : 'Happened (device)', clockText(alarm.occurred_at));
+  fact(facts, 'Raised (office)', clockText(alarm.raised_at) + ' · ' + ageText(alarm.raised_at) + ' ago');
+  fact(facts, 'Position', alarm.location ? positionText(alarm.location) : '');
+  fact(facts, 'Officer\'s note', alarm.note);
+  const events = $('detail-events');
+  events.replaceChildren();
+  alarm.events.forEach((e) => events.append(el('li', eventText(e), 'event-' + e.kind)));
+  $('ack-form').hidden = alarm.state !== 'raised';
+  $('resolve-form').hidden = alarm.state !== 'acknowledged';
+}
+
+function welfareText(w) {
+  switch (w.state) {
+    case 'on_time': return 'on time · due ' + clockText(w.due_at);
+    case 'due': return 'DUE · overdue at ' + clockText(w.overdue_at);
+    case 'overdue': return 'OVERDUE since ' + clockText(w.overdue_at);
+    default: return 'off duty';
+  }
+}
+
+function renderOfficers() {
+  const body = $('officers').tBodies[0];
+  body.replaceChildren();
+  const overdue = $('overdue');
+  overdue.replaceChildren();
+  state.officers.forEach((d) => {
+    const row = el('tr');
+    row.dataset.officer = d.officer_id;
+    row.dataset.welfare = d.welfare.state;
+    if (d.welfare.state === 'overdue') row.className = 'is-overdue';
+    const last = d.last_check_in
+      ? d.last_check_in.kind.replace(/_/g, ' ') + ' at ' + clockText(d.last_check_in.occurred_at) + ' (' + ageText(d.last_check_in.occurred_at) + ' ago)'
+      : 'none';
+    row.append(
+      el('td', d.officer_id),
+      el('td', d.assignment_reference + ' · ' + d.assignment_title),
+      el('td', last),
+      el('td', welfareText(d.welfare)),
+      el('td', positionText(d.position) || 'unknown'),
+    );
+    body.append(row);
+    if (d.welfare.state === 'overdue') {
+      const item = el('li', d.officer_id + ' on ' + d.assignment_reference + ': ' + welfareText(d.welfare));
+      item.dataset.officer = d.officer_id;
+      overdue.append(item);
+    }
+  });
+  if (overdue.children.length === 0) overdue.append(el('li', 'None', 'empty'));
+}
+
+function renderResolved() {
+  const list = $('resolved');
+  list.replaceChildren();
+  state.resolved.forEach((a) => {
+    const last = a.events[a.events.length - 1];
+    let text = clockText(last.at) + ' · ' + (KIND[a.kind] || a.kind) + ' · ' + a.officer_id + ' · ' + (last.outcome || '').replace(/_/g, ' ');
+    if (last.police_reference) text += ' · ref ' + last.police_reference;
+    const item = el('li', text);
+    item.dataset.alarmId = a.id;
+    list.append(item);
+  });
+}
+
+// ---- actions ----
+async function act(path, body) {
+  $('action-error').textContent = '';
+  try {
+    await call('POST', path, body);
+    await refresh();
+    return true;
+  } catch (e) {
+    $('action-error').textContent = e.message;
+    return false;
+  }
+}
+
+$('ack-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  if (!state.selected) return;
+  if (await act('/alarms/' + encodeURIComponent(state.selected) + '/acknowledge', { note: form.elements.note.value })) {
+    form.reset();
+    $('resolve-form').elements.outcome.focus();
+  }
+});
+
+$('resolve-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  if (!state.selected) return;
+  const ok = await act('/alarms/' + encodeURIComponent(state.selected) + '/resolve', {
+    outcome: form.elements.outcome.value,
+    police_reference: form.elements.police_reference.value,
+    note: form.elements.note.value,
+  });
+  if (ok) form.reset();
+});
+
+// ---- keyboard ----
+document.addEventListener('keydown', (event) => {
+  const typing = ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName);
+  if (typing || event.ctrlKey || event.metaKey || event.altKey || $('desk').hidden) return;
+  const index = state.open.findIndex((a) => a.id === state.selected);
+  if (event.key === 'j' || event.key === 'k') {
+    const next = state.open[Math.min(state.open.length - 1, Math.max(0, index + (event.key === 'j' ? 1 : -1)))];
+    if (next) { state.selected = next.id; renderQueue(); renderDetail(); }
+  } else if (event.key === 'a' && !$('ack-form').hidden) {
+    event.preventDefault();
+    $('ack-form').elements.note.focus();
+  } else if (event.key === 'r' && !$('resolve-form').hidden) {
+    event.preventDefault();
+    $('resolve-form').elements.outcome.focus();
+  }
+});
+
+// ---- clock, ages, repeats ----
+$('clock').textContent = clockText(new Date().toISOString());
+setInterval(() => {
+  $('clock').textContent = clockText(new Date().toISOString());
+  document.querySelectorAll('[data-since]').forEach((node) => { node.textContent = ageText(node.dataset.since); });
+}, 1000);
+// The welfare clock moves with time alone: read the officers again now and then.
+setInterval(() => { if (state.csrf) refresh(); }, 15000);
+// An unacknowledged alarm keeps sounding.
+setInterval(() => { if (state.csrf && state.open.some((a) => a.state === 'raised')) beep(); }, 20000);
+
+// ---- start ----
+(async () => {
+  try {
+    signedIn(await call('GET', '/session'));
+  } catch (_) {
+    signedOut();
+  }
+})();

@@ -1,0 +1,386 @@
+//! The control-room console at `/console`: a page, one script and one stylesheet, all
+//! compiled into the binary (control rooms are often cut off from the internet: no CDN),
+//! and the JSON API the page calls, under `/console/api`.
+//!
+//! - **Signing in** (`POST /console/api/login`) sets the session cookie: `HttpOnly`,
+//!   `SameSite=Strict`, `Path=/console`, and `Secure` when the request came over TLS (a
+//!   proxy's `X-Forwarded-Proto: https`) or the server was told to (`cordon serve
+//!   --secure-cookies`). Every state-changing request must carry the session's CSRF
+//!   token in `X-CSRF-Token` ([`session::Signed`]); login itself takes only JSON, which a
+//!   cross-site form cannot send.
+//! - **Scope**: every read and action goes through the session's organisation.
+//! - **Live**: `GET /console/api/events` is a server-sent event stream that says
+//!   `changed` whenever the organisation's alarms or check-ins changed ([`live`]); the page
+//!   then reads what it shows again.
+//! - **Audit**: every action and every refusal of one is written to the audit log, the
+//!   action in the same transaction as its effect.
+//! - **Headers**: a Content-Security-Policy without `'unsafe-inline'` (the page has no
+//!   inline script or style), `nosniff`, no referrer, no framing, no caching of answers.
+
+mod assets;
+mod live;
+mod session;
+
+use axum::extract::State;
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, SET_COOKIE, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
+};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use cordon_core::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::alarms::{self, Actor, Alarm, OnDuty, Resolution};
+use crate::error::Error;
+use crate::http::{ApiError, ApiPath, BodyBytes, Reply};
+use crate::operators::{self, AuditEntry, Operator, Role};
+use crate::state::Server;
+
+pub(crate) use session::Signed;
+
+/// The Content-Security-Policy of every console answer.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+    connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; \
+    frame-ancestors 'none'";
+
+/// The largest console request body (a resolution with its note).
+const MAX_BODY: usize = 16 * 1024;
+
+/// The console's routes, to be nested at `/console`.
+pub(crate) fn router() -> Router<Server> {
+    Router::new()
+        .route("/", get(assets::index))
+        .route("/app.js", get(assets::script))
+        .route("/app.css", get(assets::style))
+        .route("/favicon.svg", get(assets::icon))
+        .route("/api/login", post(login))
+        .route("/api/logout", post(logout))
+        .route("/api/session", get(whoami))
+        .route("/api/alarms", get(alarm_queue))
+        .route("/api/alarms/{id}", get(one_alarm))
+        .route("/api/alarms/{id}/acknowledge", post(acknowledge))
+        .route("/api/alarms/{id}/resolve", post(resolve))
+        .route("/api/officers", get(officers))
+        .route("/api/audit", get(audit))
+        .route("/api/events", get(live::events))
+        .layer(axum::middleware::map_response(security_headers))
+}
+
+async fn security_headers(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.entry(CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A JSON body of at most [`MAX_BODY`] bytes, as `T`, or `400 bad_request` naming what is
+/// wrong. The console sends JSON only: a body of another type is refused.
+fn json_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<T, ApiError> {
+    let json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !json {
+        return Err(ApiError::bad_request(
+            "send JSON (Content-Type: application/json)",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("invalid request: {e}")))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginRequest {
+    organisation: String,
+    username: String,
+    password: String,
+}
+
+/// Who is signed in, and the token to send back on every action.
+#[derive(Serialize)]
+struct SessionAnswer {
+    server_time: Timestamp,
+    operator: Operator,
+    csrf_token: String,
+    expires_at: Timestamp,
+}
+
+/// `POST /console/api/login`.
+async fn login(
+    State(server): State<Server>,
+    headers: HeaderMap,
+    BodyBytes(body): BodyBytes<MAX_BODY>,
+) -> Result<Response, ApiError> {
+    let request: LoginRequest = json_body(&headers, &body)?;
+    let session = server
+        .blocking(move |s| {
+            operators::login(
+                s,
+                &request.organisation,
+                &request.username,
+                &request.password,
+            )
+        })
+        .await?;
+    let secure = server.secure_cookies() || session::over_tls(&headers);
+    let cookie = session::cookie(&session.token, secure, operators::SESSION_MAX.as_secs());
+    let answer = SessionAnswer {
+        server_time: server.now(),
+        operator: session.operator,
+        csrf_token: session.csrf_token,
+        expires_at: session.expires_at,
+    };
+    let mut response = Reply(answer).into_response();
+    response.headers_mut().insert(SET_COOKIE, cookie);
+    Ok(response)
+}
+
+/// `POST /console/api/logout`.
+async fn logout(
+    State(server): State<Server>,
+    headers: HeaderMap,
+    Signed(session): Signed,
+) -> Result<Response, ApiError> {
+    server
+        .blocking(move |s| operators::logout(s, &session))
+        .await?;
+    let secure = server.secure_cookies() || session::over_tls(&headers);
+    let mut response = Reply(Done {
+        server_time: server.now(),
+    })
+    .into_response();
+    response
+        .headers_mut()
+        .insert(SET_COOKIE, session::cookie("", secure, 0));
+    Ok(response)
+}
+
+#[derive(Serialize)]
+struct Done {
+    server_time: Timestamp,
+}
+
+/// `GET /console/api/session`: who is signed in (the page asks on load).
+async fn whoami(State(server): State<Server>, Signed(session): Signed) -> Reply<SessionAnswer> {
+    Reply(SessionAnswer {
+        server_time: server.now(),
+        operator: session.operator,
+        csrf_token: session.csrf_token,
+        expires_at: session.expires_at,
+    })
+}
+
+#[derive(Serialize)]
+struct AlarmQueue {
+    server_time: Timestamp,
+    /// Not resolved, most urgent and oldest first.
+    open: Vec<Alarm>,
+    /// The last few resolved, newest first.
+    resolved: Vec<Alarm>,
+}
+
+/// `GET /console/api/alarms`.
+async fn alarm_queue(
+    State(server): State<Server>,
+    Signed(session): Signed,
+) -> Result<Reply<AlarmQueue>, ApiError> {
+    let org = session.operator.organisation_id;
+    let (open, resolved) = server
+        .blocking(move |s| {
+            Ok((
+                alarms::open_alarms(s, &org)?,
+                alarms::resolved_alarms(s, &org, 20)?,
+            ))
+        })
+        .await?;
+    Ok(Reply(AlarmQueue {
+        server_time: server.now(),
+        open,
+        resolved,
+    }))
+}
+
+#[derive(Serialize)]
+struct OneAlarm {
+    server_time: Timestamp,
+    alarm: Alarm,
+}
+
+/// `GET /console/api/alarms/{id}`.
+async fn one_alarm(
+    State(server): State<Server>,
+    Signed(session): Signed,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Reply<OneAlarm>, ApiError> {
+    let org = session.operator.organisation_id;
+    let alarm = server
+        .blocking(move |s| alarms::alarm(s, &org, &id))
+        .await?;
+    Ok(Reply(OneAlarm {
+        server_time: server.now(),
+        alarm,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcknowledgeRequest {
+    note: Option<String>,
+}
+
+/// `POST /console/api/alarms/{id}/acknowledge`.
+async fn acknowledge(
+    State(server): State<Server>,
+    Signed(session): Signed,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    BodyBytes(body): BodyBytes<MAX_BODY>,
+) -> Result<Reply<OneAlarm>, ApiError> {
+    let request: AcknowledgeRequest = json_body(&headers, &body)?;
+    let note = request.note.filter(|n| !n.trim().is_empty());
+    act(
+        &server,
+        session.operator,
+        "alarm.acknowledge",
+        id,
+        move |tx, actor, id, now| alarms::acknowledge_in(tx, actor, id, note.as_deref(), now),
+    )
+    .await
+}
+
+/// `POST /console/api/alarms/{id}/resolve`.
+async fn resolve(
+    State(server): State<Server>,
+    Signed(session): Signed,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    BodyBytes(body): BodyBytes<MAX_BODY>,
+) -> Result<Reply<OneAlarm>, ApiError> {
+    let mut resolution: Resolution = json_body(&headers, &body)?;
+    resolution.police_reference = resolution.police_reference.filter(|r| !r.trim().is_empty());
+    resolution.note = resolution.note.filter(|n| !n.trim().is_empty());
+    act(
+        &server,
+        session.operator,
+        "alarm.resolve",
+        id,
+        move |tx, actor, id, now| alarms::resolve_in(tx, actor, id, &resolution, now),
+    )
+    .await
+}
+
+/// Runs an operator's action on an alarm and its audit line in one transaction; a
+/// refusal is audited on its own (the action's transaction rolled back).
+async fn act(
+    server: &Server,
+    operator: Operator,
+    action: &'static str,
+    alarm_id: String,
+    f: impl FnOnce(&rusqlite::Transaction<'_>, &Actor<'_>, &str, Timestamp) -> crate::Result<Alarm>
+        + Send
+        + 'static,
+) -> Result<Reply<OneAlarm>, ApiError> {
+    let result = server
+        .blocking(move |s| {
+            let now = s.now();
+            let actor = Actor {
+                organisation_id: &operator.organisation_id,
+                username: &operator.username,
+            };
+            let done = s.write(|tx| {
+                let alarm = f(tx, &actor, &alarm_id, now)?;
+                operators::audit(
+                    tx,
+                    &operator.organisation_id,
+                    &operator.username,
+                    action,
+                    Some(&alarm_id),
+                    "ok",
+                    now,
+                )?;
+                Ok(alarm)
+            });
+            if let Err(e) = &done {
+                let outcome = refusal_code(e);
+                operators::audit_refusal(s, &operator, action, Some(&alarm_id), outcome)?;
+            }
+            done
+        })
+        .await;
+    let alarm = result?;
+    tracing::info!(alarm_id = %alarm.id, action, "operator action");
+    Ok(Reply(OneAlarm {
+        server_time: server.now(),
+        alarm,
+    }))
+}
+
+fn refusal_code(e: &Error) -> &'static str {
+    match e {
+        Error::Alarm { .. } => "illegal_transition",
+        Error::InvalidInput { .. } => "invalid_input",
+        Error::NotFound { .. } => "not_found",
+        _ => "failed",
+    }
+}
+
+#[derive(Serialize)]
+struct Officers {
+    server_time: Timestamp,
+    /// Officers whose welfare clock runs, overdue first, then by officer.
+    on_duty: Vec<OnDuty>,
+}
+
+/// `GET /console/api/officers`.
+async fn officers(
+    State(server): State<Server>,
+    Signed(session): Signed,
+) -> Result<Reply<Officers>, ApiError> {
+    let org = session.operator.organisation_id;
+    let mut on_duty = server.blocking(move |s| alarms::on_duty(s, &org)).await?;
+    on_duty.sort_by_key(|d| {
+        (
+            !matches!(d.welfare, cordon_core::WelfareStatus::Overdue { .. }),
+            d.officer_id.clone(),
+            d.assignment_id.clone(),
+        )
+    });
+    Ok(Reply(Officers {
+        server_time: server.now(),
+        on_duty,
+    }))
+}
+
+#[derive(Serialize)]
+struct Audit {
+    server_time: Timestamp,
+    entries: Vec<AuditEntry>,
+}
+
+/// `GET /console/api/audit`: supervisors only.
+async fn audit(
+    State(server): State<Server>,
+    Signed(session): Signed,
+) -> Result<Reply<Audit>, ApiError> {
+    if session.operator.role != Role::Supervisor {
+        return Err(Error::Forbidden("the audit log is for supervisors".into()).into());
+    }
+    let org = session.operator.organisation_id;
+    let entries = server
+        .blocking(move |s| operators::audit_log(s, &org, 200))
+        .await?;
+    Ok(Reply(Audit {
+        server_time: server.now(),
+        entries,
+    }))
+}
