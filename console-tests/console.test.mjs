@@ -132,6 +132,21 @@ test('an operator signs in, sees a duress alarm arrive, acknowledges and resolve
 
 });
 
+test('a submitted incident report is listed with its hash chain verified, its narrative as text', async () => {
+  const narrative = '<script id=injected2>alert(1)</script> Grey Audi RK61 circled the residence twice';
+  const reportId = device('phone.db', 'incident', 'create', '--category', 'hostile_surveillance',
+    '--severity', 'medium', '--narrative', narrative);
+  device('phone.db', 'incident', 'submit', reportId);
+  device('phone.db', 'sync');
+  const row = `#reports li[data-report-id="${reportId}"]`;
+  await page.waitForSelector(`${row}[data-integrity=intact]`, { timeout: 5000 });
+  await page.click(`${row} summary`);
+  assert.equal(await page.textContent(`${row} .narrative`), narrative);
+  assert.equal(await page.locator('#injected2').count(), 0);
+  assert.match(await page.textContent(`${row} summary`), /chain intact \(0 amendments\)/);
+  await shot('console-reports.png');
+});
+
 test('an officer who goes silent is shown overdue with no device traffic at all', async () => {
   const assignment = JSON.parse(readFileSync(path.join(ROOT, 'fixtures', 'assignment.json'), 'utf8'));
   assignment.id = 'A-SILENT';

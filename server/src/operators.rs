@@ -395,7 +395,8 @@ pub(crate) fn audit(
     Ok(())
 }
 
-/// [`audit`] in its own transaction (a refusal, after the refused action rolled back).
+/// [`audit`] in its own transaction (a refusal, after the refused action rolled back, or
+/// an action that ran its own transaction).
 pub fn audit_refusal(
     server: &Server,
     operator: &Operator,

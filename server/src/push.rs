@@ -63,8 +63,16 @@ pub(crate) async fn handle(
         .map(|raw| Incoming::parse(raw))
         .collect::<Result<Vec<_>, _>>()?;
     let now = server.now();
+    let alarms_only = !operations.is_empty() && operations.iter().all(Incoming::is_alarm);
     let results = server
-        .blocking(move |s| s.write(|tx| apply_batch(tx, &caller, &operations, now)))
+        .blocking(move |s| {
+            let apply = |tx: &mut Transaction<'_>| apply_batch(tx, &caller, &operations, now);
+            if alarms_only {
+                s.write_alarm(apply) // the urgent lane: before ordinary pushes waiting
+            } else {
+                s.write(apply)
+            }
+        })
         .await?;
     log_outcome(&results);
     Ok(Reply(PushResponse {
@@ -133,6 +141,22 @@ impl Incoming {
                     reason: format!("malformed operation: {e}"),
                 })
             }
+        }
+    }
+
+    /// A duress or panic check-in: what the device's urgent lane carries.
+    fn is_alarm(&self) -> bool {
+        #[derive(Deserialize)]
+        struct Kind {
+            kind: cordon_core::CheckInKind,
+        }
+        match self {
+            Incoming::WellFormed(op) => {
+                op.kind == cordon_core::OperationKind::CheckInRecord
+                    && serde_json::from_str::<Kind>(op.payload.get())
+                        .is_ok_and(|k| k.kind.is_alarm())
+            }
+            Incoming::Malformed { .. } => false,
         }
     }
 

@@ -32,12 +32,44 @@ struct Inner {
     timeouts: Mutex<Timeouts>,
     // Counts committed writes, so the console's live stream wakes when something changed.
     changes: tokio::sync::watch::Sender<u64>,
+    // Whose turn it is on the connection: alarms' pushes before ordinary work.
+    alarm_gate: AlarmGate,
     // True once the server stops: long-lived answers (the console's stream) end.
     stopping: tokio::sync::watch::Sender<bool>,
     // How often the dead-man timer runs while serving (None: not at all).
     timer_period: Mutex<Option<Duration>>,
     // Whether the console's session cookie is always marked Secure (TLS in front).
     secure_cookies: std::sync::atomic::AtomicBool,
+}
+
+/// Whose turn it is on the connection (see `Server::turn`).
+#[derive(Default)]
+struct AlarmGate {
+    state: Mutex<GateState>,
+    next: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct GateState {
+    busy: bool,
+    alarms_waiting: usize,
+}
+
+/// The connection, held for one piece of work; the next waiting takes its turn on drop.
+struct Turn<'a> {
+    conn: MutexGuard<'a, Connection>,
+    gate: &'a AlarmGate,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.gate
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .busy = false;
+        self.gate.next.notify_all();
+    }
 }
 
 /// How often the dead-man timer looks for overdue officers while the server serves.
@@ -93,6 +125,7 @@ impl Server {
                 uploads: Mutex::new(HashMap::new()),
                 timeouts: Mutex::new(Timeouts::default()),
                 changes: tokio::sync::watch::Sender::new(0),
+                alarm_gate: AlarmGate::default(),
                 stopping: tokio::sync::watch::Sender::new(false),
                 timer_period: Mutex::new(Some(DEFAULT_TIMER_PERIOD)),
                 secure_cookies: std::sync::atomic::AtomicBool::new(false),
@@ -133,27 +166,74 @@ impl Server {
         self.inner.clock.now()
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        // rusqlite rolls back an open transaction on drop, so a panic while the lock was
-        // held cannot leave the connection mid-transaction: the poison is harmless.
-        self.inner
-            .conn
+    /// The connection, when its turn comes: an alarm's turn comes before any ordinary
+    /// work that is waiting, so an alarm waits only for the work in progress, never for a
+    /// queue of pushes. (DESIGN: alarms are never queued behind bulk work, on the server
+    /// either.)
+    fn turn(&self, alarm: bool) -> Turn<'_> {
+        let gate = &self.inner.alarm_gate;
+        let mut state = gate
+            .state
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if alarm {
+            state.alarms_waiting += 1;
+        }
+        while state.busy || (!alarm && state.alarms_waiting > 0) {
+            state = gate
+                .next
+                .wait(state)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+        if alarm {
+            state.alarms_waiting -= 1;
+        }
+        state.busy = true;
+        drop(state);
+        Turn {
+            // Only the holder of the turn takes the connection: this never waits. rusqlite
+            // rolls back an open transaction on drop, so a panic while it was held cannot
+            // leave the connection mid-transaction: the poison is harmless.
+            conn: self
+                .inner
+                .conn
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            gate,
+        }
     }
 
     /// Runs `f` on the connection for reading.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        f(&self.lock())
+        f(&self.turn(false).conn)
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction and commits; any error rolls back.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&mut Transaction<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = self.lock();
-        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.write_with(self.turn(false), f)
+    }
+
+    /// [`Server::write`] for a push that carries only alarms (duress, panic): it goes
+    /// before ordinary work waiting for the connection. DESIGN: alarms are never queued
+    /// behind bulk work, on the server either.
+    pub(crate) fn write_alarm<T>(
+        &self,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.write_with(self.turn(true), f)
+    }
+
+    fn write_with<T>(
+        &self,
+        mut turn: Turn<'_>,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut tx = turn
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&mut tx)?;
         tx.commit()?;
-        drop(conn);
+        drop(turn);
         self.inner.changes.send_modify(|n| *n = n.wrapping_add(1));
         Ok(value)
     }
@@ -233,5 +313,58 @@ impl Server {
     /// Where a blob's bytes live.
     pub(crate) fn blob_path(&self, blob_id: i64) -> PathBuf {
         self.inner.blobs_dir.join(blob_id.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::channel;
+
+    #[test]
+    fn an_alarms_write_goes_before_the_ordinary_work_waiting_for_the_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server::open(dir.path().join("server.db")).unwrap();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let (held, holding) = channel();
+        let (release, released) = channel::<()>();
+        let busy = {
+            let server = server.clone();
+            std::thread::spawn(move || {
+                server.write(|_| {
+                    held.send(()).unwrap();
+                    released.recv().unwrap();
+                    Ok(())
+                })
+            })
+        };
+        holding.recv().unwrap();
+        let waiting = |name: &'static str, alarm: bool| {
+            let (server, order) = (server.clone(), order.clone());
+            std::thread::spawn(move || {
+                let record = |_: &mut Transaction<'_>| {
+                    order.lock().unwrap().push(name);
+                    Ok(())
+                };
+                if alarm {
+                    server.write_alarm(record)
+                } else {
+                    server.write(record)
+                }
+            })
+        };
+        let pushes: Vec<_> = (0..5).map(|_| waiting("push", false)).collect();
+        std::thread::sleep(Duration::from_millis(100)); // they are all waiting now
+        let alarm = waiting("alarm", true);
+        std::thread::sleep(Duration::from_millis(100));
+        release.send(()).unwrap();
+        busy.join().unwrap().unwrap();
+        alarm.join().unwrap().unwrap();
+        for p in pushes {
+            p.join().unwrap().unwrap();
+        }
+        let order = order.lock().unwrap();
+        assert_eq!(order.first(), Some(&"alarm"), "{order:?}");
+        assert_eq!(order.len(), 6);
     }
 }

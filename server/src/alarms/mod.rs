@@ -221,7 +221,16 @@ pub(crate) fn check_in_received(
                 now
             ])? > 0;
         if restarted {
-            explain_overdue(tx, organisation_id, officer_id, assignment_id, c, now)?;
+            let actor = format!("device:{device_id}");
+            explain_overdue(
+                tx,
+                organisation_id,
+                officer_id,
+                assignment_id,
+                c,
+                &actor,
+                now,
+            )?;
         }
     }
     if let Some(l) = &c.location {
@@ -384,6 +393,7 @@ fn explain_overdue(
     officer_id: &str,
     assignment_id: &str,
     c: &CheckIn,
+    actor: &str,
     now: Timestamp,
 ) -> Result<()> {
     let ids: Vec<String> = tx
@@ -397,10 +407,9 @@ fn explain_overdue(
         .query_map([organisation_id, officer_id, assignment_id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for id in ids {
-        let actor = format!("officer:{officer_id}");
         let event = NewEvent {
             check_in: Some(c),
-            ..NewEvent::plain(EventKind::Explained, &actor)
+            ..NewEvent::plain(EventKind::Explained, actor)
         };
         append(tx, &id, organisation_id, &event, now)?;
     }

@@ -12,8 +12,8 @@
 //! - **Live**: `GET /console/api/events` is a server-sent event stream that says
 //!   `changed` whenever the organisation's alarms or check-ins changed ([`live`]); the page
 //!   then reads what it shows again.
-//! - **Audit**: every action and every refusal of one is written to the audit log, the
-//!   action in the same transaction as its effect.
+//! - **Audit**: every action and every refusal of one is written to the audit log, an
+//!   alarm's step in the same transaction as its effect (a report's review in the next).
 //! - **Headers**: a Content-Security-Policy without `'unsafe-inline'` (the page has no
 //!   inline script or style), `nosniff`, no referrer, no framing, no caching of answers.
 
@@ -33,6 +33,7 @@ use axum::Router;
 use cordon_core::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::admin::{self, ReceivedReport};
 use crate::alarms::{self, Actor, Alarm, OnDuty, Resolution};
 use crate::error::Error;
 use crate::http::{ApiError, ApiPath, BodyBytes, Reply};
@@ -64,6 +65,8 @@ pub(crate) fn router() -> Router<Server> {
         .route("/api/alarms/{id}/acknowledge", post(acknowledge))
         .route("/api/alarms/{id}/resolve", post(resolve))
         .route("/api/officers", get(officers))
+        .route("/api/reports", get(reports))
+        .route("/api/reports/{id}/review", post(review))
         .route("/api/audit", get(audit))
         .route("/api/events", get(live::events))
         .layer(axum::middleware::map_response(security_headers))
@@ -382,5 +385,85 @@ async fn audit(
     Ok(Reply(Audit {
         server_time: server.now(),
         entries,
+    }))
+}
+
+#[derive(Serialize)]
+struct Reports {
+    server_time: Timestamp,
+    /// The organisation's incident reports, newest first, each with its hash chain
+    /// recomputed by the server, its amendments and its reviews.
+    reports: Vec<ReceivedReport>,
+}
+
+/// `GET /console/api/reports`.
+async fn reports(
+    State(server): State<Server>,
+    Signed(session): Signed,
+) -> Result<Reply<Reports>, ApiError> {
+    let org = session.operator.organisation_id;
+    let mut reports = server.blocking(move |s| admin::reports_of(s, &org)).await?;
+    reports.reverse();
+    Ok(Reply(Reports {
+        server_time: server.now(),
+        reports,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReviewRequest {
+    outcome: cordon_core::ReviewOutcome,
+    note: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Reviewed {
+    server_time: Timestamp,
+    review: cordon_core::ReportReview,
+}
+
+/// `POST /console/api/reports/{id}/review`: a supervisor accepts or returns a submitted
+/// report; the officer receives the outcome through the pull feed. Audited after the
+/// review's own transaction (and a refusal on its own).
+async fn review(
+    State(server): State<Server>,
+    Signed(session): Signed,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    BodyBytes(body): BodyBytes<MAX_BODY>,
+) -> Result<Reply<Reviewed>, ApiError> {
+    let request: ReviewRequest = json_body(&headers, &body)?;
+    let operator = session.operator;
+    let result = server
+        .blocking(move |s| {
+            let done = if operator.role == Role::Supervisor {
+                let note = request.note.as_deref().filter(|n| !n.trim().is_empty());
+                admin::record_review(
+                    s,
+                    &operator.organisation_id,
+                    &id,
+                    request.outcome,
+                    &operator.username,
+                    note,
+                )
+            } else {
+                Err(Error::Forbidden(
+                    "reports are reviewed by supervisors".into(),
+                ))
+            };
+            let outcome = match &done {
+                Ok(_) => "ok",
+                Err(Error::Forbidden(_)) => "forbidden",
+                Err(Error::Conflict(_)) => "conflict",
+                Err(e) => refusal_code(e),
+            };
+            operators::audit_refusal(s, &operator, "report.review", Some(&id), outcome)?;
+            done
+        })
+        .await?;
+    Ok(Reply(Reviewed {
+        server_time: server.now(),
+        review: result,
     }))
 }

@@ -422,6 +422,7 @@ fn a_late_check_in_explains_the_overdue_alarm_but_does_not_close_it() {
     assert!(a.explained);
     let explained = a.events.last().unwrap();
     assert_eq!(explained.kind, EventKind::Explained);
+    assert_eq!(explained.actor, format!("device:{}", device.device_id));
     assert_eq!(explained.check_in_id.as_deref(), Some(on_time.id.as_str()));
     assert_eq!(explained.check_in_at, Some(on_time.occurred_at));
     assert_eq!(explained.at, T0.plus(Duration::from_secs(36 * 60)));

@@ -565,3 +565,59 @@ fn the_live_stream_says_changed_when_an_alarm_arrives() {
     );
     assert!(sent.elapsed() < Duration::from_secs(1));
 }
+
+#[test]
+fn the_organisations_reports_are_listed_with_their_chain_and_a_supervisor_reviews_them() {
+    let srv = TestServer::start();
+    add(&srv, ORG, "op.jones", Role::Operator);
+    add(&srv, ORG, "sup.patel", Role::Supervisor);
+    add(&srv, "other-org", "op.smith", Role::Operator);
+    let device = srv.device(ORG, OFFICER);
+    let narrative = "<b>Grey Audi</b> circled the residence twice";
+    let report = device.store.create_report(content(narrative)).unwrap();
+    device.store.submit_report(&report.id).unwrap();
+    device.sync(&srv);
+
+    let operator = sign_in(&srv, ORG, "op.jones");
+    let listed = operator.get("/reports").json();
+    let first = &listed["reports"][0];
+    assert_eq!(first["id"], report.id.as_str());
+    assert_eq!(first["content"]["narrative"], narrative);
+    assert_eq!(first["integrity"]["state"], "intact");
+    assert_eq!(
+        sign_in(&srv, "other-org", "op.smith")
+            .get("/reports")
+            .json()["reports"],
+        json!([])
+    );
+
+    let path = format!("/reports/{}/review", report.id);
+    let refused = operator.post(&path, &json!({"outcome": "accepted"}));
+    assert_eq!(refused.status, 403, "operators do not review");
+    let supervisor = sign_in(&srv, ORG, "sup.patel");
+    let bad = supervisor.post(&path, &json!({"outcome": "fine"}));
+    assert_eq!(bad.status, 400);
+    let reviewed = supervisor.post(
+        &path,
+        &json!({"outcome": "returned", "note": "Add the registration."}),
+    );
+    assert_eq!(reviewed.status, 200, "{}", reviewed.text);
+    assert_eq!(reviewed.json()["review"]["reviewer"], "sup.patel");
+    let feed = srv.get("/v1/pull", device.token());
+    assert!(
+        feed.body["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["kind"] == "report_review" && c["review"]["outcome"] == "returned"),
+        "the officer receives the review"
+    );
+    let log = operators::audit_log(&srv.server, ORG, 20).unwrap();
+    let reviews: Vec<_> = log
+        .iter()
+        .rev()
+        .filter(|e| e.action == "report.review")
+        .map(|e| (e.actor.as_str(), e.outcome.as_str()))
+        .collect();
+    assert_eq!(reviews, [("op.jones", "forbidden"), ("sup.patel", "ok")]);
+}

@@ -10,6 +10,8 @@ const state = {
   open: [],
   resolved: [],
   officers: [],
+  reports: [],
+  openReports: new Set(),
   selected: null,
   seenRaised: new Set(),
   firstLoad: true,
@@ -160,10 +162,13 @@ async function refresh() {
   if (refreshing) { again = true; return refreshing; }
   refreshing = (async () => {
     try {
-      const [alarms, officers] = await Promise.all([call('GET', '/alarms'), call('GET', '/officers')]);
+      const [alarms, officers, reports] = await Promise.all([
+        call('GET', '/alarms'), call('GET', '/officers'), call('GET', '/reports'),
+      ]);
       state.open = alarms.open;
       state.resolved = alarms.resolved;
       state.officers = officers.on_duty;
+      state.reports = reports.reports;
       render();
     } catch (e) {
       $('action-error').textContent = e.message;
@@ -196,6 +201,7 @@ function render() {
   renderDetail();
   renderOfficers();
   renderResolved();
+  renderReports();
 }
 
 function renderQueue() {
@@ -322,6 +328,88 @@ function renderResolved() {
     item.dataset.alarmId = a.id;
     list.append(item);
   });
+}
+
+function chainText(integrity) {
+  switch (integrity.state) {
+    case 'intact': return 'chain intact (' + integrity.amendments + ' amendment' + (integrity.amendments === 1 ? '' : 's') + ')';
+    case 'broken': return 'CHAIN BROKEN at link ' + integrity.link + ': ' + integrity.reason;
+    default: return 'draft';
+  }
+}
+
+function renderReports() {
+  const list = $('reports');
+  list.replaceChildren();
+  $('reports-empty').hidden = state.reports.length > 0;
+  const supervisor = state.operator && state.operator.role === 'supervisor';
+  state.reports.forEach((r) => {
+    const item = el('li');
+    item.dataset.reportId = r.id;
+    item.dataset.integrity = r.integrity.state;
+    const details = el('details');
+    details.open = state.openReports.has(r.id);
+    details.addEventListener('toggle', () => {
+      if (details.open) state.openReports.add(r.id); else state.openReports.delete(r.id);
+    });
+    const c = r.content;
+    const review = r.reviews.length ? r.reviews[r.reviews.length - 1] : null;
+    const summary = el('summary');
+    summary.append(
+      el('span', clockText(r.submitted_at || r.updated_at) + ' · ' + r.officer_id + ' · ' + c.category.replace(/_/g, ' ') + ' · ' + c.severity + ' · ' + r.state + ' · '),
+      el('span', chainText(r.integrity), r.integrity.state === 'broken' ? 'chain-broken' : (r.integrity.state === 'intact' ? 'chain-intact' : '')),
+    );
+    if (review) summary.append(el('span', ' · ' + review.outcome + ' by ' + review.reviewer));
+    details.append(summary);
+    const facts = el('dl', null, 'facts');
+    fact(facts, 'Occurred (device)', clockText(c.occurred_at));
+    fact(facts, 'Assignment', c.assignment_id);
+    fact(facts, 'Position', c.location ? positionText(c.location) : '');
+    fact(facts, 'Police reference', c.police_reference);
+    fact(facts, 'Control room reference', c.control_room_reference);
+    fact(facts, 'Actions taken', c.actions_taken);
+    fact(facts, 'Injuries', c.injuries);
+    fact(facts, 'Persons involved', c.persons && c.persons.length ? c.persons.map((p) => p.role + ': ' + p.description).join('\n') : '');
+    fact(facts, 'Attachments', r.attachments.length ? r.attachments.map((a) => a.kind + ' ' + a.file_name + ' (' + a.size_bytes + ' bytes)').join('\n') : '');
+    details.append(facts, el('p', c.narrative, 'narrative'));
+    if (r.amendments.length) {
+      details.append(el('h3', 'Amendments'));
+      const amendments = el('ol', null, 'events');
+      r.amendments.forEach((a) => amendments.append(el('li', '#' + a.sequence + ' ' + clockText(a.created_at) + ' by ' + a.author + ': ' + a.reason + ' (' + a.changed_fields.join(', ') + ')')));
+      details.append(amendments);
+    }
+    r.reviews.forEach((v) => details.append(el('p', 'Review: ' + v.outcome + ' by ' + v.reviewer + ' at ' + clockText(v.reviewed_at) + (v.note ? ' · ' + v.note : ''))));
+    if (supervisor && r.state === 'submitted') details.append(reviewForm(r.id));
+    item.append(details);
+    list.append(item);
+  });
+}
+
+function reviewForm(reportId) {
+  const form = el('form', null, 'review-form');
+  const outcome = el('select');
+  outcome.name = 'outcome';
+  [['accepted', 'Accept'], ['returned', 'Return to the officer']].forEach(([value, text]) => {
+    const option = el('option', text);
+    option.value = value;
+    outcome.append(option);
+  });
+  const note = el('input');
+  note.name = 'note';
+  note.maxLength = 2000;
+  const outcomeLabel = el('label', 'Review ');
+  outcomeLabel.append(outcome);
+  const noteLabel = el('label', 'Note ');
+  noteLabel.append(note);
+  const button = el('button', 'Record review');
+  button.type = 'submit';
+  button.dataset.action = 'review';
+  form.append(outcomeLabel, noteLabel, button);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    await act('/reports/' + encodeURIComponent(reportId) + '/review', { outcome: outcome.value, note: note.value });
+  });
+  return form;
 }
 
 // ---- actions ----
