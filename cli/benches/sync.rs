@@ -116,17 +116,7 @@ fn amended_report(store: &Store, n: usize) {
     store.submit_report(&report.id).unwrap();
     for i in 0..n {
         store
-            .amend_report(
-                &report.id,
-                NewAmendment {
-                    author: "OFC-B".into(),
-                    reason: "bench".into(),
-                    patch: IncidentPatch {
-                        actions_taken: Some(format!("Step {i} taken.")),
-                        ..IncidentPatch::default()
-                    },
-                },
-            )
+            .amend_report(&report.id, cordon_fixtures::amendment(i))
             .unwrap();
     }
 }

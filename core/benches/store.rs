@@ -280,17 +280,7 @@ fn bench_amendments(dir: &std::path::Path, clock: Arc<ManualClock>, n: usize) ->
     for i in 0..n {
         let t = Instant::now();
         store
-            .amend_report(
-                &report.id,
-                NewAmendment {
-                    author: "OFC-B".into(),
-                    reason: "bench".into(),
-                    patch: IncidentPatch {
-                        actions_taken: Some(format!("Step {i} taken.")),
-                        ..IncidentPatch::default()
-                    },
-                },
-            )
+            .amend_report(&report.id, cordon_fixtures::amendment(i))
             .unwrap();
         times.push(t.elapsed().as_secs_f64() * 1e3);
     }

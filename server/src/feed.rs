@@ -29,25 +29,19 @@ use crate::state::Server;
 const DEFAULT_LIMIT: u64 = 100;
 const MAX_LIMIT: u64 = 500;
 
-/// Appends the assignment, as `officer` sees it, to that officer's feed, dropping the
+/// Appends the assignment, as `officer` sees it, to that officer's feed, superseding the
 /// officer's older entry for the same assignment.
 pub(crate) fn append_assignment(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     organisation_id: &str,
     officer_id: &str,
     assignment: &Assignment,
 ) -> Result<()> {
-    tx.prepare_cached(
-        "UPDATE feed SET superseded = 1
-         WHERE organisation_id = ?1 AND officer_id = ?2 AND kind = 'assignment'
-           AND subject = ?3 AND superseded = 0",
-    )?
-    .execute([organisation_id, officer_id, &assignment.id])?;
     let change = Change::Assignment {
         cursor: String::new(),
         assignment: assignment.clone(),
     };
-    append(tx, organisation_id, officer_id, &assignment.id, &change)
+    replace(tx, organisation_id, officer_id, &assignment.id, &change)
 }
 
 /// Appends a review outcome to the feed of the officer who submitted the report.
@@ -72,17 +66,32 @@ pub(crate) fn append_alarm_status(
     officer_id: &str,
     alarm: &AlarmStatus,
 ) -> Result<()> {
-    tx.prepare_cached(
-        "UPDATE feed SET superseded = 1
-         WHERE organisation_id = ?1 AND officer_id = ?2 AND kind = 'alarm_status'
-           AND subject = ?3 AND superseded = 0",
-    )?
-    .execute([organisation_id, officer_id, &alarm.check_in_id])?;
     let change = Change::AlarmStatus {
         cursor: String::new(),
         alarm: alarm.clone(),
     };
-    append(tx, organisation_id, officer_id, &alarm.check_in_id, &change)
+    replace(tx, organisation_id, officer_id, &alarm.check_in_id, &change)
+}
+
+/// Appends `change` about `subject`, superseding the officer's older entry of the same
+/// kind about it: the device keeps only the newest, so it never downloads an older one.
+fn replace(
+    tx: &rusqlite::Connection,
+    organisation_id: &str,
+    officer_id: &str,
+    subject: &str,
+    change: &Change,
+) -> Result<()> {
+    let Some((kind, _)) = change.stored()? else {
+        return Ok(()); // nothing the server writes
+    };
+    tx.prepare_cached(
+        "UPDATE feed SET superseded = 1
+         WHERE organisation_id = ?1 AND officer_id = ?2 AND kind = ?3
+           AND subject = ?4 AND superseded = 0",
+    )?
+    .execute([organisation_id, officer_id, kind, subject])?;
+    append(tx, organisation_id, officer_id, subject, change)
 }
 
 /// Appends `change` (its cursor is the one the feed gives it) about the record `subject`.

@@ -124,17 +124,13 @@ pub(crate) fn amendments(
     organisation_id: &str,
     report_id: &str,
 ) -> Result<Vec<Amendment>> {
-    let mut stmt = c.prepare_cached(
+    bodies_of_report(
+        c,
         "SELECT body FROM amendment WHERE organisation_id = ?1 AND report_id = ?2
          ORDER BY sequence",
-    )?;
-    let bodies = stmt
-        .query_map([organisation_id, report_id], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    bodies
-        .iter()
-        .map(|b| Ok(serde_json::from_str(b)?))
-        .collect()
+        organisation_id,
+        report_id,
+    )
 }
 
 /// The attachments the server holds for a report, by id.
@@ -143,11 +139,24 @@ pub(crate) fn attachments_of(
     organisation_id: &str,
     report_id: &str,
 ) -> Result<Vec<Attachment>> {
-    let mut stmt = c.prepare_cached(
+    bodies_of_report(
+        c,
         "SELECT body FROM attachment WHERE organisation_id = ?1 AND report_id = ?2
          ORDER BY id",
-    )?;
-    let bodies = stmt
+        organisation_id,
+        report_id,
+    )
+}
+
+/// The JSON bodies `sql` selects for one report of one organisation, read as `T`.
+fn bodies_of_report<T: serde::de::DeserializeOwned>(
+    c: &Connection,
+    sql: &str,
+    organisation_id: &str,
+    report_id: &str,
+) -> Result<Vec<T>> {
+    let bodies = c
+        .prepare_cached(sql)?
         .query_map([organisation_id, report_id], |r| r.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     bodies
