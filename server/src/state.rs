@@ -46,7 +46,8 @@ struct Inner {
 #[derive(Default)]
 struct AlarmGate {
     state: Mutex<GateState>,
-    next: std::sync::Condvar,
+    alarm: std::sync::Condvar,
+    ordinary: std::sync::Condvar,
 }
 
 #[derive(Default)]
@@ -63,12 +64,19 @@ struct Turn<'a> {
 
 impl Drop for Turn<'_> {
     fn drop(&mut self) {
-        self.gate
+        let mut state = self
+            .gate
             .state
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .busy = false;
-        self.gate.next.notify_all();
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.busy = false;
+        // One waiter is woken; if another took the turn first, that one's release wakes
+        // the next, so no waiter is forgotten.
+        if state.alarms_waiting > 0 {
+            self.gate.alarm.notify_one();
+        } else {
+            self.gate.ordinary.notify_one();
+        }
     }
 }
 
@@ -179,9 +187,11 @@ impl Server {
         if alarm {
             state.alarms_waiting += 1;
         }
+        // Each waits on its own condition, and a release wakes one waiter only (an alarm
+        // if any waits): waking every waiter on each release costs more than the work.
+        let condition = if alarm { &gate.alarm } else { &gate.ordinary };
         while state.busy || (!alarm && state.alarms_waiting > 0) {
-            state = gate
-                .next
+            state = condition
                 .wait(state)
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
         }
