@@ -3,7 +3,8 @@
 # the real `cordon serve` on a loopback port, real devices (`cordon device`), and Debian's
 # Chromium, headless, driven by npm's playwright-core. Installs Chromium and Node.js with
 # apt-get when they are missing (browsers cannot be downloaded by an installer here).
-# Screenshots go to docs/console-*.png. Ends with one line: `console: N passed, M failed`.
+# Screenshots go to target/console-shots/ (CONSOLE_SHOTS=docs refreshes docs/console-*.png,
+# so a test run leaves the checkout as it was). Ends with one line: `console: N passed, M failed`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +23,10 @@ cargo build -q -p cordon
 
 log=target/console-e2e.log
 set +e
-(cd console-tests && CORDON_BIN="$PWD/../target/debug/cordon" SHOTS="$PWD/../docs" \
+shots=$PWD/target/console-shots
+[[ ${CONSOLE_SHOTS:-} == docs ]] && shots=$PWD/docs
+mkdir -p "$shots"
+(cd console-tests && CORDON_BIN="$PWD/../target/debug/cordon" SHOTS="$shots" \
   CHROMIUM="$(command -v chromium)" node --test --test-reporter=tap console.test.mjs) 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
