@@ -43,6 +43,8 @@ mod records;
 mod routes;
 mod secret;
 mod state;
+#[cfg(test)]
+mod upgrade_tests;
 mod uploads;
 mod validate;
 

@@ -1,0 +1,183 @@
+//! An upgrade read back through the office's own functions: a version-4 database (records
+//! keyed by id alone) opened by this build keeps every record readable under its
+//! organisation. It lives beside `db` rather than in it, because it reads through `admin`,
+//! which `db` must not import.
+
+use rusqlite::Connection;
+
+use crate::db::{APPLICATION_ID, SCHEMA_VERSION, STEPS};
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap()
+}
+
+#[test]
+fn a_version_4_database_keeps_every_record_readable_under_its_organisation() {
+    use cordon_core::{
+        amendment_hash, submission_hash, Amendment, Attachment, AttachmentKind, CheckIn,
+        CheckInKind, IncidentPatch, ReportIntegrity, ReportState, Severity, Timestamp,
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.db");
+    let v4 = Connection::open(&path).unwrap();
+    for step in &STEPS[..4] {
+        v4.execute_batch(step).unwrap();
+    }
+    v4.pragma_update(None, "application_id", APPLICATION_ID)
+        .unwrap();
+    v4.pragma_update(None, "user_version", 4).unwrap();
+
+    let (org, officer, device) = ("acme", "OFC-7", "d-1");
+    let at = Timestamp::from_millis(1_790_000_000_000);
+    let (check_in_id, report_id, attachment_id) = ("c-1", "r-1", "t-1");
+    let check_in = CheckIn {
+        id: check_in_id.into(),
+        kind: CheckInKind::Panic,
+        assignment_id: None,
+        occurred_at: at,
+        time_zone: "Europe/London".into(),
+        location: None,
+        tag_id: None,
+        note: None,
+        recorded_at: at,
+    };
+    let attachment = Attachment {
+        id: attachment_id.into(),
+        report_id: report_id.into(),
+        kind: AttachmentKind::Photo,
+        file_name: "van.jpg".into(),
+        mime_type: "image/jpeg".into(),
+        size_bytes: 3,
+        sha256: "ab".repeat(32),
+        captured_at: at,
+    };
+    let content = cordon_fixtures::incident();
+    let sealed = submission_hash(report_id, at, &content, std::slice::from_ref(&attachment));
+    let mut amendment = Amendment {
+        id: "m-1".into(),
+        report_id: report_id.into(),
+        sequence: 1,
+        author: officer.into(),
+        reason: "Registration confirmed.".into(),
+        changed_fields: vec![],
+        patch: IncidentPatch {
+            severity: Some(Severity::Critical),
+            ..Default::default()
+        },
+        created_at: at,
+        previous_hash: sealed.clone(),
+        hash: String::new(),
+    };
+    amendment.changed_fields = content.clone().apply(&amendment.patch);
+    amendment.hash = amendment_hash(&amendment);
+    assert_eq!(amendment.changed_fields, ["severity"]);
+
+    v4.execute(
+        "INSERT INTO device (device_id, organisation_id, officer_id, token_hash, enrolled_at)
+         VALUES (?1, ?2, ?3, 'h', 0)",
+        [device, org, officer],
+    )
+    .unwrap();
+    for (id, family, version) in [
+        (check_in_id, "check_in", 1),
+        (report_id, "report", 3),
+        (attachment_id, "attachment", 1),
+    ] {
+        v4.execute(
+            "INSERT INTO record (id, family, organisation_id, officer_id, device_id,
+                                 server_version, last_seq, received_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 0, 0)",
+            rusqlite::params![id, family, org, officer, device, version],
+        )
+        .unwrap();
+    }
+    v4.execute(
+        "INSERT INTO check_in (id, kind, occurred_at, body) VALUES (?1, 'panic', ?2, ?3)",
+        rusqlite::params![check_in_id, at, json(&check_in)],
+    )
+    .unwrap();
+    // Amended before version 4: no amended content kept, the amendment is replayed.
+    v4.execute(
+        "INSERT INTO report (id, state, content, updated_at, submitted_at, content_hash,
+                             sealed_attachments, head_hash, amendments)
+         VALUES (?1, 'submitted', ?2, ?3, ?3, ?4, ?5, ?6, 1)",
+        rusqlite::params![
+            report_id,
+            json(&content),
+            at,
+            sealed,
+            json(&vec![attachment.clone()]),
+            amendment.hash
+        ],
+    )
+    .unwrap();
+    v4.execute(
+        "INSERT INTO amendment (report_id, sequence, id, body, received_at)
+         VALUES (?1, 1, 'm-1', ?2, 0)",
+        rusqlite::params![report_id, json(&amendment)],
+    )
+    .unwrap();
+    v4.execute(
+        "INSERT INTO blob (id, organisation_id, sha256, size_bytes, received_bytes,
+                           completed_at)
+         VALUES (7, ?1, ?2, 3, 3, 0)",
+        rusqlite::params![org, attachment.sha256],
+    )
+    .unwrap();
+    v4.execute(
+        "INSERT INTO attachment (id, report_id, blob_id, body) VALUES (?1, ?2, 7, ?3)",
+        rusqlite::params![attachment_id, report_id, json(&attachment)],
+    )
+    .unwrap();
+    v4.execute(
+        "INSERT INTO review (report_id, outcome, reviewer, note, reviewed_at)
+         VALUES (?1, 'accepted', 'CR-DUTY', NULL, 0)",
+        [report_id],
+    )
+    .unwrap();
+    drop(v4);
+
+    let server = crate::Server::open(&path).unwrap();
+    let check_ins = crate::admin::check_ins_of(&server, org).unwrap();
+    assert_eq!(check_ins.len(), 1);
+    assert_eq!(check_ins[0].check_in, check_in);
+    assert_eq!(check_ins[0].provenance.device_id, device);
+
+    let report = crate::admin::report(&server, org, report_id).unwrap();
+    assert_eq!(report.state, ReportState::Submitted);
+    assert_eq!(report.provenance.server_version, 3);
+    assert_eq!(report.attachments, std::slice::from_ref(&attachment));
+    assert_eq!(report.amendments, std::slice::from_ref(&amendment));
+    assert_eq!(
+        report.content,
+        content.amended(std::slice::from_ref(&amendment))
+    );
+    assert_eq!(report.reviews.len(), 1);
+    assert_eq!(
+        report.integrity,
+        ReportIntegrity::Intact {
+            head_hash: amendment.hash.clone(),
+            amendments: 1
+        }
+    );
+    let attachments = crate::admin::attachments_of(&server, org).unwrap();
+    assert_eq!(attachments.len(), 1);
+    assert_eq!(attachments[0].attachment, attachment);
+    assert!(attachments[0].complete);
+    assert!(crate::admin::reports_of(&server, "globex")
+        .unwrap()
+        .is_empty());
+    let broken: Vec<String> = server
+        .read(|c| {
+            Ok(c.prepare("PRAGMA foreign_key_check")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?)
+        })
+        .unwrap();
+    assert!(broken.is_empty(), "{broken:?}");
+    let v: i64 = server
+        .read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(v, SCHEMA_VERSION);
+}
