@@ -303,16 +303,7 @@ pub fn session(server: &Server, token: &str) -> Result<Session> {
                ON o.organisation_id = s.organisation_id AND o.username = s.username
              WHERE s.token_hash = ?1",
         )?
-        .query_row([&token_hash], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })
+        .query_row([&token_hash], |r| Row::try_from(r))
         .optional()?)
     })?;
     let Some((organisation_id, username, role, csrf_token, last_seen_at, expires_at)) = row else {

@@ -78,19 +78,7 @@ pub(crate) fn report(c: &Connection, organisation_id: &str, id: &str) -> Result<
                     head_hash, amendments, amended_content
              FROM report WHERE organisation_id = ?1 AND id = ?2",
         )?
-        .query_row([organisation_id, id], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-            ))
-        })
+        .query_row([organisation_id, id], |r| RawReport::try_from(r))
         .optional()?;
     let Some((state, content, updated_at, submitted_at, content_hash, sealed, head, n, amended)) =
         raw

@@ -51,28 +51,11 @@ pub(super) fn store_status(
     Ok(())
 }
 
-fn row(
-    r: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(String, String, String, String, Option<String>, Timestamp)> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-    ))
-}
+/// An `alarm_status` row as read: check-in id, alarm id, kind, state, note, updated at.
+type StatusRow = (String, String, String, String, Option<String>, Timestamp);
 
 fn status(
-    (check_in_id, alarm_id, kind, state, note, updated_at): (
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-        Timestamp,
-    ),
+    (check_in_id, alarm_id, kind, state, note, updated_at): StatusRow,
 ) -> Result<AlarmStatus> {
     let damaged = |what: &str| CordonError::Storage {
         detail: format!("alarm status {check_in_id}: {what}"),
@@ -99,7 +82,7 @@ impl Store {
                 .prepare_cached(&format!(
                     "SELECT {COLUMNS} FROM alarm_status ORDER BY updated_at DESC, check_in_id"
                 ))?
-                .query_map([], row)?
+                .query_map([], |r| StatusRow::try_from(r))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             rows.into_iter().map(status).collect()
         })
@@ -112,7 +95,7 @@ impl Store {
             c.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM alarm_status WHERE check_in_id = ?1"
             ))?
-            .query_row([check_in_id], row)
+            .query_row([check_in_id], |r| StatusRow::try_from(r))
             .optional()?
             .map(status)
             .transpose()

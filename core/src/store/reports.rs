@@ -69,17 +69,7 @@ fn load_row(c: &rusqlite::Connection, id: &str) -> Result<ReportRow> {
              FROM incident_report r LEFT JOIN amended_report a ON a.report_id = r.id
              WHERE r.id = ?1",
         )?
-        .query_row([id], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
-        })
+        .query_row([id], |r| RawReportRow::try_from(r))
         .optional()?;
     let (state, content, created_at, updated_at, submitted_at, content_hash, amended) =
         row.ok_or_else(|| CordonError::not_found("incident report", id))?;

@@ -641,19 +641,7 @@ fn read_alarm(c: &Connection, organisation_id: &str, alarm_id: &str) -> Result<A
                     raised_at, officer_id
              FROM alarm WHERE organisation_id = ?1 AND id = ?2",
         )?
-        .query_row([organisation_id, alarm_id], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-            ))
-        })
+        .query_row([organisation_id, alarm_id], |r| AlarmRow::try_from(r))
         .optional()?;
     let Some((
         kind,
