@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 pub const APPLICATION_ID: i64 = 0x4353_5256;
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-pub(crate) const STEPS: [&str; 8] = [
+const STEPS: [&str; 8] = [
     include_str!("schema.sql"),
     V1_TO_V2,
     V2_TO_V3,
@@ -225,6 +225,20 @@ pub(crate) fn open(path: &Path) -> Result<Connection> {
     })
 }
 
+/// A server database at schema `version`, as an older build left it (for upgrade tests).
+#[cfg(test)]
+pub(crate) fn database_at(path: &Path, version: usize) -> Connection {
+    let conn = Connection::open(path).unwrap();
+    for step in &STEPS[..version] {
+        conn.execute_batch(step).unwrap();
+    }
+    conn.pragma_update(None, "application_id", APPLICATION_ID)
+        .unwrap();
+    conn.pragma_update(None, "user_version", version as i64)
+        .unwrap();
+    conn
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,11 +295,7 @@ mod tests {
     fn a_version_1_database_keeps_its_receipts_under_the_new_column_name() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("server.db");
-        let v1 = Connection::open(&path).unwrap();
-        v1.execute_batch(STEPS[0]).unwrap();
-        v1.pragma_update(None, "application_id", APPLICATION_ID)
-            .unwrap();
-        v1.pragma_update(None, "user_version", 1).unwrap();
+        let v1 = database_at(&path, 1);
         v1.execute(
             "INSERT INTO receipt (device_id, operation_id, seq, kind, entity_id, status,
                                   received_at)
@@ -314,12 +324,7 @@ mod tests {
     fn a_version_2_feed_keeps_its_entries_each_with_a_tag() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("server.db");
-        let v2 = Connection::open(&path).unwrap();
-        v2.execute_batch(STEPS[0]).unwrap();
-        v2.execute_batch(STEPS[1]).unwrap();
-        v2.pragma_update(None, "application_id", APPLICATION_ID)
-            .unwrap();
-        v2.pragma_update(None, "user_version", 2).unwrap();
+        let v2 = database_at(&path, 2);
         for subject in ["A-1", "A-2", "A-3"] {
             v2.execute(
                 "INSERT INTO feed (organisation_id, officer_id, kind, subject, body)
@@ -365,13 +370,7 @@ mod tests {
     fn a_version_4_database_gets_each_officers_last_check_in_and_position() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("server.db");
-        let v4 = Connection::open(&path).unwrap();
-        for step in &STEPS[..4] {
-            v4.execute_batch(step).unwrap();
-        }
-        v4.pragma_update(None, "application_id", APPLICATION_ID)
-            .unwrap();
-        v4.pragma_update(None, "user_version", 4).unwrap();
+        let v4 = database_at(&path, 4);
         v4.execute_batch(
             "INSERT INTO device VALUES ('d-1', 'acme', 'OFC-7', 'h', 0);
              INSERT INTO record VALUES ('c-1', 'check_in', 'acme', 'OFC-7', 'd-1', 1, 1, 5, 5);
@@ -408,13 +407,7 @@ mod tests {
     fn a_version_7_feed_keeps_its_cursors_and_never_reissues_one() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("server.db");
-        let v7 = Connection::open(&path).unwrap();
-        for step in &STEPS[..7] {
-            v7.execute_batch(step).unwrap();
-        }
-        v7.pragma_update(None, "application_id", APPLICATION_ID)
-            .unwrap();
-        v7.pragma_update(None, "user_version", 7).unwrap();
+        let v7 = database_at(&path, 7);
         for subject in ["A-1", "A-2", "A-3"] {
             v7.execute(
                 "INSERT INTO feed (organisation_id, officer_id, kind, subject, body, tag)

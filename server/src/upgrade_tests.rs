@@ -3,9 +3,7 @@
 //! organisation. It lives beside `db` rather than in it, because it reads through `admin`,
 //! which `db` must not import.
 
-use rusqlite::Connection;
-
-use crate::db::{APPLICATION_ID, SCHEMA_VERSION, STEPS};
+use crate::db::{database_at, SCHEMA_VERSION};
 
 fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap()
@@ -20,13 +18,7 @@ fn a_version_4_database_keeps_every_record_readable_under_its_organisation() {
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("server.db");
-    let v4 = Connection::open(&path).unwrap();
-    for step in &STEPS[..4] {
-        v4.execute_batch(step).unwrap();
-    }
-    v4.pragma_update(None, "application_id", APPLICATION_ID)
-        .unwrap();
-    v4.pragma_update(None, "user_version", 4).unwrap();
+    let v4 = database_at(&path, 4);
 
     let (org, officer, device) = ("acme", "OFC-7", "d-1");
     let at = Timestamp::from_millis(1_790_000_000_000);
