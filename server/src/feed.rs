@@ -41,7 +41,14 @@ pub(crate) fn append_assignment(
         cursor: String::new(),
         assignment: assignment.clone(),
     };
-    replace(tx, organisation_id, officer_id, &assignment.id, &change)
+    append(
+        tx,
+        organisation_id,
+        officer_id,
+        &assignment.id,
+        &change,
+        Older::Superseded,
+    )
 }
 
 /// Appends a review outcome to the feed of the officer who submitted the report.
@@ -55,7 +62,14 @@ pub(crate) fn append_review(
         cursor: String::new(),
         review: review.clone(),
     };
-    append(tx, organisation_id, officer_id, &review.report_id, &change)
+    append(
+        tx,
+        organisation_id,
+        officer_id,
+        &review.report_id,
+        &change,
+        Older::Kept,
+    )
 }
 
 /// Appends where an alarm stands to the feed of the officer who raised it, superseding
@@ -70,28 +84,23 @@ pub(crate) fn append_alarm_status(
         cursor: String::new(),
         alarm: alarm.clone(),
     };
-    replace(tx, organisation_id, officer_id, &alarm.check_in_id, &change)
+    append(
+        tx,
+        organisation_id,
+        officer_id,
+        &alarm.check_in_id,
+        &change,
+        Older::Superseded,
+    )
 }
 
-/// Appends `change` about `subject`, superseding the officer's older entry of the same
-/// kind about it: the device keeps only the newest, so it never downloads an older one.
-fn replace(
-    tx: &rusqlite::Connection,
-    organisation_id: &str,
-    officer_id: &str,
-    subject: &str,
-    change: &Change,
-) -> Result<()> {
-    let Some((kind, _)) = change.stored()? else {
-        return Ok(()); // nothing the server writes
-    };
-    tx.prepare_cached(
-        "UPDATE feed SET superseded = 1
-         WHERE organisation_id = ?1 AND officer_id = ?2 AND kind = ?3
-           AND subject = ?4 AND superseded = 0",
-    )?
-    .execute([organisation_id, officer_id, kind, subject])?;
-    append(tx, organisation_id, officer_id, subject, change)
+/// What becomes of the officer's older entries of the same kind about the same subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Older {
+    /// Each stays (every review outcome counts).
+    Kept,
+    /// Superseded: the device keeps only the newest, so it never downloads an older one.
+    Superseded,
 }
 
 /// Appends `change` (its cursor is the one the feed gives it) about the record `subject`.
@@ -101,10 +110,19 @@ fn append(
     officer_id: &str,
     subject: &str,
     change: &Change,
+    older: Older,
 ) -> Result<()> {
     let Some((kind, body)) = change.stored()? else {
         return Ok(()); // nothing the server writes
     };
+    if older == Older::Superseded {
+        tx.prepare_cached(
+            "UPDATE feed SET superseded = 1
+             WHERE organisation_id = ?1 AND officer_id = ?2 AND kind = ?3
+               AND subject = ?4 AND superseded = 0",
+        )?
+        .execute([organisation_id, officer_id, kind, subject])?;
+    }
     tx.prepare_cached(
         "INSERT INTO feed (organisation_id, officer_id, kind, subject, body, tag)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
