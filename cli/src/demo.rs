@@ -349,6 +349,17 @@ fn keep_running(
         &password,
         "demo",
     )?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    // Listen before the thread starts, so a signal sent right after the lines below stops
+    // the demo cleanly.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let signalled = {
+        let _context = rt.enter();
+        crate::serve::shutdown_signal()?
+    };
     println!(
         "
 CONTROL ROOM (kept running; ctrl-c to stop)"
@@ -357,15 +368,8 @@ CONTROL ROOM (kept running; ctrl-c to stop)"
     println!("  sign in:  organisation {ORGANISATION_ID}, username op.demo, password {password}");
     println!("  the duress alarm is waiting there; acknowledge it and the phone learns it");
     println!("  (the officer's welfare clock runs on: without a check-in they go overdue)");
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
     std::thread::spawn(move || {
-        if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        {
-            rt.block_on(crate::serve::shutdown_signal());
-        }
+        rt.block_on(signalled);
         flag.store(true, Ordering::SeqCst);
     });
     // The phone's clock ran the story in compressed time: from now on it is real time.

@@ -41,6 +41,7 @@ pub fn run(args: ServeArgs) -> CliResult {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
         let addr = listener.local_addr()?;
+        let stop = shutdown_signal()?;
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on http://{addr}")?;
         // The console's address on stderr: stdout keeps its one line for scripts.
@@ -48,33 +49,35 @@ pub fn run(args: ServeArgs) -> CliResult {
         out.flush()?;
         drop(out);
         tracing::info!(address = %addr, db = %args.db.display(), "serving");
-        cordon_server::serve_with_shutdown(listener, server, shutdown_signal()).await?;
+        cordon_server::serve_with_shutdown(listener, server, stop).await?;
         tracing::info!("stopped");
         Ok(())
     })
 }
 
-/// Completes on ctrl-c (SIGINT) or SIGTERM.
-pub(crate) async fn shutdown_signal() {
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+/// Listens for ctrl-c (SIGINT) and SIGTERM from the moment it is called (inside a tokio
+/// runtime), and returns a future that completes on the first of them. Listening starts
+/// here, not when the future is first polled: a signal sent as soon as the listening line
+/// is printed must stop the server cleanly, not kill it with the default action.
+pub(crate) fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
+    {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
+    {
+        Ok(async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        })
     }
 }
