@@ -293,9 +293,15 @@ class Checker:
             problems.append(f"{IOS_SCRIPT}: concatenates module maps")
         if "headers.sh" not in script:
             problems.append(f"{IOS_SCRIPT}: does not lay out the headers with headers.sh")
-        inputs = {"uniffi-like output without trailing newlines": synthetic_swift_output()}
-        if self.generated_swift:
-            inputs["uniffi's output for target/debug/libcordon"] = self.generated_swift
+        with tempfile.TemporaryDirectory() as synthetic:
+            inputs = {"uniffi-like output without trailing newlines": synthetic_swift_output(Path(synthetic))}
+            if self.generated_swift:
+                inputs["uniffi's output for target/debug/libcordon"] = self.generated_swift
+            problems += self.lay_out_headers(inputs)
+        self.check("XCFramework headers and module maps", problems)
+
+    def lay_out_headers(self, inputs):
+        problems = []
         for label, generated in inputs.items():
             with tempfile.TemporaryDirectory() as tmp:
                 out = Path(tmp) / "headers"
@@ -305,7 +311,7 @@ class Checker:
                     problems.append(f"{HEADERS_SCRIPT} failed on {label}: {run.stderr.strip()}")
                     continue
                 problems += [f"{label}: {p}" for p in headers_problems(out)]
-        self.check("XCFramework headers and module maps", problems)
+        return problems
 
     def apple_targets(self):
         problems = []
@@ -396,9 +402,9 @@ def headers_problems(out):
     return problems
 
 
-def synthetic_swift_output():
-    """uniffi's Swift output for the two C modules, each file without a trailing newline."""
-    out = Path(tempfile.mkdtemp(prefix="phone-builds-uniffi-"))
+def synthetic_swift_output(out):
+    """uniffi's Swift output for the two C modules, each file without a trailing newline, in `out`."""
+    out.mkdir(parents=True, exist_ok=True)
     for module in C_MODULES:
         (out / f"{module}.h").write_text(f"// {module}\n#pragma once\n")
         (out / f"{module}.modulemap").write_text(
@@ -508,6 +514,14 @@ def self_test(generated):
 
 def main():
     generated = real_swift_output()
+    try:
+        return report(generated)
+    finally:
+        if generated:
+            shutil.rmtree(generated, ignore_errors=True)
+
+
+def report(generated):
     checker = Checker(ROOT, generated).run()
     passed, failed = len(checker.passed), 0
     for name in checker.passed:
