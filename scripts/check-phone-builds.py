@@ -6,7 +6,7 @@ toolchain version and SDK level is stated once.
 
 What is checked (each a line of the report):
   - every version in phone-versions.properties is there, and the pairs fit: AGP's minimum
-    Gradle, minSdk >= 26 (java.time in the generated API), Xcode >= 16, swift-tools-version
+    Gradle and Android Studio, minSdk >= 26 (java.time in the generated API), Xcode >= 16, swift-tools-version
     no newer than that Xcode's Swift
   - Gradle: android.useAndroidX=true in every Gradle build that uses AndroidX; the wrapper's
     Gradle; the AGP and Kotlin plugin versions; compileSdk, minSdk, targetSdk, ndkVersion;
@@ -72,6 +72,11 @@ REQUIRED_KEYS = [
 AGP_MIN_GRADLE = {
     (8, 3): (8, 4), (8, 4): (8, 6), (8, 5): (8, 7), (8, 6): (8, 7), (8, 7): (8, 9),
     (8, 8): (8, 10, 2), (8, 9): (8, 11, 1), (8, 10): (8, 11, 1), (8, 11): (8, 13),
+}
+# The first Android Studio release that supports each AGP line.
+AGP_FIRST_STUDIO = {
+    (8, 3): (2023, 2, 1), (8, 4): (2023, 3, 1), (8, 5): (2024, 1, 1), (8, 6): (2024, 1, 2),
+    (8, 7): (2024, 2, 1), (8, 8): (2024, 2, 2), (8, 9): (2024, 3, 1), (8, 10): (2024, 3, 2), (8, 11): (2025, 1, 1),
 }
 # The Swift each Xcode line ships.
 XCODE_SWIFT = {15: (5, 9), 16: (6, 0), 26: (6, 2)}
@@ -139,6 +144,10 @@ class Checker:
             problems.append(f"AGP {v['agp']}: no known minimum Gradle (add it to AGP_MIN_GRADLE)")
         elif version_tuple(v["gradle"]) < need:
             problems.append(f"AGP {v['agp']} needs Gradle {'.'.join(map(str, need))} or later, not {v['gradle']}")
+        studio = AGP_FIRST_STUDIO.get(agp[:2])
+        if studio and version_tuple(v["android.studio"]) < studio:
+            problems.append(f"AGP {v['agp']} needs Android Studio {'.'.join(map(str, studio))} or later, "
+                            f"not {v['android.studio']}")
         if int(v["android.minSdk"]) < 26:
             problems.append(f"minSdk {v['android.minSdk']}: the generated API uses java.time (API 26)")
         if not int(v["android.minSdk"]) <= int(v["android.targetSdk"]) <= int(v["android.compileSdk"]):
@@ -262,6 +271,9 @@ class Checker:
             m = re.search(rf"^{var}=(\S+)", script, re.M)
             if not m or "/build/" in m.group(1) + "/":
                 problems.append(f"{ANDROID_SCRIPT}: {var} is {m.group(1) if m else 'unset'}: under build/, `clean` deletes it")
+        for rel, text in list(self.gradle_files()) + [(rel, self.read(rel)) for rel in DOCS]:
+            if re.search(r"cordon/build/rust", text):
+                problems.append(f"{rel}: still names cordon/build/rust")
         aar = self.read(AAR_GRADLE)
         for line in re.findall(r"(?:java|jniLibs)\.srcDir\(([^\n]*)\)", aar):
             if "buildDirectory" in line or re.search(r"\bbuild/", line):
@@ -446,6 +458,8 @@ PLANTED = [
     ("no android.useAndroidX in the AAR's build", "gradle.properties",
      plant("bindings/android/gradle.properties", "android.useAndroidX=true", "")),
     ("Gradle too old for AGP", "version pairs", plant(VERSIONS, "gradle=8.11.1", "gradle=8.7")),
+    ("Android Studio too old for AGP", "version pairs",
+     plant(VERSIONS, "android.studio=Ladybug 2024.2.1", "android.studio=Koala 2024.1.1")),
     ("wrapper on another Gradle", "Gradle wrapper",
      plant("android-demo/gradle/wrapper/gradle-wrapper.properties", "gradle-8.11.1-bin", "gradle-8.10-bin")),
     ("minSdk 24 in the AAR", "SDK levels", plant(AAR_GRADLE, "minSdk = 26", "minSdk = 24")),
