@@ -14,6 +14,12 @@ pluginManagement {
     }
 }
 
+plugins {
+    // :core-ui and :cordon-api compile with a JDK 17 toolchain (jvmToolchain(17)); where
+    // none is installed (Android Studio brings only its own JDK 21), Gradle downloads one.
+    id("org.gradle.toolchains.foojay-resolver-convention") version "0.9.0"
+}
+
 dependencyResolutionManagement {
     repositoriesMode.set(RepositoriesMode.FAIL_ON_PROJECT_REPOS)
     repositories {

@@ -3,8 +3,9 @@
 # formatting, the import graph (scripts/check-imports.py), lints, every Rust test (unit, integration, end-to-end, doc) of the
 # workspace, then the generated Kotlin bindings on a JVM and the generated Swift
 # bindings with a real Swift compiler (scripts/bindings.sh installs what they need), then
-# the demo apps' logic modules on both (scripts/demo-apps.sh), then the control-room console
-# in headless Chromium (scripts/console-e2e.sh).
+# the static checks of the phone builds, which cannot run here (scripts/check-phone-builds.py),
+# then the demo apps' logic modules on both (scripts/demo-apps.sh), then the control-room
+# console in headless Chromium (scripts/console-e2e.sh).
 # One cargo target directory serves every step, so nothing is built twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,12 +37,16 @@ step "the simulator can fail: against a server without receipts it must find a v
 step "bindings: Kotlin on the JVM, Swift with swiftc"
 ./scripts/bindings.sh all 2>&1 | tee target/bindings.log
 
+step "phone builds: the Android and iOS build files, checked statically (scripts/check-phone-builds.py)"
+python3 scripts/check-phone-builds.py 2>&1 | tee target/phone-builds.log
+
 step "demo apps: their logic modules (Kotlin, Swift) against the binding and the server"
 ./scripts/demo-apps.sh all 2>&1 | tee target/demo-apps.log
 
 step "console: the control room in headless Chromium (scripts/console-e2e.sh)"
 ./scripts/console-e2e.sh 2>&1 | tee target/console.log
-others=$(grep -hE '^(kotlin|swift|android-app|ios-app|console): [0-9]+ passed' target/bindings.log target/demo-apps.log target/console.log || true)
+others=$(grep -hE '^(kotlin|swift|phone-builds|android-app|ios-app|console): [0-9]+ passed' \
+  target/bindings.log target/phone-builds.log target/demo-apps.log target/console.log || true)
 
 # One line per language a person (and CI) can read, and the total last.
 printf '\n%s\n%s\n' "$rust" "$others"

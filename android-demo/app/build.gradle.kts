@@ -17,6 +17,12 @@ android {
         targetSdk = 35
         versionCode = 1
         versionName = "0.1.0"
+        // The ABIs bindings/android/build.sh builds libcordon.so for. Without the filter the
+        // APK would also carry JNA's x86 and other libraries, and a 32-bit x86 emulator would
+        // install an app that fails on its first call into Cordon.
+        ndk {
+            abiFilters += listOf("arm64-v8a", "armeabi-v7a", "x86_64")
+        }
         val serverUrl = providers.gradleProperty("cordon.serverUrl").getOrElse("http://10.0.2.2:8080")
         buildConfigField("String", "CORDON_SERVER_URL", "\"$serverUrl\"")
     }

@@ -1,5 +1,6 @@
 // The Android library module of Cordon's bindings; built by bindings/android/build.sh,
-// which first puts the native libraries and the generated Kotlin under cordon/build/rust.
+// which first puts the native libraries and the generated Kotlin under cordon/rust (outside
+// build/, so that `clean` keeps them).
 pluginManagement {
     repositories {
         google()

@@ -4,7 +4,7 @@
 # headers (modules CordonFFI and CordonCoreFFI), and the generated Swift that
 # bindings/ios/Package.swift compiles into the `Cordon` module.
 #
-# Needs a Mac with Xcode (xcodebuild, lipo) and:
+# Needs a Mac with Xcode 16.0 or later (xcodebuild, lipo; phone-versions.properties) and:
 #   rustup target add aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios
 #
 # Usage: bindings/ios/build.sh
@@ -23,6 +23,9 @@ export IPHONEOS_DEPLOYMENT_TARGET=${IPHONEOS_DEPLOYMENT_TARGET:-15.0} # keep in 
 
 die() { echo "ios/build.sh: $*" >&2; exit 1; }
 [[ $(uname -s) == Darwin ]] || die "needs macOS with Xcode (xcodebuild, lipo)"
+XCODE_MIN=$(sed -n 's/^xcode=//p' "$ROOT/phone-versions.properties")
+xcode=$(xcodebuild -version 2>/dev/null | sed -n 's/^Xcode //p')
+[[ ${xcode%%.*} -ge ${XCODE_MIN%%.*} ]] 2>/dev/null || die "Xcode '${xcode:-none}' found: needs Xcode $XCODE_MIN or later"
 for t in "$DEVICE" "${SIMULATORS[@]}"; do
     rustup target list --installed | grep -qx "$t" || die "missing Rust target $t: rustup target add $t"
 done
@@ -32,7 +35,7 @@ for t in "$DEVICE" "${SIMULATORS[@]}"; do
     cargo build --release -p cordon-ffi --no-default-features --target "$t"   # no built-in HTTP
 done
 rm -rf "$OUT"
-mkdir -p "$OUT/simulator" "$OUT/headers" "$OUT/Sources/Cordon"
+mkdir -p "$OUT/simulator" "$OUT/Sources/Cordon"
 # The XCFramework takes one library per platform: the two simulator slices go in one fat file.
 slices=()
 for t in "${SIMULATORS[@]}"; do slices+=("$TARGET/$t/release/libcordon.a"); done
@@ -44,9 +47,8 @@ gen=$(mktemp -d)
 trap 'rm -rf "$gen"' EXIT
 "$TARGET/debug/uniffi-bindgen" generate --library "$TARGET/$DEVICE/release/libcordon.a" --language swift \
     --out-dir "$gen" --config bindings/bindgen.toml --no-format
-cp "$gen"/CordonFFI.h "$gen"/CordonCoreFFI.h "$OUT/headers/"
-# One module map declaring both C modules, as the XCFramework carries one Headers dir.
-cat "$gen"/CordonFFI.modulemap "$gen"/CordonCoreFFI.modulemap > "$OUT/headers/module.modulemap"
+# Headers/CordonFFI and Headers/CordonCoreFFI, each with its module map (see headers.sh).
+"$HERE/headers.sh" "$gen" "$OUT/headers"
 cp "$gen"/Cordon.swift "$gen"/CordonCore.swift "$OUT/Sources/Cordon/"
 cp bindings/swift/Sources/Cordon/*.swift "$OUT/Sources/Cordon/"   # the hand-written part
 

@@ -2,19 +2,12 @@ import Cordon
 import CordonAppCore
 import SwiftUI
 
-/// The assignment the officer is working on, read by the duress control when it fires.
-@MainActor
-@Observable
-final class Selection {
-    var assignmentId: String?
-}
-
-/// Four tabs with the duress control under every one; enrolment first if needed.
+/// Four tabs with the duress control under every one; enrolment first if needed. The
+/// selected assignment, every screen's model and the duress control live in the session,
+/// so a view made afresh finds the same forms and the same countdown.
 struct ContentView: View {
     let session: CordonSession
-    @State private var selection = Selection()
     @State private var tab = 0
-    @State private var duress: DuressControl?
 
     var body: some View {
         if session.sync.status?.enrolled != true {
@@ -23,21 +16,18 @@ struct ContentView: View {
             VStack(spacing: 0) {
                 TabView(selection: $tab) {
                     AssignmentsView(model: session.assignments, sync: session.sync) { id in
-                        selection.assignmentId = id
+                        session.selectedAssignment = id
                         tab = 1
                     }
                     .tabItem { Label("Assignments", systemImage: "list.bullet") }.tag(0)
-                    CheckInView(session: session, assignmentId: selection.assignmentId)
+                    CheckInView(session: session, assignmentId: session.selectedAssignment)
                         .tabItem { Label("Check-in", systemImage: "checkmark.circle") }.tag(1)
-                    IncidentView(session: session, assignmentId: selection.assignmentId)
+                    IncidentView(session: session, assignmentId: session.selectedAssignment)
                         .tabItem { Label("Incident", systemImage: "exclamationmark.triangle") }.tag(2)
                     SyncView(model: session.syncStatus, sync: session.sync)
                         .tabItem { Label("Sync", systemImage: "arrow.triangle.2.circlepath") }.tag(3)
                 }
-                if let duress { DuressButton(control: duress) }
-            }
-            .onAppear {
-                if duress == nil { duress = session.duressControl { [selection] in selection.assignmentId } }
+                DuressButton(control: session.duress)
             }
         }
     }

@@ -60,7 +60,8 @@ struct CordonDemoApp: App {
     }
 }
 
-/// Tells the core when a usable network path appears or goes.
+/// Tells the core when a usable network path appears or goes. The handler runs on every
+/// path update; `SyncController.setOnline` acts only on a change from offline to online or back.
 @MainActor
 final class Connectivity {
     private let monitor = NWPathMonitor()
@@ -88,20 +89,28 @@ final class Connectivity {
 enum BackgroundSync {
     static let identifier = "io.cordon.demo.sync" // also in Info.plist (project.yml)
 
+    /// iOS gives an app-refresh task about 30 s: the passes get less, so the task ends
+    /// (and reports itself completed) before iOS has to expire it.
+    static let budget: Duration = .seconds(25)
+
     static func register(sync: SyncController) {
         BGTaskScheduler.shared.register(forTaskWithIdentifier: identifier, using: nil) { task in
             let work = Task { @MainActor in
                 do {
-                    let pass = try await sync.backgroundPass()
+                    let pass = try await sync.backgroundPass(budget: budget)
                     schedule(at: pass.nextSyncAt)
                     task.setTaskCompleted(success: !pass.shouldRetry)
                 } catch {
                     task.setTaskCompleted(success: false)
                 }
             }
-            // iOS wants the time back: the pass finishes in the core's own thread regardless
-            // and the outbox stays consistent.
-            task.expirationHandler = { work.cancel() }
+            // iOS wants the time back now: stop the passes in the core (each stops at its
+            // next safe point, everything unsent stays queued) and end the task, whose
+            // awaiting call then returns at once with `.cancelled`.
+            task.expirationHandler = {
+                Task { @MainActor in sync.cancelPasses() }
+                work.cancel()
+            }
         }
     }
 

@@ -3,6 +3,8 @@ import SwiftUI
 
 /// Hold to arm, then a countdown with a cancel button, then sent. The timing and the
 /// sending are `DuressControl`'s; this only turns touches into press and release.
+/// Main-actor isolated as a whole (not only `body`), so `label` may read the control's state.
+@MainActor
 struct DuressButton: View {
     let control: DuressControl
 

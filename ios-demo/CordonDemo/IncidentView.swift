@@ -5,16 +5,21 @@ import UniformTypeIdentifiers
 import SwiftUI
 
 /// Draft, attach a photo, submit, then amend: the form of one incident report.
+/// The form is the session's, kept per assignment: coming back to the tab finds the same
+/// form with its unsaved edits, and the next save updates the same report.
 struct IncidentView: View {
     let session: CordonSession
     let assignmentId: String?
 
     var body: some View {
-        IncidentFormView(model: session.incident(assignmentId: assignmentId)).id(assignmentId)
+        IncidentFormView(session: session, model: session.incident(assignmentId: assignmentId)).id(assignmentId)
     }
 }
 
+/// Main-actor isolated as a whole (not only `body`): `fieldError` and `attach` read the model.
+@MainActor
 private struct IncidentFormView: View {
+    let session: CordonSession
     @State var model: IncidentFormModel
     @State private var photo: PhotosPickerItem?
 
@@ -65,6 +70,9 @@ private struct IncidentFormView: View {
                     fieldError("patch")
                     Button("Amend") { Task { await model.amend() } }
                     ForEach(model.amendments, id: \.self) { Text($0).font(.caption) }
+                }
+                Section {
+                    Button("New report") { model = session.newIncident(assignmentId: model.form.assignmentId) }
                 }
             }
             if let integrity = model.integrity { Text(integrity).font(.caption) }

@@ -6,7 +6,12 @@ import Observation
 /// engine over the app's `Transport`, the `SyncController`, and the screens' models. The
 /// SwiftUI shell creates one and wires platform events to it. The same shape as the
 /// Android app's `CordonSession`.
+///
+/// The models live here, not in the views: the check-in and incident models are kept per
+/// assignment and the duress control is one for the session, so a tab switch or a view
+/// made afresh finds the same form, edits and countdown.
 @MainActor
+@Observable
 public final class CordonSession {
     public let store: CordonStore
     public let sync: SyncController
@@ -16,6 +21,12 @@ public final class CordonSession {
     public let assignments: AssignmentsModel
     public let syncStatus: SyncStatusModel
     public let enrolment: EnrolmentModel
+    /// The assignment the officer works on: the check-in and incident tabs show it, and a
+    /// duress alarm carries it.
+    public var selectedAssignment: String?
+    @ObservationIgnored private var duressControl: DuressControl?
+    @ObservationIgnored private var checkInModels: [String: CheckInModel] = [:]
+    @ObservationIgnored private var incidentModels: [String?: IncidentFormModel] = [:]
 
     public init(databasePath: String, serverURL: String, transport: Transport,
                 now: @escaping @Sendable () -> Date = { Date() }, zone: TimeZone = .current) throws {
@@ -30,18 +41,36 @@ public final class CordonSession {
         enrolment = EnrolmentModel(controller: sync)
     }
 
-    /// The duress control; an alarm it records starts a sync pass at once.
-    public func duressControl(assignmentId: @escaping () -> String? = { nil }) -> DuressControl {
-        DuressControl(store: store, now: now, zone: zone,
-                      onRaised: { [sync] _ in sync.requestSync() }, assignmentId: assignmentId)
+    /// The duress control, one for the session; an alarm it records carries the selected
+    /// assignment and starts a sync pass at once.
+    public var duress: DuressControl {
+        if let duressControl { return duressControl }
+        let control = DuressControl(store: store, now: now, zone: zone,
+                                    onRaised: { [sync] _ in sync.requestSync() },
+                                    assignmentId: { [weak self] in self?.selectedAssignment })
+        duressControl = control
+        return control
     }
 
+    /// The check-in model of `assignmentId`, the same one each time.
     public func checkIns(assignmentId: String) -> CheckInModel {
-        CheckInModel(store: store, assignmentId: assignmentId, now: now, text: text, zone: zone)
+        if let kept = checkInModels[assignmentId] { return kept }
+        let model = CheckInModel(store: store, assignmentId: assignmentId, now: now, text: text, zone: zone)
+        checkInModels[assignmentId] = model
+        return model
     }
 
+    /// The incident form of `assignmentId` (nil: none), the same one each time: unsaved edits stay.
     public func incident(assignmentId: String? = nil) -> IncidentFormModel {
-        IncidentFormModel(store: store, now: now(), text: text, zone: zone, assignmentId: assignmentId)
+        incidentModels[assignmentId] ?? newIncident(assignmentId: assignmentId)
+    }
+
+    /// A blank incident form for `assignmentId`, kept from now on (the officer's "New report").
+    @discardableResult
+    public func newIncident(assignmentId: String? = nil) -> IncidentFormModel {
+        let model = IncidentFormModel(store: store, now: now(), text: text, zone: zone, assignmentId: assignmentId)
+        incidentModels[assignmentId] = model
+        return model
     }
 }
 

@@ -31,8 +31,13 @@ public struct BackgroundPass: Sendable {
 public final class SyncController {
     public private(set) var status: SyncStatus?
     public private(set) var lastReport: PassSummary?
+    /// A connectivity change the core could not record (a storage error), in words; nil
+    /// once one is recorded.
+    public private(set) var problem: String?
     private let sync: CordonSync
     @ObservationIgnored private var listener: Listener?
+    /// The last connectivity the core recorded; nil before the first report.
+    @ObservationIgnored private var online: Bool?
 
     public init(sync: CordonSync) {
         self.sync = sync
@@ -42,10 +47,27 @@ public final class SyncController {
         sync.setListener(listener)
     }
 
-    /// Connectivity changed. When it returns, everything waiting is due at once.
+    /// The platform reports connectivity. Only a change counts: NWPathMonitor calls back
+    /// on every path update (Wi-Fi to cellular, a new interface), and a pass on each would
+    /// defeat the core's backoff. Coming online makes everything waiting due at once and
+    /// starts a pass. A storage error is kept in `problem`, and the next report tries again.
     public func setOnline(_ online: Bool) {
-        try? sync.setOnline(online)
+        guard online != self.online else { return }
+        do {
+            try sync.setOnline(online)
+        } catch {
+            problem = UserMessages.of(error)
+            return
+        }
+        self.online = online
+        problem = nil
         if online { requestSync() }
+    }
+
+    /// Stops every pass of this engine at its next safe point; each returns at once with
+    /// `.cancelled` (a BGTask's expiration handler).
+    public func cancelPasses() {
+        sync.cancel()
     }
 
     /// One pass now (the sync screen's button).
@@ -73,11 +95,20 @@ public final class SyncController {
         return fresh
     }
 
-    /// What a background task runs: passes until drained (at most `maxPasses`).
-    public func backgroundPass(maxPasses: Int32 = 10) async throws -> BackgroundPass {
+    /// What a background task runs: passes until drained (at most `maxPasses`), and no
+    /// longer than `budget` if one is given: then the passes are cancelled (the core stops
+    /// at its next safe point and keeps the rest queued) and this returns.
+    public func backgroundPass(maxPasses: Int32 = 10, budget: Duration? = nil) async throws -> BackgroundPass {
+        let sync = sync
+        let deadline = budget.map { budget in
+            Task {
+                guard (try? await Task.sleep(for: budget)) != nil else { return } // the pass ended first
+                sync.cancel()
+            }
+        }
+        defer { deadline?.cancel() }
         let reports = try await sync.syncUntilDrained(maxPasses)
         if let last = reports.last { lastReport = last }
-        let sync = sync
         return BackgroundPass(reports: reports, nextSyncAt: try await offMain { try sync.nextSyncAt() })
     }
 

@@ -92,7 +92,7 @@ final class OfficerShiftTests: XCTestCase {
         XCTAssertTrue(submitted)
         recorder.forget() // the enrolment
 
-        let duress = phone.duressControl()
+        let duress = phone.duress
         duress.press()
         clock.advance(by: duress.holdToArm)
         await waitUntil("armed") { if case .countingDown = duress.state { return true } else { return false } }

@@ -19,6 +19,11 @@ import java.time.ZoneId
  * Everything one officer's app needs, opened once (an Android `Application`, the iOS
  * `App`): the store, the sync engine over the app's [Transport], the [SyncController],
  * and the screens' state holders. The platform shells create one and wire events to it.
+ *
+ * The state holders live here, not in the screens: the check-in and incident holders are
+ * kept per assignment and the duress control is one for the session, so a tab switch or
+ * a rotation finds the same form, edits and countdown (and the countdown's Cancel works
+ * from whichever screen shows it).
  */
 class CordonSession(
     databasePath: String,
@@ -39,20 +44,42 @@ class CordonSession(
     val syncStatus = SyncStatusViewModel(store, sync, text, io)
     val enrolment = EnrolmentViewModel(sync)
 
-    /** The duress control; an alarm it records starts a sync pass at once. */
-    fun duressControl(assignmentId: () -> String? = { null }) = DuressControl(
-        store = store,
-        scope = scope,
-        clock = clock,
-        zoneId = zone.id,
-        onRaised = { _: CheckIn -> sync.requestSync() },
-        assignmentId = assignmentId,
-        io = io,
-    )
+    private val _selectedAssignment = MutableStateFlow<String?>(null)
 
-    fun checkIns(assignmentId: String) = CheckInViewModel(store, assignmentId, clock, text, zone.id, io)
+    /** The assignment the officer works on: the check-in and incident tabs show it. */
+    val selectedAssignment: StateFlow<String?> = _selectedAssignment.asStateFlow()
 
-    fun incident(assignmentId: String? = null) = IncidentFormViewModel(store, clock, text, zone.id, assignmentId, io)
+    fun selectAssignment(assignmentId: String?) {
+        _selectedAssignment.value = assignmentId
+    }
+
+    /**
+     * The duress control, one for the session; an alarm it records carries the selected
+     * assignment and starts a sync pass at once.
+     */
+    val duress: DuressControl by lazy {
+        DuressControl(
+            store = store,
+            scope = scope,
+            clock = clock,
+            zoneId = zone.id,
+            onRaised = { _: CheckIn -> sync.requestSync() },
+            assignmentId = { _selectedAssignment.value },
+            io = io,
+        )
+    }
+
+    private val checkInModels = KeptModels { id: String -> CheckInViewModel(store, id, clock, text, zone.id, io) }
+    private val incidentModels = KeptModels { id: String? -> IncidentFormViewModel(store, clock, text, zone.id, id, io) }
+
+    /** The check-in screen of [assignmentId], the same one each time. */
+    fun checkIns(assignmentId: String): CheckInViewModel = checkInModels.get(assignmentId)
+
+    /** The incident form of [assignmentId] (null: none), the same one each time: unsaved edits stay. */
+    fun incident(assignmentId: String? = null): IncidentFormViewModel = incidentModels.get(assignmentId)
+
+    /** A blank incident form for [assignmentId], kept from now on (the officer's "New report"). */
+    fun newIncident(assignmentId: String? = null): IncidentFormViewModel = incidentModels.replace(assignmentId)
 
     override fun close() {
         sync.close()

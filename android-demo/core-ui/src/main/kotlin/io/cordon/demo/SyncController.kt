@@ -10,6 +10,7 @@ import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Job
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
@@ -51,6 +52,13 @@ class SyncController(
     val status: StateFlow<SyncStatus> = _status.asStateFlow()
     private val _lastReport = MutableStateFlow<PassSummary?>(null)
     val lastReport: StateFlow<PassSummary?> = _lastReport.asStateFlow()
+    private val _problem = MutableStateFlow<String?>(null)
+
+    /** A connectivity change the core could not record (a storage error), in words; null once one is recorded. */
+    val problem: StateFlow<String?> = _problem.asStateFlow()
+
+    /** The last connectivity the core recorded; null before the first report. */
+    private var online: Boolean? = null
 
     init {
         // Called on whichever thread changed the status (a sync worker included);
@@ -62,11 +70,35 @@ class SyncController(
         })
     }
 
-    /** Connectivity changed. When it returns, everything waiting is due at once. */
+    /**
+     * The platform reports connectivity. Only a change counts: Android calls back on every
+     * change of a network's capabilities (signal strength among them) and iOS on every path
+     * update, and a pass on each would defeat the core's backoff. Coming online makes
+     * everything waiting due at once and starts a pass.
+     *
+     * Never throws: this runs inside the platform's callback, where an exception would
+     * crash the app. A storage error is kept in [problem], and the next report tries again.
+     */
     fun setOnline(online: Boolean) {
-        sync.setOnline(online)
+        synchronized(this) {
+            if (online == this.online) return
+            try {
+                sync.setOnline(online)
+            } catch (e: Exception) {
+                _problem.value = UserMessages.of(e)
+                return
+            }
+            this.online = online
+            _problem.value = null
+        }
         if (online) requestSync()
     }
+
+    /**
+     * Stops every pass of this engine at its next safe point; each returns at once with
+     * `PassOutcome.Cancelled` (WorkManager's `onStopped`, a BGTask's expiration).
+     */
+    fun cancelPasses() = sync.cancel()
 
     /** One pass now (the sync screen's button). */
     suspend fun syncNow(): PassSummary {
@@ -86,9 +118,18 @@ class SyncController(
      */
     fun requestSync(): Job = scope.launch { attempt { syncNow() } }
 
-    /** What a background job runs: passes until drained (at most [maxPasses]). */
-    suspend fun backgroundPass(maxPasses: Int = 10): BackgroundPass {
-        val reports = sync.syncUntilDrained(maxPasses)
+    /**
+     * What a background job runs: passes until drained (at most [maxPasses]), and no
+     * longer than [budget] if one is given: then the passes are cancelled (the core stops
+     * at its next safe point and keeps the rest queued) and this returns.
+     */
+    suspend fun backgroundPass(maxPasses: Int = 10, budget: Duration? = null): BackgroundPass {
+        val deadline = budget?.let { scope.launch { delay(it.toMillis()); cancelPasses() } }
+        val reports = try {
+            sync.syncUntilDrained(maxPasses)
+        } finally {
+            deadline?.cancel()
+        }
         reports.lastOrNull()?.let { _lastReport.value = it }
         return withContext(io) { BackgroundPass(reports, sync.nextSyncAt()) }
     }

@@ -153,7 +153,7 @@ class OfficerShiftTest {
         assertTrue(report.submit())
         recording.requests.clear() // forget the enrolment
 
-        val duress = phone.duressControl()
+        val duress = phone.duress
         duress.press()
         clock.advance(duress.holdToArm)
         withTimeout(5_000) { duress.state.first { it is DuressState.CountingDown } }

@@ -33,7 +33,7 @@ fun CheckInScreen(session: CordonSession, assignmentId: String?) {
         Text("Choose an assignment first.", Modifier.padding(16.dp))
         return
     }
-    val vm = remember(assignmentId) { session.checkIns(assignmentId) }
+    val vm = session.checkIns(assignmentId) // kept by the session: the same across tab switches and rotation
     val state by vm.state.collectAsStateWithLifecycle()
     val scope = rememberCoroutineScope()
     LaunchedEffect(vm) { vm.tick() } // refreshes every second while the screen shows

@@ -9,6 +9,9 @@ import io.cordon.demo.SyncController
 /**
  * Tells the core when the device gains or loses a validated internet connection: when it
  * returns, everything waiting (a duress alarm above all) is due at once and a pass starts.
+ * Android calls back on every change of the network's capabilities (signal strength
+ * among them): [SyncController.setOnline] acts only on a change from offline to online or
+ * back, and never throws into this callback.
  */
 class ConnectivityWatcher(context: Context, private val sync: SyncController) {
     private val connectivity = context.getSystemService(ConnectivityManager::class.java)

@@ -21,8 +21,10 @@ import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.rememberCoroutineScope
+import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.unit.dp
@@ -42,7 +44,9 @@ import java.io.File
 /** Draft, attach a photo, submit, then amend: the form of one incident report. */
 @Composable
 fun IncidentScreen(session: CordonSession, assignmentId: String?) {
-    val vm = remember(assignmentId) { session.incident(assignmentId) }
+    // Kept by the session per assignment: a tab switch or a rotation finds the same form,
+    // unsaved edits included, and the next save updates the same report.
+    var vm by remember(assignmentId) { mutableStateOf(session.incident(assignmentId)) }
     val state by vm.state.collectAsStateWithLifecycle()
     val scope = rememberCoroutineScope()
     val context = LocalContext.current
@@ -89,6 +93,7 @@ fun IncidentScreen(session: CordonSession, assignmentId: String?) {
             Field("Reason for the amendment", state.amendmentReason, state.fieldErrors["reason"], onChange = vm::editAmendmentReason)
             Button(onClick = { scope.launch { vm.amend() } }) { Text("Amend") }
             state.amendments.forEach { Text(it) }
+            OutlinedButton(onClick = { vm = session.newIncident(assignmentId) }) { Text("New report") }
         }
         state.integrity?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
         state.reviews.forEach { Text("Office: $it") }

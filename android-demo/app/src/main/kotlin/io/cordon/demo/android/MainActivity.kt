@@ -17,7 +17,6 @@ import androidx.compose.material3.darkColorScheme
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
-import androidx.compose.runtime.remember
 import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
@@ -47,8 +46,9 @@ private fun CordonScreens(session: CordonSession) {
         return
     }
     var tab by rememberSaveable { mutableStateOf(Tab.ASSIGNMENTS) }
-    var assignmentId by rememberSaveable { mutableStateOf<String?>(null) }
-    val duress = remember { session.duressControl { assignmentId } }
+    // The selection and every screen's state holder live in the session (the Application),
+    // so a rotation finds the same forms and the same duress countdown, still cancellable.
+    val assignmentId by session.selectedAssignment.collectAsStateWithLifecycle()
     Scaffold(
         bottomBar = {
             NavigationBar {
@@ -67,7 +67,7 @@ private fun CordonScreens(session: CordonSession) {
             Box(Modifier.weight(1f)) {
                 when (tab) {
                     Tab.ASSIGNMENTS -> AssignmentsScreen(session.assignments, session.sync) { id ->
-                        assignmentId = id
+                        session.selectAssignment(id)
                         tab = Tab.CHECK_IN
                     }
                     Tab.CHECK_IN -> CheckInScreen(session, assignmentId)
@@ -75,7 +75,7 @@ private fun CordonScreens(session: CordonSession) {
                     Tab.SYNC -> SyncScreen(session.syncStatus, session.sync)
                 }
             }
-            DuressButton(duress)
+            DuressButton(session.duress)
         }
     }
 }
