@@ -756,6 +756,40 @@ fn going_offline_then_online_makes_backed_off_operations_due_at_once() {
 }
 
 #[test]
+fn coming_online_when_the_store_cannot_write_stays_offline_so_the_next_call_tries_again() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Welfare);
+    let t = Scripted::new(|_| {
+        Err(TransportError::Network {
+            detail: "offline".into(),
+        })
+    });
+    let e = engine(&f, t);
+    for _ in 0..6 {
+        f.clock.advance(Duration::from_secs(60));
+        e.sync_once().unwrap();
+    }
+    e.set_online(false).unwrap();
+    let backed_off = f.store.outbox_status().unwrap().next_attempt_at.unwrap();
+    assert!(backed_off > f.store.now(), "the check-in is backed off");
+
+    // Another connection on the same file makes every outbox update fail.
+    let other = rusqlite::Connection::open(f.db_path()).unwrap();
+    other
+        .execute_batch(
+            "CREATE TRIGGER refuse BEFORE UPDATE ON outbox
+             BEGIN SELECT RAISE(ABORT, 'the disk refused'); END;",
+        )
+        .unwrap();
+    assert!(e.set_online(true).is_err());
+    assert_eq!(e.next_sync_at().unwrap(), None, "still offline");
+
+    other.execute_batch("DROP TRIGGER refuse").unwrap();
+    e.set_online(true).unwrap();
+    assert_eq!(e.next_sync_at().unwrap(), Some(f.store.now()));
+}
+
+#[test]
 fn pull_pages_apply_assignments_and_reviews_and_keep_the_cursor() {
     let f = Fixture::new();
     let r = f.store.create_report(incident()).unwrap();

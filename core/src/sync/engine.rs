@@ -112,10 +112,15 @@ impl SyncEngine {
     }
 
     /// Connectivity changed. When it returns, everything waiting becomes due at once.
+    /// If that write fails, the engine stays offline and the error is returned, so the next
+    /// `set_online(true)` tries again instead of finding the engine already online.
     pub fn set_online(&self, online: bool) -> Result<()> {
         let was = self.online.swap(online, Ordering::SeqCst);
         if online && !was {
-            self.store.make_pending_due()?;
+            if let Err(e) = self.store.make_pending_due() {
+                self.online.store(false, Ordering::SeqCst);
+                return Err(e);
+            }
         }
         self.notify();
         Ok(())
