@@ -6,10 +6,11 @@ import XCTest
 /// The control room on the phone's screens: duress stays covert on the main screen, a
 /// panic alarm shows "Control room has your alarm" with the operator's note once
 /// acknowledged, and messages are listed and marked read, against the real server.
+private let operatorName = "op.jones"
+
 @MainActor
 final class ControlRoomModelTests: XCTestCase {
     private nonisolated(unsafe) static var server: ReferenceServer!
-    private static let operatorName = "op.jones"
 
     override nonisolated class func setUp() {
         super.setUp()
@@ -40,7 +41,7 @@ final class ControlRoomModelTests: XCTestCase {
                     updatedAt: Date(timeIntervalSince1970: 0))
     }
 
-    func testTheMainScreenNeverShowsADuressAlarmAndShowsPanicOnlyOnceAcknowledged() {
+    func testTheMainScreenNeverShowsADuressAlarmAndShowsPanicOnlyOnceAcknowledged() async {
         XCTAssertNil(ControlRoomText.mainScreen([status(.duress, .acknowledged, note: "Police on the way")]))
         XCTAssertNil(ControlRoomText.mainScreen([status(.panic, .raised)]))
 
@@ -57,7 +58,7 @@ final class ControlRoomModelTests: XCTestCase {
         _ = try await sync.syncOnce()
         for alarm in try store.alarmStatuses() {
             try office.admin("alarm", "acknowledge", "--organisation", organisationId, "--alarm", alarm.alarmId,
-                             "--operator", Self.operatorName, "--note", "Police on the way")
+                             "--operator", operatorName, "--note", "Police on the way")
         }
         _ = try await sync.syncOnce()
         let model = ControlRoomModel(store: store)
@@ -78,7 +79,7 @@ final class ControlRoomModelTests: XCTestCase {
     func testAMessageIsListedUnreadThenMarkedReadAndItsReceiptGoesOnce() async throws {
         let officer = "OFC-DEMO-MSG"
         let (store, sync) = try await phone(officer)
-        let id = try office.admin("message", "send", "--organisation", organisationId, "--from", Self.operatorName,
+        let id = try office.admin("message", "send", "--organisation", organisationId, "--from", operatorName,
                                   "--officer", officer, "--body", "Meet at the <b>north</b> gate.")
             .trimmingCharacters(in: .whitespacesAndNewlines)
         _ = try await sync.syncOnce()
