@@ -139,6 +139,7 @@ test('the operator sends a message to the officer; the phone pulls it and marks 
   await page.click('#message-form button[data-action=message]');
   await page.waitForSelector('#messages li[data-state=sent]', { timeout: 5000 });
   const item = '#messages li:first-child';
+  assert.match(await page.textContent(`${item} .message-state`), /^sent \d\d:\d\d:\d\d · not yet delivered$/);
   assert.equal(await page.textContent(`${item} .message-body`), body, 'the message shown as text');
   assert.equal(await page.locator('#injected3').count(), 0, 'no element made from the message');
 
@@ -153,7 +154,8 @@ test('the operator sends a message to the officer; the phone pulls it and marks 
   device('phone.db', 'read', onPhone[0].message.message_id);
   device('phone.db', 'sync');
   await page.waitForSelector(`${item}[data-state=read]`, { timeout: 5000 });
-  assert.match(await page.textContent(`${item} .message-state`), /^read at \d\d:\d\d:\d\d$/);
+  assert.match(await page.textContent(`${item} .message-state`),
+    /^sent \d\d:\d\d:\d\d · delivered \d\d:\d\d:\d\d · read at \d\d:\d\d:\d\d$/);
   assert.notEqual(JSON.parse(device('phone.db', 'messages', '--json'))[0].read_at, null);
   await shot('console-messages.png');
 });

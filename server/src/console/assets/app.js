@@ -415,10 +415,13 @@ function reviewForm(reportId) {
   return form;
 }
 
+// Sent, then delivered (the officer's phone pulled it), then read (the phone's clock).
 function messageState(m) {
-  if (m.read_at) return { state: 'read', text: 'read at ' + clockText(m.read_at) };
-  if (m.delivered_at) return { state: 'delivered', text: 'delivered ' + clockText(m.delivered_at) };
-  return { state: 'sent', text: 'sent, not yet delivered' };
+  let text = 'sent ' + clockText(m.sent_at);
+  text += m.delivered_at ? ' · delivered ' + clockText(m.delivered_at) : ' · not yet delivered';
+  if (m.read_at) text += ' · read at ' + clockText(m.read_at);
+  const state = m.read_at ? 'read' : (m.delivered_at ? 'delivered' : 'sent');
+  return { state, text };
 }
 
 function renderMessages() {
