@@ -48,8 +48,8 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
     connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; \
     frame-ancestors 'none'";
 
-/// The largest console request body (a message of 2,000 characters of up to 4 bytes,
-/// escaped, fits).
+/// The largest console request body: a resolution with its note, or a message of 2,000
+/// characters of up to 4 bytes each as a browser's JSON.stringify sends them.
 const MAX_BODY: usize = 16 * 1024;
 
 /// The console's routes, to be nested at `/console`.
