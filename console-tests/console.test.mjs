@@ -132,6 +132,34 @@ test('an operator signs in, sees a duress alarm arrive, acknowledges and resolve
 
 });
 
+test('the operator sends a message to the officer; the phone pulls it and marks it read; the console shows it read', async () => {
+  const body = '<b id=injected3>Hold</b> at the east gate. Police two minutes out.';
+  await page.fill('#message-form input[name=officer_id]', 'OFC-7');
+  await page.fill('#message-form textarea[name=body]', body);
+  await page.click('#message-form button[data-action=message]');
+  await page.waitForSelector('#messages li[data-state=sent]', { timeout: 5000 });
+  const item = '#messages li:first-child';
+  assert.match(await page.textContent(`${item} .message-state`), /^sent \d\d:\d\d:\d\d · not yet delivered$/);
+  assert.equal(await page.textContent(`${item} .message-body`), body, 'the message shown as text');
+  assert.equal(await page.locator('#injected3').count(), 0, 'no element made from the message');
+
+  device('phone.db', 'sync');
+  await page.waitForSelector(`${item}[data-state=delivered]`, { timeout: 5000 });
+  const onPhone = JSON.parse(device('phone.db', 'messages', '--json'));
+  assert.equal(onPhone.length, 1);
+  assert.equal(onPhone[0].message.body, body);
+  assert.equal(onPhone[0].message.sender, 'op.jones');
+  assert.equal(onPhone[0].read_at, null);
+
+  device('phone.db', 'read', onPhone[0].message.message_id);
+  device('phone.db', 'sync');
+  await page.waitForSelector(`${item}[data-state=read]`, { timeout: 5000 });
+  assert.match(await page.textContent(`${item} .message-state`),
+    /^sent \d\d:\d\d:\d\d · delivered \d\d:\d\d:\d\d · read at \d\d:\d\d:\d\d$/);
+  assert.notEqual(JSON.parse(device('phone.db', 'messages', '--json'))[0].read_at, null);
+  await shot('console-messages.png');
+});
+
 test('a submitted incident report is listed with its hash chain verified, its narrative as text', async () => {
   const narrative = '<script id=injected2>alert(1)</script> Grey Audi RK61 circled the residence twice';
   const reportId = device('phone.db', 'incident', 'create', '--category', 'hostile_surveillance',

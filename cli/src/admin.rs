@@ -10,6 +10,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use cordon_core::{Assignment, ReportIntegrity, ReviewOutcome};
 use cordon_server::admin::{self, Receipt, ReceivedAttachment, ReceivedCheckIn, ReceivedReport};
 use cordon_server::alarms;
+use cordon_server::messages::{self, NewMessage};
 use cordon_server::operators::{self, Role};
 use cordon_server::Server;
 use serde::Serialize;
@@ -79,6 +80,16 @@ enum AdminCommand {
         #[arg(long)]
         after_secs: u64,
     },
+    /// Messages from the control room to an officer: `message send`, `message list`.
+    Message {
+        #[command(subcommand)]
+        command: MessageCommand,
+    },
+    /// An operator's step on an alarm, as in the console: `alarm acknowledge`.
+    Alarm {
+        #[command(subcommand)]
+        command: AlarmCommand,
+    },
     /// List what devices sent (everything if no kind is given).
     List {
         what: Option<Listing>,
@@ -110,6 +121,50 @@ enum OperatorCommand {
     },
     /// List the operators of every organisation.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+enum MessageCommand {
+    /// Send a message to an officer as an operator of the organisation; prints its id.
+    Send {
+        #[arg(long)]
+        organisation: String,
+        /// The operator who writes it (an existing operator of the organisation).
+        #[arg(long = "from")]
+        sender: String,
+        #[arg(long)]
+        officer: String,
+        /// The text (at most 2,000 characters).
+        #[arg(long)]
+        body: String,
+        /// The alarm it is about.
+        #[arg(long)]
+        alarm: Option<String>,
+    },
+    /// The organisation's messages, newest first, with when each was delivered and read.
+    List {
+        #[arg(long)]
+        organisation: String,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AlarmCommand {
+    /// Acknowledge an alarm as an operator of its organisation (audited).
+    Acknowledge {
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        alarm: String,
+        /// The operator who acknowledges it (an existing operator of the organisation).
+        #[arg(long)]
+        operator: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -191,12 +246,111 @@ pub fn run(args: AdminArgs) -> CliResult {
             json,
         } => list(&server, what, organisation.as_deref(), json)?,
         AdminCommand::Operator { command } => operator(&server, command)?,
+        AdminCommand::Message { command } => message(&server, command)?,
+        AdminCommand::Alarm { command } => alarm(&server, command)?,
         AdminCommand::Escalation {
             organisation,
             after_secs,
         } => {
             alarms::set_escalation_limit(&server, &organisation, Duration::from_secs(after_secs))?;
             println!("alarms of {organisation} are escalated after {after_secs} s unacknowledged");
+        }
+    }
+    Ok(())
+}
+
+/// The operator `username` of `organisation`, who must exist: the tool acts as one.
+fn existing_operator(
+    server: &Server,
+    organisation: &str,
+    username: &str,
+) -> CliResult<operators::Operator> {
+    operators::operators(server)?
+        .into_iter()
+        .find(|o| o.organisation_id == organisation && o.username == username)
+        .ok_or_else(|| {
+            format!("no operator {username} in {organisation}: make one with `operator add`").into()
+        })
+}
+
+fn message(server: &Server, command: MessageCommand) -> CliResult {
+    match command {
+        MessageCommand::Send {
+            organisation,
+            sender,
+            officer,
+            body,
+            alarm,
+        } => {
+            let operator = existing_operator(server, &organisation, &sender)?;
+            let sent = messages::send(
+                server,
+                &NewMessage {
+                    organisation_id: &organisation,
+                    sender: &operator.username,
+                    officer_id: &officer,
+                    alarm_id: alarm.as_deref(),
+                    body: &body,
+                },
+            );
+            let outcome = if sent.is_ok() { "ok" } else { "refused" };
+            let subject = sent.as_ref().map_or(officer.as_str(), |m| m.id.as_str());
+            operators::audit_refusal(server, &operator, "message.send", Some(subject), outcome)?;
+            // The id alone on stdout, so a script can capture it.
+            println!("{}", sent?.id);
+        }
+        MessageCommand::List { organisation, json } => {
+            let rows = messages::messages_of(server, &organisation, usize::MAX >> 1)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+                return Ok(());
+            }
+            let when = |t: Option<cordon_core::Timestamp>| t.map_or("-".into(), |t| t.to_string());
+            print!(
+                "{}",
+                table(
+                    &["id", "officer", "from", "sent", "delivered", "read"],
+                    rows.iter()
+                        .map(|m| vec![
+                            m.id.clone(),
+                            m.officer_id.clone(),
+                            m.sender.clone(),
+                            m.sent_at.to_string(),
+                            when(m.delivered_at),
+                            when(m.read_at),
+                        ])
+                        .collect(),
+                )
+            );
+        }
+    }
+    Ok(())
+}
+
+fn alarm(server: &Server, command: AlarmCommand) -> CliResult {
+    match command {
+        AlarmCommand::Acknowledge {
+            organisation,
+            alarm,
+            operator,
+            note,
+        } => {
+            let operator = existing_operator(server, &organisation, &operator)?;
+            let actor = alarms::Actor {
+                organisation_id: &organisation,
+                username: &operator.username,
+            };
+            let done = alarms::acknowledge(server, &actor, &alarm, note.as_deref());
+            let outcome = if done.is_ok() { "ok" } else { "refused" };
+            operators::audit_refusal(
+                server,
+                &operator,
+                "alarm.acknowledge",
+                Some(&alarm),
+                outcome,
+            )?;
+            let done = done?;
+            println!("alarm {} is {}", done.id, done.state);
         }
     }
     Ok(())

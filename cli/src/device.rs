@@ -69,6 +69,13 @@ enum DeviceCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Messages from the control room, newest first (as last pulled), with read state.
+    Messages {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark a message from the control room read; the receipt goes with the next sync.
+    Read { message: String },
     /// Outbox and sync status.
     Status {
         #[arg(long)]
@@ -283,6 +290,29 @@ pub fn run(args: DeviceArgs) -> CliResult {
         }
         DeviceCommand::Welfare { assignment } => {
             print_json(&store.welfare_status(&assignment)?)?;
+        }
+        DeviceCommand::Messages { json } => {
+            let messages = store.messages()?;
+            if json {
+                print_json(&messages)?;
+            } else if messages.is_empty() {
+                println!("(none)");
+            } else {
+                for m in messages {
+                    let read = m
+                        .read_at
+                        .map_or("unread".to_owned(), |t| format!("read {t}"));
+                    println!(
+                        "{} from {} at {} ({read}): {}",
+                        m.message.message_id, m.message.sender, m.message.sent_at, m.message.body
+                    );
+                }
+            }
+        }
+        DeviceCommand::Read { message } => {
+            let read = store.mark_message_read(&message)?;
+            let at = read.read_at.map(|t| t.to_string()).unwrap_or_default();
+            println!("message {} read at {at}", read.message.message_id);
         }
         DeviceCommand::Alarms { json } => {
             let alarms = store.alarm_statuses()?;

@@ -864,3 +864,80 @@ fn demo_keep_leaves_the_console_running_with_a_login_and_stops_its_server_on_sig
         "the demo's server stopped with it"
     );
 }
+
+#[test]
+fn admin_message_send_prints_the_id_alone_and_refuses_a_stranger_or_a_bad_body_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let op = [
+        "operator",
+        "add",
+        "--organisation",
+        "acme",
+        "--username",
+        "op.jones",
+    ];
+    assert!(admin(&db, &op).status.success());
+    let send = |from: &str, officer: &str, body: &str| {
+        admin(
+            &db,
+            &[
+                "message",
+                "send",
+                "--organisation",
+                "acme",
+                "--from",
+                from,
+                "--officer",
+                officer,
+                "--body",
+                body,
+            ],
+        )
+    };
+    // An officer is known to the office once a device of theirs enrolled or they hold an
+    // assignment: put OFC-7 on the sample assignment.
+    let file = cordon_fixtures::path("assignment.json");
+    let assigned = admin(
+        &db,
+        &[
+            "assignment",
+            "--file",
+            file.to_str().unwrap(),
+            "--organisation",
+            "acme",
+            "--officer",
+            "OFC-7",
+        ],
+    );
+    assert!(assigned.status.success(), "{}", stderr(&assigned));
+
+    let sent = send("op.jones", "OFC-7", "Stand down.");
+    assert!(sent.status.success(), "{}", stderr(&sent));
+    let id = stdout(&sent);
+    assert_eq!(id.trim().len(), 36, "the id alone: {id:?}");
+    assert_eq!(id.lines().count(), 1, "the id alone: {id:?}");
+    let listed = stdout(&admin(
+        &db,
+        &["message", "list", "--organisation", "acme", "--json"],
+    ));
+    assert!(
+        listed.contains(id.trim()) && listed.contains("Stand down."),
+        "{listed}"
+    );
+
+    let stranger = send("nobody", "OFC-7", "Stand down.");
+    assert!(!stranger.status.success());
+    assert_eq!(
+        stderr(&stranger).trim(),
+        "error: no operator nobody in acme: make one with `operator add`"
+    );
+    let blank = send("op.jones", "OFC-7", " ");
+    assert!(!blank.status.success());
+    assert_eq!(
+        stderr(&blank).trim(),
+        "error: invalid body: must not be blank"
+    );
+    let unknown = send("op.jones", "OFC-404", "Stand down.");
+    assert_eq!(stderr(&unknown).trim(), "error: officer OFC-404 not found");
+}

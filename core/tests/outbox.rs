@@ -24,6 +24,12 @@ fn report_with_photo(f: &Fixture) -> (IncidentReport, Attachment) {
 #[test]
 fn every_queued_payload_decodes_to_its_kind_record_and_lane() {
     let f = Fixture::new().with_assignment();
+    let read = message("0193a1b2-0000-7000-8000-000000000009", "Stand down.", T0);
+    pass_with_feed(
+        &f,
+        serde_json::json!([message_entry("1.0000000000000001", &read)]),
+    );
+    f.store.mark_message_read(&read.message_id).unwrap();
     f.check_in(CheckInKind::Welfare);
     f.check_in(CheckInKind::Duress);
     let (report, _photo) = report_with_photo(&f);
@@ -49,7 +55,7 @@ fn every_queued_payload_decodes_to_its_kind_record_and_lane() {
 
     let queued = f.store.queued_operations().unwrap();
     let kinds: std::collections::HashSet<_> = queued.iter().map(|o| o.kind).collect();
-    assert_eq!(kinds.len(), 7, "every kind is exercised: {kinds:?}");
+    assert_eq!(kinds.len(), 8, "every kind is exercised: {kinds:?}");
     for op in &queued {
         let payload = Payload::decode(op.kind, &op.payload)
             .unwrap_or_else(|e| panic!("{:?} does not decode: {e}", op.kind));

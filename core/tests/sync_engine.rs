@@ -1093,6 +1093,10 @@ fn a_feed_entry_reads_back_from_what_the_office_stores_and_an_unknown_kind_is_un
                 updated_at: T0,
             },
         },
+        Change::Message {
+            cursor: "10".into(),
+            message: message("M-1", "Police <b>two</b> minutes out.", T0),
+        },
     ];
     for change in &changes {
         let (kind, body) = change.stored().unwrap().expect("the office stores it");

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 pub const APPLICATION_ID: i64 = 0x4353_5256;
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 8] = [
+const STEPS: [&str; 9] = [
     include_str!("schema.sql"),
     V1_TO_V2,
     V2_TO_V3,
@@ -32,6 +32,7 @@ const STEPS: [&str; 8] = [
     V5_TO_V6,
     V6_TO_V7,
     V7_TO_V8,
+    V8_TO_V9,
 ];
 
 /// Version 1 → 2: a receipt names the record its operation belongs to as the protocol
@@ -197,6 +198,11 @@ const V6_TO_V7: &str = include_str!("schema_v7_operators.sql");
 /// Version 7 → 8: the pull feed carries the state of an officer's alarms (the feed table
 /// built again for its new CHECK, every cursor kept).
 const V7_TO_V8: &str = include_str!("schema_v8_alarm_feed.sql");
+
+/// Version 8 → 9: messages from the control room to an officer, written once, with their
+/// delivery (the first pull that carried one) and read receipt (the first) beside them;
+/// the feed carries `message` entries.
+const V8_TO_V9: &str = include_str!("schema_v9_messages.sql");
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;

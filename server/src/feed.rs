@@ -1,7 +1,8 @@
 //! The pull feed: per officer, what the office sent since a cursor.
 //!
 //! Entries are assignments (the whole assignment at its new version) and report review
-//! outcomes, appended by [`crate::admin`], and where an alarm the officer raised stands
+//! outcomes, appended by [`crate::admin`], messages from the control room (appended by
+//! `crate::messages`; the first pull that carries one records its delivery), and where an alarm the officer raised stands
 //! (appended by `crate::alarms` at each step; the newest supersedes the older). A newer version of an assignment supersedes the
 //! officer's older entry for it: the device, which keeps only the newest version anyway,
 //! never downloads a superseded one.
@@ -18,7 +19,7 @@
 
 use axum::extract::State;
 use cordon_core::protocol::{Change, PullResponse};
-use cordon_core::{AlarmStatus, Assignment, ReportReview};
+use cordon_core::{AlarmStatus, Assignment, ControlRoomMessage, ReportReview, Timestamp};
 use rusqlite::Transaction;
 use serde::Deserialize;
 
@@ -92,6 +93,48 @@ pub(crate) fn append_alarm_status(
         &change,
         Older::Superseded,
     )
+}
+
+/// Appends a control-room message to the feed of the officer it is for.
+pub(crate) fn append_message(
+    tx: &rusqlite::Connection,
+    organisation_id: &str,
+    officer_id: &str,
+    message: &ControlRoomMessage,
+) -> Result<()> {
+    let change = Change::Message {
+        cursor: String::new(),
+        message: message.clone(),
+    };
+    append(
+        tx,
+        organisation_id,
+        officer_id,
+        &message.message_id,
+        &change,
+        Older::Kept,
+    )
+}
+
+/// Records that a device of the messages' officer received them (the first time only):
+/// what the console shows as delivered. Called for the messages a pull answer carries and
+/// for a read receipt (a receipt implies delivery).
+pub(crate) fn record_delivery(
+    tx: &rusqlite::Connection,
+    organisation_id: &str,
+    device_id: &str,
+    message_ids: &[&str],
+    now: Timestamp,
+) -> Result<()> {
+    for id in message_ids {
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO message_delivery (organisation_id, message_id, device_id,
+                                                     delivered_at)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(rusqlite::params![organisation_id, id, device_id, now])?;
+    }
+    Ok(())
 }
 
 /// What becomes of the officer's older entries of the same kind about the same subject.
@@ -254,12 +297,31 @@ pub(crate) async fn handle(
         .limit
         .map_or(DEFAULT_LIMIT, |l| l.clamp(1, MAX_LIMIT as i64) as u64);
     let asked = query.cursor;
+    let (org, device) = (caller.organisation_id.clone(), caller.device_id.clone());
     let page = {
         let asked = asked.clone();
         server
             .blocking(move |s| page(s, &caller, asked.as_deref(), limit))
             .await?
     };
+    let messages: Vec<String> = page
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Message { message, .. } => Some(message.message_id.clone()),
+            _ => None,
+        })
+        .collect();
+    if !messages.is_empty() {
+        // Written only when the page carries a message, so an ordinary pull stays a read.
+        server
+            .blocking(move |s| {
+                let now = s.now();
+                let ids: Vec<&str> = messages.iter().map(String::as_str).collect();
+                s.write(|tx| record_delivery(tx, &org, &device, &ids, now))
+            })
+            .await?;
+    }
     if page.restarted {
         tracing::info!("pull: a cursor this feed did not issue; the device starts over");
     }

@@ -37,6 +37,7 @@ mod error;
 mod feed;
 mod http;
 mod listen;
+pub mod messages;
 pub mod operators;
 mod push;
 mod records;

@@ -321,6 +321,11 @@ fn apply(
     if uuid::Uuid::parse_str(&op.record_id).is_err() {
         return reject("record_id must be a UUID");
     }
+    if apply::about_office_record(op.kind) {
+        // A read receipt: the record is the office's message, judged by its own rules.
+        apply::payload(tx, caller, op, None, now)?;
+        return Ok(1);
+    }
     let existing = records::record(tx, &caller.organisation_id, &op.record_id)?;
     let creates = apply::creates(op.kind);
     let record = match (existing, creates) {

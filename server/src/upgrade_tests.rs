@@ -173,3 +173,84 @@ fn a_version_4_database_keeps_every_record_readable_under_its_organisation() {
         .unwrap();
     assert_eq!(v, SCHEMA_VERSION);
 }
+
+#[test]
+fn a_version_8_database_keeps_its_feed_and_takes_messages_after_it() {
+    use cordon_core::protocol::Change;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.db");
+    let v8 = database_at(&path, 8);
+    let (org, officer) = ("acme", "OFC-7");
+    v8.execute(
+        "INSERT INTO device (device_id, organisation_id, officer_id, token_hash, enrolled_at)
+         VALUES ('d-1', ?1, ?2, 'h', 0)",
+        [org, officer],
+    )
+    .unwrap();
+    let status = cordon_core::AlarmStatus {
+        alarm_id: "AL-1".into(),
+        check_in_id: "c-1".into(),
+        kind: cordon_core::AlarmKind::Panic,
+        state: cordon_core::AlarmState::Acknowledged,
+        note: Some("Police on the way".into()),
+        updated_at: cordon_core::Timestamp::from_millis(1_790_000_000_000),
+    };
+    v8.execute(
+        "INSERT INTO feed (organisation_id, officer_id, kind, subject, body, tag)
+         VALUES (?1, ?2, 'alarm_status', 'c-1', ?3, 42)",
+        [org, officer, &json(&status)],
+    )
+    .unwrap();
+    drop(v8);
+
+    let server = crate::Server::open(&path).unwrap();
+    let sent = crate::messages::send(
+        &server,
+        &crate::messages::NewMessage {
+            organisation_id: org,
+            sender: "op.jones",
+            officer_id: officer,
+            alarm_id: None,
+            body: "Stand down.",
+        },
+    )
+    .unwrap();
+
+    let feed: Vec<(i64, i64, String, String)> = server
+        .read(|c| {
+            Ok(
+                c.prepare("SELECT cursor, tag, kind, body FROM feed ORDER BY cursor")?
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                    .collect::<rusqlite::Result<_>>()?,
+            )
+        })
+        .unwrap();
+    assert_eq!(feed.len(), 2);
+    assert_eq!(
+        (feed[0].0, feed[0].1),
+        (1, 42),
+        "the old entry keeps its cursor and tag"
+    );
+    assert_eq!(
+        Change::from_stored(&feed[0].2, String::new(), &feed[0].3).unwrap(),
+        Change::AlarmStatus {
+            cursor: String::new(),
+            alarm: status
+        }
+    );
+    assert_eq!(feed[1].0, 2, "the message comes after it");
+    let Change::Message { message, .. } =
+        Change::from_stored(&feed[1].2, String::new(), &feed[1].3).unwrap()
+    else {
+        panic!("not a message: {:?}", feed[1]);
+    };
+    assert_eq!(
+        (message.message_id, message.body),
+        (sent.id, "Stand down.".to_owned())
+    );
+    let v: i64 = server
+        .read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(v, SCHEMA_VERSION);
+}

@@ -1,9 +1,11 @@
 //! [`CordonStore`]: the on-device store as an app sees it. One method per core call,
 //! one file per record family (each its own exported `impl` block).
 
+mod alarms;
 mod assignments;
 mod attachments;
 mod check_ins;
+mod messages;
 mod outbox;
 mod reports;
 

@@ -12,6 +12,7 @@ mod attachment;
 mod checkin;
 mod incident;
 mod location;
+mod message;
 pub mod validate;
 
 pub use alarm::*;
@@ -20,3 +21,4 @@ pub use attachment::*;
 pub use checkin::*;
 pub use incident::*;
 pub use location::*;
+pub use message::*;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::OperationKind;
-use crate::model::{AlarmStatus, Assignment, ReportReview};
+use crate::model::{AlarmStatus, Assignment, ControlRoomMessage, ReportReview};
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +93,11 @@ pub enum Change {
     /// Where an alarm the officer raised stands at the office (raised, acknowledged,
     /// resolved); a newer entry for the same alarm supersedes the older.
     AlarmStatus { cursor: String, alarm: AlarmStatus },
+    /// A message from the control room to the officer.
+    Message {
+        cursor: String,
+        message: ControlRoomMessage,
+    },
     /// A kind of change this build does not know (from a newer server): skipped.
     #[serde(other)]
     Unknown,
@@ -104,7 +109,8 @@ impl Change {
         match self {
             Change::Assignment { cursor, .. }
             | Change::ReportReview { cursor, .. }
-            | Change::AlarmStatus { cursor, .. } => Some(cursor),
+            | Change::AlarmStatus { cursor, .. }
+            | Change::Message { cursor, .. } => Some(cursor),
             Change::Unknown => None,
         }
     }
@@ -122,6 +128,7 @@ impl Change {
             Change::AlarmStatus { alarm, .. } => {
                 Some(("alarm_status", serde_json::to_string(alarm)?))
             }
+            Change::Message { message, .. } => Some(("message", serde_json::to_string(message)?)),
             Change::Unknown => None,
         })
     }
@@ -145,6 +152,10 @@ impl Change {
             "alarm_status" => Change::AlarmStatus {
                 cursor,
                 alarm: serde_json::from_str(body)?,
+            },
+            "message" => Change::Message {
+                cursor,
+                message: serde_json::from_str(body)?,
             },
             _ => Change::Unknown,
         })

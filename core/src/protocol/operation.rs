@@ -15,7 +15,7 @@ pub const PAYLOAD_VERSION: u32 = 1;
 pub enum Lane {
     /// Duress and panic.
     Urgent,
-    /// Check-ins, reports, amendments, attachment metadata.
+    /// Check-ins, reports, amendments, attachment metadata, read receipts.
     Normal,
     /// Attachment bytes.
     Bulk,
@@ -53,9 +53,12 @@ pub enum OperationKind {
     /// Upload of the attachment's bytes (streamed in chunks by the sync engine).
     #[serde(rename = "attachment.upload")]
     AttachmentUpload,
+    /// The officer read a message from the control room (a read receipt).
+    #[serde(rename = "message.read")]
+    MessageRead,
 }
 
-const OPERATION_KINDS: [OperationKind; 7] = [
+const OPERATION_KINDS: [OperationKind; 8] = [
     OperationKind::CheckInRecord,
     OperationKind::ReportCreate,
     OperationKind::ReportUpdate,
@@ -63,6 +66,7 @@ const OPERATION_KINDS: [OperationKind; 7] = [
     OperationKind::ReportAmend,
     OperationKind::AttachmentCreate,
     OperationKind::AttachmentUpload,
+    OperationKind::MessageRead,
 ];
 
 impl OperationKind {
@@ -76,6 +80,7 @@ impl OperationKind {
             OperationKind::ReportAmend => "report.amend",
             OperationKind::AttachmentCreate => "attachment.create",
             OperationKind::AttachmentUpload => "attachment.upload",
+            OperationKind::MessageRead => "message.read",
         }
     }
 

@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Lane, OperationKind};
-use crate::model::{Amendment, Attachment, CheckIn, IncidentContent};
+use crate::model::{Amendment, Attachment, CheckIn, IncidentContent, MessageReceipt};
 use crate::time::Timestamp;
 
 /// The payload of `report.create` and `report.update`: a draft, whole.
@@ -51,6 +51,7 @@ pub enum Payload {
     ReportAmend(Amendment),
     AttachmentCreate(Attachment),
     AttachmentUpload(AttachmentUpload),
+    MessageRead(MessageReceipt),
 }
 
 impl Payload {
@@ -63,6 +64,7 @@ impl Payload {
             Payload::ReportAmend(_) => OperationKind::ReportAmend,
             Payload::AttachmentCreate(_) => OperationKind::AttachmentCreate,
             Payload::AttachmentUpload(_) => OperationKind::AttachmentUpload,
+            Payload::MessageRead(_) => OperationKind::MessageRead,
         }
     }
 
@@ -75,6 +77,7 @@ impl Payload {
             Payload::ReportAmend(a) => &a.report_id,
             Payload::AttachmentCreate(a) => &a.id,
             Payload::AttachmentUpload(u) => &u.attachment_id,
+            Payload::MessageRead(r) => &r.message_id,
         }
     }
 
@@ -96,6 +99,7 @@ impl Payload {
             Payload::ReportAmend(v) => serde_json::to_string(v),
             Payload::AttachmentCreate(v) => serde_json::to_string(v),
             Payload::AttachmentUpload(v) => serde_json::to_string(v),
+            Payload::MessageRead(v) => serde_json::to_string(v),
         }
     }
 
@@ -117,6 +121,7 @@ impl Payload {
             OperationKind::ReportAmend => Payload::ReportAmend(read(kind, json)?),
             OperationKind::AttachmentCreate => Payload::AttachmentCreate(read(kind, json)?),
             OperationKind::AttachmentUpload => Payload::AttachmentUpload(read(kind, json)?),
+            OperationKind::MessageRead => Payload::MessageRead(read(kind, json)?),
         })
     }
 }

@@ -15,13 +15,14 @@
 //!   process on the same file is waited for through the busy timeout.
 //!
 //! Records live in the files beside this one: [`assignments`], [`check_ins`],
-//! [`reports`], [`attachments`]; the outbox and its SQL are in [`outbox`].
+//! [`reports`], [`attachments`], [`messages`] (from the control room); the outbox and its SQL are in [`outbox`].
 
 mod alarms;
 mod assignments;
 mod attachments;
 mod check_ins;
 mod lease;
+mod messages;
 pub mod outbox;
 mod reports;
 pub(crate) mod schema;

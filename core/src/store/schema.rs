@@ -34,8 +34,8 @@ pub(crate) const DEVICE_STORE: Schema = Schema {
 };
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 7] = [
-    V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6, V6_TO_V7,
+const STEPS: [&str; 8] = [
+    V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6, V6_TO_V7, V7_TO_V8,
 ];
 
 /// Version 1: the first released schema.
@@ -173,4 +173,26 @@ const V6_TO_V7: &str = "
         received_at INTEGER NOT NULL
     );
     CREATE INDEX check_in_alarms ON check_in(recorded_at) WHERE kind IN ('duress', 'panic');
+";
+
+/// Version 7 → 8: messages from the control room (from the pull feed), newest first, and
+/// when the officer read each (set once, by `mark_message_read`, with its receipt queued
+/// in the same transaction).
+const V7_TO_V8: &str = "
+    CREATE TABLE message (
+        id TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        alarm_id TEXT,
+        sent_at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        read_at INTEGER
+    );
+    CREATE INDEX message_by_sent ON message(sent_at DESC, id);
+    -- What the office sent is kept as sent; only the read time is set, and only once.
+    CREATE TRIGGER message_kept BEFORE UPDATE OF id, body, sender, alarm_id, sent_at ON message
+    BEGIN SELECT RAISE(ABORT, 'messages are kept as the office sent them'); END;
+    CREATE TRIGGER message_read_once BEFORE UPDATE OF read_at ON message
+    WHEN OLD.read_at IS NOT NULL
+    BEGIN SELECT RAISE(ABORT, 'a message is read once'); END;
 ";

@@ -92,6 +92,13 @@ impl Store {
                     Change::AlarmStatus { alarm, .. } => {
                         super::alarms::store_status(tx, alarm, now)?;
                     }
+                    Change::Message { cursor, message } => match message.validate() {
+                        Ok(()) => super::messages::store_message(tx, message, now)?,
+                        Err(e) => skipped.push(format!(
+                            "feed entry {cursor}: message {} skipped: {e}",
+                            message.message_id
+                        )),
+                    },
                 }
             }
             if page.next_cursor.is_some() || page.restarted {

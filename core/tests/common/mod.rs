@@ -103,3 +103,74 @@ pub const ALL: BatchLimits = BatchLimits {
     max_operations: 10_000,
     max_bytes: u64::MAX,
 };
+
+/// A message from the control room, as the office's feed carries it.
+pub fn message(id: &str, body: &str, sent_at: Timestamp) -> ControlRoomMessage {
+    ControlRoomMessage {
+        message_id: id.into(),
+        body: body.into(),
+        sender: "op.jones".into(),
+        alarm_id: None,
+        sent_at,
+    }
+}
+
+/// Answers a pull with `changes` (once) and accepts every push: the office in one pass.
+struct Office {
+    changes: std::sync::Mutex<Option<serde_json::Value>>,
+}
+
+impl cordon_core::sync::Transport for Office {
+    fn send(
+        &self,
+        r: cordon_core::sync::HttpRequest,
+    ) -> std::result::Result<cordon_core::sync::HttpResponse, cordon_core::sync::TransportError>
+    {
+        use cordon_core::sync::RequestKind;
+        let time = "2026-11-18T11:06:45.000Z";
+        let body = match r.kind {
+            RequestKind::Push => {
+                let push: cordon_core::protocol::PushRequest =
+                    serde_json::from_slice(&r.body).unwrap();
+                let results: Vec<_> = push
+                    .operations
+                    .iter()
+                    .map(|o| serde_json::json!({"id": o.id, "seq": o.seq, "status": "applied", "server_version": 1}))
+                    .collect();
+                serde_json::json!({"server_time": time, "results": results})
+            }
+            _ => {
+                let changes = self.changes.lock().unwrap().take().unwrap_or_default();
+                serde_json::json!({"server_time": time, "changes": changes,
+                                   "next_cursor": "1.0000000000000001", "has_more": false})
+            }
+        };
+        Ok(cordon_core::sync::HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: serde_json::to_vec(&body).unwrap(),
+        })
+    }
+}
+
+/// One sync pass of the fixture's store against an office whose feed holds `changes`
+/// (JSON feed entries): what is queued is delivered, the entries are applied.
+pub fn pass_with_feed(f: &Fixture, changes: serde_json::Value) -> cordon_core::sync::PassSummary {
+    let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
+    let office = Arc::new(Office {
+        changes: std::sync::Mutex::new(Some(changes)),
+    });
+    let engine = cordon_core::sync::SyncEngine::new(
+        store,
+        office,
+        cordon_core::sync::SyncConfig::new("http://office.test/"),
+    )
+    .unwrap();
+    engine.set_token("token-1").unwrap();
+    engine.sync_once().unwrap()
+}
+
+/// The office's feed entry carrying `m`.
+pub fn message_entry(cursor: &str, m: &ControlRoomMessage) -> serde_json::Value {
+    serde_json::json!({"kind": "message", "cursor": cursor, "message": m})
+}

@@ -1,5 +1,5 @@
 //! What an applied operation does to the office's records, one file per record family:
-//! [`check_ins`], [`reports`], [`attachments`]. Each takes the core's own payload type
+//! [`check_ins`], [`reports`], [`attachments`], and [`messages`] (read receipts). Each takes the core's own payload type
 //! (decoded once, by [`Payload::decode`]), checks it with the core's validation plus what
 //! only the office can check, and writes its rows. `crate::push` around it owns what is
 //! common to every family: receipts, the envelope, ownership and per-record order.
@@ -10,6 +10,7 @@
 
 mod attachments;
 mod check_ins;
+mod messages;
 mod reports;
 
 use cordon_core::model::validate::required_text;
@@ -100,7 +101,15 @@ pub(crate) fn payload(
         Payload::AttachmentUpload(_) => {
             reject("attachment bytes are uploaded with PUT /v1/attachments/{sha256}, not pushed")
         }
+        Payload::MessageRead(r) => messages::read(tx, caller, op, &r, now),
     }
+}
+
+/// Whether an operation of `kind` is about a record the office wrote (a message the device
+/// received), not one of the device's own: it has no ownership or per-record order at the
+/// office, and its effect is idempotent (see [`messages`]).
+pub(crate) fn about_office_record(kind: OperationKind) -> bool {
+    matches!(kind, OperationKind::MessageRead)
 }
 
 pub(super) fn same_record(field: &str, value: &str, op: &WireOperation) -> Result<(), Refusal> {

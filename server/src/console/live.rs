@@ -1,7 +1,8 @@
 //! The console's live stream: `GET /console/api/events`, server-sent events.
 //!
 //! The stream says `changed` (with a fingerprint as data) when the operator's
-//! organisation's alarms, check-ins, assignments or reports changed, and once at the start. It wakes on every
+//! organisation's alarms, check-ins, assignments, reports or messages (sent, delivered,
+//! read) changed, and once at the start. It wakes on every
 //! write this process commits ([`Server::changes`]), and every [`POLL`] besides, for
 //! writes by another process (`cordon admin`) and to notice an ended session; it looks at
 //! its own organisation only, so an operator learns nothing of another's activity. It
@@ -87,7 +88,10 @@ fn fingerprint(server: &Server, organisation_id: &str) -> Result<String> {
                     || ':' || (SELECT count(*) || '.' || coalesce(sum(amendments), 0)
                                       || '.' || count(submitted_at)
                                FROM report WHERE organisation_id = ?1)
-                    || ':' || (SELECT count(*) FROM review WHERE organisation_id = ?1)",
+                    || ':' || (SELECT count(*) FROM review WHERE organisation_id = ?1)
+                    || ':' || (SELECT count(*) FROM message WHERE organisation_id = ?1)
+                    || '.' || (SELECT count(*) FROM message_delivery WHERE organisation_id = ?1)
+                    || '.' || (SELECT count(*) FROM message_read WHERE organisation_id = ?1)",
         )?
         .query_row([organisation_id], |r| r.get(0))?)
     })

@@ -37,6 +37,7 @@ use crate::admin::{self, ReceivedReport};
 use crate::alarms::{self, Actor, Alarm, OnDuty, Resolution};
 use crate::error::Error;
 use crate::http::{ApiError, ApiPath, BodyBytes, Reply};
+use crate::messages::{self, NewMessage, SentMessage};
 use crate::operators::{self, AuditEntry, Operator, Role};
 use crate::state::Server;
 
@@ -47,7 +48,8 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
     connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; \
     frame-ancestors 'none'";
 
-/// The largest console request body (a resolution with its note).
+/// The largest console request body: a resolution with its note, or a message of 2,000
+/// characters of up to 4 bytes each as a browser's JSON.stringify sends them.
 const MAX_BODY: usize = 16 * 1024;
 
 /// The console's routes, to be nested at `/console`.
@@ -67,6 +69,7 @@ pub(crate) fn router() -> Router<Server> {
         .route("/api/officers", get(officers))
         .route("/api/reports", get(reports))
         .route("/api/reports/{id}/review", post(review))
+        .route("/api/messages", get(message_list).post(send_message))
         .route("/api/audit", get(audit))
         .route("/api/events", get(live::events))
         .layer(axum::middleware::map_response(security_headers))
@@ -465,5 +468,92 @@ async fn review(
     Ok(Reply(Reviewed {
         server_time: server.now(),
         review: result,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MessageRequest {
+    officer_id: String,
+    body: String,
+    alarm_id: Option<String>,
+}
+
+#[derive(Serialize)]
+struct OneMessage {
+    server_time: Timestamp,
+    message: SentMessage,
+}
+
+#[derive(Serialize)]
+struct Messages {
+    server_time: Timestamp,
+    /// The organisation's messages, newest first, each with its delivery and read.
+    messages: Vec<SentMessage>,
+}
+
+/// How many messages the console lists.
+const MESSAGES_LISTED: usize = 50;
+
+/// `GET /console/api/messages`.
+async fn message_list(
+    State(server): State<Server>,
+    Signed(session): Signed,
+) -> Result<Reply<Messages>, ApiError> {
+    let org = session.operator.organisation_id;
+    let messages = server
+        .blocking(move |s| messages::messages_of(s, &org, MESSAGES_LISTED))
+        .await?;
+    Ok(Reply(Messages {
+        server_time: server.now(),
+        messages,
+    }))
+}
+
+/// `POST /console/api/messages`: an operator writes to an officer of their organisation,
+/// optionally about an alarm; the officer's device receives it through the pull feed.
+/// Audited with the message in one transaction (a refusal on its own); never the body.
+async fn send_message(
+    State(server): State<Server>,
+    Signed(session): Signed,
+    headers: HeaderMap,
+    BodyBytes(body): BodyBytes<MAX_BODY>,
+) -> Result<Reply<OneMessage>, ApiError> {
+    let request: MessageRequest = json_body(&headers, &body)?;
+    let operator = session.operator;
+    let message = server
+        .blocking(move |s| {
+            let now = s.now();
+            let alarm_id = request.alarm_id.as_deref().filter(|a| !a.trim().is_empty());
+            let new = NewMessage {
+                organisation_id: &operator.organisation_id,
+                sender: &operator.username,
+                officer_id: &request.officer_id,
+                alarm_id,
+                body: &request.body,
+            };
+            let done = s.write(|tx| {
+                let message = messages::send_in(tx, &new, now)?;
+                operators::audit(
+                    tx,
+                    &operator.organisation_id,
+                    &operator.username,
+                    "message.send",
+                    Some(&message.id),
+                    "ok",
+                    now,
+                )?;
+                Ok(message)
+            });
+            if let Err(e) = &done {
+                let subject = Some(request.officer_id.as_str());
+                operators::audit_refusal(s, &operator, "message.send", subject, refusal_code(e))?;
+            }
+            done
+        })
+        .await?;
+    Ok(Reply(OneMessage {
+        server_time: server.now(),
+        message,
     }))
 }

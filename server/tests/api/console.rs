@@ -15,20 +15,20 @@ use serde_json::{json, Value};
 use crate::harness::*;
 
 const T0: Timestamp = Timestamp::from_millis(1_795_000_000_000);
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// A plain HTTP answer of the console (the page is not JSON).
-struct Answer {
-    status: u16,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
     headers: ureq::http::HeaderMap,
-    text: String,
+    pub(crate) text: String,
 }
 
 impl Answer {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.text).unwrap_or(Value::Null)
     }
-    fn code(&self) -> String {
+    pub(crate) fn code(&self) -> String {
         self.json()["error"]["code"]
             .as_str()
             .unwrap_or_default()
@@ -52,7 +52,7 @@ fn agent() -> ureq::Agent {
 }
 
 /// A signed-in console: its cookie and CSRF token.
-struct Console {
+pub(crate) struct Console {
     base: String,
     cookie: String,
     csrf: String,
@@ -100,11 +100,11 @@ fn login_answer(
     )
 }
 
-fn add(srv: &TestServer, org: &str, user: &str, role: Role) {
+pub(crate) fn add(srv: &TestServer, org: &str, user: &str, role: Role) {
     operators::add_operator(&srv.server, org, user, role, PASSWORD, "admin").unwrap();
 }
 
-fn sign_in(srv: &TestServer, org: &str, user: &str) -> Console {
+pub(crate) fn sign_in(srv: &TestServer, org: &str, user: &str) -> Console {
     let answer = login_answer(srv, org, user, PASSWORD, &[]);
     assert_eq!(answer.status, 200, "{}", answer.text);
     let cookie = answer.header("set-cookie");
@@ -118,7 +118,7 @@ fn sign_in(srv: &TestServer, org: &str, user: &str) -> Console {
 }
 
 impl Console {
-    fn get(&self, path: &str) -> Answer {
+    pub(crate) fn get(&self, path: &str) -> Answer {
         send(
             &self.agent,
             "GET",
@@ -128,7 +128,7 @@ impl Console {
         )
     }
 
-    fn post_with(&self, path: &str, csrf: Option<&str>, body: &Value) -> Answer {
+    pub(crate) fn post_with(&self, path: &str, csrf: Option<&str>, body: &Value) -> Answer {
         let mut headers = vec![
             ("Cookie", self.cookie.as_str()),
             ("Content-Type", "application/json"),
@@ -145,12 +145,12 @@ impl Console {
         )
     }
 
-    fn post(&self, path: &str, body: &Value) -> Answer {
+    pub(crate) fn post(&self, path: &str, body: &Value) -> Answer {
         self.post_with(path, Some(&self.csrf.clone()), body)
     }
 }
 
-fn with_duress(srv: &TestServer) -> (Device, String) {
+pub(crate) fn with_duress(srv: &TestServer) -> (Device, String) {
     let device = srv.device(ORG, OFFICER);
     device
         .store

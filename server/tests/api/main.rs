@@ -7,6 +7,7 @@ mod console;
 mod enrol;
 mod errors;
 mod harness;
+mod messages;
 mod openapi;
 mod pull;
 mod push;

@@ -24,5 +24,6 @@ public func label(_ kind: OperationKind) -> String {
     case .reportAmend: return "Incident report amendment"
     case .attachmentCreate: return "Attachment details"
     case .attachmentUpload: return "Attachment file"
+    case .messageRead: return "Message read receipt"
     }
 }

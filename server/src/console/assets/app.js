@@ -11,6 +11,7 @@ const state = {
   resolved: [],
   officers: [],
   reports: [],
+  messages: [],
   openReports: new Set(),
   selected: null,
   seenRaised: new Set(),
@@ -162,9 +163,10 @@ async function refresh() {
   if (refreshing) { again = true; return refreshing; }
   refreshing = (async () => {
     try {
-      const [alarms, officers, reports] = await Promise.all([
-        call('GET', '/alarms'), call('GET', '/officers'), call('GET', '/reports'),
+      const [alarms, officers, reports, messages] = await Promise.all([
+        call('GET', '/alarms'), call('GET', '/officers'), call('GET', '/reports'), call('GET', '/messages'),
       ]);
+      state.messages = messages.messages;
       state.open = alarms.open;
       state.resolved = alarms.resolved;
       state.officers = officers.on_duty;
@@ -202,6 +204,7 @@ function render() {
   renderOfficers();
   renderResolved();
   renderReports();
+  renderMessages();
 }
 
 function renderQueue() {
@@ -412,6 +415,35 @@ function reviewForm(reportId) {
   return form;
 }
 
+// Sent, then delivered (the officer's phone pulled it), then read (the phone's clock).
+function messageState(m) {
+  let text = 'sent ' + clockText(m.sent_at);
+  text += m.delivered_at ? ' · delivered ' + clockText(m.delivered_at) : ' · not yet delivered';
+  if (m.read_at) text += ' · read at ' + clockText(m.read_at);
+  const state = m.read_at ? 'read' : (m.delivered_at ? 'delivered' : 'sent');
+  return { state, text };
+}
+
+function renderMessages() {
+  const list = $('messages');
+  list.replaceChildren();
+  $('messages-empty').hidden = state.messages.length > 0;
+  state.messages.forEach((m) => {
+    const item = el('li', null, 'message');
+    const status = messageState(m);
+    item.dataset.messageId = m.id;
+    item.dataset.state = status.state;
+    let head = clockText(m.sent_at) + ' · to ' + m.officer_id + ' · from ' + m.sender;
+    if (m.alarm_id) head += ' · about alarm ' + m.alarm_id.slice(0, 8);
+    item.append(
+      el('p', head, 'message-head'),
+      el('p', m.body, 'message-body'),
+      el('p', status.text, 'message-state state-' + status.state),
+    );
+    list.append(item);
+  });
+}
+
 // ---- actions ----
 async function act(path, body) {
   $('action-error').textContent = '';
@@ -445,6 +477,33 @@ $('resolve-form').addEventListener('submit', async (event) => {
     note: form.elements.note.value,
   });
   if (ok) form.reset();
+});
+
+$('message-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  $('message-error').textContent = '';
+  try {
+    await call('POST', '/messages', {
+      officer_id: form.elements.officer_id.value.trim(),
+      body: form.elements.body.value,
+      alarm_id: form.elements.alarm_id.value.trim() || null,
+    });
+    form.elements.body.value = '';
+    form.elements.alarm_id.value = '';
+    await refresh();
+  } catch (e) {
+    $('message-error').textContent = e.message;
+  }
+});
+
+$('message-about').addEventListener('click', () => {
+  const alarm = state.open.concat(state.resolved).find((a) => a.id === state.selected);
+  if (!alarm) return;
+  const form = $('message-form');
+  form.elements.officer_id.value = alarm.officer_id;
+  form.elements.alarm_id.value = alarm.id;
+  form.elements.body.focus();
 });
 
 // ---- keyboard ----

@@ -14,4 +14,5 @@ fun OperationKind.label(): String = when (this) {
     OperationKind.REPORT_AMEND -> "Incident report amendment"
     OperationKind.ATTACHMENT_CREATE -> "Attachment details"
     OperationKind.ATTACHMENT_UPLOAD -> "Attachment file"
+    OperationKind.MESSAGE_READ -> "Message read receipt"
 }
