@@ -2,7 +2,7 @@ import Cordon
 import CordonAppCore
 import SwiftUI
 
-/// Four tabs with the duress control under every one; enrolment first if needed. The
+/// Five tabs with the duress control under every one; enrolment first if needed. The
 /// selected assignment, every screen's model and the duress control live in the session,
 /// so a view made afresh finds the same forms and the same countdown.
 struct ContentView: View {
@@ -14,6 +14,8 @@ struct ContentView: View {
             EnrolView(model: session.enrolment)
         } else {
             VStack(spacing: 0) {
+                // A panic alarm the control room has taken; never a duress alarm (covert).
+                if let notice = session.controlRoom.mainScreen { ControlRoomBanner(notice: notice) }
                 TabView(selection: $tab) {
                     AssignmentsView(model: session.assignments, sync: session.sync) { id in
                         session.selectedAssignment = id
@@ -24,9 +26,12 @@ struct ContentView: View {
                         .tabItem { Label("Check-in", systemImage: "checkmark.circle") }.tag(1)
                     IncidentView(session: session, assignmentId: session.selectedAssignment)
                         .tabItem { Label("Incident", systemImage: "exclamationmark.triangle") }.tag(2)
+                    ControlRoomView(model: session.controlRoom, text: session.text)
+                        .tabItem { Label("Control room", systemImage: "envelope") }.tag(3)
                     SyncView(model: session.syncStatus, sync: session.sync)
-                        .tabItem { Label("Sync", systemImage: "arrow.triangle.2.circlepath") }.tag(3)
+                        .tabItem { Label("Sync", systemImage: "arrow.triangle.2.circlepath") }.tag(4)
                 }
+                .task(id: session.sync.status) { await session.controlRoom.refresh() } // a pass may have brought news
                 DuressButton(control: session.duress)
             }
         }

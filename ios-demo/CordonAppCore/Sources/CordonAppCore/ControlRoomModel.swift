@@ -95,6 +95,17 @@ public final class ControlRoomModel {
         }
     }
 
+    /// The officer asked where their alarm stands ("My alarm"): the one the office reported
+    /// on last, duress included, or a plain "no alarm" (`opened` nil).
+    public func openLatestAlarm() async {
+        let store = store
+        do {
+            opened = try await offMain { try store.alarmStatuses().first }.map(ControlRoomText.notice)
+        } catch {
+            self.error = UserMessages.of(error)
+        }
+    }
+
     public func closeAlarm() { opened = nil }
 
     /// The officer read a message.

@@ -21,6 +21,8 @@ public final class CordonSession {
     public let assignments: AssignmentsModel
     public let syncStatus: SyncStatusModel
     public let enrolment: EnrolmentModel
+    /// The control room on the phone: alarm states and messages; refresh after each pass.
+    public let controlRoom: ControlRoomModel
     /// The assignment the officer works on: the check-in and incident tabs show it, and a
     /// duress alarm carries it.
     public var selectedAssignment: String?
@@ -39,6 +41,7 @@ public final class CordonSession {
         assignments = AssignmentsModel(store: store, text: text)
         syncStatus = SyncStatusModel(store: store, controller: sync, text: text)
         enrolment = EnrolmentModel(controller: sync)
+        controlRoom = ControlRoomModel(store: store)
     }
 
     /// The duress control, one for the session; an alarm it records carries the selected

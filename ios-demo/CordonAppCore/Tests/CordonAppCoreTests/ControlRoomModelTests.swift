@@ -76,6 +76,22 @@ final class ControlRoomModelTests: XCTestCase {
         XCTAssertNil(model.opened)
     }
 
+    func testMyAlarmOpensTheAlarmTheOfficeReportedOnLastDuressIncludedAndNothingBeforeAny() async throws {
+        let (store, sync) = try await phone("OFC-DEMO-MINE")
+        let model = ControlRoomModel(store: store)
+        await model.openLatestAlarm()
+        XCTAssertNil(model.opened)
+
+        let duress = try store.recordCheckIn(checkIn(.duress, assignmentId: nil))
+        _ = try await sync.syncOnce()
+        await model.openLatestAlarm()
+
+        XCTAssertEqual(model.opened?.checkInId, duress.id)
+        XCTAssertEqual(model.opened?.headline, ControlRoomText.waiting)
+        await model.refresh()
+        XCTAssertNil(model.mainScreen, "duress stays off the main screen")
+    }
+
     func testAMessageIsListedUnreadThenMarkedReadAndItsReceiptGoesOnce() async throws {
         let officer = "OFC-DEMO-MSG"
         let (store, sync) = try await phone(officer)

@@ -108,6 +108,16 @@ class ControlRoomViewModel(
             .onFailure { e -> _state.update { it.copy(error = UserMessages.of(e)) } }
     }
 
+    /**
+     * The officer asked where their alarm stands ("My alarm"): the one the office reported
+     * on last, duress included, or a plain "no alarm" ([ControlRoomState.opened] null).
+     */
+    suspend fun openLatestAlarm() {
+        attempt { withContext(io) { store.alarmStatuses().firstOrNull() } }
+            .onSuccess { status -> _state.update { it.copy(opened = status?.let(ControlRoomText::notice)) } }
+            .onFailure { e -> _state.update { it.copy(error = UserMessages.of(e)) } }
+    }
+
     fun closeAlarm() = _state.update { it.copy(opened = null) }
 
     /** The officer read a message. */

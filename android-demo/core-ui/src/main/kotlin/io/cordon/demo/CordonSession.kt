@@ -44,6 +44,9 @@ class CordonSession(
     val syncStatus = SyncStatusViewModel(store, sync, text, io)
     val enrolment = EnrolmentViewModel(sync)
 
+    /** The control room on the phone: alarm states and messages; refresh after each pass. */
+    val controlRoom = ControlRoomViewModel(store, io)
+
     private val _selectedAssignment = MutableStateFlow<String?>(null)
 
     /** The assignment the officer works on: the check-in and incident tabs show it. */

@@ -115,6 +115,24 @@ class ControlRoomViewModelTest {
     }
 
     @Test
+    fun `my alarm opens the alarm the office reported on last, duress included, and nothing before any`() = runBlocking {
+        val (store, sync) = phone("OFC-DEMO-MINE")
+        val model = ControlRoomViewModel(store)
+        model.openLatestAlarm()
+        assertNull(model.state.value.opened)
+
+        val duress = store.recordCheckIn(checkIn(CheckInKind.DURESS, assignmentId = null))
+        sync.syncOnce()
+        model.openLatestAlarm()
+
+        val opened = assertNotNull(model.state.value.opened)
+        assertEquals(duress.id, opened.checkInId)
+        assertEquals(ControlRoomText.WAITING, opened.headline)
+        model.refresh()
+        assertNull(model.state.value.mainScreen, "duress stays off the main screen")
+    }
+
+    @Test
     fun `a message from the control room is listed unread and marked read, and its receipt goes once`() = runBlocking {
         val officer = "OFC-DEMO-MSG"
         val (store, sync) = phone(officer)

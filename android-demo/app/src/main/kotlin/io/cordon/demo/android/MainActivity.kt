@@ -15,6 +15,7 @@ import androidx.compose.material3.Scaffold
 import androidx.compose.material3.Text
 import androidx.compose.material3.darkColorScheme
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.saveable.rememberSaveable
@@ -23,7 +24,7 @@ import androidx.compose.ui.Modifier
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import io.cordon.demo.CordonSession
 
-/** One activity, four tabs, the duress control on every tab. Enrolment first if needed. */
+/** One activity, five tabs, the duress control on every tab. Enrolment first if needed. */
 class MainActivity : ComponentActivity() {
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -36,7 +37,9 @@ class MainActivity : ComponentActivity() {
     }
 }
 
-internal enum class Tab(val title: String) { ASSIGNMENTS("Assignments"), CHECK_IN("Check-in"), INCIDENT("Incident"), SYNC("Sync") }
+internal enum class Tab(val title: String) {
+    ASSIGNMENTS("Assignments"), CHECK_IN("Check-in"), INCIDENT("Incident"), CONTROL_ROOM("Control room"), SYNC("Sync"),
+}
 
 @Composable
 private fun CordonScreens(session: CordonSession) {
@@ -49,6 +52,8 @@ private fun CordonScreens(session: CordonSession) {
     // The selection and every screen's state holder live in the session (the Application),
     // so a rotation finds the same forms and the same duress countdown, still cancellable.
     val assignmentId by session.selectedAssignment.collectAsStateWithLifecycle()
+    val controlRoom by session.controlRoom.state.collectAsStateWithLifecycle()
+    LaunchedEffect(status) { session.controlRoom.refresh() } // a pass may have brought news
     Scaffold(
         bottomBar = {
             NavigationBar {
@@ -64,6 +69,8 @@ private fun CordonScreens(session: CordonSession) {
         },
     ) { padding ->
         Column(Modifier.fillMaxSize().padding(padding)) {
+            // A panic alarm the control room has taken; never a duress alarm (covert).
+            controlRoom.mainScreen?.let { ControlRoomBanner(it) }
             Box(Modifier.weight(1f)) {
                 when (tab) {
                     Tab.ASSIGNMENTS -> AssignmentsScreen(session.assignments, session.sync) { id ->
@@ -72,6 +79,7 @@ private fun CordonScreens(session: CordonSession) {
                     }
                     Tab.CHECK_IN -> CheckInScreen(session, assignmentId)
                     Tab.INCIDENT -> IncidentScreen(session, assignmentId)
+                    Tab.CONTROL_ROOM -> ControlRoomScreen(session.controlRoom, session.text)
                     Tab.SYNC -> SyncScreen(session.syncStatus, session.sync)
                 }
             }
