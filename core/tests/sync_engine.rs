@@ -642,14 +642,20 @@ fn a_configuration_the_protocol_cannot_use_is_refused_when_the_engine_is_made() 
     let f = Fixture::new();
     let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
     type Edit = fn(&mut SyncConfig);
-    let cases: [(&str, InputRule, Edit); 10] = [
+    let cases: [(&str, InputRule, Edit); 12] = [
         ("chunkBytes", InputRule::OutOfRange, |c| c.chunk_bytes = 0),
         ("chunkBytes", InputRule::OutOfRange, |c| c.chunk_bytes = -1),
         ("batch.maxOperations", InputRule::OutOfRange, |c| {
             c.batch.max_operations = 100_000
         }),
+        ("batch.maxOperations", InputRule::OutOfRange, |c| {
+            c.batch.max_operations = -1
+        }),
         ("batch.maxBytes", InputRule::OutOfRange, |c| {
-            c.batch.max_bytes = u64::MAX
+            c.batch.max_bytes = i64::MAX
+        }),
+        ("batch.maxBytes", InputRule::OutOfRange, |c| {
+            c.batch.max_bytes = -1
         }),
         ("pullLimit", InputRule::OutOfRange, |c| c.pull_limit = 0),
         ("serverUrl", InputRule::Blank, |c| {
@@ -689,8 +695,8 @@ fn batches_at_the_largest_configuration_stay_within_the_protocol() {
     let t = Scripted::new(accept_all);
     let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
     let mut config = SyncConfig::new("http://office.test");
-    config.batch.max_operations = MAX_PUSH_OPERATIONS as u32;
-    config.batch.max_bytes = MAX_PUSH_BYTES as u64 / 2;
+    config.batch.max_operations = MAX_PUSH_OPERATIONS as i32;
+    config.batch.max_bytes = MAX_PUSH_BYTES as i64 / 2;
     let e = SyncEngine::new(store, t.clone(), config).unwrap();
     e.set_token("t").unwrap();
 
@@ -1311,3 +1317,4 @@ fn an_alarm_the_office_never_answers_stops_hurrying_the_engine_after_an_hour() {
         Some(f.store.now().plus(Duration::from_secs(15 * 60)))
     );
 }
+

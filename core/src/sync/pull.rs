@@ -42,13 +42,13 @@ impl SyncEngine {
                     };
                 }
             };
-            summary.reviews_received += u32::try_from(
+            summary.reviews_received += i32::try_from(
                 page.changes
                     .iter()
                     .filter(|c| matches!(c, Change::ReportReview { .. }))
                     .count(),
             )
-            .unwrap_or(u32::MAX);
+            .unwrap_or(i32::MAX);
             summary.assignments_received += self.store.apply_pull(&page, &mut summary.warnings)?;
             if page.restarted {
                 tracing::info!(

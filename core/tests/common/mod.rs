@@ -101,5 +101,5 @@ pub fn seqs(batch: &[OutboxOperation]) -> Vec<i64> {
 
 pub const ALL: BatchLimits = BatchLimits {
     max_operations: 10_000,
-    max_bytes: u64::MAX,
+    max_bytes: i64::MAX,
 };

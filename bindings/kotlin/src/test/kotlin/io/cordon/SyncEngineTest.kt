@@ -85,12 +85,12 @@ class SyncEngineTest {
                 sync.setToken("token-1")
                 val report = runBlocking { sync.syncOnce() }
                 assertEquals(PassOutcome.Completed, report.outcome)
-                assertEquals(2u, report.rejected)
+                assertEquals(2, report.rejected)
 
                 val dead = store.deadLetters()
                 assertEquals(listOf(OperationState.DEAD, OperationState.DEAD), dead.map { it.state })
                 assertTrue(dead.all { "batch over the limit" in it.lastError!! }, dead.toString())
-                assertEquals(2uL, store.outboxStatus().dead.normal)
+                assertEquals(2L, store.outboxStatus().dead.normal)
 
                 store.requeueDead(dead[0].seq)
                 store.discardDead(dead[1].seq)
@@ -115,7 +115,7 @@ class SyncEngineTest {
 
                 sync.setToken("new-token")
                 assertFalse(sync.status().authPaused)
-                assertEquals(1uL, store.outboxStatus().pending.urgent) // the alarm was kept
+                assertEquals(1L, store.outboxStatus().pending.urgent) // the alarm was kept
             }
         }
     }
