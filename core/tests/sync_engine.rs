@@ -1318,3 +1318,52 @@ fn an_alarm_the_office_never_answers_stops_hurrying_the_engine_after_an_hour() {
     );
 }
 
+#[test]
+fn a_pass_cancelled_while_pulling_a_long_feed_stops_after_the_page_in_hand_and_resumes_from_it() {
+    // The office holds a long feed: every page until the fourth says there is more.
+    let f = Fixture::new();
+    let cancellation = Cancellation::new();
+    let cancel = cancellation.clone();
+    let pulls = Arc::new(Mutex::new(0));
+    let counter = pulls.clone();
+    let t = Scripted::new(move |req| {
+        if req.kind != RequestKind::Pull {
+            return accept_all(req);
+        }
+        let n = {
+            let mut n = counter.lock().unwrap();
+            *n += 1;
+            *n
+        };
+        if n == 3 {
+            // The app cancels while the third page is out.
+            cancel.cancel();
+        }
+        let a = serde_json::to_value(assignment(&format!("A-{n}"), 1)).unwrap();
+        json(
+            200,
+            serde_json::json!({"server_time": SERVER_TIME, "has_more": n < 4, "next_cursor": format!("p/{n}"),
+            "changes": [{"kind": "assignment", "cursor": format!("p/{n}"), "assignment": a}]}),
+        )
+    });
+    let e = engine(&f, t.clone());
+
+    let summary = e.sync_once_with(&cancellation).unwrap();
+
+    assert_eq!(summary.outcome, PassOutcome::Cancelled);
+    assert_eq!(
+        (summary.requests, summary.assignments_received),
+        (3, 3),
+        "the page in hand is applied, no page after it is asked for"
+    );
+    assert_eq!(f.store.assignments().unwrap().len(), 3);
+    let next = e.sync_once().unwrap();
+    assert_eq!(next.outcome, PassOutcome::Completed);
+    let cursors: Vec<String> = t
+        .requests()
+        .iter()
+        .filter(|r| r.kind == RequestKind::Pull)
+        .map(|r| r.url.split("cursor=").nth(1).unwrap_or("-").to_owned())
+        .collect();
+    assert_eq!(cursors, ["-", "p%2F1", "p%2F2", "p%2F3"]);
+}

@@ -61,6 +61,12 @@ impl SyncEngine {
             if !page.has_more || !moved {
                 return Ok(Flow::Continue);
             }
+            // A safe point: the page and its cursor are committed, so a pass cancelled
+            // (or out of time) while the feed has many pages stops here and the next one
+            // resumes from this cursor.
+            if let Some(o) = self.must_stop() {
+                return Ok(Flow::Stop(o));
+            }
         }
     }
 }
