@@ -1,6 +1,7 @@
 package io.cordon
 
 import io.cordon.core.CheckInKind
+import io.cordon.core.CordonException
 import io.cordon.core.HttpMethod
 import io.cordon.core.OperationState
 import io.cordon.core.PassOutcome
@@ -148,6 +149,34 @@ class SyncEngineTest {
                 sync.setListener(null)
                 sync.setOnline(false)
                 assertEquals(3, heard.size)
+            }
+        }
+    }
+
+    @Test
+    fun `a listener that calls the store while the call that notified it is running gets its own answer`() {
+        // The listener runs inside setOnline, on its thread, and makes a call that fails:
+        // each call's status must be its own (patch-generated.py's per-thread stack), or
+        // the inner failure would be read back as setOnline's.
+        openStore(dir).use { store ->
+            val inner = CopyOnWriteArrayList<Throwable>()
+            CordonSync(store, RecordingTransport { emptyPull() }, config).use { sync ->
+                sync.setToken("token-1")
+                sync.setListener(object : SyncListener {
+                    override fun onStatus(status: SyncStatus) {
+                        try {
+                            store.assignment("A-NOT-HERE")
+                        } catch (e: Throwable) {
+                            inner += e
+                        }
+                    }
+                })
+
+                sync.setOnline(false)
+
+                assertEquals(1, inner.size, "the listener ran inside setOnline")
+                assertIs<CordonException.NotFound>(inner.single())
+                assertFalse(sync.status().online)
             }
         }
     }
