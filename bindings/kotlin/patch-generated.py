@@ -67,7 +67,10 @@ internal class UniffiCallStatusStack {
     }
 
     companion object {
-        private val perThread = ThreadLocal.withInitial { UniffiCallStatusStack() }
+        // Not ThreadLocal.withInitial: Android has it from API 26 only (minSdk is 24).
+        private val perThread = object : ThreadLocal<UniffiCallStatusStack>() {
+            override fun initialValue() = UniffiCallStatusStack()
+        }
         fun current(): UniffiCallStatusStack = perThread.get()
     }
 }
