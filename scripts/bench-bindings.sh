@@ -28,7 +28,7 @@ check_in() {
     rm -rf "$gen"
     "$TARGET/debug/uniffi-bindgen" generate --library "$TARGET/release/libcordon.so" --language kotlin \
         --out-dir "$gen" --config bindings/bindgen.toml --no-format
-    python3 bindings/kotlin/patch-strings.py "$gen"
+    python3 bindings/kotlin/patch-generated.py "$gen"
     step "Kotlin binding vs Rust, one JVM run"
     rm -rf bindings/kotlin/target/classes bindings/kotlin/target/test-classes
     (cd bindings/kotlin && mvn -B -ntp -Pbench \

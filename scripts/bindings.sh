@@ -40,8 +40,8 @@ generate() {
     rm -rf "$KOTLIN_GEN" "$SWIFT_GEN"
     "$bindgen" generate --library "$LIB" --language kotlin --out-dir "$KOTLIN_GEN" \
         --config bindings/bindgen.toml --no-format
-    # A lone UTF-16 surrogate would throw in the generated string lowering: see the script.
-    python3 bindings/kotlin/patch-strings.py "$KOTLIN_GEN"
+    # Total string lowering and a reused call status: see the script.
+    python3 bindings/kotlin/patch-generated.py "$KOTLIN_GEN"
     "$bindgen" generate --library "$LIB" --language swift --out-dir "$tmp" \
         --config bindings/bindgen.toml --no-format
     # SwiftPM layout: one system-library target per C module (header + module.modulemap),

@@ -65,7 +65,7 @@ printf '\n[defaults.bindings.kotlin]\nandroid = true\n' >> "$config"
 rm -rf "$KOTLIN_OUT"
 "$TARGET/debug/uniffi-bindgen" generate --library "$JNI_LIBS/arm64-v8a/libcordon.so" --language kotlin \
     --out-dir "$KOTLIN_OUT" --config "$config" --no-format
-python3 bindings/kotlin/patch-strings.py "$KOTLIN_OUT"   # string lowering made total (see the script)
+python3 bindings/kotlin/patch-generated.py "$KOTLIN_OUT"   # total string lowering, reused call status (see the script)
 
 echo "==> AAR"
 cd "$HERE"

@@ -280,7 +280,10 @@ fn main() {
                         engine.store().create_report(content).unwrap();
                     }
                     if let Ok(summary) = engine.sync_once() {
-                        pushed.fetch_add(u64::from(summary.applied), Ordering::Relaxed);
+                        pushed.fetch_add(
+                            u64::from(summary.applied.unsigned_abs()),
+                            Ordering::Relaxed,
+                        );
                     }
                 }
             })

@@ -122,7 +122,7 @@ fn amended_report(store: &Store, n: usize) {
 }
 
 /// Drains in-process with the given batch size; returns the wall time.
-fn drain(store: Arc<Store>, url: &str, batch: u32) -> Duration {
+fn drain(store: Arc<Store>, url: &str, batch: i32) -> Duration {
     let mut config = SyncConfig::new(url);
     config.batch.max_operations = batch;
     let engine = SyncEngine::new(store.clone(), Arc::new(HttpTransport::new()), config).unwrap();

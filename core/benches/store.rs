@@ -182,7 +182,7 @@ fn bench_take_batch(dir: &std::path::Path, clock: Arc<ManualClock>, queue: usize
     let fill = fill.elapsed();
     let limits = BatchLimits {
         max_operations: 100,
-        max_bytes: u64::MAX,
+        max_bytes: i64::MAX,
     };
     let mut takes = Vec::new();
     let mut settles = Vec::new();

@@ -115,7 +115,7 @@ fn a_small_batch_takes_the_urgent_lane_even_behind_a_long_queue() {
         .store
         .take_batch(BatchLimits {
             max_operations: 1,
-            max_bytes: u64::MAX,
+            max_bytes: i64::MAX,
         })
         .unwrap();
 
@@ -155,7 +155,7 @@ fn per_record_order_holds_when_the_batch_is_cut_by_count() {
         .unwrap();
     let two = BatchLimits {
         max_operations: 2,
-        max_bytes: u64::MAX,
+        max_bytes: i64::MAX,
     };
 
     let first = f.store.take_batch(two).unwrap();
@@ -183,7 +183,7 @@ fn batches_are_bounded_by_bytes_but_always_carry_one_operation() {
     for _ in 0..10 {
         f.check_in(CheckInKind::Welfare);
     }
-    let one_size = f.store.queued_operations().unwrap()[0].payload.len() as u64;
+    let one_size = f.store.queued_operations().unwrap()[0].payload.len() as i64;
 
     let three = f
         .store
@@ -288,7 +288,7 @@ fn a_transient_failure_backs_off_with_jitter_below_the_ceiling() {
     for failures in 1..=12u32 {
         let batch = f.store.take_batch(ALL).unwrap();
         assert_eq!(batch.len(), 1, "due again after backoff #{failures}");
-        assert_eq!(batch[0].attempts, failures - 1);
+        assert_eq!(batch[0].attempts, failures as i32 - 1);
         f.store
             .fail_transient(&seqs(&batch), "connection reset", None)
             .unwrap();
@@ -370,7 +370,7 @@ fn status_counts_by_state_and_lane_and_ages_the_oldest_undelivered() {
         .store
         .take_batch(BatchLimits {
             max_operations: 1,
-            max_bytes: u64::MAX,
+            max_bytes: i64::MAX,
         })
         .unwrap();
     f.store.reject(urgent[0].seq, "no").unwrap();
@@ -415,7 +415,6 @@ fn counted(f: &Fixture) -> (LaneCounts, LaneCounts, LaneCounts) {
     while let Some(r) = rows.next().unwrap() {
         let state: String = r.get(0).unwrap();
         let (lane, n): (i64, i64) = (r.get(1).unwrap(), r.get(2).unwrap());
-        let n = n as u64;
         let by_lane = match state.as_str() {
             "pending" => &mut counts.0,
             "in_flight" => &mut counts.1,

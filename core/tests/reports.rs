@@ -227,7 +227,7 @@ fn tamper(f: &Fixture, sql: &str, id: &str) {
     );
 }
 
-fn broken_at(f: &Fixture, id: &str) -> u32 {
+fn broken_at(f: &Fixture, id: &str) -> i32 {
     match f.store.verify_report(id).unwrap() {
         ReportIntegrity::Broken { link, .. } => link,
         other => panic!("tampering went undetected: {other:?}"),

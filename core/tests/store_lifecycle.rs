@@ -208,7 +208,7 @@ fn migration_from_version_1_keeps_every_pending_operation_unchanged() {
     assert_eq!(store.report("r-1").unwrap().attachments.len(), 1);
     // Version 6's kept counts start from what the queue held.
     let status = store.outbox_status().unwrap();
-    let count = |state| after.iter().filter(|o| o.state == state).count() as u64;
+    let count = |state| after.iter().filter(|o| o.state == state).count() as i64;
     assert_eq!(
         (status.pending.total(), status.dead.total()),
         (count(OperationState::Pending), count(OperationState::Dead))

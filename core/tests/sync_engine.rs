@@ -642,14 +642,20 @@ fn a_configuration_the_protocol_cannot_use_is_refused_when_the_engine_is_made() 
     let f = Fixture::new();
     let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
     type Edit = fn(&mut SyncConfig);
-    let cases: [(&str, InputRule, Edit); 10] = [
+    let cases: [(&str, InputRule, Edit); 12] = [
         ("chunkBytes", InputRule::OutOfRange, |c| c.chunk_bytes = 0),
         ("chunkBytes", InputRule::OutOfRange, |c| c.chunk_bytes = -1),
         ("batch.maxOperations", InputRule::OutOfRange, |c| {
             c.batch.max_operations = 100_000
         }),
+        ("batch.maxOperations", InputRule::OutOfRange, |c| {
+            c.batch.max_operations = -1
+        }),
         ("batch.maxBytes", InputRule::OutOfRange, |c| {
-            c.batch.max_bytes = u64::MAX
+            c.batch.max_bytes = i64::MAX
+        }),
+        ("batch.maxBytes", InputRule::OutOfRange, |c| {
+            c.batch.max_bytes = -1
         }),
         ("pullLimit", InputRule::OutOfRange, |c| c.pull_limit = 0),
         ("serverUrl", InputRule::Blank, |c| {
@@ -689,8 +695,8 @@ fn batches_at_the_largest_configuration_stay_within_the_protocol() {
     let t = Scripted::new(accept_all);
     let store = Arc::new(Store::open_with_clock(f.db_path(), f.clock.clone()).unwrap());
     let mut config = SyncConfig::new("http://office.test");
-    config.batch.max_operations = MAX_PUSH_OPERATIONS as u32;
-    config.batch.max_bytes = MAX_PUSH_BYTES as u64 / 2;
+    config.batch.max_operations = MAX_PUSH_OPERATIONS as i32;
+    config.batch.max_bytes = MAX_PUSH_BYTES as i64 / 2;
     let e = SyncEngine::new(store, t.clone(), config).unwrap();
     e.set_token("t").unwrap();
 
@@ -1348,4 +1354,54 @@ fn an_alarm_the_office_never_answers_stops_hurrying_the_engine_after_an_hour() {
         e.next_sync_at().unwrap(),
         Some(f.store.now().plus(Duration::from_secs(15 * 60)))
     );
+}
+
+#[test]
+fn a_pass_cancelled_while_pulling_a_long_feed_stops_after_the_page_in_hand_and_resumes_from_it() {
+    // The office holds a long feed: every page until the fourth says there is more.
+    let f = Fixture::new();
+    let cancellation = Cancellation::new();
+    let cancel = cancellation.clone();
+    let pulls = Arc::new(Mutex::new(0));
+    let counter = pulls.clone();
+    let t = Scripted::new(move |req| {
+        if req.kind != RequestKind::Pull {
+            return accept_all(req);
+        }
+        let n = {
+            let mut n = counter.lock().unwrap();
+            *n += 1;
+            *n
+        };
+        if n == 3 {
+            // The app cancels while the third page is out.
+            cancel.cancel();
+        }
+        let a = serde_json::to_value(assignment(&format!("A-{n}"), 1)).unwrap();
+        json(
+            200,
+            serde_json::json!({"server_time": SERVER_TIME, "has_more": n < 4, "next_cursor": format!("p/{n}"),
+            "changes": [{"kind": "assignment", "cursor": format!("p/{n}"), "assignment": a}]}),
+        )
+    });
+    let e = engine(&f, t.clone());
+
+    let summary = e.sync_once_with(&cancellation).unwrap();
+
+    assert_eq!(summary.outcome, PassOutcome::Cancelled);
+    assert_eq!(
+        (summary.requests, summary.assignments_received),
+        (3, 3),
+        "the page in hand is applied, no page after it is asked for"
+    );
+    assert_eq!(f.store.assignments().unwrap().len(), 3);
+    let next = e.sync_once().unwrap();
+    assert_eq!(next.outcome, PassOutcome::Completed);
+    let cursors: Vec<String> = t
+        .requests()
+        .iter()
+        .filter(|r| r.kind == RequestKind::Pull)
+        .map(|r| r.url.split("cursor=").nth(1).unwrap_or("-").to_owned())
+        .collect();
+    assert_eq!(cursors, ["-", "p%2F1", "p%2F2", "p%2F3"]);
 }

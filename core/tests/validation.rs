@@ -167,6 +167,14 @@ fn assignment_field_rules() {
     bad_assignment(&f, "checkInPolicy.graceSecs", |a| {
         a.check_in_policy.grace_secs = a.check_in_policy.interval_secs + 1
     });
+    // Signed for Kotlin and Swift: a negative number is refused, not wrapped.
+    bad_assignment(&f, "checkInPolicy.intervalSecs", |a| {
+        a.check_in_policy.interval_secs = -1800
+    });
+    bad_assignment(&f, "checkInPolicy.graceSecs", |a| {
+        a.check_in_policy.grace_secs = -1
+    });
+    bad_assignment(&f, "postOrders.version", |a| a.post_orders.version = -1);
     bad_assignment(&f, "serverVersion", |a| a.server_version = 0);
 }
 

@@ -54,7 +54,7 @@ pub(crate) struct ReportRow {
     pub content_hash: Option<String>,
     pub sealed_attachments: Vec<Attachment>,
     pub head_hash: Option<String>,
-    pub amendments: u32,
+    pub amendments: i32,
     /// The content with every amendment applied, as kept since schema version 4.
     pub amended_content: Option<IncidentContent>,
 }
@@ -67,7 +67,7 @@ type RawReport = (
     Option<String>,
     Option<String>,
     Option<String>,
-    u32,
+    i32,
     Option<String>,
 );
 

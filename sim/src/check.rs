@@ -129,7 +129,7 @@ pub fn all(world: &mut World) -> Vec<String> {
                 v.push(format!("device {d}: acknowledged submission of {id} lost"));
             }
             if let Some((_, n)) = acked.amendments.iter().find(|(r, _)| r == id) {
-                if (local.amendments.len() as u32) < *n {
+                if (local.amendments.len() as i32) < *n {
                     v.push(format!("device {d}: acknowledged amendments of {id} lost"));
                 }
             }
@@ -235,7 +235,7 @@ pub fn all(world: &mut World) -> Vec<String> {
         ));
     }
     for a in &attachments {
-        if !a.complete || a.received_bytes != a.attachment.size_bytes {
+        if !a.complete || i64::try_from(a.received_bytes) != Ok(a.attachment.size_bytes) {
             v.push(format!(
                 "attachment {}: {} of {} bytes on the server, complete {}",
                 a.attachment.id, a.received_bytes, a.attachment.size_bytes, a.complete

@@ -38,7 +38,7 @@ pub struct Acknowledged {
     pub check_ins: Vec<String>,
     pub reports: Vec<String>,
     /// (report, amendments acknowledged so far).
-    pub amendments: Vec<(String, u32)>,
+    pub amendments: Vec<(String, i32)>,
     pub submitted: Vec<String>,
     pub attachments: Vec<String>,
 }
@@ -169,7 +169,7 @@ impl World {
             )));
             net.add_clock(clock.clone());
             let mut config = SyncConfig::new(BASE_URL);
-            config.batch.max_operations = dice.range(1, 12) as u32;
+            config.batch.max_operations = dice.range(1, 12) as i32;
             config.chunk_bytes = *dice.pick(&[2048, 8192, 32 * 1024]);
             config.pull_limit = dice.range(1, 4) as i32;
             let mut device = Device {

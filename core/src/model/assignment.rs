@@ -83,7 +83,7 @@ pub struct TeamMember {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PostOrders {
-    pub version: u32,
+    pub version: i32,
     pub text: String,
     pub issued_at: Timestamp,
 }
@@ -93,17 +93,19 @@ pub struct PostOrders {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CheckInPolicy {
-    pub interval_secs: u32,
-    pub grace_secs: u32,
+    pub interval_secs: i32,
+    pub grace_secs: i32,
 }
 
 impl CheckInPolicy {
+    // Signed for Kotlin and Swift; `Assignment::validate` refuses negative values, and
+    // one that got past it counts as zero here.
     pub fn interval(&self) -> Duration {
-        Duration::from_secs(self.interval_secs.into())
+        Duration::from_secs(self.interval_secs.max(0).unsigned_abs().into())
     }
 
     pub fn grace(&self) -> Duration {
-        Duration::from_secs(self.grace_secs.into())
+        Duration::from_secs(self.grace_secs.max(0).unsigned_abs().into())
     }
 }
 
@@ -135,9 +137,9 @@ pub struct Assignment {
 
 /// Shortest welfare interval accepted: anything tighter is a misconfiguration that would
 /// have the officer permanently overdue.
-const MIN_INTERVAL_SECS: u32 = 60;
+const MIN_INTERVAL_SECS: i32 = 60;
 /// Longest welfare interval accepted (a day).
-const MAX_INTERVAL_SECS: u32 = 86_400;
+const MAX_INTERVAL_SECS: i32 = 86_400;
 
 impl Assignment {
     pub fn validate(&self) -> Result<()> {
@@ -186,12 +188,26 @@ impl Assignment {
             )?;
         }
         required_text("post_orders.text", &self.post_orders.text, MAX_LONG_TEXT)?;
+        if self.post_orders.version < 0 {
+            return Err(CordonError::invalid(
+                "post_orders.version",
+                InputRule::OutOfRange,
+                format!("{} is negative", self.post_orders.version),
+            ));
+        }
         let interval = self.check_in_policy.interval_secs;
         if !(MIN_INTERVAL_SECS..=MAX_INTERVAL_SECS).contains(&interval) {
             return Err(CordonError::invalid(
                 "check_in_policy.interval_secs",
                 InputRule::OutOfRange,
                 format!("{interval} is outside {MIN_INTERVAL_SECS}..={MAX_INTERVAL_SECS}"),
+            ));
+        }
+        if self.check_in_policy.grace_secs < 0 {
+            return Err(CordonError::invalid(
+                "check_in_policy.grace_secs",
+                InputRule::OutOfRange,
+                format!("{} is negative", self.check_in_policy.grace_secs),
             ));
         }
         if self.check_in_policy.grace_secs > interval {

@@ -69,7 +69,7 @@ pub struct Attachment {
     /// The name the file had when imported (for display only).
     pub file_name: String,
     pub mime_type: String,
-    pub size_bytes: u64,
+    pub size_bytes: i64,
     /// Hex SHA-256 of the bytes, taken while copying them in.
     pub sha256: String,
     pub captured_at: Timestamp,

@@ -273,7 +273,7 @@ pub struct Amendment {
     pub id: String,
     pub report_id: String,
     /// 1 for the first amendment of a report, then 2, 3, ...
-    pub sequence: u32,
+    pub sequence: i32,
     pub author: String,
     pub reason: String,
     pub changed_fields: Vec<String>,
@@ -347,9 +347,9 @@ pub enum ReportIntegrity {
     /// A draft has nothing to verify yet.
     Draft,
     /// Every hash recomputes; `head_hash` is the last link (to compare with the office).
-    Intact { head_hash: String, amendments: u32 },
+    Intact { head_hash: String, amendments: i32 },
     /// The chain breaks at `link` (0: the submission itself; n: amendment n).
-    Broken { link: u32, reason: String },
+    Broken { link: i32, reason: String },
 }
 
 /// What the submission hash covers. Field order is fixed by this struct, so the JSON,
@@ -368,7 +368,7 @@ struct SubmissionLink<'a> {
 struct AmendmentLink<'a> {
     previous_hash: &'a str,
     report_id: &'a str,
-    sequence: u32,
+    sequence: i32,
     author: &'a str,
     reason: &'a str,
     changed_fields: &'a [String],
@@ -444,7 +444,7 @@ pub fn verify_chain(
     }
     let mut previous = content_hash.to_owned();
     for (i, a) in amendments.iter().enumerate() {
-        let link = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let link = i32::try_from(i + 1).unwrap_or(i32::MAX);
         if a.sequence != link {
             return ReportIntegrity::Broken {
                 link,
@@ -470,7 +470,7 @@ pub fn verify_chain(
     }
     ReportIntegrity::Intact {
         head_hash: previous,
-        amendments: u32::try_from(amendments.len()).unwrap_or(u32::MAX),
+        amendments: i32::try_from(amendments.len()).unwrap_or(i32::MAX),
     }
 }
 

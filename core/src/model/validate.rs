@@ -86,7 +86,7 @@ pub fn validate_server_url(field: &str, url: &str) -> Result<()> {
 
 /// A Unicode noncharacter: U+FDD0..U+FDEF, or the last two code points of a plane.
 /// Never in text people exchange; the Kotlin bindings encode a lone UTF-16 surrogate as
-/// U+FDD0 (bindings/kotlin/patch-strings.py) so that it reaches this rule instead of
+/// U+FDD0 (bindings/kotlin/patch-generated.py) so that it reaches this rule instead of
 /// failing in the host language.
 pub fn is_noncharacter(c: char) -> bool {
     let c = u32::from(c);

@@ -42,7 +42,7 @@ pub(super) fn load_for_report(c: &Connection, report_id: &str) -> Result<Vec<Att
             })?,
             file_name: r.get(2)?,
             mime_type: r.get(3)?,
-            size_bytes: u64::try_from(r.get::<_, i64>(4)?).unwrap_or(0),
+            size_bytes: r.get(4)?,
             sha256: r.get(5)?,
             captured_at: r.get(6)?,
         });
@@ -93,7 +93,8 @@ impl Store {
             kind,
             file_name,
             mime_type: mime_type.to_owned(),
-            size_bytes,
+            // At most 16 GiB (checked above), so it fits.
+            size_bytes: i64::try_from(size_bytes).unwrap_or(i64::MAX),
             sha256,
             captured_at: self.now(),
         };
@@ -109,7 +110,7 @@ impl Store {
         let upload = Payload::AttachmentUpload(AttachmentUpload {
             attachment_id: a.id.clone(),
             sha256: a.sha256.clone(),
-            size_bytes: a.size_bytes,
+            size_bytes: a.size_bytes.unsigned_abs(),
         });
         self.write(Durability::Normal, |tx| {
             // Checked again inside the transaction: the report may have been submitted
@@ -136,7 +137,7 @@ impl Store {
                     a.kind.as_str(),
                     a.file_name,
                     a.mime_type,
-                    i64::try_from(a.size_bytes).unwrap_or(i64::MAX),
+                    a.size_bytes,
                     a.sha256,
                     a.captured_at,
                 ],

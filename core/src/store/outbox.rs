@@ -79,12 +79,12 @@ pub struct OutboxOperation {
     /// A record whose earlier operations must be delivered first.
     pub depends_on: Option<String>,
     pub lane: Lane,
-    pub payload_version: u32,
+    pub payload_version: i32,
     /// JSON, shaped by `kind` and `payload_version`.
     pub payload: String,
     pub state: OperationState,
     /// Failed deliveries so far.
-    pub attempts: u32,
+    pub attempts: i32,
     pub next_attempt_at: Timestamp,
     pub created_at: Timestamp,
     /// The last transient error, or the server's reason for a dead operation.
@@ -96,9 +96,9 @@ pub struct OutboxOperation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct BatchLimits {
-    pub max_operations: u32,
+    pub max_operations: i32,
     /// Sum of payload lengths in bytes.
-    pub max_bytes: u64,
+    pub max_bytes: i64,
 }
 
 impl Default for BatchLimits {
@@ -131,17 +131,17 @@ pub enum Outcome {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LaneCounts {
-    pub urgent: u64,
-    pub normal: u64,
-    pub bulk: u64,
+    pub urgent: i64,
+    pub normal: i64,
+    pub bulk: i64,
 }
 
 impl LaneCounts {
-    pub fn total(&self) -> u64 {
+    pub fn total(&self) -> i64 {
         self.urgent + self.normal + self.bulk
     }
 
-    fn add(&mut self, p: Lane, n: u64) {
+    fn add(&mut self, p: Lane, n: i64) {
         match p {
             Lane::Urgent => self.urgent += n,
             Lane::Normal => self.normal += n,
@@ -160,7 +160,7 @@ pub struct OutboxStatus {
     /// When the oldest operation not yet delivered (pending or in flight) was written.
     pub oldest_undelivered_at: Option<Timestamp>,
     /// How long it has waited, by the store's clock.
-    pub oldest_undelivered_age_ms: Option<u64>,
+    pub oldest_undelivered_age_ms: Option<i64>,
     /// The earliest time a pending operation is due (may be in the past: due now),
     /// leaving out operations held back by a dead letter of their record.
     pub next_attempt_at: Option<Timestamp>,
@@ -294,7 +294,7 @@ impl Store {
             // For each record with an operation in this batch, the highest seq picked.
             // Picks per record are always a prefix of its queue.
             let mut picked_upto: HashMap<String, i64> = HashMap::new();
-            let mut bytes: u64 = 0;
+            let mut bytes: i64 = 0;
             let mut before = tx.prepare_cached(
                 "SELECT MAX(seq) FROM outbox
                  WHERE record_id = ?1 AND seq < ?2 AND kind != 'check_in.record'",
@@ -337,7 +337,7 @@ impl Store {
                     if !clear {
                         continue;
                     }
-                    let size = op.payload.len() as u64;
+                    let size = i64::try_from(op.payload.len()).unwrap_or(i64::MAX);
                     if !batch.is_empty() && bytes + size > limits.max_bytes {
                         break 'lanes;
                     }
@@ -567,7 +567,6 @@ impl Store {
                 let state: String = r.get(0)?;
                 let lane = Lane::from_rank(r.get(1)?).unwrap_or(Lane::Normal);
                 let n: i64 = r.get(2)?;
-                let n = u64::try_from(n).unwrap_or(0);
                 let counts = match OperationState::parse(&state) {
                     Some(OperationState::Pending) => &mut status.pending,
                     Some(OperationState::InFlight) => &mut status.in_flight,
@@ -594,7 +593,7 @@ impl Store {
             )?;
             status.oldest_undelivered_at = oldest;
             status.oldest_undelivered_age_ms =
-                oldest.map(|t| u64::try_from(now.since(t).as_millis()).unwrap_or(u64::MAX));
+                oldest.map(|t| i64::try_from(now.since(t).as_millis()).unwrap_or(i64::MAX));
             status.next_attempt_at = next;
             Ok(status)
         })

@@ -222,7 +222,7 @@ impl Store {
             };
             // The chain's head: one row by the (report_id, sequence) index, however long
             // the chain is.
-            let head: Option<(u32, String)> = tx
+            let head: Option<(i32, String)> = tx
                 .prepare_cached(
                     "SELECT sequence, hash FROM amendment WHERE report_id = ?1
                      ORDER BY sequence DESC LIMIT 1",
@@ -353,7 +353,7 @@ impl Store {
         for a in &attachments {
             let path = self.attachment_path(&a.id);
             let matches = super::attachments::hash_file(&path)
-                .is_ok_and(|(size, sha)| size == a.size_bytes && sha == a.sha256);
+                .is_ok_and(|(size, sha)| size == a.size_bytes.unsigned_abs() && sha == a.sha256);
             if !matches {
                 return Ok(ReportIntegrity::Broken {
                     link: 0,

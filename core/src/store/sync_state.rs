@@ -59,7 +59,7 @@ impl Store {
     /// until its last page, each assignment it carries replaces the device's copy even
     /// where the device holds a higher version (one the office lost), so that the versions
     /// the office issues next are not taken for old ones.
-    pub(crate) fn apply_pull(&self, page: &PullResponse, skipped: &mut Vec<String>) -> Result<u32> {
+    pub(crate) fn apply_pull(&self, page: &PullResponse, skipped: &mut Vec<String>) -> Result<i32> {
         let now = self.now();
         self.write(Durability::Normal, |tx| {
             let restarting = page.restarted

@@ -1,6 +1,6 @@
 //! The engine: its state, the calls the app makes, and the order of a pass.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, TryLockError};
 use std::time::{Duration, Instant};
 
@@ -28,7 +28,7 @@ pub struct SyncEngine {
     bounds: Mutex<Option<PassBounds>>,
     /// Largest push body (sum of payloads) to build; lowered when the server (or a proxy
     /// in front of it) answers 413, for as long as the engine lives.
-    pub(super) push_bytes: AtomicU64,
+    pub(super) push_bytes: AtomicI64,
     /// Attachment chunk size; halved on each 413 for a chunk.
     pub(super) chunk_bytes: AtomicU32,
 }
@@ -65,7 +65,7 @@ impl SyncEngine {
             online: AtomicBool::new(true),
             listener: Mutex::new(None),
             bounds: Mutex::new(None),
-            push_bytes: AtomicU64::new(config.batch.max_bytes),
+            push_bytes: AtomicI64::new(config.batch.max_bytes),
             // Validated: 1 KiB ..= 8 MiB.
             chunk_bytes: AtomicU32::new(config.chunk_bytes.unsigned_abs()),
             config,
@@ -376,7 +376,7 @@ impl SyncEngine {
         loop {
             let one = BatchLimits {
                 max_operations: 1,
-                max_bytes: u64::MAX,
+                max_bytes: i64::MAX,
             };
             if let Some(o) = self.must_stop() {
                 return Ok(Flow::Stop(o));

@@ -107,7 +107,7 @@ impl SyncConfig {
         validate_server_url("server_url", &self.server_url)?;
         let ops = i64::from(self.batch.max_operations);
         in_range("batch.max_operations", ops, 1, MAX_PUSH_OPERATIONS as i64)?;
-        let bytes = i64::try_from(self.batch.max_bytes).unwrap_or(i64::MAX);
+        let bytes = self.batch.max_bytes;
         // Half the server's limit leaves room for the envelope around the payloads.
         in_range("batch.max_bytes", bytes, 1024, MAX_PUSH_BYTES as i64 / 2)?;
         let chunk = i64::from(self.chunk_bytes);
@@ -203,14 +203,14 @@ impl PassOutcome {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PassSummary {
     pub outcome: PassOutcome,
-    pub requests: u32,
-    pub applied: u32,
-    pub duplicates: u32,
-    pub rejected: u32,
-    pub assignments_received: u32,
-    pub reviews_received: u32,
-    pub attachments_completed: u32,
-    pub bytes_uploaded: u64,
+    pub requests: i32,
+    pub applied: i32,
+    pub duplicates: i32,
+    pub rejected: i32,
+    pub assignments_received: i32,
+    pub reviews_received: i32,
+    pub attachments_completed: i32,
+    pub bytes_uploaded: i64,
     /// Problems that did not stop the pass (e.g. the pull refused, a feed entry skipped).
     pub warnings: Vec<String>,
 }

@@ -243,7 +243,7 @@ impl SyncEngine {
                 if !seqs.is_empty() {
                     tracing::info!(target: LOG_TARGET, operations = seqs.len(), "operations dead-lettered");
                 }
-                summary.rejected += u32::try_from(seqs.len()).unwrap_or(u32::MAX);
+                summary.rejected += i32::try_from(seqs.len()).unwrap_or(i32::MAX);
                 let outcomes: Vec<_> = seqs
                     .iter()
                     .map(|s| {

@@ -42,13 +42,13 @@ impl SyncEngine {
                     };
                 }
             };
-            summary.reviews_received += u32::try_from(
+            summary.reviews_received += i32::try_from(
                 page.changes
                     .iter()
                     .filter(|c| matches!(c, Change::ReportReview { .. }))
                     .count(),
             )
-            .unwrap_or(u32::MAX);
+            .unwrap_or(i32::MAX);
             summary.assignments_received += self.store.apply_pull(&page, &mut summary.warnings)?;
             if page.restarted {
                 tracing::info!(
@@ -60,6 +60,12 @@ impl SyncEngine {
                 page.next_cursor.is_some() && (page.next_cursor != cursor || page.restarted);
             if !page.has_more || !moved {
                 return Ok(Flow::Continue);
+            }
+            // A safe point: the page and its cursor are committed, so a pass cancelled
+            // (or out of time) while the feed has many pages stops here and the next one
+            // resumes from this cursor.
+            if let Some(o) = self.must_stop() {
+                return Ok(Flow::Stop(o));
             }
         }
     }

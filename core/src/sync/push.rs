@@ -54,7 +54,7 @@ impl SyncEngine {
                         kind: op.kind,
                         record_id: op.record_id.clone(),
                         depends_on: op.depends_on.clone(),
-                        payload_version: op.payload_version,
+                        payload_version: op.payload_version.unsigned_abs(),
                         created_at: op.created_at,
                         payload,
                     });
@@ -106,7 +106,7 @@ impl SyncEngine {
             Verdict::Settle(settlement) => self.settle_failed(&seqs, settlement, summary, token),
             Verdict::Resend(Resend::Split) => {
                 // The limit is below this body: build no batch this large again.
-                let payloads: u64 = sendable.iter().map(|op| op.payload.len() as u64).sum();
+                let payloads: i64 = sendable.iter().map(|op| op.payload.len() as i64).sum();
                 self.push_bytes
                     .fetch_min((payloads / 2).max(1), Ordering::Relaxed);
                 tracing::info!(

@@ -100,7 +100,7 @@ impl SyncEngine {
             summary.requests += 1;
             let failure = match self.call::<AttachmentStatus>(request) {
                 Ok(s) if s.complete => {
-                    summary.bytes_uploaded += n as u64;
+                    summary.bytes_uploaded += n as i64;
                     summary.attachments_completed += 1;
                     settle(Outcome::Acknowledged)?;
                     return Ok(Flow::Continue);
@@ -109,7 +109,7 @@ impl SyncEngine {
                     Failure::transient("the server did not take the chunk")
                 }
                 Ok(s) => {
-                    summary.bytes_uploaded += n as u64;
+                    summary.bytes_uploaded += n as i64;
                     offset = s.received_bytes;
                     continue;
                 }

@@ -101,7 +101,7 @@ pub fn seqs(batch: &[OutboxOperation]) -> Vec<i64> {
 
 pub const ALL: BatchLimits = BatchLimits {
     max_operations: 10_000,
-    max_bytes: u64::MAX,
+    max_bytes: i64::MAX,
 };
 
 /// A message from the control room, as the office's feed carries it.

@@ -34,15 +34,16 @@ pub(super) fn create(
     sha256_hex("sha256", &a.sha256).map_err(|e| Refusal::Rejected(e.to_string()))?;
     validate_mime(a.kind, &a.mime_type)?;
     text("file_name", &a.file_name, MAX_SHORT_TEXT)?;
-    if a.size_bytes > MAX_ATTACHMENT_BYTES {
+    // Signed in the core's record (for Kotlin and Swift); the wire never had a negative.
+    let Ok(size) = u64::try_from(a.size_bytes) else {
+        return reject(format!("size_bytes {} is negative", a.size_bytes));
+    };
+    if size > MAX_ATTACHMENT_BYTES {
         return reject(format!(
-            "size_bytes {} is more than an attachment may hold ({MAX_ATTACHMENT_BYTES})",
-            a.size_bytes
+            "size_bytes {size} is more than an attachment may hold ({MAX_ATTACHMENT_BYTES})"
         ));
     }
-    let Ok(size) = i64::try_from(a.size_bytes) else {
-        return reject("size_bytes is too large");
-    };
+    let size = a.size_bytes;
 
     // One blob per organisation and SHA-256: the same bytes attached twice are stored
     // (and uploaded) once.

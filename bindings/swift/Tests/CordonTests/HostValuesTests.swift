@@ -41,7 +41,7 @@ final class HostValuesTests: XCTestCase {
             XCTAssertEqual(stored.location?.latitude, 51.5)
             XCTAssertNil(stored.location?.fixTime)
         }
-        XCTAssertEqual(try store.outboxStatus().pending.urgent, UInt64(noTimes.count))
+        XCTAssertEqual(try store.outboxStatus().pending.urgent, Int64(noTimes.count))
     }
 
     func testAWelfareCheckInAtADateThatIsNoTimeIsRefusedOnItsField() throws {

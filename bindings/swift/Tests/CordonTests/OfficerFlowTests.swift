@@ -109,7 +109,7 @@ let patch = IncidentPatch(severity: .high, policeReference: "CAD 2231")
         let attachment = try store.attachFile(report.id, source.path, .photo, "image/jpeg")
 
         XCTAssertEqual(attachment.sha256, try sha256sum(source))
-        XCTAssertEqual(attachment.sizeBytes, UInt64(bytes.count))
+        XCTAssertEqual(attachment.sizeBytes, Int64(bytes.count))
         try FileManager.default.removeItem(at: source) // the store has its own copy
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: store.attachmentPath(attachment.id))), bytes)
         XCTAssertEqual(try store.report(report.id).attachments, [attachment])

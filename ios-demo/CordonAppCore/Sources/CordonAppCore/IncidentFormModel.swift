@@ -240,7 +240,7 @@ public final class IncidentFormModel {
         message = nil
     }
 
-    private static func size(_ bytes: UInt64) -> String {
+    private static func size(_ bytes: Int64) -> String {
         if bytes >= 1024 * 1024 { return String(format: "%.1f MB", Double(bytes) / (1024 * 1024)) }
         if bytes >= 1024 { return "\(bytes / 1024) KB" }
         return "\(bytes) B"

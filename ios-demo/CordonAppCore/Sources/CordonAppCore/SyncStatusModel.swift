@@ -19,9 +19,9 @@ public struct DeadLetterRow: Equatable, Identifiable, Sendable {
 @MainActor
 @Observable
 public final class SyncStatusModel {
-    public private(set) var urgentUndelivered: UInt64 = 0
-    public private(set) var normalUndelivered: UInt64 = 0
-    public private(set) var bulkUndelivered: UInt64 = 0
+    public private(set) var urgentUndelivered: Int64 = 0
+    public private(set) var normalUndelivered: Int64 = 0
+    public private(set) var bulkUndelivered: Int64 = 0
     /// "Everything delivered" or "3 waiting: 1 alarm, 2 records".
     public private(set) var summary = ""
     public private(set) var connection = ""

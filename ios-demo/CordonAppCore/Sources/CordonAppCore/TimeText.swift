@@ -50,7 +50,7 @@ public struct TimeText: Sendable {
     }
 
     /// A policy interval in seconds as "30 min", "1 h", "1 h 30 min" or "45 s".
-    public static func interval(seconds: UInt32) -> String {
+    public static func interval(seconds: Int32) -> String {
         let s = Int(seconds)
         let parts = [(s / 3600, "h"), (s % 3600 / 60, "min"), (s % 60, "s")]
             .filter { $0.0 > 0 }

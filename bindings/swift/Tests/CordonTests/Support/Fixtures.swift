@@ -125,17 +125,17 @@ func sampleAssignment() -> Assignment {
         },
         startsAt: a["starts_at"].date!, endsAt: a["ends_at"].date!, role: a["role"].named(),
         team: a["team"].list.map { TeamMember(callSign: $0["call_sign"].text!, role: $0["role"].named()) },
-        postOrders: PostOrders(version: UInt32(orders["version"].number!), text: orders["text"].text!,
+        postOrders: PostOrders(version: Int32(orders["version"].number!), text: orders["text"].text!,
                                issuedAt: orders["issued_at"].date!),
-        checkInPolicy: CheckInPolicy(intervalSecs: UInt32(policy["interval_secs"].number!),
-                                     graceSecs: UInt32(policy["grace_secs"].number!)),
+        checkInPolicy: CheckInPolicy(intervalSecs: Int32(policy["interval_secs"].number!),
+                                     graceSecs: Int32(policy["grace_secs"].number!)),
         threatLevel: a["threat_level"].named(), status: a["status"].named(),
         serverVersion: Int64(a["server_version"].number!))
 }
 
 /// The sample assignment with the fields a test varies.
 func assignment(
-    id: String = halcyonId, serverVersion: Int64 = 1, intervalSecs: UInt32? = nil, graceSecs: UInt32? = nil,
+    id: String = halcyonId, serverVersion: Int64 = 1, intervalSecs: Int32? = nil, graceSecs: Int32? = nil,
     status: AssignmentStatus = .active
 ) -> Assignment {
     var a = sampleAssignment()

@@ -52,7 +52,7 @@ class ConcurrencyTest {
             val queued = store.queuedOperations()
             assertEquals(threads * each, queued.size)
             assertEquals(threads * each, queued.map { it.seq }.toSet().size)
-            assertEquals((threads * each).toULong(), store.outboxStatus().pending.normal)
+            assertEquals((threads * each).toLong(), store.outboxStatus().pending.normal)
             assertEquals(threads * each, store.checkIns(ASSIGNMENT_ID).size)
         }
     }
@@ -79,14 +79,14 @@ class ConcurrencyTest {
                     assertTrue(inPush.await(30, TimeUnit.SECONDS), "the first pass never reached the transport")
 
                     // The first pass is parked inside the transport; the store still answers.
-                    assertEquals(1uL, store.outboxStatus().inFlight.urgent)
+                    assertEquals(1L, store.outboxStatus().inFlight.urgent)
                     assertEquals(PassOutcome.AlreadyRunning, sync.syncOnce().outcome)
 
                     release.countDown()
                     val report = withTimeout(30_000) { first.await() }
                     assertIs<PassOutcome.Interrupted>(report.outcome)
                 }
-                assertEquals(1uL, store.outboxStatus().pending.urgent)
+                assertEquals(1L, store.outboxStatus().pending.urgent)
             }
         }
     }

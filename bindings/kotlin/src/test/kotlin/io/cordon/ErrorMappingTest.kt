@@ -42,7 +42,7 @@ class ErrorMappingTest {
             assertEquals("timeZone", e.field)
             assertEquals(InputRule.UNKNOWN_TIME_ZONE, e.rule)
             assertTrue("Mars/Olympus_Mons" in e.reason, e.reason)
-            assertEquals(0uL, store.outboxStatus().pending.normal) // nothing half-written
+            assertEquals(0L, store.outboxStatus().pending.normal) // nothing half-written
         }
     }
 
@@ -132,7 +132,7 @@ class ErrorMappingTest {
                 store.attachFile(report.id, missing, AttachmentKind.PHOTO, "image/jpeg")
             }
             assertEquals(missing, e.path)
-            assertEquals(0uL, store.outboxStatus().pending.bulk)
+            assertEquals(0L, store.outboxStatus().pending.bulk)
         }
     }
 
@@ -175,7 +175,7 @@ class ErrorMappingTest {
                 val outcome = runBlocking { sync.syncOnce() }.outcome
                 val interrupted = assertIs<PassOutcome.Interrupted>(outcome)
                 assertTrue("connection reset by peer" in interrupted.error, interrupted.error)
-                assertEquals(1uL, store.outboxStatus().pending.urgent) // kept, to retry
+                assertEquals(1L, store.outboxStatus().pending.urgent) // kept, to retry
             }
         }
     }
@@ -191,7 +191,7 @@ class ErrorMappingTest {
                 sync.setToken("token-1")
                 val interrupted = assertIs<PassOutcome.Interrupted>(runBlocking { sync.syncOnce() }.outcome)
                 assertTrue("bug in the app" in interrupted.error, interrupted.error)
-                assertEquals(1uL, store.outboxStatus().pending.urgent)
+                assertEquals(1L, store.outboxStatus().pending.urgent)
             }
         }
     }

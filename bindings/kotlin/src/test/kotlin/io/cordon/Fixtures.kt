@@ -120,13 +120,13 @@ val SAMPLE_ASSIGNMENT: Assignment = Samples.assignment.let { a ->
         role = a.named<OfficerRole>("role"),
         team = a.list("team").map { TeamMember(callSign = it.text("call_sign"), role = it.named<OfficerRole>("role")) },
         postOrders = PostOrders(
-            version = orders.number("version").toUInt(),
+            version = orders.number("version").toInt(),
             text = orders.text("text"),
             issuedAt = orders.instant("issued_at"),
         ),
         checkInPolicy = CheckInPolicy(
-            intervalSecs = policy.number("interval_secs").toUInt(),
-            graceSecs = policy.number("grace_secs").toUInt(),
+            intervalSecs = policy.number("interval_secs").toInt(),
+            graceSecs = policy.number("grace_secs").toInt(),
         ),
         threatLevel = a.named<ThreatLevel>("threat_level"),
         status = a.named<AssignmentStatus>("status"),
@@ -138,8 +138,8 @@ val SAMPLE_ASSIGNMENT: Assignment = Samples.assignment.let { a ->
 fun assignment(
     id: String = ASSIGNMENT_ID,
     serverVersion: Long = 1,
-    intervalSecs: UInt = SAMPLE_ASSIGNMENT.checkInPolicy.intervalSecs,
-    graceSecs: UInt = SAMPLE_ASSIGNMENT.checkInPolicy.graceSecs,
+    intervalSecs: Int = SAMPLE_ASSIGNMENT.checkInPolicy.intervalSecs,
+    graceSecs: Int = SAMPLE_ASSIGNMENT.checkInPolicy.graceSecs,
     status: AssignmentStatus = AssignmentStatus.ACTIVE,
 ): Assignment = SAMPLE_ASSIGNMENT.copy(
     id = id,

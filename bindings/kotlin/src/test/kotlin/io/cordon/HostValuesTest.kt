@@ -39,7 +39,7 @@ class HostValuesTest {
             val stored = store.recordCheckIn(NewCheckIn(kind = CheckInKind.PANIC, note = halfAnEmoji))
 
             assertEquals("help \uFFFD", stored.note)
-            assertEquals(1uL, store.outboxStatus().pending.urgent)
+            assertEquals(1L, store.outboxStatus().pending.urgent)
         }
     }
 
@@ -51,7 +51,7 @@ class HostValuesTest {
                 store.recordCheckIn(checkIn(CheckInKind.WELFARE, note = halfAnEmoji))
             }
             assertEquals("note" to InputRule.MALFORMED_TEXT, e.field to e.rule)
-            assertEquals(0uL, store.outboxStatus().pending.normal)
+            assertEquals(0L, store.outboxStatus().pending.normal)
         }
     }
 
@@ -84,7 +84,7 @@ class HostValuesTest {
                 assertEquals(51.5, stored.location?.latitude)
                 assertNull(stored.location?.fixTime)
             }
-            assertEquals(2uL, store.outboxStatus().pending.urgent)
+            assertEquals(2L, store.outboxStatus().pending.urgent)
         }
     }
 

@@ -76,7 +76,7 @@ class LogSinkTest {
         val report = passOf(sync)
 
         assertEquals(PassOutcome.Completed, report.outcome)
-        assertEquals(1u, report.applied)
+        assertEquals(1, report.applied)
         val requests = report.requests.toString()
         assertEquals(
             listOf(
@@ -127,7 +127,7 @@ class LogSinkTest {
         val second = passOf(sync)
 
         assertEquals(listOf(PassOutcome.Completed, PassOutcome.Completed), listOf(first.outcome, second.outcome))
-        assertEquals(1u, first.applied)
+        assertEquals(1, first.applied)
         assertEquals(2, calls.get(), "the sink was still called for the second pass")
         val office = server.admin("list", "check-ins", "--json")
         assertEquals(1, Regex(alarmId).findAll(office).count(), "the office holds the alarm once")

@@ -78,8 +78,8 @@ class OfficerFlowTest {
             )
             assertEquals(6, store.checkIns(null).size)
             val pending = store.outboxStatus().pending
-            assertEquals(2uL, pending.urgent)
-            assertEquals(4uL, pending.normal)
+            assertEquals(2L, pending.urgent)
+            assertEquals(4L, pending.normal)
             assertEquals(
                 setOf(CheckInKind.PANIC.name, CheckInKind.DURESS.name).map { it.lowercase() }.toSet(),
                 store.queuedOperations().filter { it.lane == Lane.URGENT }
@@ -96,14 +96,14 @@ class OfficerFlowTest {
             )
             assertEquals("Etc/UTC", recorded.timeZone)
             assertTrue(recorded.note!!.startsWith("help") && "time zone" in recorded.note!!, recorded.note)
-            assertEquals(1uL, store.outboxStatus().pending.urgent)
+            assertEquals(1L, store.outboxStatus().pending.urgent)
         }
     }
 
     @Test
     fun `the welfare clock runs from off duty through on time and due to overdue`() {
         openStore(dir).use { store ->
-            store.upsertAssignment(assignment(intervalSecs = 1800u, graceSecs = 300u))
+            store.upsertAssignment(assignment(intervalSecs = 1800, graceSecs = 300))
             assertEquals(WelfareStatus.OffDuty, store.welfareStatus(ASSIGNMENT_ID))
 
             val fortyMinutesAgo = nowMillis().minus(Duration.ofMinutes(40))
@@ -165,12 +165,12 @@ class OfficerFlowTest {
             val amended = store.report(draft.id)
             assertEquals(Severity.HIGH, amended.content.severity)
             assertEquals(amendment, amended.amendments.single())
-            assertEquals(1u, amendment.sequence)
+            assertEquals(1, amendment.sequence)
             assertEquals(sealed, amendment.previousHash)
             assertEquals(listOf("severity", "police_reference"), amendment.changedFields)
 
             assertEquals(
-                ReportIntegrity.Intact(headHash = amendment.hash, amendments = 1u),
+                ReportIntegrity.Intact(headHash = amendment.hash, amendments = 1),
                 store.verifyReport(draft.id),
             )
             assertEquals(listOf(draft.id), store.reportIds())
@@ -213,12 +213,12 @@ class OfficerFlowTest {
             val attachment = store.attachFile(report.id, source.toString(), AttachmentKind.PHOTO, "image/jpeg")
 
             assertEquals(sha256Hex(bytes), attachment.sha256)
-            assertEquals(bytes.size.toULong(), attachment.sizeBytes)
+            assertEquals(bytes.size.toLong(), attachment.sizeBytes)
             assertEquals("IMG_0412.jpg", attachment.fileName)
             Files.delete(source) // the app may drop its copy: the store has its own
             assertContentEquals(bytes, Files.readAllBytes(Path.of(store.attachmentPath(attachment.id))))
             assertEquals(listOf(attachment), store.report(report.id).attachments)
-            assertEquals(1uL, store.outboxStatus().pending.bulk)
+            assertEquals(1L, store.outboxStatus().pending.bulk)
 
             val submitted = store.submitReport(report.id)
             assertEquals(listOf(attachment), submitted.attachments)

@@ -68,7 +68,7 @@ class PassBoundsTest {
         openStore(dir).use { store ->
             repeat(3) { store.recordCheckIn(duress()) }
             val parking = Parking { if (it.kind == RequestKind.PUSH) accepted(it) else emptyPull() }
-            val oneAtATime = config.copy(batch = config.batch.copy(maxOperations = 1u))
+            val oneAtATime = config.copy(batch = config.batch.copy(maxOperations = 1))
             CordonSync(store, parking.transport, oneAtATime).use { sync ->
                 sync.setToken("token-1")
                 runBlocking {
@@ -82,10 +82,10 @@ class PassBoundsTest {
                 }
                 parking.release.countDown()
                 // The pass settles the batch it had sent and stops there.
-                waitUntil("the cancelled pass ends") { store.outboxStatus().inFlight.urgent == 0uL && store.outboxStatus().pending.urgent == 2uL }
+                waitUntil("the cancelled pass ends") { store.outboxStatus().inFlight.urgent == 0L && store.outboxStatus().pending.urgent == 2L }
                 Thread.sleep(200)
                 assertEquals(listOf(RequestKind.PUSH), parking.transport.kinds())
-                assertEquals(2uL, store.outboxStatus().pending.urgent)
+                assertEquals(2L, store.outboxStatus().pending.urgent)
             }
         }
     }
@@ -95,7 +95,7 @@ class PassBoundsTest {
         openStore(dir).use { store ->
             repeat(3) { store.recordCheckIn(duress()) }
             val parking = Parking { if (it.kind == RequestKind.PUSH) accepted(it) else emptyPull() }
-            val oneAtATime = config.copy(batch = config.batch.copy(maxOperations = 1u))
+            val oneAtATime = config.copy(batch = config.batch.copy(maxOperations = 1))
             CordonSync(store, parking.transport, oneAtATime).use { sync ->
                 sync.setToken("token-1")
                 runBlocking {
@@ -106,7 +106,7 @@ class PassBoundsTest {
                     assertEquals(PassOutcome.Cancelled, withTimeout(10_000) { pass.await() }.outcome)
                 }
                 assertEquals(1, parking.transport.requests.size)
-                assertEquals(2uL, store.outboxStatus().pending.urgent)
+                assertEquals(2L, store.outboxStatus().pending.urgent)
             }
         }
     }
@@ -156,7 +156,7 @@ class PassBoundsTest {
 
                 assertEquals(PassOutcome.OutOfTime, summary.outcome)
                 assertTrue(tookMs < 3_000, "took $tookMs ms")
-                assertEquals(0uL, store.outboxStatus().inFlight.urgent)
+                assertEquals(0L, store.outboxStatus().inFlight.urgent)
                 // Each request may take what is left of the pass (never under a second).
                 assertEquals(setOf(1_000L), transport.requests.map { it.timeoutMs }.toSet())
             }

@@ -86,7 +86,7 @@ class ReferenceServerSyncTest {
 
         val first = runBlocking { sync.syncOnce() }
         assertEquals(PassOutcome.Completed, first.outcome)
-        assertEquals(1u, first.assignmentsReceived)
+        assertEquals(1, first.assignmentsReceived)
         assertEquals("Residence night cover", store.assignment(ASSIGNMENT_ID).title)
 
         store.recordCheckIn(checkIn(CheckInKind.CLOCK_ON, assignmentId = ASSIGNMENT_ID))
@@ -98,18 +98,18 @@ class ReferenceServerSyncTest {
         val second = runBlocking { sync.syncOnce() }
 
         assertEquals(PassOutcome.Completed, second.outcome)
-        assertEquals(5u, second.applied) // clock-on, duress, report create + submit, attachment
-        assertEquals(0u, second.rejected)
-        assertEquals(1u, second.attachmentsCompleted)
+        assertEquals(5, second.applied) // clock-on, duress, report create + submit, attachment
+        assertEquals(0, second.rejected)
+        assertEquals(1, second.attachmentsCompleted)
         assertEquals(photo.sizeBytes, second.bytesUploaded)
         val status = sync.status()
-        assertEquals(0uL, status.outbox.pending.urgent + status.outbox.pending.normal + status.outbox.pending.bulk)
+        assertEquals(0L, status.outbox.pending.urgent + status.outbox.pending.normal + status.outbox.pending.bulk)
         assertNotNull(status.lastSuccessAt)
         assertNotNull(status.serverClockOffsetMs)
         assertEquals(1, Regex(alarm.id).findAll(officeCheckInsJson()).count())
 
         server.admin("review", "--report", report.id, "--outcome", "returned", "--reviewer", "CR-DUTY", "--note", "Add the plate")
-        assertEquals(1u, runBlocking { sync.syncOnce() }.reviewsReceived)
+        assertEquals(1, runBlocking { sync.syncOnce() }.reviewsReceived)
         val review = store.reportReviews(report.id).single()
         assertEquals(ReviewOutcome.RETURNED, review.outcome)
         assertEquals("Add the plate", review.note)
@@ -152,7 +152,7 @@ class ReferenceServerSyncTest {
         store = device.store
         val report = store.createReport(incident())
         store.attachFile(report.id, photo(dir, size = 64 * 1024).toString(), AttachmentKind.PHOTO, "image/jpeg")
-        assertEquals(1u, runBlocking { device.sync.syncOnce() }.attachmentsCompleted)
+        assertEquals(1, runBlocking { device.sync.syncOnce() }.attachmentsCompleted)
 
         val kinds = recording.kinds()
         val firstChunk = kinds.indexOf(RequestKind.ATTACHMENT_CHUNK)
@@ -171,7 +171,7 @@ class ReferenceServerSyncTest {
         val report = runBlocking { sync.syncOnce() }
 
         assertEquals(PassOutcome.Completed, report.outcome)
-        assertEquals(1u, report.rejected)
+        assertEquals(1, report.rejected)
         val dead = store.deadLetters().single()
         assertEquals(OperationState.DEAD, dead.state)
         assertTrue("A-NOT-MINE" in dead.lastError!!, dead.lastError)
@@ -186,12 +186,12 @@ class ReferenceServerSyncTest {
         sync.setToken("not-a-token-the-server-issued")
 
         assertIs<PassOutcome.AuthPaused>(runBlocking { sync.syncOnce() }.outcome)
-        assertEquals(1uL, store.outboxStatus().pending.urgent)
+        assertEquals(1L, store.outboxStatus().pending.urgent)
 
         sync.setToken(token)
         val resumed = runBlocking { sync.syncOnce() }
         assertEquals(PassOutcome.Completed, resumed.outcome)
-        assertEquals(1u, resumed.applied)
+        assertEquals(1, resumed.applied)
     }
 
     @Test
@@ -202,7 +202,7 @@ class ReferenceServerSyncTest {
         val reports = runBlocking { sync.syncUntilDrained(5) }
 
         assertEquals(PassOutcome.Completed, reports.last().outcome)
-        assertEquals(1u, reports.sumOf { it.applied })
+        assertEquals(1, reports.sumOf { it.applied })
         assertEquals(1, Regex(alarm.id).findAll(officeCheckInsJson()).count())
     }
 }

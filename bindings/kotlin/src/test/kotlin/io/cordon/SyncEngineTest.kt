@@ -1,6 +1,7 @@
 package io.cordon
 
 import io.cordon.core.CheckInKind
+import io.cordon.core.CordonException
 import io.cordon.core.HttpMethod
 import io.cordon.core.OperationState
 import io.cordon.core.PassOutcome
@@ -85,12 +86,12 @@ class SyncEngineTest {
                 sync.setToken("token-1")
                 val report = runBlocking { sync.syncOnce() }
                 assertEquals(PassOutcome.Completed, report.outcome)
-                assertEquals(2u, report.rejected)
+                assertEquals(2, report.rejected)
 
                 val dead = store.deadLetters()
                 assertEquals(listOf(OperationState.DEAD, OperationState.DEAD), dead.map { it.state })
                 assertTrue(dead.all { "batch over the limit" in it.lastError!! }, dead.toString())
-                assertEquals(2uL, store.outboxStatus().dead.normal)
+                assertEquals(2L, store.outboxStatus().dead.normal)
 
                 store.requeueDead(dead[0].seq)
                 store.discardDead(dead[1].seq)
@@ -115,7 +116,7 @@ class SyncEngineTest {
 
                 sync.setToken("new-token")
                 assertFalse(sync.status().authPaused)
-                assertEquals(1uL, store.outboxStatus().pending.urgent) // the alarm was kept
+                assertEquals(1L, store.outboxStatus().pending.urgent) // the alarm was kept
             }
         }
     }
@@ -148,6 +149,34 @@ class SyncEngineTest {
                 sync.setListener(null)
                 sync.setOnline(false)
                 assertEquals(3, heard.size)
+            }
+        }
+    }
+
+    @Test
+    fun `a listener that calls the store while the call that notified it is running gets its own answer`() {
+        // The listener runs inside setOnline, on its thread, and makes a call that fails:
+        // each call's status must be its own (patch-generated.py's per-thread stack), or
+        // the inner failure would be read back as setOnline's.
+        openStore(dir).use { store ->
+            val inner = CopyOnWriteArrayList<Throwable>()
+            CordonSync(store, RecordingTransport { emptyPull() }, config).use { sync ->
+                sync.setToken("token-1")
+                sync.setListener(object : SyncListener {
+                    override fun onStatus(status: SyncStatus) {
+                        try {
+                            store.assignment("A-NOT-HERE")
+                        } catch (e: Throwable) {
+                            inner += e
+                        }
+                    }
+                })
+
+                sync.setOnline(false)
+
+                assertEquals(1, inner.size, "the listener ran inside setOnline")
+                assertIs<CordonException.NotFound>(inner.single())
+                assertFalse(sync.status().online)
             }
         }
     }

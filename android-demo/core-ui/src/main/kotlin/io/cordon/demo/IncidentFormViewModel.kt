@@ -247,7 +247,7 @@ class IncidentFormViewModel(
             reviews = reviews.map { r -> "${r.outcome.label()} by ${r.reviewer}" + (r.note?.let { ": $it" } ?: "") },
             integrity = when (integrity) {
                 null, ReportIntegrity.Draft -> null
-                is ReportIntegrity.Intact -> "Hash chain intact (${integrity.amendments} amendment${if (integrity.amendments == 1u) "" else "s"})"
+                is ReportIntegrity.Intact -> "Hash chain intact (${integrity.amendments} amendment${if (integrity.amendments == 1) "" else "s"})"
                 is ReportIntegrity.Broken -> "Hash chain BROKEN at link ${integrity.link}: ${integrity.reason}"
             },
             amendmentReason = if (report.amendments.size > s.amendments.size) "" else s.amendmentReason,
@@ -255,9 +255,9 @@ class IncidentFormViewModel(
             message = null,
         )
 
-    private fun size(bytes: ULong): String = when {
-        bytes >= 1024uL * 1024uL -> "%.1f MB".format(bytes.toDouble() / (1024 * 1024))
-        bytes >= 1024uL -> "${bytes / 1024uL} KB"
+    private fun size(bytes: Long): String = when {
+        bytes >= 1024L * 1024L -> "%.1f MB".format(bytes.toDouble() / (1024 * 1024))
+        bytes >= 1024L -> "${bytes / 1024L} KB"
         else -> "$bytes B"
     }
 }

@@ -23,9 +23,9 @@ data class DeadLetterRow(
 )
 
 data class SyncScreenState(
-    val urgentUndelivered: ULong = 0u,
-    val normalUndelivered: ULong = 0u,
-    val bulkUndelivered: ULong = 0u,
+    val urgentUndelivered: Long = 0,
+    val normalUndelivered: Long = 0,
+    val bulkUndelivered: Long = 0,
     /** "Everything delivered" or "3 waiting: 1 alarm, 2 records". */
     val summary: String = "",
     val connection: String = "",
@@ -134,9 +134,9 @@ class SyncStatusViewModel(
         )
     }
 
-    private fun plural(n: ULong, noun: String): String? = when (n) {
-        0uL -> null
-        1uL -> "1 $noun"
+    private fun plural(n: Long, noun: String): String? = when (n) {
+        0L -> null
+        1L -> "1 $noun"
         else -> "$n ${noun}s"
     }
 }

@@ -31,7 +31,7 @@ class CheckInViewModelTest {
     @BeforeEach
     fun open() {
         store = openStore(dir)
-        store.upsertAssignment(assignment(intervalSecs = 1800u, graceSecs = 300u))
+        store.upsertAssignment(assignment(intervalSecs = 1800, graceSecs = 300))
     }
 
     @AfterEach

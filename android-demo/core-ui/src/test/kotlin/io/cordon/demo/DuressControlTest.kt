@@ -64,7 +64,7 @@ class DuressControlTest {
         assertEquals(DuressState.Idle("Held too briefly: nothing sent"), control.state.value)
         delay(30) // a few ticks: nothing may arm or send later
         assertEquals(emptyList(), store.checkIns(null))
-        assertEquals(0uL, store.outboxStatus().pending.urgent)
+        assertEquals(0L, store.outboxStatus().pending.urgent)
     }
 
     @Test

@@ -100,7 +100,7 @@ class IncidentFormViewModelTest {
         assertTrue(vm.attach(photo(dir, size = 2048).toString(), AttachmentKind.PHOTO, "image/jpeg"))
 
         assertEquals(listOf("IMG_0412.jpg · photo · 2 KB"), vm.state.value.attachments)
-        assertEquals(1uL, store.outboxStatus().pending.bulk)
+        assertEquals(1L, store.outboxStatus().pending.bulk)
         assertEquals(ReportStage.DRAFT, vm.state.value.stage)
     }
 

@@ -126,7 +126,7 @@ class OfficerShiftTest {
         phone.enrolAs(officer)
         office.assign(officer, "A-GATE", title = "Embassy gate")
 
-        assertEquals(1u, phone.sync.syncNow().assignmentsReceived)
+        assertEquals(1, phone.sync.syncNow().assignmentsReceived)
         phone.assignments.refresh()
         val row = phone.assignments.state.value.assignments.single()
         assertEquals("Embassy gate", row.title)
@@ -186,7 +186,7 @@ class OfficerShiftTest {
         val dead = phone.syncStatus.state.value.deadLetters.single()
         assertEquals("Check-in", dead.what)
         assertTrue("A-LATE" in dead.reason, dead.reason)
-        assertEquals(0uL, phone.syncStatus.state.value.normalUndelivered)
+        assertEquals(0L, phone.syncStatus.state.value.normalUndelivered)
 
         office.assign(officer, "A-LATE")
         phone.syncStatus.retry(dead.seq)
@@ -230,8 +230,8 @@ class OfficerShiftTest {
 
         phone.sync.setOnline(true) // starts a pass by itself
         val pass = withTimeout(10_000) { phone.sync.lastReport.first { it != null } }!!
-        assertEquals(1u, pass.applied)
-        assertEquals(0uL, phone.sync.refreshStatus().outbox.pending.urgent)
+        assertEquals(1, pass.applied)
+        assertEquals(0L, phone.sync.refreshStatus().outbox.pending.urgent)
 
         val background = phone.sync.backgroundPass()
         assertFalse(background.shouldRetry)
