@@ -13,7 +13,7 @@ impl CordonStore {
     }
 
     /// How many messages are unread.
-    pub fn unread_message_count(&self) -> Result<u32, CordonError> {
+    pub fn unread_message_count(&self) -> Result<i64, CordonError> {
         self.core().unread_message_count()
     }
 

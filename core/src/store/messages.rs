@@ -119,7 +119,7 @@ impl Store {
     }
 
     /// How many messages the officer has not read yet.
-    pub fn unread_message_count(&self) -> Result<u32> {
+    pub fn unread_message_count(&self) -> Result<i64> {
         self.read(|c| {
             Ok(
                 c.prepare_cached("SELECT count(*) FROM message WHERE read_at IS NULL")?

@@ -100,15 +100,15 @@ class ControlRoomTest {
         assertEquals("Police <b>two</b> minutes out.", received.message.body)
         assertEquals(OPERATOR, received.message.sender)
         assertNull(received.readAt)
-        assertEquals(1u, store.unreadMessageCount())
+        assertEquals(1L, store.unreadMessageCount())
 
         val read = store.markMessageRead(id)
         val readAt = assertNotNull(read.readAt)
         assertEquals(readAt, store.markMessageRead(id).readAt, "the first read time is kept")
-        assertEquals(0u, store.unreadMessageCount())
+        assertEquals(0L, store.unreadMessageCount())
 
-        assertEquals(1u, runBlocking { sync.syncOnce() }.applied)
-        assertEquals(0u, runBlocking { sync.syncOnce() }.applied)
+        assertEquals(1, runBlocking { sync.syncOnce() }.applied)
+        assertEquals(0, runBlocking { sync.syncOnce() }.applied)
 
         val receipts = server.admin("list", "receipts", "--json")
         assertEquals(1, Regex("\"message\\.read\"").findAll(receipts).count(), receipts)

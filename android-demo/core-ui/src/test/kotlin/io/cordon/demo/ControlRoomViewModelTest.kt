@@ -150,7 +150,7 @@ class ControlRoomViewModelTest {
 
         assertEquals(true, model.state.value.messages.single().read)
         assertEquals(0, model.state.value.unread)
-        assertEquals(1u, sync.syncOnce().applied)
+        assertEquals(1, sync.syncOnce().applied)
         val receipts = server.admin("list", "receipts", "--json")
         assertEquals(1, Regex("\"message\\.read\"").findAll(receipts).count(), receipts)
     }
