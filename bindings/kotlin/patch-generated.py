@@ -67,7 +67,7 @@ internal class UniffiCallStatusStack {
     }
 
     companion object {
-        // Not ThreadLocal.withInitial: Android has it from API 26 only (minSdk is 24).
+        // Not ThreadLocal.withInitial (Android has it from API 26 only): this works at any level.
         private val perThread = object : ThreadLocal<UniffiCallStatusStack>() {
             override fun initialValue() = UniffiCallStatusStack()
         }
