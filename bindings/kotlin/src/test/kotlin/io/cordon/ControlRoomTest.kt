@@ -6,15 +6,7 @@ import io.cordon.core.CheckInKind
 import io.cordon.core.CordonException
 import io.cordon.core.InputRule
 import kotlinx.coroutines.runBlocking
-import org.junit.jupiter.api.AfterAll
-import org.junit.jupiter.api.AfterEach
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
-import org.junit.jupiter.api.io.TempDir
-import java.nio.file.Files
-import java.nio.file.Path
-import java.util.UUID
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertNotNull
@@ -26,44 +18,14 @@ import kotlin.test.assertNull
  * API) reaches alarmStatuses(), and a message from the control room arrives, is marked
  * read, and its read receipt reaches the server exactly once.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ControlRoomTest {
-    private lateinit var serverDir: Path
-    private lateinit var server: ReferenceServer
-    private val opened = mutableListOf<AutoCloseable>()
-
-    @TempDir
-    lateinit var dir: Path
-
-    @BeforeAll
-    fun startServer() {
-        serverDir = Files.createTempDirectory("cordon-server")
-        server = ReferenceServer.start(serverDir)
+class ControlRoomTest : AgainstReferenceServer() {
+    override fun prepareOffice(server: ReferenceServer) {
         server.admin("operator", "add", "--organisation", ORGANISATION_ID, "--username", OPERATOR)
-    }
-
-    @AfterAll
-    fun stopServer() {
-        server.close()
-        serverDir.toFile().deleteRecursively()
-    }
-
-    @AfterEach
-    fun closeDevices() {
-        opened.asReversed().forEach { it.close() }
-        opened.clear()
-    }
-
-    private fun enrolledDevice(officer: String): Pair<CordonStore, CordonSync> {
-        val store = openStore(dir, "device-${UUID.randomUUID()}.db").also { opened += it }
-        val sync = CordonSync(store, HttpUrlConnectionTransport(), defaultSyncConfig(server.url)).also { opened += it }
-        runBlocking { sync.enrol(server.enrolmentCode(officer = officer)) }
-        return store to sync
     }
 
     @Test
     fun `a panic alarm's acknowledgement by an operator reaches the phone with the operator's note`() {
-        val (store, sync) = enrolledDevice("OFC-PANIC")
+        val (store, sync) = enrolled("OFC-PANIC")
         val panic = store.recordCheckIn(checkIn(CheckInKind.PANIC, assignmentId = null))
 
         runBlocking { sync.syncOnce() }
@@ -88,7 +50,7 @@ class ControlRoomTest {
     @Test
     fun `a message from the control room is read on the phone and its receipt reaches the server once`() {
         val officer = "OFC-MSG"
-        val (store, sync) = enrolledDevice(officer)
+        val (store, sync) = enrolled(officer)
         val id = server.admin(
             "message", "send", "--organisation", ORGANISATION_ID, "--from", OPERATOR,
             "--officer", officer, "--body", "Police <b>two</b> minutes out.",
@@ -118,7 +80,7 @@ class ControlRoomTest {
 
     @Test
     fun `marking an unknown or blank message read is a typed error`() {
-        val (store, _) = enrolledDevice("OFC-ERR")
+        val (store, _) = enrolled("OFC-ERR")
 
         val unknown = assertFailsWith<CordonException.NotFound> { store.markMessageRead("no-such-message") }
         val blank = assertFailsWith<CordonException.InvalidInput> { store.markMessageRead(" ") }

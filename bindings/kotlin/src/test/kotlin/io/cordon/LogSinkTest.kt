@@ -3,15 +3,8 @@ package io.cordon
 import io.cordon.core.PassOutcome
 import io.cordon.core.PassSummary
 import kotlinx.coroutines.runBlocking
-import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.AfterEach
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
-import org.junit.jupiter.api.io.TempDir
-import java.nio.file.Files
-import java.nio.file.Path
-import java.util.UUID
 import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.atomic.AtomicInteger
 import kotlin.test.assertEquals
@@ -20,32 +13,10 @@ import kotlin.test.assertEquals
  * The core's log lines reach the app's LogSink: real sync passes against the reference
  * server (`cordon serve`) log their end, and the sink and level decide what arrives.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class LogSinkTest {
-    private lateinit var serverDir: Path
-    private lateinit var server: ReferenceServer
-    private val opened = mutableListOf<AutoCloseable>()
-
-    @TempDir
-    lateinit var dir: Path
-
-    @BeforeAll
-    fun startServer() {
-        serverDir = Files.createTempDirectory("cordon-server")
-        server = ReferenceServer.start(serverDir)
-    }
-
-    @AfterAll
-    fun stopServer() {
-        server.close()
-        serverDir.toFile().deleteRecursively()
-    }
-
+class LogSinkTest : AgainstReferenceServer() {
     @AfterEach
-    fun removeSinkAndCloseDevices() {
+    fun removeSink() {
         setLogSink(null, LogLevel.INFO)
-        opened.asReversed().forEach { it.close() }
-        opened.clear()
     }
 
     /** Keeps every entry it is given (called on the sync worker thread). */
@@ -59,9 +30,7 @@ class LogSinkTest {
 
     /** A fresh device enrolled with the server; returns its sync and the id of the duress alarm it queued. */
     private fun deviceWithAnAlarm(): Pair<CordonSync, String> {
-        val store = openStore(dir, "device-${UUID.randomUUID()}.db").also { opened += it }
-        val sync = CordonSync(store, HttpUrlConnectionTransport(), defaultSyncConfig(server.url)).also { opened += it }
-        runBlocking { sync.enrol(server.enrolmentCode(officer = "OFC-${UUID.randomUUID().toString().take(8)}")) }
+        val (store, sync) = enrolled()
         return sync to store.recordCheckIn(duress()).id
     }
 

@@ -1,8 +1,17 @@
 package io.cordon
 
+import io.cordon.core.SyncConfig
+import io.cordon.core.Transport
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.AfterAll
+import org.junit.jupiter.api.AfterEach
+import org.junit.jupiter.api.BeforeAll
+import org.junit.jupiter.api.TestInstance
+import org.junit.jupiter.api.io.TempDir
 import java.io.File
 import java.nio.file.Files
 import java.nio.file.Path
+import java.util.UUID
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.TimeUnit
 import kotlin.concurrent.thread
@@ -73,5 +82,63 @@ class ReferenceServer private constructor(
     override fun close() {
         process.destroy()
         if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor()
+    }
+}
+
+/**
+ * A test class against one reference server, started before its first test and stopped
+ * after its last, with the devices (stores and sync engines) each test opens closed after
+ * that test, newest first. Shared by the binding's tests and the demo app's.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class AgainstReferenceServer {
+    private lateinit var serverDir: Path
+    protected lateinit var server: ReferenceServer
+        private set
+    private val opened = mutableListOf<AutoCloseable>()
+
+    @TempDir
+    lateinit var dir: Path
+
+    /** What the office needs before the first test (an operator, for example). */
+    protected open fun prepareOffice(server: ReferenceServer) {}
+
+    @BeforeAll
+    fun startServer() {
+        serverDir = Files.createTempDirectory("cordon-server")
+        server = ReferenceServer.start(serverDir)
+        prepareOffice(server)
+    }
+
+    @AfterAll
+    fun stopServer() {
+        server.close()
+        serverDir.toFile().deleteRecursively()
+    }
+
+    @AfterEach
+    fun closeDevices() {
+        opened.asReversed().forEach { it.close() }
+        opened.clear()
+    }
+
+    /** Closes [resource] after the test. */
+    protected fun <T : AutoCloseable> keep(resource: T): T = resource.also { opened += it }
+
+    /** A new device (a store of its own) syncing with the server through [transport] (null: the built-in HTTP). */
+    protected fun newDevice(
+        transport: Transport? = HttpUrlConnectionTransport(),
+        config: SyncConfig = defaultSyncConfig(server.url),
+    ): Pair<CordonStore, CordonSync> {
+        val store = keep(openStore(dir, "device-${UUID.randomUUID()}.db"))
+        val sync = keep(if (transport == null) CordonSync.withBuiltInHttp(store, config) else CordonSync(store, transport, config))
+        return store to sync
+    }
+
+    /** A new device enrolled as [officer] with the server (through the shipped HTTP transport). */
+    protected fun enrolled(officer: String = "OFC-${UUID.randomUUID().toString().take(8)}"): Pair<CordonStore, CordonSync> {
+        val (store, sync) = newDevice()
+        runBlocking { sync.enrol(server.enrolmentCode(officer = officer)) }
+        return store to sync
     }
 }

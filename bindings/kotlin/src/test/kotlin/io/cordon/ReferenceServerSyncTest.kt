@@ -9,14 +9,7 @@ import io.cordon.core.ReviewOutcome
 import io.cordon.core.SyncConfig
 import io.cordon.core.Transport
 import kotlinx.coroutines.runBlocking
-import org.junit.jupiter.api.AfterAll
-import org.junit.jupiter.api.AfterEach
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
-import org.junit.jupiter.api.io.TempDir
-import java.nio.file.Files
-import java.nio.file.Path
 import java.util.UUID
 import kotlin.test.assertEquals
 import kotlin.test.assertIs
@@ -27,32 +20,7 @@ import kotlin.test.assertTrue
  * The binding against the real reference server (`cordon serve`) on loopback, through a
  * Transport written in Kotlin over java.net.http, and through the built-in one.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ReferenceServerSyncTest {
-    private lateinit var serverDir: Path
-    private lateinit var server: ReferenceServer
-    private val opened = mutableListOf<AutoCloseable>()
-
-    @TempDir
-    lateinit var dir: Path
-
-    @BeforeAll
-    fun startServer() {
-        serverDir = Files.createTempDirectory("cordon-server")
-        server = ReferenceServer.start(serverDir)
-    }
-
-    @AfterAll
-    fun stopServer() {
-        server.close()
-        serverDir.toFile().deleteRecursively()
-    }
-
-    @AfterEach
-    fun closeDevices() {
-        opened.asReversed().forEach { it.close() }
-        opened.clear()
-    }
+class ReferenceServerSyncTest : AgainstReferenceServer() {
 
     /** A fresh device (its own store), enrolled with the server. */
     private data class Device(val store: CordonStore, val sync: CordonSync, val token: String)
@@ -63,9 +31,7 @@ class ReferenceServerSyncTest {
         transport: Transport? = HttpUrlConnectionTransport(),
         config: SyncConfig = defaultSyncConfig(server.url),
     ): Device {
-        val store = openStore(dir, "device-${UUID.randomUUID()}.db").also { opened += it }
-        val sync = (if (transport == null) CordonSync.withBuiltInHttp(store, config) else CordonSync(store, transport, config))
-            .also { opened += it }
+        val (store, sync) = newDevice(transport, config)
         val enrolled = runBlocking { sync.enrol(server.enrolmentCode(officer = officer)) }
         assertEquals(officer, enrolled.officerId)
         assertEquals(store.deviceIdentity().deviceId, enrolled.deviceId)

@@ -1,8 +1,6 @@
 package io.cordon.demo
 
-import io.cordon.CordonStore
-import io.cordon.CordonSync
-import io.cordon.HttpUrlConnectionTransport
+import io.cordon.AgainstReferenceServer
 import io.cordon.ORGANISATION_ID
 import io.cordon.ReferenceServer
 import io.cordon.checkIn
@@ -10,18 +8,9 @@ import io.cordon.core.AlarmKind
 import io.cordon.core.AlarmState
 import io.cordon.core.AlarmStatus
 import io.cordon.core.CheckInKind
-import io.cordon.defaultSyncConfig
 import kotlinx.coroutines.runBlocking
-import org.junit.jupiter.api.AfterAll
-import org.junit.jupiter.api.AfterEach
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
-import org.junit.jupiter.api.io.TempDir
-import java.nio.file.Files
-import java.nio.file.Path
 import java.time.Instant
-import java.util.UUID
 import kotlin.test.assertEquals
 import kotlin.test.assertNotNull
 import kotlin.test.assertNull
@@ -31,39 +20,9 @@ import kotlin.test.assertNull
  * panic alarm shows "Control room has your alarm" with the operator's note once
  * acknowledged, and messages are listed and marked read, against the real server.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ControlRoomViewModelTest {
-    private lateinit var serverDir: Path
-    private lateinit var server: ReferenceServer
-    private val opened = mutableListOf<AutoCloseable>()
-
-    @TempDir
-    lateinit var dir: Path
-
-    @BeforeAll
-    fun startServer() {
-        serverDir = Files.createTempDirectory("cordon-office")
-        server = ReferenceServer.start(serverDir)
+class ControlRoomViewModelTest : AgainstReferenceServer() {
+    override fun prepareOffice(server: ReferenceServer) {
         server.admin("operator", "add", "--organisation", ORGANISATION_ID, "--username", OPERATOR)
-    }
-
-    @AfterAll
-    fun stopServer() {
-        server.close()
-        serverDir.toFile().deleteRecursively()
-    }
-
-    @AfterEach
-    fun closePhones() {
-        opened.asReversed().forEach { it.close() }
-        opened.clear()
-    }
-
-    private fun phone(officer: String): Pair<CordonStore, CordonSync> {
-        val store = CordonStore.open(dir.resolve("phone-${UUID.randomUUID()}.db").toString()).also { opened += it }
-        val sync = CordonSync(store, HttpUrlConnectionTransport(), defaultSyncConfig(server.url)).also { opened += it }
-        runBlocking { sync.enrol(server.enrolmentCode(officer = officer)) }
-        return store to sync
     }
 
     private fun acknowledge(alarmId: String, note: String) {
@@ -91,7 +50,7 @@ class ControlRoomViewModelTest {
 
     @Test
     fun `acknowledged alarms come back by sync and only the panic one reaches the main screen`() = runBlocking {
-        val (store, sync) = phone("OFC-DEMO-ALARM")
+        val (store, sync) = enrolled("OFC-DEMO-ALARM")
         val duress = store.recordCheckIn(checkIn(CheckInKind.DURESS, assignmentId = null))
         val panic = store.recordCheckIn(checkIn(CheckInKind.PANIC, assignmentId = null))
         sync.syncOnce()
@@ -116,7 +75,7 @@ class ControlRoomViewModelTest {
 
     @Test
     fun `my alarm opens the alarm the office reported on last, duress included, and nothing before any`() = runBlocking {
-        val (store, sync) = phone("OFC-DEMO-MINE")
+        val (store, sync) = enrolled("OFC-DEMO-MINE")
         val model = ControlRoomViewModel(store)
         model.openLatestAlarm()
         assertNull(model.state.value.opened)
@@ -135,7 +94,7 @@ class ControlRoomViewModelTest {
     @Test
     fun `a message from the control room is listed unread and marked read, and its receipt goes once`() = runBlocking {
         val officer = "OFC-DEMO-MSG"
-        val (store, sync) = phone(officer)
+        val (store, sync) = enrolled(officer)
         val id = server.admin(
             "message", "send", "--organisation", ORGANISATION_ID, "--from", OPERATOR,
             "--officer", officer, "--body", "Meet at the <b>north</b> gate.",
@@ -157,7 +116,7 @@ class ControlRoomViewModelTest {
 
     @Test
     fun `marking an unknown message read shows a message instead of failing`() = runBlocking {
-        val (store, _) = phone("OFC-DEMO-ERR")
+        val (store, _) = enrolled("OFC-DEMO-ERR")
         val model = ControlRoomViewModel(store)
 
         model.markRead("no-such-message")
