@@ -4,20 +4,7 @@ import XCTest
 
 /// Whatever value a Swift app can hold reaches the core: an alarm is always stored
 /// (repaired), any other call answers a typed CordonError. Nothing traps.
-final class HostValuesTests: XCTestCase {
-    private var dir: URL!
-    private var store: CordonStore!
-
-    override func setUpWithError() throws {
-        dir = try temporaryDirectory()
-        store = try openStore(dir)
-    }
-
-    override func tearDownWithError() throws {
-        store = nil
-        try FileManager.default.removeItem(at: dir)
-    }
-
+final class HostValuesTests: StoreTestCase {
     /// Dates a Double can hold that are no instant a calendar knows.
     private let noTimes: [Date] = [
         Date(timeIntervalSince1970: .nan), Date(timeIntervalSince1970: .infinity),

@@ -3,20 +3,7 @@ import Foundation
 import XCTest
 
 /// An officer's shift through the Swift binding, offline: what an app does all day.
-final class OfficerFlowTests: XCTestCase {
-    private var dir: URL!
-    private var store: CordonStore!
-
-    override func setUpWithError() throws {
-        dir = try temporaryDirectory()
-        store = try openStore(dir)
-    }
-
-    override func tearDownWithError() throws {
-        store = nil
-        try FileManager.default.removeItem(at: dir)
-    }
-
+final class OfficerFlowTests: StoreTestCase {
     func testANewStoreHasADeviceIdAndNoOfficerUntilEnrolment() throws {
         let identity = try store.deviceIdentity()
         XCTAssertEqual(identity.deviceId.count, 36)

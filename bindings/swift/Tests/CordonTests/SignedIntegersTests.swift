@@ -4,20 +4,7 @@ import XCTest
 
 /// Every number of the binding is a signed `Int32` or `Int64`, as Kotlin's are: a negative
 /// one from the app is a typed error on its field, never a trap.
-final class SignedIntegersTests: XCTestCase {
-    private var dir: URL!
-    private var store: CordonStore!
-
-    override func setUpWithError() throws {
-        dir = try temporaryDirectory()
-        store = try openStore(dir)
-    }
-
-    override func tearDownWithError() throws {
-        store = nil
-        try FileManager.default.removeItem(at: dir)
-    }
-
+final class SignedIntegersTests: StoreTestCase {
     private func invalidInput(_ error: Error?) -> (String, InputRule)? {
         guard case let .InvalidInput(field, rule, _)? = error as? CordonError else { return nil }
         return (field, rule)

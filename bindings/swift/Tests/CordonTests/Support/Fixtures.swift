@@ -240,3 +240,22 @@ func errorThrown<T>(_ body: () throws -> T, file: StaticString = #filePath, line
         return error
     }
 }
+
+/// A test case with a store of its own in a temporary directory (`dir`), removed after
+/// each test.
+class StoreTestCase: XCTestCase {
+    var dir: URL!
+    var store: CordonStore!
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        dir = try temporaryDirectory()
+        store = try openStore(dir)
+    }
+
+    override func tearDownWithError() throws {
+        store = nil
+        try FileManager.default.removeItem(at: dir)
+        try super.tearDownWithError()
+    }
+}
