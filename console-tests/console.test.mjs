@@ -206,6 +206,40 @@ test('an officer who goes silent is shown overdue with no device traffic at all'
   await shot('console-overdue.png');
 });
 
+test('post orders: the console shows who acknowledged which version, live, and asks again after a new version', async () => {
+  const assignment = JSON.parse(readFileSync(path.join(ROOT, 'fixtures', 'assignment.json'), 'utf8'));
+  assignment.id = 'A-ORDERS';
+  assignment.reference = 'OP-KESTREL-02';
+  assignment.title = '<i id=injected4>Hotel</i> escort';
+  assignment.post_orders.version = 4;
+  const file = path.join(dir, 'orders.json');
+  writeFileSync(file, JSON.stringify(assignment));
+  admin('assignment', '--file', file, '--organisation', 'acme', '--officer', 'OFC-7');
+  const row = '#post-orders tr[data-assignment=A-ORDERS][data-officer=OFC-7]';
+  await page.waitForSelector(`${row}[data-acknowledged=false]`, { timeout: 5000 });
+  assert.match(await page.textContent(row), /not acknowledged/);
+  assert.match(await page.textContent(row), /<i id=injected4>Hotel<\/i> escort/, 'the title shown as text');
+  assert.equal(await page.locator('#injected4').count(), 0);
+
+  device('phone.db', 'sync');
+  const acked = JSON.parse(device('phone.db', 'post-orders', '--assignment', 'A-ORDERS', '--acknowledge', '4', '--json'));
+  assert.equal(acked.version, 4);
+  assert.notEqual(acked.acknowledged_at, null);
+  device('phone.db', 'sync');
+  await page.waitForSelector(`${row}[data-acknowledged=true]`, { timeout: 5000 });
+  assert.match(await page.textContent(row), /v4 at \d\d:\d\d:\d\d/);
+  await shot('console-post-orders.png');
+
+  assignment.post_orders.version = 5;
+  writeFileSync(file, JSON.stringify(assignment));
+  admin('assignment', '--file', file, '--organisation', 'acme', '--officer', 'OFC-7');
+  await page.waitForSelector(`${row}[data-acknowledged=false]`, { timeout: 5000 });
+  assert.match(await page.textContent(row), /v4 at .* \(not the current version\)/);
+  device('phone.db', 'sync');
+  const asked = JSON.parse(device('phone.db', 'post-orders', '--assignment', 'A-ORDERS', '--json'));
+  assert.deepEqual([asked.version, asked.acknowledged_at], [5, null]);
+});
+
 test('the page ran without a script error or a Content-Security-Policy violation', () => {
   // The page asks who is signed in before the operator signs in (401), and the first
   // login is refused on purpose (401): nothing else may have failed.

@@ -278,3 +278,71 @@ fn the_control_rooms_acknowledgement_reaches_the_phone_which_asks_often_until_th
     assert_eq!(statuses[0].state, AlarmState::Resolved);
     assert_eq!(statuses[0].note.as_deref(), Some("Police on the way"));
 }
+
+#[test]
+fn post_orders_acknowledged_offline_reach_the_office_once_though_the_first_answer_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path());
+    let proxy = FaultProxy::start(&server.url, |_| Fault::Pass);
+    let device = Device::enrolled(&server, &proxy.url, |_| {});
+    let assignment = cordon_fixtures::assignment();
+    server.admin(&[
+        "assignment",
+        "--file",
+        cordon_fixtures::path("assignment.json").to_str().unwrap(),
+        "--organisation",
+        cordon_fixtures::ORGANISATION_ID,
+        "--officer",
+        cordon_fixtures::OFFICER_ID,
+    ]);
+    assert_eq!(device.engine.sync_once().unwrap().assignments_received, 1);
+    // Offline: the acknowledgement is one local write.
+    proxy.set_plan(|_| Fault::ResetBeforeForward);
+    let version = assignment.post_orders.version;
+    device
+        .store
+        .acknowledge_post_orders(&assignment.id, version)
+        .unwrap();
+    assert!(matches!(
+        device.engine.sync_once().unwrap().outcome,
+        PassOutcome::Interrupted { .. }
+    ));
+    device.engine.set_online(false).unwrap();
+    // Back, but the first push's answer is lost after the server applied it.
+    let lost = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let once = lost.clone();
+    proxy.set_plan(move |r| {
+        if r.path.starts_with("/v1/push") && !once.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            Fault::ResetAfterForward
+        } else {
+            Fault::Pass
+        }
+    });
+    device.engine.set_online(true).unwrap();
+    let interrupted = device.engine.sync_once().unwrap();
+    device.engine.set_online(false).unwrap();
+    device.engine.set_online(true).unwrap();
+    let retried = device.engine.sync_once().unwrap();
+
+    assert!(
+        lost.load(std::sync::atomic::Ordering::SeqCst),
+        "the first answer was lost"
+    );
+    assert!(
+        matches!(interrupted.outcome, PassOutcome::Interrupted { .. }),
+        "{interrupted:?}"
+    );
+    assert_eq!(retried.outcome, PassOutcome::Completed);
+    assert_eq!((retried.applied, retried.duplicates), (0, 1));
+    assert!(device.store.queued_operations().unwrap().is_empty());
+    let office = server.list("post-orders");
+    assert_eq!(office.len(), 1, "{office:?}");
+    assert_eq!(office[0]["acknowledged_version"], version);
+    assert_eq!(office[0]["current_acknowledged"], true);
+    let receipts = server.list("receipts");
+    let acks: Vec<_> = receipts
+        .iter()
+        .filter(|r| r["kind"] == "post_orders.acknowledge")
+        .collect();
+    assert_eq!(acks.len(), 1, "one receipt: {receipts:?}");
+}

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 use cordon_core::{Assignment, ReportIntegrity, ReviewOutcome};
-use cordon_server::admin::{self, Receipt, ReceivedAttachment, ReceivedCheckIn, ReceivedReport};
+use cordon_server::admin::{
+    self, PostOrdersStanding, Receipt, ReceivedAttachment, ReceivedCheckIn, ReceivedReport,
+};
 use cordon_server::alarms;
 use cordon_server::messages::{self, NewMessage};
 use cordon_server::operators::{self, Role};
@@ -173,6 +175,8 @@ enum Listing {
     Reports,
     Attachments,
     Receipts,
+    /// Who has acknowledged which version of which assignment's post orders.
+    PostOrders,
 }
 
 pub fn run(args: AdminArgs) -> CliResult {
@@ -451,6 +455,7 @@ struct Everything {
     reports: Vec<ReceivedReport>,
     attachments: Vec<ReceivedAttachment>,
     receipts: Vec<Receipt>,
+    post_orders: Vec<PostOrdersStanding>,
 }
 
 fn list(
@@ -481,6 +486,11 @@ fn list(
             (true, None) => admin::receipts(server)?,
             (true, Some(o)) => admin::receipts_of(server, o)?,
         },
+        post_orders: match (wants(Listing::PostOrders), organisation) {
+            (false, _) => vec![],
+            (true, None) => admin::post_orders_standing(server)?,
+            (true, Some(o)) => admin::post_orders_standing_of(server, o)?,
+        },
     };
     if json {
         let text = match what {
@@ -489,6 +499,7 @@ fn list(
             Some(Listing::Reports) => serde_json::to_string_pretty(&everything.reports)?,
             Some(Listing::Attachments) => serde_json::to_string_pretty(&everything.attachments)?,
             Some(Listing::Receipts) => serde_json::to_string_pretty(&everything.receipts)?,
+            Some(Listing::PostOrders) => serde_json::to_string_pretty(&everything.post_orders)?,
         };
         println!("{text}");
         return Ok(());
@@ -506,6 +517,9 @@ fn list(
     if wants(Listing::Receipts) {
         sections.push(("receipts", receipt_table(&everything.receipts)));
     }
+    if wants(Listing::PostOrders) {
+        sections.push(("post orders", post_orders_table(&everything.post_orders)));
+    }
     let titled = sections.len() > 1;
     for (i, (title, table)) in sections.iter().enumerate() {
         if titled {
@@ -517,6 +531,37 @@ fn list(
         print!("{table}");
     }
     Ok(())
+}
+
+fn post_orders_table(rows: &[PostOrdersStanding]) -> String {
+    table(
+        &[
+            "ORGANISATION",
+            "ASSIGNMENT",
+            "OFFICER",
+            "CURRENT",
+            "ACKNOWLEDGED",
+            "ACKNOWLEDGED_AT",
+        ],
+        rows.iter()
+            .map(|r| {
+                let acknowledged = match r.acknowledged_version {
+                    None => "no".to_owned(),
+                    Some(v) if r.current_acknowledged => format!("v{v}"),
+                    Some(v) => format!("v{v} (not current)"),
+                };
+                vec![
+                    r.organisation_id.clone(),
+                    r.assignment_id.clone(),
+                    r.officer_id.clone(),
+                    format!("v{}", r.current_version),
+                    acknowledged,
+                    r.acknowledged_at
+                        .map_or_else(|| "-".to_owned(), |t| t.to_string()),
+                ]
+            })
+            .collect(),
+    )
 }
 
 fn check_in_table(rows: &[ReceivedCheckIn]) -> String {

@@ -76,6 +76,16 @@ enum DeviceCommand {
     },
     /// Mark a message from the control room read; the receipt goes with the next sync.
     Read { message: String },
+    /// Where an assignment's post orders stand (the version held, acknowledged or not);
+    /// with `--acknowledge VERSION`, acknowledge that version (sent with the next sync).
+    PostOrders {
+        #[arg(long)]
+        assignment: String,
+        #[arg(long)]
+        acknowledge: Option<i32>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Outbox and sync status.
     Status {
         #[arg(long)]
@@ -313,6 +323,29 @@ pub fn run(args: DeviceArgs) -> CliResult {
             let read = store.mark_message_read(&message)?;
             let at = read.read_at.map(|t| t.to_string()).unwrap_or_default();
             println!("message {} read at {at}", read.message.message_id);
+        }
+        DeviceCommand::PostOrders {
+            assignment,
+            acknowledge,
+            json,
+        } => {
+            let status = match acknowledge {
+                Some(version) => store.acknowledge_post_orders(&assignment, version)?,
+                None => store.post_orders_acknowledgement(&assignment)?,
+            };
+            if json {
+                print_json(&status)?;
+            } else {
+                let state = status
+                    .acknowledged_at
+                    .map_or("not acknowledged".to_owned(), |t| {
+                        format!("acknowledged {t}")
+                    });
+                println!(
+                    "post orders v{} of {}: {state}",
+                    status.version, status.assignment_id
+                );
+            }
         }
         DeviceCommand::Alarms { json } => {
             let alarms = store.alarm_statuses()?;

@@ -202,6 +202,71 @@ fn admin_assignment_reads_a_file_and_list_json_parses() {
 }
 
 #[test]
+fn admin_list_post_orders_shows_who_acknowledged_which_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let file = cordon_fixtures::path("assignment.json");
+    let (org, officer) = (
+        cordon_fixtures::ORGANISATION_ID,
+        cordon_fixtures::OFFICER_ID,
+    );
+    let assigned = admin(
+        &db,
+        &[
+            "assignment",
+            "--file",
+            file.to_str().unwrap(),
+            "--organisation",
+            org,
+            "--officer",
+            officer,
+        ],
+    );
+    assert!(assigned.status.success(), "{}", stderr(&assigned));
+    let sample = cordon_fixtures::assignment();
+    let before = stdout(&admin(&db, &["list", "post-orders"]));
+    assert!(
+        before.contains(&sample.id) && before.contains(" no "),
+        "{before}"
+    );
+    // The row a device's post_orders.acknowledge writes at the office.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "INSERT INTO post_orders_ack (organisation_id, assignment_id, officer_id, version,
+                                          id, device_id, acknowledged_at, received_at)
+             VALUES (?1, ?2, ?3, ?4, 'k-1', 'd-1', 0, 0)",
+            rusqlite::params![org, sample.id, officer, sample.post_orders.version],
+        )
+        .unwrap();
+
+    let table = admin(&db, &["list", "post-orders"]);
+    let json = admin(
+        &db,
+        &["list", "post-orders", "--json", "--organisation", org],
+    );
+    let elsewhere = admin(
+        &db,
+        &["list", "post-orders", "--json", "--organisation", "globex"],
+    );
+
+    assert!(table.status.success(), "{}", stderr(&table));
+    let version = format!("v{}", sample.post_orders.version);
+    let row = stdout(&table)
+        .lines()
+        .find(|l| l.contains(&sample.id))
+        .unwrap()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    assert_eq!(row[..5], [org, &sample.id, officer, &version, &version]);
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(rows[0]["acknowledged_version"], sample.post_orders.version);
+    assert_eq!(rows[0]["current_acknowledged"], true);
+    assert_eq!(stdout(&elsewhere).trim(), "[]");
+}
+
+#[test]
 fn admin_review_asks_for_the_organisation_when_two_hold_the_report_id() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.db");

@@ -38,6 +38,16 @@ pub enum CordonError {
     #[error("incident report {report_id} is still a draft; edit it or submit it")]
     ReportNotSubmitted { report_id: String },
 
+    /// An acknowledgement of post orders names a version that is not the one the device
+    /// holds for the assignment now (an older one, or one not yet downloaded): the
+    /// officer acknowledges what the phone shows, `current`.
+    #[error("post orders version {version} of assignment {assignment_id} is not the current one ({current})")]
+    PostOrdersNotCurrent {
+        assignment_id: String,
+        version: i32,
+        current: i32,
+    },
+
     /// The operation exists but is not in a state that allows the request (for example,
     /// requeueing an operation that is not dead).
     #[error("operation {seq} is {state}, not {expected}")]

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 pub const APPLICATION_ID: i64 = 0x4353_5256;
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 9] = [
+const STEPS: [&str; 10] = [
     include_str!("schema.sql"),
     V1_TO_V2,
     V2_TO_V3,
@@ -33,6 +33,7 @@ const STEPS: [&str; 9] = [
     V6_TO_V7,
     V7_TO_V8,
     V8_TO_V9,
+    V9_TO_V10,
 ];
 
 /// Version 1 → 2: a receipt names the record its operation belongs to as the protocol
@@ -203,6 +204,10 @@ const V7_TO_V8: &str = include_str!("schema_v8_alarm_feed.sql");
 /// delivery (the first pull that carried one) and read receipt (the first) beside them;
 /// the feed carries `message` entries.
 const V8_TO_V9: &str = include_str!("schema_v9_messages.sql");
+
+/// Version 9 → 10: officers' acknowledgements of post orders, append-only, by
+/// organisation, assignment, officer and version.
+const V9_TO_V10: &str = include_str!("schema_v10_post_orders.sql");
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;

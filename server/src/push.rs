@@ -322,7 +322,8 @@ fn apply(
         return reject("record_id must be a UUID");
     }
     if apply::about_office_record(op.kind) {
-        // A read receipt: the record is the office's message, judged by its own rules.
+        // A read receipt or an acknowledgement of post orders: about the office's own
+        // record (a message, an assignment), judged by its family's rules.
         apply::payload(tx, caller, op, None, now)?;
         return Ok(1);
     }

@@ -1,6 +1,6 @@
-//! An upgrade read back through the office's own functions: a version-4 database (records
+//! Upgrades read back through the office's own functions: a version-4 database (records
 //! keyed by id alone) opened by this build keeps every record readable under its
-//! organisation. It lives beside `db` rather than in it, because it reads through `admin`,
+//! organisation; a version-9 one shows its officers' post orders unacknowledged. It lives beside `db` rather than in it, because it reads through `admin`,
 //! which `db` must not import.
 
 use crate::db::{database_at, SCHEMA_VERSION};
@@ -248,6 +248,50 @@ fn a_version_8_database_keeps_its_feed_and_takes_messages_after_it() {
     assert_eq!(
         (message.message_id, message.body),
         (sent.id, "Stand down.".to_owned())
+    );
+    let v: i64 = server
+        .read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(v, SCHEMA_VERSION);
+}
+
+#[test]
+fn a_version_9_database_keeps_its_assignments_and_shows_them_unacknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.db");
+    let v9 = database_at(&path, 9);
+    let (org, officer) = ("acme", "OFC-7");
+    let assignment = cordon_fixtures::assignment();
+    v9.execute(
+        "INSERT INTO assignment (organisation_id, id, server_version, body, updated_at)
+         VALUES (?1, ?2, 1, ?3, 0)",
+        [org, &assignment.id, &json(&assignment)],
+    )
+    .unwrap();
+    v9.execute(
+        "INSERT INTO assignment_officer (organisation_id, assignment_id, officer_id, role)
+         VALUES (?1, ?2, ?3, ?4)",
+        [org, &assignment.id, officer, &json(&assignment.role)],
+    )
+    .unwrap();
+    drop(v9);
+
+    let server = crate::Server::open(&path).unwrap();
+
+    let standing = crate::admin::post_orders_standing_of(&server, org).unwrap();
+    assert_eq!(
+        standing,
+        [crate::admin::PostOrdersStanding {
+            organisation_id: org.into(),
+            assignment_id: assignment.id.clone(),
+            title: assignment.title.clone(),
+            officer_id: officer.into(),
+            current_version: assignment.post_orders.version,
+            acknowledged_version: None,
+            acknowledged_at: None,
+            received_at: None,
+            current_acknowledged: false,
+        }]
     );
     let v: i64 = server
         .read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))

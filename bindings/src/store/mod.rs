@@ -7,6 +7,7 @@ mod attachments;
 mod check_ins;
 mod messages;
 mod outbox;
+mod post_orders;
 mod reports;
 
 use std::sync::Arc;

@@ -13,6 +13,7 @@ mod checkin;
 mod incident;
 mod location;
 mod message;
+mod post_orders;
 pub mod validate;
 
 pub use alarm::*;
@@ -22,3 +23,4 @@ pub use checkin::*;
 pub use incident::*;
 pub use location::*;
 pub use message::*;
+pub use post_orders::*;

@@ -15,7 +15,8 @@ pub const PAYLOAD_VERSION: u32 = 1;
 pub enum Lane {
     /// Duress and panic.
     Urgent,
-    /// Check-ins, reports, amendments, attachment metadata, read receipts.
+    /// Check-ins, reports, amendments, attachment metadata, read receipts, post orders
+    /// acknowledgements.
     Normal,
     /// Attachment bytes.
     Bulk,
@@ -56,9 +57,12 @@ pub enum OperationKind {
     /// The officer read a message from the control room (a read receipt).
     #[serde(rename = "message.read")]
     MessageRead,
+    /// The officer acknowledged a version of an assignment's post orders.
+    #[serde(rename = "post_orders.acknowledge")]
+    PostOrdersAcknowledge,
 }
 
-const OPERATION_KINDS: [OperationKind; 8] = [
+const OPERATION_KINDS: [OperationKind; 9] = [
     OperationKind::CheckInRecord,
     OperationKind::ReportCreate,
     OperationKind::ReportUpdate,
@@ -67,6 +71,7 @@ const OPERATION_KINDS: [OperationKind; 8] = [
     OperationKind::AttachmentCreate,
     OperationKind::AttachmentUpload,
     OperationKind::MessageRead,
+    OperationKind::PostOrdersAcknowledge,
 ];
 
 impl OperationKind {
@@ -81,6 +86,7 @@ impl OperationKind {
             OperationKind::AttachmentCreate => "attachment.create",
             OperationKind::AttachmentUpload => "attachment.upload",
             OperationKind::MessageRead => "message.read",
+            OperationKind::PostOrdersAcknowledge => "post_orders.acknowledge",
         }
     }
 

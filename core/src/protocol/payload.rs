@@ -12,7 +12,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Lane, OperationKind};
-use crate::model::{Amendment, Attachment, CheckIn, IncidentContent, MessageReceipt};
+use crate::model::{
+    Amendment, Attachment, CheckIn, IncidentContent, MessageReceipt, PostOrdersAcknowledgement,
+};
 use crate::time::Timestamp;
 
 /// The payload of `report.create` and `report.update`: a draft, whole.
@@ -52,6 +54,7 @@ pub enum Payload {
     AttachmentCreate(Attachment),
     AttachmentUpload(AttachmentUpload),
     MessageRead(MessageReceipt),
+    PostOrdersAcknowledge(PostOrdersAcknowledgement),
 }
 
 impl Payload {
@@ -65,6 +68,7 @@ impl Payload {
             Payload::AttachmentCreate(_) => OperationKind::AttachmentCreate,
             Payload::AttachmentUpload(_) => OperationKind::AttachmentUpload,
             Payload::MessageRead(_) => OperationKind::MessageRead,
+            Payload::PostOrdersAcknowledge(_) => OperationKind::PostOrdersAcknowledge,
         }
     }
 
@@ -78,6 +82,7 @@ impl Payload {
             Payload::AttachmentCreate(a) => &a.id,
             Payload::AttachmentUpload(u) => &u.attachment_id,
             Payload::MessageRead(r) => &r.message_id,
+            Payload::PostOrdersAcknowledge(a) => &a.id,
         }
     }
 
@@ -100,6 +105,7 @@ impl Payload {
             Payload::AttachmentCreate(v) => serde_json::to_string(v),
             Payload::AttachmentUpload(v) => serde_json::to_string(v),
             Payload::MessageRead(v) => serde_json::to_string(v),
+            Payload::PostOrdersAcknowledge(v) => serde_json::to_string(v),
         }
     }
 
@@ -122,6 +128,9 @@ impl Payload {
             OperationKind::AttachmentCreate => Payload::AttachmentCreate(read(kind, json)?),
             OperationKind::AttachmentUpload => Payload::AttachmentUpload(read(kind, json)?),
             OperationKind::MessageRead => Payload::MessageRead(read(kind, json)?),
+            OperationKind::PostOrdersAcknowledge => {
+                Payload::PostOrdersAcknowledge(read(kind, json)?)
+            }
         })
     }
 }

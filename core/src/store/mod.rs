@@ -24,6 +24,7 @@ mod check_ins;
 mod lease;
 mod messages;
 pub mod outbox;
+mod post_orders;
 mod reports;
 pub(crate) mod schema;
 pub(crate) mod sync_state;

@@ -34,8 +34,8 @@ pub(crate) const DEVICE_STORE: Schema = Schema {
 };
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 8] = [
-    V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6, V6_TO_V7, V7_TO_V8,
+const STEPS: [&str; 9] = [
+    V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6, V6_TO_V7, V7_TO_V8, V8_TO_V9,
 ];
 
 /// Version 1: the first released schema.
@@ -195,4 +195,21 @@ const V7_TO_V8: &str = "
     CREATE TRIGGER message_read_once BEFORE UPDATE OF read_at ON message
     WHEN OLD.read_at IS NOT NULL
     BEGIN SELECT RAISE(ABORT, 'a message is read once'); END;
+";
+
+/// Version 8 → 9: the officer's acknowledgements of post orders, one per assignment and
+/// version, append-only (written with their `post_orders.acknowledge` operation in one
+/// transaction by `acknowledge_post_orders`).
+const V8_TO_V9: &str = "
+    CREATE TABLE post_orders_ack (
+        id TEXT NOT NULL UNIQUE,
+        assignment_id TEXT NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        acknowledged_at INTEGER NOT NULL,
+        PRIMARY KEY (assignment_id, version)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER post_orders_ack_no_update BEFORE UPDATE ON post_orders_ack
+    BEGIN SELECT RAISE(ABORT, 'acknowledgements are append-only'); END;
+    CREATE TRIGGER post_orders_ack_no_delete BEFORE DELETE ON post_orders_ack
+    BEGIN SELECT RAISE(ABORT, 'acknowledgements are append-only'); END;
 ";

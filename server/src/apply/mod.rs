@@ -1,5 +1,6 @@
 //! What an applied operation does to the office's records, one file per record family:
-//! [`check_ins`], [`reports`], [`attachments`], and [`messages`] (read receipts). Each takes the core's own payload type
+//! [`check_ins`], [`reports`], [`attachments`], [`messages`] (read receipts) and
+//! [`post_orders`] (acknowledgements). Each takes the core's own payload type
 //! (decoded once, by [`Payload::decode`]), checks it with the core's validation plus what
 //! only the office can check, and writes its rows. `crate::push` around it owns what is
 //! common to every family: receipts, the envelope, ownership and per-record order.
@@ -11,6 +12,7 @@
 mod attachments;
 mod check_ins;
 mod messages;
+mod post_orders;
 mod reports;
 
 use cordon_core::model::validate::required_text;
@@ -102,14 +104,19 @@ pub(crate) fn payload(
             reject("attachment bytes are uploaded with PUT /v1/attachments/{sha256}, not pushed")
         }
         Payload::MessageRead(r) => messages::read(tx, caller, op, &r, now),
+        Payload::PostOrdersAcknowledge(a) => post_orders::acknowledge(tx, caller, op, &a, now),
     }
 }
 
 /// Whether an operation of `kind` is about a record the office wrote (a message the device
-/// received), not one of the device's own: it has no ownership or per-record order at the
-/// office, and its effect is idempotent (see [`messages`]).
+/// received, an assignment's post orders), not one of the device's own: it has no
+/// ownership or per-record order at the office, and its effect is idempotent (see
+/// [`messages`], [`post_orders`]).
 pub(crate) fn about_office_record(kind: OperationKind) -> bool {
-    matches!(kind, OperationKind::MessageRead)
+    matches!(
+        kind,
+        OperationKind::MessageRead | OperationKind::PostOrdersAcknowledge
+    )
 }
 
 pub(super) fn same_record(field: &str, value: &str, op: &WireOperation) -> Result<(), Refusal> {

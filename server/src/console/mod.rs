@@ -10,7 +10,8 @@
 //!   cross-site form cannot send.
 //! - **Scope**: every read and action goes through the session's organisation.
 //! - **Live**: `GET /console/api/events` is a server-sent event stream that says
-//!   `changed` whenever the organisation's alarms or check-ins changed ([`live`]); the page
+//!   `changed` whenever the organisation's alarms, check-ins, assignments, reports,
+//!   messages or post orders acknowledgements changed ([`live`]); the page
 //!   then reads what it shows again.
 //! - **Audit**: every action and every refusal of one is written to the audit log, an
 //!   alarm's step in the same transaction as its effect (a report's review in the next).
@@ -33,7 +34,7 @@ use axum::Router;
 use cordon_core::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::admin::{self, ReceivedReport};
+use crate::admin::{self, PostOrdersStanding, ReceivedReport};
 use crate::alarms::{self, Actor, Alarm, OnDuty, Resolution};
 use crate::error::Error;
 use crate::http::{ApiError, ApiPath, BodyBytes, Reply};
@@ -68,6 +69,7 @@ pub(crate) fn router() -> Router<Server> {
         .route("/api/alarms/{id}/resolve", post(resolve))
         .route("/api/officers", get(officers))
         .route("/api/reports", get(reports))
+        .route("/api/post-orders", get(post_orders))
         .route("/api/reports/{id}/review", post(review))
         .route("/api/messages", get(message_list).post(send_message))
         .route("/api/audit", get(audit))
@@ -410,6 +412,30 @@ async fn reports(
     Ok(Reply(Reports {
         server_time: server.now(),
         reports,
+    }))
+}
+
+#[derive(Serialize)]
+struct PostOrders {
+    server_time: Timestamp,
+    /// Every officer on every assignment of the organisation, by assignment and officer,
+    /// with the post orders version issued last and the newest one they acknowledged.
+    post_orders: Vec<PostOrdersStanding>,
+}
+
+/// `GET /console/api/post-orders`: who has acknowledged which version of which
+/// assignment's post orders.
+async fn post_orders(
+    State(server): State<Server>,
+    Signed(session): Signed,
+) -> Result<Reply<PostOrders>, ApiError> {
+    let org = session.operator.organisation_id;
+    let post_orders = server
+        .blocking(move |s| admin::post_orders_standing_of(s, &org))
+        .await?;
+    Ok(Reply(PostOrders {
+        server_time: server.now(),
+        post_orders,
     }))
 }
 

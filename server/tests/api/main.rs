@@ -9,6 +9,7 @@ mod errors;
 mod harness;
 mod messages;
 mod openapi;
+mod post_orders;
 mod pull;
 mod push;
 mod reports;

@@ -326,6 +326,9 @@ fn every_other_answer(contract: &Contract) {
         .unwrap();
     store.record_check_in(welfare(&assignment.id)).unwrap();
     store.record_check_in(alarm(CheckInKind::Duress)).unwrap();
+    store
+        .acknowledge_post_orders(&assignment.id, assignment.post_orders.version)
+        .unwrap();
     let operations: Vec<Value> = device
         .take()
         .iter()
@@ -334,7 +337,7 @@ fn every_other_answer(contract: &Contract) {
         .collect();
     let push = json!({"device_id": device.device_id, "operations": operations});
     let applied = c.call_conforming(&srv, "POST", "/v1/push", device.token(), &push);
-    assert_eq!(applied.statuses(), ["applied"; 6]);
+    assert_eq!(applied.statuses(), ["applied"; 7]);
     let mut unreadable = operations.clone();
     unreadable.push(json!({"id": uuid::Uuid::now_v7().to_string(), "seq": 99, "kind": "x"}));
     let replayed = c.call(

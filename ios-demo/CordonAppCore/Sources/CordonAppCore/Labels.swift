@@ -25,5 +25,6 @@ public func label(_ kind: OperationKind) -> String {
     case .attachmentCreate: return "Attachment details"
     case .attachmentUpload: return "Attachment file"
     case .messageRead: return "Message read receipt"
+    case .postOrdersAcknowledge: return "Post orders acknowledgement"
     }
 }

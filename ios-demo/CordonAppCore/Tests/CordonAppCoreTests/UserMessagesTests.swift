@@ -45,11 +45,13 @@ final class UserMessagesTests: XCTestCase {
             .Io(path: "/data/photo.jpg", detail: "permission denied"),
             .Sync(detail: "connection refused"),
             .Storage(detail: "disk full"),
+            .PostOrdersNotCurrent(assignmentId: "A-1", version: 2, current: 3),
         ].map(UserMessages.of)
 
         XCTAssertEqual(Set(messages).count, messages.count, messages.joined(separator: "\n"))
         XCTAssertEqual(messages[1], "The assignment A-1 is not on this phone.")
         XCTAssertTrue(messages[6].contains("Nothing has been deleted"))
         XCTAssertTrue(messages[9].contains("disk full"))
+        XCTAssertEqual(messages[10], "The office has issued post orders v3. Read them, then acknowledge v3.")
     }
 }

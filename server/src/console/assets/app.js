@@ -10,6 +10,7 @@ const state = {
   open: [],
   resolved: [],
   officers: [],
+  postOrders: [],
   reports: [],
   messages: [],
   openReports: new Set(),
@@ -163,9 +164,11 @@ async function refresh() {
   if (refreshing) { again = true; return refreshing; }
   refreshing = (async () => {
     try {
-      const [alarms, officers, reports, messages] = await Promise.all([
+      const [alarms, officers, reports, messages, postOrders] = await Promise.all([
         call('GET', '/alarms'), call('GET', '/officers'), call('GET', '/reports'), call('GET', '/messages'),
+        call('GET', '/post-orders'),
       ]);
+      state.postOrders = postOrders.post_orders;
       state.messages = messages.messages;
       state.open = alarms.open;
       state.resolved = alarms.resolved;
@@ -202,6 +205,7 @@ function render() {
   renderQueue();
   renderDetail();
   renderOfficers();
+  renderPostOrders();
   renderResolved();
   renderReports();
   renderMessages();
@@ -318,6 +322,32 @@ function renderOfficers() {
     }
   });
   if (overdue.children.length === 0) overdue.append(el('li', 'None', 'empty'));
+}
+
+// Who has acknowledged which version of each assignment's post orders.
+function renderPostOrders() {
+  const body = $('post-orders').tBodies[0];
+  body.replaceChildren();
+  state.postOrders.forEach((p) => {
+    const row = el('tr');
+    row.dataset.assignment = p.assignment_id;
+    row.dataset.officer = p.officer_id;
+    row.dataset.acknowledged = String(p.current_acknowledged);
+    if (!p.current_acknowledged) row.className = 'is-unacknowledged';
+    let acknowledged = 'not acknowledged';
+    if (p.acknowledged_version !== null) {
+      acknowledged = 'v' + p.acknowledged_version + ' at ' + clockText(p.acknowledged_at)
+        + (p.current_acknowledged ? '' : ' (not the current version)');
+    }
+    row.append(
+      el('td', p.assignment_id + ' · ' + p.title),
+      el('td', p.officer_id),
+      el('td', 'v' + p.current_version),
+      el('td', acknowledged),
+    );
+    body.append(row);
+  });
+  $('post-orders-empty').hidden = state.postOrders.length > 0;
 }
 
 function renderResolved() {

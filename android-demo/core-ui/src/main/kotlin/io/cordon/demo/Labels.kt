@@ -15,4 +15,5 @@ fun OperationKind.label(): String = when (this) {
     OperationKind.ATTACHMENT_CREATE -> "Attachment details"
     OperationKind.ATTACHMENT_UPLOAD -> "Attachment file"
     OperationKind.MESSAGE_READ -> "Message read receipt"
+    OperationKind.POST_ORDERS_ACKNOWLEDGE -> "Post orders acknowledgement"
 }

@@ -25,6 +25,8 @@ object UserMessages {
             "This report has been submitted and is locked. Add an amendment instead."
         is CordonException.ReportNotSubmitted ->
             "This report is still a draft. Edit it, or submit it before amending."
+        is CordonException.PostOrdersNotCurrent ->
+            "The office has issued post orders v${error.current}. Read them, then acknowledge v${error.current}."
         is CordonException.InvalidOperationState ->
             "That item is already ${error.state.replace('_', ' ')}; nothing was changed."
         is CordonException.IncompatibleVersion ->

@@ -55,6 +55,7 @@ class UserMessagesTest {
             CordonException.Io("/data/photo.jpg", "permission denied"),
             CordonException.Sync("connection refused"),
             CordonException.Storage("disk full"),
+            CordonException.PostOrdersNotCurrent("A-1", 2, 3),
         ).map(UserMessages::of)
 
         assertEquals(messages.size, messages.toSet().size, messages.joinToString("\n"))
@@ -62,6 +63,7 @@ class UserMessagesTest {
         assertTrue("amendment" in messages[2], messages[2])
         assertTrue("nothing has been deleted" in messages[5] && "Nothing has been deleted" in messages[6])
         assertTrue("disk full" in messages[9], messages[9])
+        assertEquals("The office has issued post orders v3. Read them, then acknowledge v3.", messages[10])
     }
 
     @Test
