@@ -10,12 +10,8 @@ import kotlinx.serialization.json.int
 import kotlinx.serialization.json.jsonArray
 import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.jsonPrimitive
-import org.junit.jupiter.api.AfterAll
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.assertThrows
-import org.junit.jupiter.api.io.TempDir
 import java.nio.file.Files
 import java.nio.file.Path
 import kotlin.test.assertEquals
@@ -27,26 +23,7 @@ import kotlin.test.assertNull
  * (`cordon serve`): acknowledged offline, delivered once, seen by the office, and asked
  * for again when the office issues a new version.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PostOrdersTest {
-    private lateinit var serverDir: Path
-    private lateinit var server: ReferenceServer
-
-    @TempDir
-    lateinit var dir: Path
-
-    @BeforeAll
-    fun startServer() {
-        serverDir = Files.createTempDirectory("cordon-server")
-        server = ReferenceServer.start(serverDir)
-    }
-
-    @AfterAll
-    fun stopServer() {
-        server.close()
-        serverDir.toFile().deleteRecursively()
-    }
-
+class PostOrdersTest : AgainstReferenceServer() {
     /** The sample assignment with post orders version `version`, as a file for `cordon admin assignment`. */
     private fun assignmentWithOrders(version: Int): Path {
         val orders = JsonObject(Samples.assignment["post_orders"]!!.jsonObject + ("version" to JsonPrimitive(version)))
@@ -63,34 +40,30 @@ class PostOrdersTest {
     @Test
     fun `post orders are acknowledged offline, reach the office once, and a new version asks again`() {
         val officer = "OFC-ORDERS"
-        openStore(dir, "orders.db").use { store ->
-            CordonSync(store, HttpUrlConnectionTransport(), defaultSyncConfig(server.url)).use { sync ->
-                runBlocking { sync.enrol(server.enrolmentCode(officer = officer)) }
-                server.assign(officer, assignmentWithOrders(2))
-                assertEquals(PassOutcome.Completed, runBlocking { sync.syncOnce() }.outcome)
+        val (store, sync) = enrolled(officer)
+        server.assign(officer, assignmentWithOrders(2))
+        assertEquals(PassOutcome.Completed, runBlocking { sync.syncOnce() }.outcome)
 
-                val before = store.postOrdersAcknowledgement(ASSIGNMENT_ID)
-                assertEquals(2, before.version)
-                assertNull(before.acknowledgedAt)
+        val before = store.postOrdersAcknowledgement(ASSIGNMENT_ID)
+        assertEquals(2, before.version)
+        assertNull(before.acknowledgedAt)
 
-                val acknowledged = store.acknowledgePostOrders(ASSIGNMENT_ID, 2)
-                assertNotNull(acknowledged.acknowledgedAt)
-                assertEquals(acknowledged, store.acknowledgePostOrders(ASSIGNMENT_ID, 2))
-                val stale = assertThrows<CordonException.PostOrdersNotCurrent> { store.acknowledgePostOrders(ASSIGNMENT_ID, 1) }
-                assertEquals(Triple(ASSIGNMENT_ID, 1, 2), Triple(stale.assignmentId, stale.version, stale.current))
+        val acknowledged = store.acknowledgePostOrders(ASSIGNMENT_ID, 2)
+        assertNotNull(acknowledged.acknowledgedAt)
+        assertEquals(acknowledged, store.acknowledgePostOrders(ASSIGNMENT_ID, 2))
+        val stale = assertThrows<CordonException.PostOrdersNotCurrent> { store.acknowledgePostOrders(ASSIGNMENT_ID, 1) }
+        assertEquals(Triple(ASSIGNMENT_ID, 1, 2), Triple(stale.assignmentId, stale.version, stale.current))
 
-                val pass = runBlocking { sync.syncOnce() }
-                assertEquals(1, pass.applied)
-                assertEquals(2, officeRow(officer)["acknowledged_version"]!!.jsonPrimitive.int)
-                assertEquals("true", officeRow(officer)["current_acknowledged"]!!.jsonPrimitive.content)
+        val pass = runBlocking { sync.syncOnce() }
+        assertEquals(1, pass.applied)
+        assertEquals(2, officeRow(officer)["acknowledged_version"]!!.jsonPrimitive.int)
+        assertEquals("true", officeRow(officer)["current_acknowledged"]!!.jsonPrimitive.content)
 
-                server.assign(officer, assignmentWithOrders(3))
-                assertEquals(1, runBlocking { sync.syncOnce() }.assignmentsReceived)
-                val next = store.postOrdersAcknowledgement(ASSIGNMENT_ID)
-                assertEquals(3, next.version)
-                assertNull(next.acknowledgedAt)
-                assertEquals("false", officeRow(officer)["current_acknowledged"]!!.jsonPrimitive.content)
-            }
-        }
+        server.assign(officer, assignmentWithOrders(3))
+        assertEquals(1, runBlocking { sync.syncOnce() }.assignmentsReceived)
+        val next = store.postOrdersAcknowledgement(ASSIGNMENT_ID)
+        assertEquals(3, next.version)
+        assertNull(next.acknowledgedAt)
+        assertEquals("false", officeRow(officer)["current_acknowledged"]!!.jsonPrimitive.content)
     }
 }
