@@ -8,7 +8,9 @@ struct CheckInView: View {
 
     var body: some View {
         if let assignmentId {
-            CheckInPanel(model: session.checkIns(assignmentId: assignmentId)).id(assignmentId)
+            CheckInPanel(model: session.checkIns(assignmentId: assignmentId),
+                         orders: session.postOrders(assignmentId: assignmentId), sync: session.sync)
+                .id(assignmentId)
         } else {
             Text("Choose an assignment first.")
         }
@@ -17,6 +19,8 @@ struct CheckInView: View {
 
 private struct CheckInPanel: View {
     @State var model: CheckInModel
+    let orders: PostOrdersModel
+    let sync: SyncController
     @State private var tag = ""
 
     var body: some View {
@@ -31,6 +35,11 @@ private struct CheckInPanel: View {
                 }
             }
             if let last = model.lastCheckIn { Text(last) }
+            if let prompt = orders.prompt {
+                Button(prompt) { Task { await orders.acknowledge() } }
+            }
+            if let acknowledged = orders.acknowledged { Text(verbatim: acknowledged) }
+            if let message = orders.message { Text(verbatim: message).foregroundStyle(.red) }
             if model.onDuty {
                 Button("Welfare check-in") { Task { await model.welfareCheckIn() } }
                 TextField("Checkpoint tag (NFC/QR)", text: $tag)
@@ -42,5 +51,6 @@ private struct CheckInPanel: View {
             if let message = model.message { Text(message).foregroundStyle(.red) }
         }
         .task { await model.tick() } // every second while shown; cancelled when it goes
+        .task(id: sync.status) { await orders.refresh() } // a pass may have brought a new version
     }
 }

@@ -28,6 +28,7 @@ public final class CordonSession {
     public var selectedAssignment: String?
     @ObservationIgnored private var duressControl: DuressControl?
     @ObservationIgnored private var checkInModels: [String: CheckInModel] = [:]
+    @ObservationIgnored private var postOrdersModels: [String: PostOrdersModel] = [:]
     @ObservationIgnored private var incidentModels: [String?: IncidentFormModel] = [:]
 
     public init(databasePath: String, serverURL: String, transport: Transport,
@@ -60,6 +61,14 @@ public final class CordonSession {
         if let kept = checkInModels[assignmentId] { return kept }
         let model = CheckInModel(store: store, assignmentId: assignmentId, now: now, text: text, zone: zone)
         checkInModels[assignmentId] = model
+        return model
+    }
+
+    /// The post orders line of `assignmentId`, the same one each time.
+    public func postOrders(assignmentId: String) -> PostOrdersModel {
+        if let kept = postOrdersModels[assignmentId] { return kept }
+        let model = PostOrdersModel(store: store, assignmentId: assignmentId, text: text)
+        postOrdersModels[assignmentId] = model
         return model
     }
 

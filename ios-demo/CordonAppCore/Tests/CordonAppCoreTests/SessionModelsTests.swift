@@ -32,6 +32,8 @@ final class SessionModelsTests: XCTestCase {
         XCTAssertFalse(session.incident(assignmentId: "A-1") === session.incident())
         XCTAssertTrue(session.checkIns(assignmentId: "A-1") === session.checkIns(assignmentId: "A-1"))
         XCTAssertFalse(session.checkIns(assignmentId: "A-1") === session.checkIns(assignmentId: "A-2"))
+        XCTAssertTrue(session.postOrders(assignmentId: "A-1") === session.postOrders(assignmentId: "A-1"))
+        XCTAssertFalse(session.postOrders(assignmentId: "A-1") === session.postOrders(assignmentId: "A-2"))
     }
 
     func testANewReportReplacesTheKeptFormWithABlankOne() async throws {

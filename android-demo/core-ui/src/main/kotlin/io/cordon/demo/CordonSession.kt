@@ -73,10 +73,14 @@ class CordonSession(
     }
 
     private val checkInModels = KeptModels { id: String -> CheckInViewModel(store, id, clock, text, zone.id, io) }
+    private val postOrdersModels = KeptModels { id: String -> PostOrdersViewModel(store, id, text, io) }
     private val incidentModels = KeptModels { id: String? -> IncidentFormViewModel(store, clock, text, zone.id, id, io) }
 
     /** The check-in screen of [assignmentId], the same one each time. */
     fun checkIns(assignmentId: String): CheckInViewModel = checkInModels.get(assignmentId)
+
+    /** The post orders line of [assignmentId], the same one each time. */
+    fun postOrders(assignmentId: String): PostOrdersViewModel = postOrdersModels.get(assignmentId)
 
     /** The incident form of [assignmentId] (null: none), the same one each time: unsaved edits stay. */
     fun incident(assignmentId: String? = null): IncidentFormViewModel = incidentModels.get(assignmentId)

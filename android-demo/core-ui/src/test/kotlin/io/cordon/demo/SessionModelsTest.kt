@@ -73,6 +73,8 @@ class SessionModelsTest {
         assertNotSame(session.incident("A-1"), session.incident(null))
         assertSame(session.checkIns("A-1"), session.checkIns("A-1"))
         assertNotSame(session.checkIns("A-1"), session.checkIns("A-2"))
+        assertSame(session.postOrders("A-1"), session.postOrders("A-1"))
+        assertNotSame(session.postOrders("A-1"), session.postOrders("A-2"))
     }
 
     @Test

@@ -38,6 +38,10 @@ fun CheckInScreen(session: CordonSession, assignmentId: String?) {
     val scope = rememberCoroutineScope()
     LaunchedEffect(vm) { vm.tick() } // refreshes every second while the screen shows
     var tag by remember { mutableStateOf("") }
+    val orders = session.postOrders(assignmentId)
+    val ordersState by orders.state.collectAsStateWithLifecycle()
+    val syncStatus by session.sync.status.collectAsStateWithLifecycle()
+    LaunchedEffect(orders, syncStatus) { orders.refresh() } // a pass may have brought a new version
 
     Column(Modifier.fillMaxSize().padding(16.dp), verticalArrangement = Arrangement.spacedBy(12.dp)) {
         state.welfare?.let { w ->
@@ -49,6 +53,11 @@ fun CheckInScreen(session: CordonSession, assignmentId: String?) {
             if (w.tone == Tone.ATTENTION) Text("Grace period running", color = Color(0xFFFFA000))
         }
         state.lastCheckIn?.let { Text(it) }
+        ordersState.prompt?.let { prompt ->
+            OutlinedButton(onClick = { scope.launch { orders.acknowledge() } }, Modifier.fillMaxWidth()) { Text(prompt) }
+        }
+        ordersState.acknowledged?.let { Text(it) }
+        ordersState.message?.let { Text(it, color = MaterialTheme.colorScheme.error) }
         if (state.onDuty) {
             Button(onClick = { scope.launch { vm.welfare() } }, Modifier.fillMaxWidth()) { Text("Welfare check-in") }
             OutlinedTextField(value = tag, onValueChange = { tag = it }, label = { Text("Checkpoint tag (NFC/QR)") })
