@@ -39,7 +39,7 @@ use crate::alarms::{self, Actor, Alarm, OnDuty, Resolution};
 use crate::error::Error;
 use crate::http::{ApiError, ApiPath, BodyBytes, Reply};
 use crate::messages::{self, NewMessage, SentMessage};
-use crate::operators::{self, AuditEntry, Operator, Role};
+use crate::operators::{self, AuditEntry, Operator, Role, Session};
 use crate::state::Server;
 
 pub(crate) use session::Signed;
@@ -188,6 +188,17 @@ async fn whoami(State(server): State<Server>, Signed(session): Signed) -> Reply<
     })
 }
 
+/// Runs `read` off the async runtime on the signed-in operator's own organisation: every
+/// console read is scoped by this one function, so no handler can leave the scope out.
+async fn read_own<T: Send + 'static>(
+    server: &Server,
+    session: Session,
+    read: impl FnOnce(&Server, &str) -> crate::error::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let org = session.operator.organisation_id;
+    Ok(server.blocking(move |s| read(s, &org)).await?)
+}
+
 #[derive(Serialize)]
 struct AlarmQueue {
     server_time: Timestamp,
@@ -202,15 +213,13 @@ async fn alarm_queue(
     State(server): State<Server>,
     Signed(session): Signed,
 ) -> Result<Reply<AlarmQueue>, ApiError> {
-    let org = session.operator.organisation_id;
-    let (open, resolved) = server
-        .blocking(move |s| {
-            Ok((
-                alarms::open_alarms(s, &org)?,
-                alarms::resolved_alarms(s, &org, 20)?,
-            ))
-        })
-        .await?;
+    let (open, resolved) = read_own(&server, session, |s, org| {
+        Ok((
+            alarms::open_alarms(s, org)?,
+            alarms::resolved_alarms(s, org, 20)?,
+        ))
+    })
+    .await?;
     Ok(Reply(AlarmQueue {
         server_time: server.now(),
         open,
@@ -230,10 +239,7 @@ async fn one_alarm(
     Signed(session): Signed,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Reply<OneAlarm>, ApiError> {
-    let org = session.operator.organisation_id;
-    let alarm = server
-        .blocking(move |s| alarms::alarm(s, &org, &id))
-        .await?;
+    let alarm = read_own(&server, session, move |s, org| alarms::alarm(s, org, &id)).await?;
     Ok(Reply(OneAlarm {
         server_time: server.now(),
         alarm,
@@ -354,8 +360,7 @@ async fn officers(
     State(server): State<Server>,
     Signed(session): Signed,
 ) -> Result<Reply<Officers>, ApiError> {
-    let org = session.operator.organisation_id;
-    let mut on_duty = server.blocking(move |s| alarms::on_duty(s, &org)).await?;
+    let mut on_duty = read_own(&server, session, alarms::on_duty).await?;
     on_duty.sort_by_key(|d| {
         (
             !matches!(d.welfare, cordon_core::WelfareStatus::Overdue { .. }),
@@ -383,10 +388,7 @@ async fn audit(
     if session.operator.role != Role::Supervisor {
         return Err(Error::Forbidden("the audit log is for supervisors".into()).into());
     }
-    let org = session.operator.organisation_id;
-    let entries = server
-        .blocking(move |s| operators::audit_log(s, &org, 200))
-        .await?;
+    let entries = read_own(&server, session, |s, org| operators::audit_log(s, org, 200)).await?;
     Ok(Reply(Audit {
         server_time: server.now(),
         entries,
@@ -406,8 +408,7 @@ async fn reports(
     State(server): State<Server>,
     Signed(session): Signed,
 ) -> Result<Reply<Reports>, ApiError> {
-    let org = session.operator.organisation_id;
-    let mut reports = server.blocking(move |s| admin::reports_of(s, &org)).await?;
+    let mut reports = read_own(&server, session, admin::reports_of).await?;
     reports.reverse();
     Ok(Reply(Reports {
         server_time: server.now(),
@@ -429,10 +430,7 @@ async fn post_orders(
     State(server): State<Server>,
     Signed(session): Signed,
 ) -> Result<Reply<PostOrders>, ApiError> {
-    let org = session.operator.organisation_id;
-    let post_orders = server
-        .blocking(move |s| admin::post_orders_standing_of(s, &org))
-        .await?;
+    let post_orders = read_own(&server, session, admin::post_orders_standing_of).await?;
     Ok(Reply(PostOrders {
         server_time: server.now(),
         post_orders,
@@ -526,10 +524,10 @@ async fn message_list(
     State(server): State<Server>,
     Signed(session): Signed,
 ) -> Result<Reply<Messages>, ApiError> {
-    let org = session.operator.organisation_id;
-    let messages = server
-        .blocking(move |s| messages::messages_of(s, &org, MESSAGES_LISTED))
-        .await?;
+    let messages = read_own(&server, session, |s, org| {
+        messages::messages_of(s, org, MESSAGES_LISTED)
+    })
+    .await?;
     Ok(Reply(Messages {
         server_time: server.now(),
         messages,
