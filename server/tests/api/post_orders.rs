@@ -34,6 +34,16 @@ fn standing(srv: &TestServer, org: &str) -> Vec<PostOrdersStanding> {
     admin::post_orders_standing_of(&srv.server, org).unwrap()
 }
 
+/// The first row's versions: (issued last, acknowledged, whether the current one is).
+fn versions(srv: &TestServer, org: &str) -> (i32, Option<i32>, bool) {
+    let row = standing(srv, org).remove(0);
+    (
+        row.current_version,
+        row.acknowledged_version,
+        row.current_acknowledged,
+    )
+}
+
 #[test]
 fn an_acknowledgement_is_applied_once_and_the_office_sees_the_version_acknowledged() {
     let srv = TestServer::start();
@@ -88,28 +98,12 @@ fn a_new_version_from_the_office_is_unacknowledged_until_the_officer_acknowledge
 
     let reissued = issue(&srv, ORG, OFFICER, "A-1", 3);
 
-    let row = standing(&srv, ORG).remove(0);
-    assert_eq!(
-        (
-            row.current_version,
-            row.acknowledged_version,
-            row.current_acknowledged
-        ),
-        (3, Some(2), false)
-    );
+    assert_eq!(versions(&srv, ORG), (3, Some(2), false));
     device.store.upsert_assignment(&reissued).unwrap();
     device.store.acknowledge_post_orders("A-1", 3).unwrap();
     let (reply, _) = device.sync(&srv);
     assert_eq!(reply.statuses(), ["applied"]);
-    let row = standing(&srv, ORG).remove(0);
-    assert_eq!(
-        (
-            row.current_version,
-            row.acknowledged_version,
-            row.current_acknowledged
-        ),
-        (3, Some(3), true)
-    );
+    assert_eq!(versions(&srv, ORG), (3, Some(3), true));
 }
 
 #[test]
@@ -137,15 +131,7 @@ fn an_earlier_version_acknowledged_offline_is_kept_but_does_not_count_as_current
     let reply = device.push(&srv, vec![acknowledgement(1, "A-1", 2)]);
 
     assert_eq!(reply.statuses(), ["applied"]);
-    let row = standing(&srv, ORG).remove(0);
-    assert_eq!(
-        (
-            row.current_version,
-            row.acknowledged_version,
-            row.current_acknowledged
-        ),
-        (3, Some(2), false)
-    );
+    assert_eq!(versions(&srv, ORG), (3, Some(2), false));
 }
 
 #[test]
