@@ -70,15 +70,15 @@ public final class ControlRoomModel {
     public func refresh() async {
         let store = store
         do {
-            let (statuses, received, unreadCount) = try await offMain {
-                (try store.alarmStatuses(), try store.messages(), try store.unreadMessageCount())
+            let (statuses, received) = try await offMain {
+                (try store.alarmStatuses(), try store.messages())
             }
             mainScreen = ControlRoomText.mainScreen(statuses)
             if let open = opened {
                 opened = statuses.first { $0.checkInId == open.checkInId }.map(ControlRoomText.notice) ?? open
             }
             messages = received.map(Self.row)
-            unread = Int(unreadCount)
+            unread = received.filter { $0.readAt == nil }.count // the list holds every message
             error = nil
         } catch {
             self.error = UserMessages.of(error)

@@ -86,14 +86,14 @@ class ControlRoomViewModel(
     val state: StateFlow<ControlRoomState> = _state.asStateFlow()
 
     suspend fun refresh() {
-        attempt { withContext(io) { Triple(store.alarmStatuses(), store.messages(), store.unreadMessageCount()) } }
-            .onSuccess { (statuses, messages, unread) ->
+        attempt { withContext(io) { store.alarmStatuses() to store.messages() } }
+            .onSuccess { (statuses, messages) ->
                 _state.update { s ->
                     s.copy(
                         mainScreen = ControlRoomText.mainScreen(statuses),
                         opened = s.opened?.let { o -> statuses.firstOrNull { it.checkInId == o.checkInId }?.let(ControlRoomText::notice) ?: o },
                         messages = messages.map(::row),
-                        unread = unread.toInt(),
+                        unread = messages.count { it.readAt == null }, // the list holds every message
                         error = null,
                     )
                 }
