@@ -88,19 +88,19 @@ public final class ControlRoomModel {
     /// The officer opened their alarm (the only way a duress alarm's state is shown).
     public func openAlarm(checkInId: String) async {
         let store = store
-        do {
-            opened = try await offMain { try store.alarmStatus(checkInId) }.map(ControlRoomText.notice)
-        } catch {
-            self.error = UserMessages.of(error)
-        }
+        await open { try store.alarmStatus(checkInId) }
     }
 
     /// The officer asked where their alarm stands ("My alarm"): the one the office reported
     /// on last, duress included, or a plain "no alarm" (`opened` nil).
     public func openLatestAlarm() async {
         let store = store
+        await open { try store.alarmStatuses().first }
+    }
+
+    private func open(_ read: @escaping @Sendable () throws -> AlarmStatus?) async {
         do {
-            opened = try await offMain { try store.alarmStatuses().first }.map(ControlRoomText.notice)
+            opened = try await offMain(read).map(ControlRoomText.notice)
         } catch {
             self.error = UserMessages.of(error)
         }

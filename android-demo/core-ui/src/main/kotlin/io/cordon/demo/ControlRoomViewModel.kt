@@ -102,18 +102,16 @@ class ControlRoomViewModel(
     }
 
     /** The officer opened their alarm (the only way a duress alarm's state is shown). */
-    suspend fun openAlarm(checkInId: String) {
-        attempt { withContext(io) { store.alarmStatus(checkInId) } }
-            .onSuccess { status -> _state.update { it.copy(opened = status?.let(ControlRoomText::notice)) } }
-            .onFailure { e -> _state.update { it.copy(error = UserMessages.of(e)) } }
-    }
+    suspend fun openAlarm(checkInId: String) = open { store.alarmStatus(checkInId) }
 
     /**
      * The officer asked where their alarm stands ("My alarm"): the one the office reported
      * on last, duress included, or a plain "no alarm" ([ControlRoomState.opened] null).
      */
-    suspend fun openLatestAlarm() {
-        attempt { withContext(io) { store.alarmStatuses().firstOrNull() } }
+    suspend fun openLatestAlarm() = open { store.alarmStatuses().firstOrNull() }
+
+    private suspend fun open(read: () -> AlarmStatus?) {
+        attempt { withContext(io) { read() } }
             .onSuccess { status -> _state.update { it.copy(opened = status?.let(ControlRoomText::notice)) } }
             .onFailure { e -> _state.update { it.copy(error = UserMessages.of(e)) } }
     }
