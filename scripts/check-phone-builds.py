@@ -425,7 +425,8 @@ def synthetic_swift_output(out):
 
 
 def real_swift_output():
-    """uniffi-bindgen's Swift output for target/debug/libcordon, if both are built."""
+    """uniffi-bindgen's Swift output for target/debug/libcordon, if both are built (None if
+    not); exits with bindgen's error if it cannot generate from a built library."""
     debug = ROOT / "target" / "debug"
     lib = next((p for p in [debug / "libcordon.so", debug / "libcordon.dylib"] if p.exists()), None)
     bindgen = debug / "uniffi-bindgen"
@@ -435,7 +436,11 @@ def real_swift_output():
     run = subprocess.run([str(bindgen), "generate", "--library", str(lib), "--language", "swift",
                           "--out-dir", str(out), "--config", str(ROOT / "bindings/bindgen.toml"), "--no-format"],
                          capture_output=True, text=True)
-    return out if run.returncode == 0 else None
+    if run.returncode != 0:
+        # Built but not generated is a broken build, not a reason to skip the real check.
+        shutil.rmtree(out, ignore_errors=True)
+        sys.exit(f"check-phone-builds: uniffi-bindgen failed on {lib}:\n{run.stderr}")
+    return out
 
 
 # -- self-test: planted mistakes -------------------------------------------------------------
