@@ -43,6 +43,21 @@ impl Scripted {
     }
 }
 
+/// A transport that accepts every push and answers the n-th pull (counted from 1) with
+/// `page(n)`.
+fn pull_script(
+    mut page: impl FnMut(u32) -> Result<HttpResponse, TransportError> + Send + 'static,
+) -> Arc<Scripted> {
+    let mut pulls = 0;
+    Scripted::new(move |req| {
+        if req.kind != RequestKind::Pull {
+            return accept_all(req);
+        }
+        pulls += 1;
+        page(pulls)
+    })
+}
+
 impl Transport for Scripted {
     fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         self.log.lock().unwrap().push(request.clone());
@@ -856,17 +871,7 @@ fn a_feed_that_starts_over_is_the_offices_truth_and_repeats_no_review() {
     let r = f.store.create_report(incident()).unwrap();
     let review = serde_json::json!({"report_id": r.id, "outcome": "returned", "reviewer": "CR-DUTY",
                                     "note": null, "reviewed_at": SERVER_TIME});
-    let pulls = Arc::new(Mutex::new(0));
-    let counter = pulls.clone();
-    let t = Scripted::new(move |req| {
-        if req.kind != RequestKind::Pull {
-            return accept_all(req);
-        }
-        let n = {
-            let mut n = counter.lock().unwrap();
-            *n += 1;
-            *n
-        };
+    let t = pull_script(move |n| {
         let a = |v| serde_json::to_value(assignment("A-7", v)).unwrap();
         let page = match n {
             1 => serde_json::json!({"has_more": false, "next_cursor": "old/2", "changes": [
@@ -908,17 +913,7 @@ fn a_feed_that_starts_over_is_the_offices_truth_and_repeats_no_review() {
 #[test]
 fn after_a_restarted_walk_an_older_version_no_longer_replaces_a_newer_one() {
     let f = Fixture::new();
-    let pulls = Arc::new(Mutex::new(0));
-    let counter = pulls.clone();
-    let t = Scripted::new(move |req| {
-        if req.kind != RequestKind::Pull {
-            return accept_all(req);
-        }
-        let n = {
-            let mut n = counter.lock().unwrap();
-            *n += 1;
-            *n
-        };
+    let t = pull_script(move |n| {
         let a = |v| serde_json::to_value(assignment("A-7", v)).unwrap();
         let mut page = match n {
             1 => serde_json::json!({"has_more": false, "next_cursor": "new/1", "restarted": true,
@@ -1216,17 +1211,7 @@ fn an_alarms_state_arrives_by_the_feed_never_goes_back_and_the_engine_asks_soon_
         })
         .unwrap();
     let id = duress.id.clone();
-    let pulls = Arc::new(Mutex::new(0));
-    let counter = pulls.clone();
-    let t = Scripted::new(move |req| {
-        if req.kind != RequestKind::Pull {
-            return accept_all(req);
-        }
-        let n = {
-            let mut n = counter.lock().unwrap();
-            *n += 1;
-            *n
-        };
+    let t = pull_script(move |n| {
         let changes = match n {
             1 => vec![alarm_entry("1", &id, "raised", None)],
             2 => vec![alarm_entry(
@@ -1362,17 +1347,7 @@ fn a_pass_cancelled_while_pulling_a_long_feed_stops_after_the_page_in_hand_and_r
     let f = Fixture::new();
     let cancellation = Cancellation::new();
     let cancel = cancellation.clone();
-    let pulls = Arc::new(Mutex::new(0));
-    let counter = pulls.clone();
-    let t = Scripted::new(move |req| {
-        if req.kind != RequestKind::Pull {
-            return accept_all(req);
-        }
-        let n = {
-            let mut n = counter.lock().unwrap();
-            *n += 1;
-            *n
-        };
+    let t = pull_script(move |n| {
         if n == 3 {
             // The app cancels while the third page is out.
             cancel.cancel();
