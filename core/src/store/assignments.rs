@@ -1,6 +1,6 @@
 //! Assignments as the office sent them: stored whole, replaced only by a newer version.
 
-use rusqlite::{OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension, Transaction};
 
 use super::{from_json, Durability, Store};
 use crate::error::{CordonError, InputRule, Result};
@@ -53,6 +53,15 @@ pub(super) fn upsert(
 /// One rule for every record that is not an alarm: an assignment it names must be on the
 /// device (alarms may name one not yet downloaded, and skip this). Refused as an input
 /// error on `assignment_id`, rule `UnknownRecord`.
+/// The assignment `id` as the device holds it, or `NotFound`.
+pub(crate) fn assignment_in(c: &Connection, id: &str) -> Result<Assignment> {
+    let body: Option<String> = c
+        .prepare_cached("SELECT body FROM assignment WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    from_json(&body.ok_or_else(|| CordonError::not_found("assignment", id))?)
+}
+
 pub(crate) fn require_known_assignment(tx: &Transaction, id: Option<&str>) -> Result<()> {
     let Some(id) = id else { return Ok(()) };
     let known: Option<i64> = tx
@@ -82,14 +91,7 @@ impl Store {
     }
 
     pub fn assignment(&self, id: &str) -> Result<Assignment> {
-        let body: Option<String> = self.read(|c| {
-            Ok(
-                c.prepare_cached("SELECT body FROM assignment WHERE id = ?1")?
-                    .query_row([id], |r| r.get(0))
-                    .optional()?,
-            )
-        })?;
-        from_json(&body.ok_or_else(|| CordonError::not_found("assignment", id))?)
+        self.read(|c| assignment_in(c, id))
     }
 
     /// Every assignment on the device, soonest first.

@@ -6,23 +6,19 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
+use super::assignments::assignment_in;
 use super::outbox::enqueue;
-use super::{from_json, new_id, Durability, Store};
+use super::{new_id, Durability, Store};
 use crate::error::{CordonError, Result};
 use crate::model::validate::{required_text, MAX_SHORT_TEXT};
-use crate::model::{validate_version, Assignment, PostOrdersAcknowledgement, PostOrdersStatus};
+use crate::model::{validate_version, PostOrdersAcknowledgement, PostOrdersStatus};
 use crate::protocol::Payload;
 use crate::time::Timestamp;
 
 /// The post orders version the device holds for `assignment_id`; `NotFound` if the
 /// assignment is not on the device.
 fn current_version(c: &Connection, assignment_id: &str) -> Result<i32> {
-    let body: Option<String> = c
-        .prepare_cached("SELECT body FROM assignment WHERE id = ?1")?
-        .query_row([assignment_id], |r| r.get(0))
-        .optional()?;
-    let body = body.ok_or_else(|| CordonError::not_found("assignment", assignment_id))?;
-    Ok(from_json::<Assignment>(&body)?.post_orders.version)
+    Ok(assignment_in(c, assignment_id)?.post_orders.version)
 }
 
 fn acknowledged_at(c: &Connection, assignment_id: &str, version: i32) -> Result<Option<Timestamp>> {
