@@ -611,7 +611,7 @@ fn the_next_due_time_is_the_earliest_of_the_backed_off_and_the_never_tried() {
     );
 
     let batch = f.store.take_batch(ALL).unwrap();
-    assert_eq!(record_ids(&batch), [fresh.id.clone()]);
+    assert_eq!(record_ids(&batch), [fresh.id]);
     f.store.acknowledge(&seqs(&batch)).unwrap();
     assert_eq!(
         f.store.outbox_status().unwrap().next_attempt_at,
@@ -636,7 +636,7 @@ fn an_operation_never_tried_is_due_at_once_after_the_clock_went_back() {
     let status = f.store.outbox_status().unwrap();
     assert_eq!(status.next_attempt_at, Some(f.store.now()), "due now");
     let batch = f.store.take_batch(ALL).unwrap();
-    assert_eq!(record_ids(&batch), [written.id.clone()], "only the new one");
+    assert_eq!(record_ids(&batch), [written.id], "only the new one");
 }
 
 #[test]
