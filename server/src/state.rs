@@ -13,6 +13,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::db;
 use crate::error::{Error, Result};
+use crate::limits::{Limits, RateLimits};
 
 /// A server over one database file. Cheap to clone; every clone shares the connection.
 #[derive(Clone)]
@@ -40,6 +41,8 @@ struct Inner {
     timer_period: Mutex<Option<Duration>>,
     // Whether the console's session cookie is always marked Secure (TLS in front).
     secure_cookies: std::sync::atomic::AtomicBool,
+    // How often an address may enrol or sign in, and a device push.
+    limits: Limits,
 }
 
 /// Whose turn it is on the connection (see `Server::turn`).
@@ -129,7 +132,7 @@ impl Server {
                 conn: Mutex::new(conn),
                 db_path,
                 blobs_dir,
-                clock,
+                clock: clock.clone(),
                 uploads: Mutex::new(HashMap::new()),
                 timeouts: Mutex::new(Timeouts::default()),
                 changes: tokio::sync::watch::Sender::new(0),
@@ -137,8 +140,23 @@ impl Server {
                 stopping: tokio::sync::watch::Sender::new(false),
                 timer_period: Mutex::new(Some(DEFAULT_TIMER_PERIOD)),
                 secure_cookies: std::sync::atomic::AtomicBool::new(false),
+                limits: Limits::new(clock.clone()),
             }),
         })
+    }
+
+    /// Changes the rate limits (`RateLimits::default()` until then; `RateLimits::NONE`
+    /// for a load generator measuring the server itself).
+    pub fn set_rate_limits(&self, limits: RateLimits) {
+        self.inner.limits.set(limits);
+    }
+
+    pub fn rate_limits(&self) -> RateLimits {
+        self.inner.limits.get()
+    }
+
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.inner.limits
     }
 
     pub fn db_path(&self) -> &Path {

@@ -120,6 +120,18 @@ impl ApiError {
         )
     }
 
+    /// Over a rate limit: try again after `wait` (rounded up to whole seconds).
+    pub(crate) fn too_many_requests(what: &str, wait: std::time::Duration) -> Self {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            format!("too many {what}; try again in {secs} s"),
+        );
+        e.retry_after_secs = Some(secs.max(1));
+        e
+    }
+
     fn busy() -> Self {
         let mut e = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,

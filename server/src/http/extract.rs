@@ -24,6 +24,34 @@ use serde::de::DeserializeOwned;
 use super::answer::ApiError;
 use crate::state::Server;
 
+/// The address of the connection's peer, put on every request by the accept loop.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PeerAddress(pub std::net::IpAddr);
+
+/// The client's address, for rate limits: the peer's, or the one the configured reverse
+/// proxy names in `X-Forwarded-For` (see `limits::RateLimits::forwarded_by`). A request
+/// that did not come through the accept loop counts as the unspecified address.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClientAddress(pub std::net::IpAddr);
+
+impl FromRequestParts<Server> for ClientAddress {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, server: &Server) -> Result<Self, ApiError> {
+        let peer = parts
+            .extensions
+            .get::<PeerAddress>()
+            .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |p| p.0);
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        Ok(ClientAddress(
+            server.limits().client_address(peer, forwarded),
+        ))
+    }
+}
+
 /// The enrolled device a request's bearer token belongs to.
 #[derive(Debug, Clone)]
 pub(crate) struct Caller {

@@ -269,11 +269,40 @@ fn busy_answers(contract: &Contract) {
     });
 }
 
+/// The `429 too_many_requests` answers, on a server of its own whose limits are tight.
+fn rate_limited_answers(contract: &Contract) {
+    let srv = TestServer::start();
+    let once = Some(cordon_server::Rate {
+        burst: 1,
+        per: std::time::Duration::from_secs(3600),
+    });
+    srv.server.set_rate_limits(cordon_server::RateLimits {
+        enrolment: once,
+        push: once,
+        ..cordon_server::RateLimits::NONE
+    });
+    let device = srv.device(ORG, OFFICER); // the address's one enrolment
+    let request =
+        json!({"code": srv.code(ORG, OFFICER), "device_id": uuid::Uuid::now_v7().to_string()});
+    let reply = contract.call_conforming(&srv, "POST", "/v1/enrol", None, &request);
+    assert_eq!(reply.code(), "too_many_requests");
+    let push = json!({"device_id": device.device_id, "operations": []});
+    assert_eq!(
+        contract
+            .call_conforming(&srv, "POST", "/v1/push", device.token(), &push)
+            .status,
+        200
+    );
+    let reply = contract.call_conforming(&srv, "POST", "/v1/push", device.token(), &push);
+    assert_eq!(reply.code(), "too_many_requests");
+}
+
 #[test]
 fn the_openapi_document_describes_every_answer_of_the_server() {
     let contract = Contract::load();
     std::thread::scope(|s| {
         s.spawn(|| busy_answers(&contract));
+        s.spawn(|| rate_limited_answers(&contract));
         every_other_answer(&contract);
     });
     let seen = contract.seen.lock().unwrap().clone();
