@@ -236,6 +236,18 @@ pub(crate) fn open(path: &Path) -> Result<Connection> {
     })
 }
 
+/// A read-only connection to a server database that [`open`] has already opened (and
+/// migrated): the server's readers, which never wait for its writer (WAL).
+pub(crate) fn open_reader(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| Error::io(path, std::io::Error::other(e)))?;
+    conn.busy_timeout(SERVER_DATABASE.busy_timeout)?;
+    Ok(conn)
+}
+
 /// A server database at schema `version`, as an older build left it (for upgrade tests).
 #[cfg(test)]
 pub(crate) fn database_at(path: &Path, version: usize) -> Connection {
