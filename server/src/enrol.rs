@@ -124,6 +124,16 @@ fn redeem(server: &Server, code: &str, device_id: &str, now: Timestamp) -> Resul
         {
             return Ok(Redeemed::Refused);
         }
+        // A revoked device stays revoked: a phone found again starts with a new store
+        // (and a new device id), never with the old one's.
+        let revoked: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM device_revocation WHERE device_id = ?1)",
+            [device_id],
+            |r| r.get(0),
+        )?;
+        if revoked {
+            return Ok(Redeemed::Refused);
+        }
         tx.execute(
             "UPDATE enrolment_code SET redeemed_at = ?2, redeemed_by = ?3 WHERE code_hash = ?1",
             rusqlite::params![code_hash, now, device_id],

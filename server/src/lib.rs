@@ -42,6 +42,7 @@ pub mod messages;
 pub mod operators;
 mod push;
 mod records;
+mod revoked;
 mod routes;
 mod secret;
 mod state;

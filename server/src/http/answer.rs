@@ -61,6 +61,16 @@ impl ApiError {
         )
     }
 
+    /// The token's device was revoked by the office: it should name what it had not sent
+    /// (`POST /v1/revoked`) and destroy what it holds.
+    pub(crate) fn revoked() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "revoked",
+            "this device was revoked by the office",
+        )
+    }
+
     pub(crate) fn forbidden(message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }

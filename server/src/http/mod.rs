@@ -14,5 +14,5 @@ pub(crate) mod middleware;
 
 pub(crate) use answer::{ApiError, Reply};
 pub(crate) use extract::{
-    ApiPath, ApiQuery, BodyBytes, BodyStream, Caller, ClientAddress, PeerAddress,
+    ApiPath, ApiQuery, BodyBytes, BodyStream, Caller, ClientAddress, PeerAddress, RevokedCaller,
 };

@@ -14,4 +14,5 @@ mod post_orders;
 mod pull;
 mod push;
 mod reports;
+mod revocation;
 mod slow_clients;

@@ -445,4 +445,34 @@ fn every_other_answer(contract: &Contract) {
     let (signer, _, signature) = with_attachment(&srv, &[1; 1000]);
     signer.sync(&srv);
     put(&chunk_path(&signature, 0), signer.token(), &[2; 1000]);
+
+    // A revoked device: every call `401 revoked`, then its last contact.
+    let lost = srv.device(ORG, OFFICER);
+    let last = json!({"device_id": lost.device_id, "unsent_total": 1, "unsent": [
+        {"kind": "check_in.record", "record_id": "C-1", "created_at": "2026-12-06T20:00:00Z"}
+    ]});
+    assert_eq!(
+        c.call_conforming(&srv, "POST", "/v1/revoked", lost.token(), &last)
+            .code(),
+        "forbidden"
+    );
+    cordon_server::admin::revoke_device(&srv.server, ORG, &lost.device_id, "op", "lost").unwrap();
+    let refused = c.call_conforming(
+        &srv,
+        "POST",
+        "/v1/push",
+        lost.token(),
+        &json!({"device_id": lost.device_id, "operations": []}),
+    );
+    assert_eq!(refused.code(), "revoked");
+    c.call(&srv, "POST", "/v1/revoked", None, Some(b"{}".to_vec()));
+    c.call(
+        &srv,
+        "POST",
+        "/v1/revoked",
+        lost.token(),
+        Some(b"[]".to_vec()),
+    );
+    let told = c.call_conforming(&srv, "POST", "/v1/revoked", lost.token(), &last);
+    assert_eq!(told.body["destroy"], true);
 }
