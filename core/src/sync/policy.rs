@@ -390,7 +390,10 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(classify(403, Some(revoked.clone()), None), Failure::Revoked);
-        assert!(matches!(classify(401, Some(revoked), None), Failure::Auth(_)));
+        assert!(matches!(
+            classify(401, Some(revoked), None),
+            Failure::Auth(_)
+        ));
         assert_eq!(
             decide(Failure::Revoked, ops(2, true)),
             Verdict::Settle(Settlement::Revoke)

@@ -471,7 +471,10 @@ fn every_other_answer(contract: &Contract) {
         ("PUT", chunk_path(&sha, 0)),
     ] {
         let body = (method == "PUT").then(|| vec![1u8]);
-        assert_eq!(c.call(&srv, method, &path, lost.token(), body).code(), "revoked");
+        assert_eq!(
+            c.call(&srv, method, &path, lost.token(), body).code(),
+            "revoked"
+        );
     }
     c.call(&srv, "POST", "/v1/revoked", None, Some(b"{}".to_vec()));
     c.call(
