@@ -19,6 +19,7 @@
 //!   inline script or style), `nosniff`, no referrer, no framing, no caching of answers.
 
 mod assets;
+mod devices;
 mod live;
 mod session;
 
@@ -72,6 +73,8 @@ pub(crate) fn router() -> Router<Server> {
         .route("/api/post-orders", get(post_orders))
         .route("/api/reports/{id}/review", post(review))
         .route("/api/messages", get(message_list).post(send_message))
+        .route("/api/devices", get(devices::list))
+        .route("/api/devices/{id}/revoke", post(devices::revoke))
         .route("/api/audit", get(audit))
         .route("/api/events", get(live::events))
         .layer(axum::middleware::map_response(security_headers))

@@ -192,3 +192,54 @@ fn a_revoked_device_id_cannot_enrol_again_and_the_code_is_not_spent() {
     );
     assert_eq!(fresh.status, 200, "the code still works for a new phone");
 }
+
+#[test]
+fn in_the_console_a_supervisor_revokes_an_operator_may_not_and_another_organisation_sees_nothing() {
+    use crate::console::{add, sign_in};
+    use cordon_server::operators::Role;
+    let srv = TestServer::start();
+    let device = srv.device(ORG, OFFICER);
+    add(&srv, ORG, "op.a", Role::Operator);
+    add(&srv, ORG, "sup.b", Role::Supervisor);
+    add(&srv, "ORG-OTHER", "sup.c", Role::Supervisor);
+    let (operator, supervisor, stranger) = (
+        sign_in(&srv, ORG, "op.a"),
+        sign_in(&srv, ORG, "sup.b"),
+        sign_in(&srv, "ORG-OTHER", "sup.c"),
+    );
+    let path = format!("/devices/{}/revoke", device.device_id);
+    let reason = json!({"reason": "lost"});
+
+    let listed = operator.get("/devices").json();
+    assert_eq!(listed["devices"][0]["device_id"], device.device_id.as_str());
+    assert_eq!(stranger.get("/devices").json()["devices"], json!([]));
+    let refused = operator.post(&path, &reason);
+    assert_eq!(
+        (refused.status, refused.code()),
+        (403, "forbidden".to_owned())
+    );
+    let hidden = stranger.post(&path, &reason);
+    assert_eq!(hidden.status, 404, "{}", hidden.text);
+    let blank = supervisor.post(&path, &json!({"reason": " "}));
+    assert_eq!(blank.status, 400, "{}", blank.text);
+    let without_csrf = supervisor.post_with(&path, None, &reason);
+    assert_eq!(without_csrf.status, 403);
+    assert_eq!(
+        device.push(&srv, vec![]).status,
+        200,
+        "none of those revoked it"
+    );
+
+    let revoked = supervisor.post(&path, &reason);
+    assert_eq!(revoked.status, 200, "{}", revoked.text);
+    assert_eq!(revoked.json()["revocation"]["revoked_by"], "sup.b");
+    assert_eq!(device.push(&srv, vec![]).code(), "revoked");
+    let audit = operators::audit_log(&srv.server, ORG, 20).unwrap();
+    let steps: Vec<_> = audit
+        .iter()
+        .filter(|a| a.action == "device.revoke")
+        .map(|a| (a.actor.as_str(), a.outcome.as_str()))
+        .collect();
+    assert!(steps.contains(&("op.a", "forbidden")), "{steps:?}");
+    assert!(steps.contains(&("sup.b", "revoked")), "{steps:?}");
+}
