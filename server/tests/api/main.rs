@@ -7,6 +7,7 @@ mod console;
 mod enrol;
 mod errors;
 mod harness;
+mod isolation;
 mod limits;
 mod messages;
 mod openapi;
