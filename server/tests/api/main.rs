@@ -7,6 +7,7 @@ mod console;
 mod enrol;
 mod errors;
 mod harness;
+mod hostile_input;
 mod isolation;
 mod limits;
 mod messages;
