@@ -75,6 +75,52 @@ pub fn run(args: ServeArgs) -> CliResult {
     })
 }
 
+/// `cordon serve` as a child process of this one, stopped by its process id when dropped
+/// (the demo's office, the load generator's).
+pub(crate) struct ServerChild(std::process::Child);
+
+impl ServerChild {
+    pub(crate) fn id(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for ServerChild {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `cordon serve` on `db` on a loopback port the system picks, logging through
+/// `log_filter`, with `extra` serve flags; returns it with its address once it listens.
+pub(crate) fn spawn(
+    db: &std::path::Path,
+    log_filter: &str,
+    extra: &[&str],
+) -> CliResult<(ServerChild, String)> {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(std::env::current_exe()?)
+        .args(["--log-level", log_filter, "serve", "--db"])
+        .arg(db)
+        .args(["--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or("server has no stdout")?;
+    let guard = ServerChild(child);
+    let mut line = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut line)?;
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .ok_or_else(|| format!("unexpected line from the server: {line:?}"))?
+        .to_owned();
+    Ok((guard, url))
+}
+
 /// Listens for ctrl-c (SIGINT) and SIGTERM from the moment it is called (inside a tokio
 /// runtime), and returns a future that completes on the first of them. Listening starts
 /// here, not when the future is first polled: a signal sent as soon as the listening line

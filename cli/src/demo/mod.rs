@@ -15,7 +15,6 @@
 //! office prepares, the phone works without signal, the office looks after the sync).
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -130,38 +129,6 @@ impl Transport for Radio {
     }
 }
 
-/// `cordon serve` as a child process, stopped by PID when dropped.
-struct ServerChild(Child);
-
-impl Drop for ServerChild {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `cordon serve`, logging through the same filter as the demo itself.
-fn start_server(db: &std::path::Path, log_filter: &str) -> CliResult<(ServerChild, String)> {
-    use std::io::BufRead;
-    let mut child = Command::new(std::env::current_exe()?)
-        .args(["--log-level", log_filter, "serve", "--db"])
-        .arg(db)
-        .args(["--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    let stdout = child.stdout.take().ok_or("server has no stdout")?;
-    let guard = ServerChild(child);
-    let mut line = String::new();
-    std::io::BufReader::new(stdout).read_line(&mut line)?;
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .ok_or_else(|| format!("unexpected line from the server: {line:?}"))?
-        .to_owned();
-    Ok((guard, url))
-}
-
 pub fn run(args: DemoArgs, log_filter: &str) -> CliResult {
     let tmp;
     let dir = match args.dir {
@@ -185,7 +152,7 @@ pub fn run(args: DemoArgs, log_filter: &str) -> CliResult {
     println!("Cordon demo: an evening on a protective detail\n");
     println!("OFFICE");
     let server_db = dir.join("office.db");
-    let (_server, url) = start_server(&server_db, log_filter)?;
+    let (_server, url) = crate::serve::spawn(&server_db, log_filter, &[])?;
     let office = Server::open(&server_db)?;
     println!("  reference server listening on {url}");
     let code = admin::create_enrolment_code(
