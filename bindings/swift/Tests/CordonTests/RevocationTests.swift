@@ -6,20 +6,7 @@ import XCTest
 /// office revokes the device (`cordon admin device revoke`); the next sync tells the office
 /// what was not sent, destroys the store's files and says so; every later call throws the
 /// typed `CordonError.Revoked`, never a crash.
-final class RevocationTests: XCTestCase {
-    private var server: ReferenceServer!
-    private var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = try temporaryDirectory()
-        server = try ReferenceServer()
-    }
-
-    override func tearDownWithError() throws {
-        server.stop()
-        try FileManager.default.removeItem(at: dir)
-    }
-
+final class RevocationTests: ServerTestCase {
     func testARevokedPhoneReportsWhatItHadNotSentDestroysItsStoreAndAnswersRevoked() async throws {
         let store = try openStore(dir, "device-lost.db")
         let sync = try CordonSync(store, URLSessionTransport(), defaultSyncConfig(server.url))
