@@ -26,6 +26,7 @@ mod messages;
 pub mod outbox;
 mod post_orders;
 mod reports;
+mod sightings;
 pub(crate) mod schema;
 pub(crate) mod sync_state;
 

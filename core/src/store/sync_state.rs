@@ -99,6 +99,17 @@ impl Store {
                             message.message_id
                         )),
                     },
+                    Change::Bolo { cursor, entry } => match entry.validate() {
+                        Ok(()) => {
+                            if super::sightings::store_bolo(tx, entry, now)? {
+                                stored += 1;
+                            }
+                        }
+                        Err(e) => skipped.push(format!(
+                            "feed entry {cursor}: BOLO entry {} skipped: {e}",
+                            entry.id
+                        )),
+                    },
                 }
             }
             if page.next_cursor.is_some() || page.restarted {
