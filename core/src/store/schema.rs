@@ -221,11 +221,13 @@ const V8_TO_V9: &str = "
 /// registration (a partial index over the entries that can match) inside the sighting's
 /// own write.
 const SIGHTINGS: &str = "
+    -- WITHOUT ROWID: one B-tree keyed by id, not a table and its key index (the write
+    -- path's budget).
     CREATE TABLE sighting (
         id TEXT PRIMARY KEY,
         occurred_at INTEGER NOT NULL,
         body TEXT NOT NULL
-    );
+    ) WITHOUT ROWID;
     CREATE TRIGGER sighting_no_update BEFORE UPDATE ON sighting
     BEGIN SELECT RAISE(ABORT, 'sightings are append-only'); END;
     CREATE TRIGGER sighting_no_delete BEFORE DELETE ON sighting
@@ -241,6 +243,7 @@ const SIGHTINGS: &str = "
         version INTEGER NOT NULL,
         registration TEXT,
         priority INTEGER NOT NULL,
+        reason TEXT NOT NULL,
         withdrawn INTEGER NOT NULL,
         body TEXT NOT NULL,
         received_at INTEGER NOT NULL

@@ -19,7 +19,8 @@ use super::outbox::enqueue;
 use super::{from_json, new_id, Durability, Store};
 use crate::error::{CordonError, InputRule, Result};
 use crate::model::{
-    normalise_registration, BoloEntry, BoloMatch, NewSighting, Sighting, SightingPhoto,
+    normalise_registration, BoloEntry, BoloMatch, BoloPriority, NewSighting, Sighting,
+    SightingPhoto,
 };
 use crate::protocol::{AttachmentUpload, Payload};
 use crate::time::Timestamp;
@@ -27,25 +28,33 @@ use crate::time::Timestamp;
 /// The entry the normalised `registration` matches: the most urgent active entry, the
 /// newest first among equals. One probe of `bolo_by_registration`.
 fn bolo_match(c: &Connection, registration: &str) -> Result<Option<BoloMatch>> {
-    let body: Option<String> = c
+    let row: Option<(String, i32, i64, String)> = c
         .prepare_cached(
-            "SELECT body FROM bolo INDEXED BY bolo_by_registration
+            "SELECT id, version, priority, reason FROM bolo INDEXED BY bolo_by_registration
              WHERE registration = ?1 AND withdrawn = 0
              ORDER BY priority LIMIT 1",
         )?
-        .query_row([registration], |r| r.get(0))
+        .query_row([registration], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?;
-    body.map(|b| {
-        let e: BoloEntry = from_json(&b)?;
+    row.map(|(bolo_id, version, priority, reason)| {
         Ok(BoloMatch {
-            bolo_id: e.id,
-            version: e.version,
+            bolo_id,
+            version,
             registration: registration.to_owned(),
-            reason: e.reason,
-            priority: e.priority,
+            reason,
+            priority: priority_of_rank(priority)?,
         })
     })
     .transpose()
+}
+
+fn priority_of_rank(rank: i64) -> Result<BoloPriority> {
+    [BoloPriority::High, BoloPriority::Medium, BoloPriority::Low]
+        .into_iter()
+        .find(|p| *p as i64 == rank)
+        .ok_or_else(|| CordonError::Storage {
+            detail: format!("unknown BOLO priority {rank} in the database"),
+        })
 }
 
 /// Stores a BOLO entry from the feed if it is new or newer than the one held (a
@@ -53,11 +62,13 @@ fn bolo_match(c: &Connection, registration: &str) -> Result<Option<BoloMatch>> {
 pub(super) fn store_bolo(tx: &Transaction<'_>, entry: &BoloEntry, now: Timestamp) -> Result<bool> {
     let n = tx
         .prepare_cached(
-            "INSERT INTO bolo (id, version, registration, priority, withdrawn, body, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO bolo (id, version, registration, priority, reason, withdrawn, body,
+                               received_at)
+             VALUES (?1, ?2, ?3, ?4, ?8, ?5, ?6, ?7)
              ON CONFLICT (id) DO UPDATE SET
                  version = excluded.version, registration = excluded.registration,
-                 priority = excluded.priority, withdrawn = excluded.withdrawn,
+                 priority = excluded.priority, reason = excluded.reason,
+                 withdrawn = excluded.withdrawn,
                  body = excluded.body, received_at = excluded.received_at
              WHERE excluded.version > bolo.version",
         )?
@@ -68,7 +79,8 @@ pub(super) fn store_bolo(tx: &Transaction<'_>, entry: &BoloEntry, now: Timestamp
             entry.priority as i64,
             entry.withdrawn,
             serde_json::to_string(entry)?,
-            now
+            now,
+            entry.reason
         ])?;
     Ok(n > 0)
 }
@@ -204,6 +216,15 @@ impl Store {
         self.read(|c| read_sightings(c, Some(id)))?
             .pop()
             .ok_or_else(|| CordonError::not_found("sighting", id))
+    }
+
+    /// Stores one BOLO entry as the feed would (a newer version replaces an older one; a
+    /// withdrawn entry stops matching). Returns whether it was stored. The sync engine
+    /// applies the feed's entries itself; this is for tools and tests that stand in for it.
+    pub fn upsert_bolo_entry(&self, entry: &BoloEntry) -> Result<bool> {
+        entry.validate()?;
+        let now = self.now();
+        self.write(Durability::Normal, |tx| store_bolo(tx, entry, now))
     }
 
     /// The BOLO list as the device holds it: entries not withdrawn, most urgent first,
