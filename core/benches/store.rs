@@ -188,7 +188,11 @@ fn bench_sighting_write(dir: &std::path::Path, clock: Arc<ManualClock>, rounds: 
             .upsert_bolo_entry(&BoloEntry {
                 id: format!("B-{i}"),
                 version: 1,
-                registration: Some(if i == 7 { "AB12CDE".into() } else { format!("BL{i:03}XYZ") }),
+                registration: Some(if i == 7 {
+                    "AB12CDE".into()
+                } else {
+                    format!("BL{i:03}XYZ")
+                }),
                 description: Some("Grey van, two occupants".into()),
                 reason: "Seen near the residence".into(),
                 priority,
@@ -206,7 +210,11 @@ fn bench_sighting_write(dir: &std::path::Path, clock: Arc<ManualClock>, rounds: 
             s.record_check_in(welfare())
         })
         .unwrap();
-    assert!(store.record_sighting(sighting.clone()).unwrap().bolo_match.is_some());
+    assert!(store
+        .record_sighting(sighting.clone())
+        .unwrap()
+        .bolo_match
+        .is_some());
 
     let (mut core_us, mut bare_us, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
@@ -228,7 +236,9 @@ fn bench_sighting_write(dir: &std::path::Path, clock: Arc<ManualClock>, rounds: 
     }
     let ratio = median(ratios);
     let ok = ratio <= 2.0;
-    println!("sighting write (BOLO match among {BOLO_ENTRIES} + record + urgent outbox), per write:");
+    println!(
+        "sighting write (BOLO match among {BOLO_ENTRIES} + record + urgent outbox), per write:"
+    );
     println!(
         "  bare rusqlite insert      median {:>8.1} us",
         median(bare_us)

@@ -86,7 +86,10 @@ fn a_registration_typed_differently_matches_the_pulled_bolo_entry_offline_and_go
     );
     // No transport from here on: the match needs no signal.
 
-    let s = f.store.record_sighting(with_registration("ab-12 cde")).unwrap();
+    let s = f
+        .store
+        .record_sighting(with_registration("ab-12 cde"))
+        .unwrap();
 
     let m = s.bolo_match.clone().expect("matched");
     assert_eq!(
@@ -106,9 +109,15 @@ fn an_urgent_sighting_is_taken_before_earlier_normal_operations() {
         &f,
         bolo_feed(&[bolo("B-1", 1, "AB12CDE", BoloPriority::High)]),
     );
-    let first = f.store.record_sighting(with_registration("XY99 ZZZ")).unwrap();
+    let first = f
+        .store
+        .record_sighting(with_registration("XY99 ZZZ"))
+        .unwrap();
     let welfare = f.check_in(CheckInKind::Welfare);
-    let matched = f.store.record_sighting(with_registration("AB12CDE")).unwrap();
+    let matched = f
+        .store
+        .record_sighting(with_registration("AB12CDE"))
+        .unwrap();
 
     let batch = f.store.take_batch(ALL).unwrap();
 
@@ -155,10 +164,16 @@ fn an_older_version_of_a_bolo_entry_does_not_replace_a_newer_one() {
         &f,
         bolo_feed(&[bolo("B-1", 3, "CD34EFG", BoloPriority::Medium)]),
     );
-    pass_with_feed(&f, bolo_feed(&[bolo("B-1", 2, "AB12CDE", BoloPriority::High)]));
+    pass_with_feed(
+        &f,
+        bolo_feed(&[bolo("B-1", 2, "AB12CDE", BoloPriority::High)]),
+    );
 
     let entries = f.store.bolo_entries().unwrap();
-    assert_eq!(entries, vec![bolo("B-1", 3, "CD34EFG", BoloPriority::Medium)]);
+    assert_eq!(
+        entries,
+        vec![bolo("B-1", 3, "CD34EFG", BoloPriority::Medium)]
+    );
 }
 
 #[test]
@@ -189,7 +204,10 @@ fn a_malformed_bolo_entry_is_skipped_and_the_rest_of_the_page_applied() {
 fn bad_input_is_refused_naming_the_field_with_nothing_written() {
     let f = Fixture::new().with_assignment();
     let cases = [
-        (with_registration(" -. "), ("vehicle.registration", InputRule::Blank)),
+        (
+            with_registration(" -. "),
+            ("vehicle.registration", InputRule::Blank),
+        ),
         (
             NewSighting {
                 links: vec!["0193a1b2-0000-7000-8000-00000000dead".into()],
@@ -269,10 +287,7 @@ fn photos_are_copied_hashed_and_queued_for_upload_after_the_sighting() {
         .unwrap();
 
     let p = &s.photos[0];
-    assert_eq!(
-        (p.file_name.as_str(), p.size_bytes),
-        ("van.jpg", 13)
-    );
+    assert_eq!((p.file_name.as_str(), p.size_bytes), ("van.jpg", 13));
     use sha2::Digest;
     assert_eq!(p.sha256, hex(&sha2::Sha256::digest(b"\xff\xd8 a grey van")));
     let file = f.store.attachment_file(&p.id).unwrap();

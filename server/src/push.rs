@@ -321,9 +321,10 @@ fn apply(
     if uuid::Uuid::parse_str(&op.record_id).is_err() {
         return reject("record_id must be a UUID");
     }
-    if apply::about_office_record(op.kind) {
+    if apply::about_office_record(op.kind) || apply::keeps_own_ownership(op.kind) {
         // A read receipt or an acknowledgement of post orders: about the office's own
-        // record (a message, an assignment), judged by its family's rules.
+        // record (a message, an assignment), judged by its family's rules; or a record
+        // that keeps its own ownership (a sighting).
         apply::payload(tx, caller, op, None, now)?;
         return Ok(1);
     }

@@ -505,7 +505,10 @@ mod tests {
             place: " ".into(),
             ..sample()
         };
-        assert_eq!(rule_of(blank.validate(now())), ("place".into(), InputRule::Blank));
+        assert_eq!(
+            rule_of(blank.validate(now())),
+            ("place".into(), InputRule::Blank)
+        );
         let future = NewSighting {
             occurred_at: Some(Timestamp::from_millis(now().as_millis() + 3_600_000)),
             ..sample()

@@ -168,9 +168,9 @@ impl Store {
                 "SELECT id FROM attachment WHERE id = ?1
                  UNION ALL SELECT id FROM sighting_photo WHERE id = ?1",
             )?
-                .query_row([attachment_id], |r| r.get(0))
-                .optional()
-                .map_err(CordonError::from)
+            .query_row([attachment_id], |r| r.get(0))
+            .optional()
+            .map_err(CordonError::from)
         })?;
         match known {
             // The id as stored (the core's UUID), not as given.

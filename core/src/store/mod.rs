@@ -26,8 +26,8 @@ mod messages;
 pub mod outbox;
 mod post_orders;
 mod reports;
-mod sightings;
 pub(crate) mod schema;
+mod sightings;
 pub(crate) mod sync_state;
 
 pub use reports::NewAmendment;

@@ -35,8 +35,7 @@ pub(crate) const DEVICE_STORE: Schema = Schema {
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
 const STEPS: [&str; 10] = [
-    V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6, V6_TO_V7, V7_TO_V8, V8_TO_V9,
-    SIGHTINGS,
+    V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6, V6_TO_V7, V7_TO_V8, V8_TO_V9, SIGHTINGS,
 ];
 
 /// Version 1: the first released schema.

@@ -34,7 +34,9 @@ fn bolo_match(c: &Connection, registration: &str) -> Result<Option<BoloMatch>> {
              WHERE registration = ?1 AND withdrawn = 0
              ORDER BY priority LIMIT 1",
         )?
-        .query_row([registration], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .query_row([registration], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
         .optional()?;
     row.map(|(bolo_id, version, priority, reason)| {
         Ok(BoloMatch {
@@ -232,9 +234,7 @@ impl Store {
     pub fn bolo_entries(&self) -> Result<Vec<BoloEntry>> {
         self.read(|c| {
             let bodies: Vec<String> = c
-                .prepare_cached(
-                    "SELECT body FROM bolo WHERE withdrawn = 0 ORDER BY priority, id",
-                )?
+                .prepare_cached("SELECT body FROM bolo WHERE withdrawn = 0 ORDER BY priority, id")?
                 .query_map([], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             let mut entries = bodies

@@ -13,4 +13,5 @@ mod post_orders;
 mod pull;
 mod push;
 mod reports;
+mod sightings;
 mod slow_clients;
