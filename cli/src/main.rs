@@ -19,6 +19,7 @@ mod args;
 mod demo;
 mod device;
 mod serve;
+mod sightings;
 
 #[derive(Debug, Parser)]
 #[command(
