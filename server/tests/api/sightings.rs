@@ -403,3 +403,81 @@ fn repeat_sightings_are_the_same_registration_by_other_officers_or_places_within
         []
     );
 }
+
+#[test]
+fn the_console_issues_and_withdraws_bolo_entries_audited_and_shows_matches_first() {
+    use cordon_server::operators::{self, Role};
+    let srv = TestServer::start();
+    crate::console::add(&srv, ORG, "op.jones", Role::Operator);
+    crate::console::add(&srv, "globex", "op.smith", Role::Operator);
+    let device = srv.device(ORG, OFFICER);
+    let console = crate::console::sign_in(&srv, ORG, "op.jones");
+
+    let issued = console.post(
+        "/bolo",
+        &serde_json::json!({"registration": "ab12 cde", "description": "<b>Grey van</b>",
+                            "reason": "Seen twice", "priority": "high"}),
+    );
+    assert_eq!(issued.status, 200, "{}", issued.text);
+    let id = issued.json()["entry"]["id"].as_str().unwrap().to_owned();
+    let no_csrf = console.post_with(
+        "/bolo",
+        None,
+        &serde_json::json!({"registration": "X1", "reason": "r", "priority": "low"}),
+    );
+    assert_eq!(no_csrf.status, 403);
+    let bad = console.post(
+        "/bolo",
+        &serde_json::json!({"registration": " - ", "reason": "r", "priority": "low"}),
+    );
+    assert_eq!(bad.status, 400, "{}", bad.text);
+
+    pull_bolo(&srv, &device);
+    device
+        .store
+        .record_sighting(seen("XY11ZZZ", "Mews"))
+        .unwrap();
+    device.sync(&srv);
+    let matched = device
+        .store
+        .record_sighting(seen("AB12CDE", "East gate"))
+        .unwrap();
+    device.sync(&srv);
+
+    let page = console.get("/sightings").json();
+    assert_eq!(page["bolo"][0]["registration"], "AB12CDE");
+    assert_eq!(page["sightings"][0]["id"], matched.id.as_str());
+    assert_eq!(page["sightings"][0]["office_match"]["bolo_id"], id.as_str());
+    assert_eq!(page["repeat_window_secs"], 24 * 3600);
+    let theirs = crate::console::sign_in(&srv, "globex", "op.smith").get("/sightings");
+    assert_eq!(theirs.json()["sightings"], serde_json::json!([]));
+    assert_eq!(theirs.json()["bolo"], serde_json::json!([]));
+    let stranger = crate::console::sign_in(&srv, "globex", "op.smith")
+        .post(&format!("/bolo/{id}/withdraw"), &serde_json::json!({}));
+    assert_eq!(stranger.status, 404);
+
+    let withdrawn = console.post(&format!("/bolo/{id}/withdraw"), &serde_json::json!({}));
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.text);
+    assert_eq!(
+        console.get("/sightings").json()["bolo"],
+        serde_json::json!([])
+    );
+    let audit: Vec<(String, String)> = operators::audit_log(&srv.server, ORG, 20)
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.action.starts_with("bolo."))
+        .map(|a| (a.action, a.outcome))
+        .collect();
+    assert!(
+        audit.contains(&("bolo.issue".into(), "ok".into())),
+        "{audit:?}"
+    );
+    assert!(
+        audit.contains(&("bolo.withdraw".into(), "ok".into())),
+        "{audit:?}"
+    );
+    assert!(
+        audit.iter().any(|(a, o)| a == "bolo.issue" && o != "ok"),
+        "the refusal is audited: {audit:?}"
+    );
+}
