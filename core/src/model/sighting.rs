@@ -90,7 +90,7 @@ impl Vehicle {
 }
 
 /// A photo to attach to a new sighting: a file the app wrote (the core copies and hashes
-/// it) and its MIME type (`image/*`).
+/// it) and its MIME type (an image: `image/jpeg`, `image/heic`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewSightingPhoto {
