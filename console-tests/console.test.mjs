@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -240,14 +240,50 @@ test('post orders: the console shows who acknowledged which version, live, and a
   assert.deepEqual([asked.version, asked.acknowledged_at], [5, null]);
 });
 
+test('a supervisor revokes a lost phone; the phone erases itself and the console shows what it had not sent', async () => {
+  const password = admin('operator', 'add', '--organisation', 'acme', '--username', 'sup.kim', '--role', 'supervisor');
+  enrol('lost.db', 'OFC-5');
+  device('lost.db', 'sync');
+  const unsent = device('lost.db', 'check-in', '--kind', 'panic');
+  // The operator's page lists the phone but offers no revocation.
+  await page.waitForFunction(() => [...document.querySelectorAll('#devices tr')].some((r) => r.textContent.includes('OFC-5')), null, { timeout: 5000 });
+  assert.equal(await page.locator('#devices .revoke-form').count(), 0, 'operators cannot revoke');
+
+  const supervisor = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  supervisor.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  supervisor.on('pageerror', (e) => problems.push(String(e)));
+  await supervisor.goto(url + '/console');
+  await supervisor.fill('#login-form input[name=organisation]', 'acme');
+  await supervisor.fill('#login-form input[name=username]', 'sup.kim');
+  await supervisor.fill('#login-form input[name=password]', password);
+  await supervisor.click('#login-form button[type=submit]');
+  await supervisor.waitForSelector('#desk:not([hidden])');
+  const lost = supervisor.locator('#devices tr', { hasText: 'OFC-5' });
+  await lost.locator('.revoke-form').waitFor({ timeout: 5000 });
+  const reason = '<img src=x id=injected5> lost on the Victoria line';
+  await lost.locator('input[name=reason]').fill(reason);
+  await lost.locator('button[type=submit]').click();
+  await supervisor.waitForSelector('#devices tr[data-revoked=true]', { timeout: 5000 });
+  assert.match(await lost.textContent(), /revoked .* by sup\.kim .*not yet told/);
+  assert.ok((await lost.textContent()).includes(reason), 'the reason shown as text');
+  assert.equal(await supervisor.locator('#injected5').count(), 0);
+
+  // The phone's next sync: told it is revoked, it names what it had not sent and erases.
+  assert.throws(() => device('lost.db', 'sync'), /revoked this device: its data was erased/);
+  assert.equal(existsSync(path.join(dir, 'lost.db')), false, 'the database is gone');
+  await supervisor.waitForFunction(() => document.querySelector('#devices tr[data-revoked=true] .device-state').textContent.includes('erased'), null, { timeout: 5000 });
+  assert.ok((await lost.textContent()).includes('1 not sent: check_in.record ' + unsent));
+  await supervisor.close();
+});
+
 test('surveillance log: an operator issues a BOLO, the phone flags a sighting of that car offline, and the match is on top of the console at once', async () => {
   await page.fill('#bolo-form input[name=registration]', 'ab12 cde');
-  await page.fill('#bolo-form input[name=description]', '<img src=x id=injected5> grey Transit');
+  await page.fill('#bolo-form input[name=description]', '<img src=x id=injected8> grey Transit');
   await page.fill('#bolo-form input[name=reason]', 'Photographed the residence on Tuesday');
   await page.selectOption('#bolo-form select[name=priority]', 'high');
   await page.click('#bolo-form button[data-action=bolo]');
   await page.waitForSelector('#bolo tr[data-bolo-id]', { timeout: 5000 });
-  assert.match(await page.textContent('#bolo tr[data-bolo-id]'), /AB12CDE.*<img src=x id=injected5> grey Transit/);
+  assert.match(await page.textContent('#bolo tr[data-bolo-id]'), /AB12CDE.*<img src=x id=injected8> grey Transit/);
 
   device('phone.db', 'sync');
   assert.equal(JSON.parse(device('phone.db', 'sighting', 'bolo', '--json'))[0].registration, 'AB12CDE');
@@ -268,7 +304,7 @@ test('surveillance log: an operator issues a BOLO, the phone flags a sighting of
   assert.equal(await page.textContent(`${first} .sighting-subject`), subject);
   assert.match(await page.textContent(`${first} .sighting-head`), /BOLO MATCH .* <b id=injected7>East gate<\/b>/);
   assert.match(await page.textContent(`${first} .sighting-office-match`), /Office match: AB12CDE \(high\)/);
-  for (const id of ['#injected5', '#injected6', '#injected7']) assert.equal(await page.locator(id).count(), 0);
+  for (const id of ['#injected8', '#injected6', '#injected7']) assert.equal(await page.locator(id).count(), 0);
   await shot('console-sightings.png');
 
   await page.click('#bolo-seen');

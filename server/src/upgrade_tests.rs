@@ -300,10 +300,37 @@ fn a_version_9_database_keeps_its_assignments_and_shows_them_unacknowledged() {
 }
 
 #[test]
-fn a_version_10_database_keeps_its_feed_and_sends_bolo_entries_to_every_officer_after_it() {
+fn a_version_10_database_keeps_its_devices_and_can_revoke_them() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("server.db");
     let v10 = database_at(&path, 10);
+    v10.execute(
+        "INSERT INTO device (device_id, organisation_id, officer_id, token_hash, enrolled_at)
+         VALUES ('D-1', 'acme', 'OFC-7', 'hash', 0)",
+        [],
+    )
+    .unwrap();
+    drop(v10);
+
+    let server = crate::Server::open(&path).unwrap();
+
+    let devices = crate::admin::devices_of(&server, "acme").unwrap();
+    assert_eq!(devices.len(), 1);
+    assert_eq!(devices[0].revocation, None);
+    let revoked = crate::admin::revoke_device(&server, "acme", "D-1", "op", "lost").unwrap();
+    assert_eq!(revoked.officer_id, "OFC-7");
+    let v: i64 = server
+        .read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(v, SCHEMA_VERSION);
+}
+
+#[test]
+fn a_database_before_sightings_keeps_its_feed_and_sends_bolo_entries_to_every_officer_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.db");
+    // The step before sightings (the last but one).
+    let v10 = database_at(&path, SCHEMA_VERSION as usize - 1);
     v10.execute(
         "INSERT INTO feed (organisation_id, officer_id, kind, subject, body, tag)
          VALUES ('acme', 'OFC-7', 'message', 'm-1', '{}', 42)",

@@ -14,12 +14,14 @@
 //! called from another process while `cordon serve` runs on the same database.
 //!
 //! One file per record family ([`assignments`], [`check_ins`], [`reports`],
-//! [`attachments`], [`post_orders`], [`sightings`] and the [`bolo`] list); what every family shares (enrolment, provenance, receipts) is here.
+//! [`attachments`], [`post_orders`], [`sightings`] and the [`bolo`] list), and the devices
+//! ([`revoke_device`]); what every family shares (enrolment, provenance, receipts) is here.
 
 mod assignments;
 mod attachments;
 mod bolo;
 mod check_ins;
+mod devices;
 mod post_orders;
 mod reports;
 mod sightings;
@@ -32,6 +34,8 @@ pub use bolo::{
     withdraw_bolo_in, BoloInput,
 };
 pub use check_ins::{check_ins, check_ins_of, ReceivedCheckIn};
+pub(crate) use devices::confirm_revocation;
+pub use devices::{devices_of, revocation, revoke_device, EnrolledDevice, Revocation};
 pub use post_orders::{post_orders_standing, post_orders_standing_of, PostOrdersStanding};
 pub use reports::{
     organisations_with_report, record_review, report, reports, reports_of, ReceivedReport,
