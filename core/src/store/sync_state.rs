@@ -100,10 +100,9 @@ impl Store {
                         )),
                     },
                     Change::Bolo { cursor, entry } => match entry.validate() {
+                        // Not counted: `stored` is the assignments received.
                         Ok(()) => {
-                            if super::sightings::store_bolo(tx, entry, now)? {
-                                stored += 1;
-                            }
+                            super::sightings::store_bolo(tx, entry, now)?;
                         }
                         Err(e) => skipped.push(format!(
                             "feed entry {cursor}: BOLO entry {} skipped: {e}",

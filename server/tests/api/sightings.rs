@@ -481,3 +481,49 @@ fn the_console_issues_and_withdraws_bolo_entries_audited_and_shows_matches_first
         "the refusal is audited: {audit:?}"
     );
 }
+
+#[test]
+fn the_urgent_lane_with_a_bolo_sighting_before_a_duress_is_never_rate_limited() {
+    use cordon_server::RateLimits;
+    let clock = std::sync::Arc::new(ManualClock::new(Timestamp::from_millis(1_795_000_000_000)));
+    let srv = TestServer::with_clock(clock.clone());
+    srv.server.set_rate_limits(RateLimits {
+        push: Some(cordon_server::Rate {
+            burst: 1,
+            per: Duration::from_secs(60),
+        }),
+        ..RateLimits::NONE
+    });
+    let device = srv.device_on_clock(ORG, OFFICER, clock.clone());
+    let entry = admin::issue_bolo(&srv.server, ORG, &input("AB12CDE", BoloPriority::High)).unwrap();
+    device.store.upsert_bolo_entry(&entry).unwrap();
+    assert_eq!(device.push(&srv, vec![]).status, 200);
+    assert_eq!(device.push(&srv, vec![]).status, 429, "over the limit");
+
+    // Offline: the sighting of the BOLO car, then a duress; both in the urgent lane.
+    device
+        .store
+        .record_sighting(seen("AB12CDE", "East gate"))
+        .unwrap();
+    device
+        .store
+        .record_check_in(alarm(CheckInKind::Duress))
+        .unwrap();
+    let (reply, _) = device.sync(&srv);
+
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.statuses(), ["applied", "applied"]);
+    assert_eq!(
+        cordon_server::alarms::open_alarms(&srv.server, ORG)
+            .unwrap()
+            .len(),
+        1
+    );
+    // An ordinary sighting over the limit is still refused.
+    device
+        .store
+        .record_sighting(seen("XY11ZZZ", "Mews"))
+        .unwrap();
+    let ops: Vec<_> = device.take().iter().map(wire).collect();
+    assert_eq!(device.push(&srv, ops).status, 429);
+}
