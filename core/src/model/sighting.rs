@@ -48,6 +48,29 @@ pub fn normalise_registration(field: &str, registration: &str) -> Result<String>
     Ok(normalised)
 }
 
+/// A registration that must already be in its one form (what travels between the ends).
+fn require_normalised(field: &str, registration: &str) -> Result<()> {
+    if normalise_registration(field, registration)? != registration {
+        return Err(CordonError::invalid(
+            field,
+            InputRule::BadFormat,
+            format!("{registration:?} is not normalised"),
+        ));
+    }
+    Ok(())
+}
+
+fn validate_photo_count(n: usize) -> Result<()> {
+    if n > MAX_SIGHTING_PHOTOS {
+        return Err(CordonError::invalid(
+            "photos",
+            InputRule::TooLong,
+            format!("at most {MAX_SIGHTING_PHOTOS} photos per sighting"),
+        ));
+    }
+    Ok(())
+}
+
 /// A vehicle as seen. `registration` is kept normalised in a [`Sighting`].
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -171,13 +194,7 @@ impl NewSighting {
             self.vehicle.as_ref(),
             &self.links,
         )?;
-        if self.photos.len() > MAX_SIGHTING_PHOTOS {
-            return Err(CordonError::invalid(
-                "photos",
-                InputRule::TooLong,
-                format!("at most {MAX_SIGHTING_PHOTOS} photos per sighting"),
-            ));
-        }
+        validate_photo_count(self.photos.len())?;
         for p in &self.photos {
             required_text("photos.path", &p.path, 4096)?;
             super::validate_mime(super::AttachmentKind::Photo, &p.mime_type)
@@ -305,13 +322,7 @@ impl BoloEntry {
             ));
         }
         if let Some(r) = &self.registration {
-            if normalise_registration("registration", r)? != *r {
-                return Err(CordonError::invalid(
-                    "registration",
-                    InputRule::BadFormat,
-                    format!("{r:?} is not normalised"),
-                ));
-            }
+            require_normalised("registration", r)?;
         }
         optional_text("description", self.description.as_deref(), MAX_NOTE_TEXT)?;
         if self.registration.is_none() && self.description.is_none() {
@@ -323,6 +334,19 @@ impl BoloEntry {
         }
         required_text("reason", &self.reason, MAX_NOTE_TEXT)?;
         validate_timestamp("issued_at", self.issued_at)
+    }
+}
+
+impl BoloEntry {
+    /// What a sighting of `registration` (normalised) that matched this entry records.
+    pub fn match_for(&self, registration: &str) -> BoloMatch {
+        BoloMatch {
+            bolo_id: self.id.clone(),
+            version: self.version,
+            registration: registration.to_owned(),
+            reason: self.reason.clone(),
+            priority: self.priority,
+        }
     }
 }
 
@@ -370,8 +394,8 @@ pub struct Sighting {
 
 impl Sighting {
     /// The rules the office holds a pushed sighting to (the device's, minus what only the
-    /// device can check: that links and photos name what it holds). `now` is the office's
-    /// clock, with the device's skew allowed for.
+    /// device can check: that links and photos name what it holds, and the time against
+    /// its clock).
     pub fn validate(&self) -> Result<()> {
         required_text("id", &self.id, MAX_SHORT_TEXT)?;
         optional_text(
@@ -391,21 +415,9 @@ impl Sighting {
             &self.links,
         )?;
         if let Some(r) = self.registration() {
-            if normalise_registration("vehicle.registration", r)? != r {
-                return Err(CordonError::invalid(
-                    "vehicle.registration",
-                    InputRule::BadFormat,
-                    format!("{r:?} is not normalised"),
-                ));
-            }
+            require_normalised("vehicle.registration", r)?;
         }
-        if self.photos.len() > MAX_SIGHTING_PHOTOS {
-            return Err(CordonError::invalid(
-                "photos",
-                InputRule::TooLong,
-                format!("at most {MAX_SIGHTING_PHOTOS} photos per sighting"),
-            ));
-        }
+        validate_photo_count(self.photos.len())?;
         for p in &self.photos {
             required_text("photos.id", &p.id, MAX_SHORT_TEXT)?;
             required_text("photos.file_name", &p.file_name, MAX_SHORT_TEXT)?;

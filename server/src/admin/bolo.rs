@@ -198,15 +198,6 @@ pub(crate) fn office_match(
         )?
         .query_row([organisation_id, registration], |r| r.get(0))
         .optional()?;
-    body.map(|b| {
-        let e: BoloEntry = serde_json::from_str(&b)?;
-        Ok(BoloMatch {
-            bolo_id: e.id,
-            version: e.version,
-            registration: registration.to_owned(),
-            reason: e.reason,
-            priority: e.priority,
-        })
-    })
-    .transpose()
+    body.map(|b| Ok(serde_json::from_str::<BoloEntry>(&b)?.match_for(registration)))
+        .transpose()
 }

@@ -74,14 +74,7 @@ fn match_of(
     let body: String = c
         .prepare_cached("SELECT body FROM bolo WHERE organisation_id = ?1 AND id = ?2")?
         .query_row([organisation_id, bolo_id], |r| r.get(0))?;
-    let e: cordon_core::BoloEntry = serde_json::from_str(&body)?;
-    Ok(BoloMatch {
-        bolo_id: e.id,
-        version: e.version,
-        registration: registration.to_owned(),
-        reason: e.reason,
-        priority: e.priority,
-    })
+    Ok(serde_json::from_str::<cordon_core::BoloEntry>(&body)?.match_for(registration))
 }
 
 /// The sightings of `organisation_id`: those the device or the office matched against
