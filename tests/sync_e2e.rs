@@ -404,7 +404,7 @@ fn a_sighting_matching_a_pulled_bolo_entry_travels_urgent_before_earlier_sightin
         .collect();
     assert_eq!(
         pushes[0],
-        [matched.id.clone()],
+        std::slice::from_ref(&matched.id),
         "the urgent lane first, on its own"
     );
     assert_eq!(pushes[1], [first.id.clone(), second.id.clone()]);

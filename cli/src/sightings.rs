@@ -14,8 +14,9 @@ use cordon_server::Server;
 
 use crate::args::CliResult;
 
-/// `cordon device sighting ...`
+/// `cordon device sighting ...` (parsed once per run: its size does not matter).
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum SightingCommand {
     /// Log a sighting; prints it, with the BOLO entry it matched (if any).
     Add(SightingArgs),
@@ -76,7 +77,7 @@ pub fn device(store: &Store, command: SightingCommand) -> CliResult {
             let vehicle = [&a.registration, &a.make, &a.model, &a.colour]
                 .iter()
                 .any(|v| v.is_some())
-                .then(|| Vehicle {
+                .then_some(Vehicle {
                     make: a.make,
                     model: a.model,
                     colour: a.colour,

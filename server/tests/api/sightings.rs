@@ -60,7 +60,7 @@ fn a_bolo_entry_reaches_every_officer_of_the_organisation_and_no_other() {
     let later = srv.device(ORG, "OFC-9");
     let other = srv.device("globex", OFFICER);
 
-    assert_eq!(pull_bolo(&srv, &first), [entry.clone()]);
+    assert_eq!(pull_bolo(&srv, &first), std::slice::from_ref(&entry));
     assert_eq!(pull_bolo(&srv, &later), [entry]);
     assert_eq!(pull_bolo(&srv, &other), []);
 }
@@ -80,7 +80,7 @@ fn a_withdrawn_entry_supersedes_the_older_version_in_the_feed_and_stops_matching
     assert_eq!((changed.version, changed.priority), (2, BoloPriority::Low));
     let withdrawn = admin::withdraw_bolo(&srv.server, ORG, &entry.id).unwrap();
 
-    assert_eq!(pull_bolo(&srv, &device), [withdrawn.clone()]);
+    assert_eq!(pull_bolo(&srv, &device), std::slice::from_ref(&withdrawn));
     assert!(withdrawn.withdrawn);
     assert_eq!(device.store.bolo_entries().unwrap(), []);
     assert_eq!(admin::bolo_list(&srv.server, ORG, false).unwrap(), []);
