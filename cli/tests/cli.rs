@@ -1073,39 +1073,6 @@ fn admin_device_revoke_is_audited_listed_and_refuses_an_unknown_device_in_one_li
 }
 
 #[test]
-fn cordon_load_drives_phones_against_its_own_server_and_reports_figures_as_json() {
-    let out = cordon(&[
-        "load",
-        "--phones",
-        "3",
-        "--seconds",
-        "2",
-        "--workers",
-        "2",
-        "--json",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let f: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(f["phones"], 3);
-    assert!(f["turns"].as_u64().unwrap() > 0, "{f}");
-    assert!(
-        f["operations_applied"].as_u64().unwrap() >= f["turns"].as_u64().unwrap() / 2,
-        "{f}"
-    );
-    assert!(f["pushes"].as_u64().unwrap() > 0, "{f}");
-    assert!(f["push_p99_ms"].as_f64().unwrap() >= f["push_p50_ms"].as_f64().unwrap());
-    assert!(f["sqlite_limit_per_second"].as_f64().unwrap() > 0.0);
-    assert!(f["server_peak_rss_mib"].as_f64().unwrap() > 1.0, "{f}");
-
-    let bad = cordon(&["load", "--phones", "0"]);
-    assert!(!bad.status.success());
-    assert_eq!(
-        stderr(&bad).trim(),
-        "error: --phones, --workers and --seconds must be at least 1"
-    );
-}
-
-#[test]
 fn admin_bolo_add_normalises_the_registration_lists_and_withdraws_and_refuses_in_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.db");
