@@ -276,6 +276,45 @@ test('a supervisor revokes a lost phone; the phone erases itself and the console
   await supervisor.close();
 });
 
+test('surveillance log: an operator issues a BOLO, the phone flags a sighting of that car offline, and the match is on top of the console at once', async () => {
+  await page.fill('#bolo-form input[name=registration]', 'ab12 cde');
+  await page.fill('#bolo-form input[name=description]', '<img src=x id=injected8> grey Transit');
+  await page.fill('#bolo-form input[name=reason]', 'Photographed the residence on Tuesday');
+  await page.selectOption('#bolo-form select[name=priority]', 'high');
+  await page.click('#bolo-form button[data-action=bolo]');
+  await page.waitForSelector('#bolo tr[data-bolo-id]', { timeout: 5000 });
+  assert.match(await page.textContent('#bolo tr[data-bolo-id]'), /AB12CDE.*<img src=x id=injected8> grey Transit/);
+
+  device('phone.db', 'sync');
+  assert.equal(JSON.parse(device('phone.db', 'sighting', 'bolo', '--json'))[0].registration, 'AB12CDE');
+  // No signal needed: the match is computed on the phone as the sighting is written.
+  const subject = '<script id=injected6>alert(1)</script> two men, long lens';
+  const plain = JSON.parse(device('phone.db', 'sighting', 'add', '--place', 'Mews', '--registration', 'XY11 ZZZ', '--json'));
+  assert.equal(plain.bolo_match, null);
+  const seen = JSON.parse(device('phone.db', 'sighting', 'add', '--place', '<b id=injected7>East gate</b>',
+    '--registration', 'AB-12-CDE', '--colour', 'Grey', '--subject', subject, '--direction', 'north', '--json'));
+  assert.equal(seen.bolo_match.registration, 'AB12CDE');
+  device('phone.db', 'sync');
+
+  await page.waitForSelector('#bolo-alert:not([hidden])', { timeout: 5000 });
+  assert.match(await page.textContent('#bolo-alert'), /1 sighting\(s\) matched the BOLO list/);
+  const first = '#sightings li:first-child';
+  assert.equal(await page.getAttribute(first, 'data-sighting-id'), seen.id);
+  assert.equal(await page.getAttribute(first, 'data-match'), 'true');
+  assert.equal(await page.textContent(`${first} .sighting-subject`), subject);
+  assert.match(await page.textContent(`${first} .sighting-head`), /BOLO MATCH .* <b id=injected7>East gate<\/b>/);
+  assert.match(await page.textContent(`${first} .sighting-office-match`), /Office match: AB12CDE \(high\)/);
+  for (const id of ['#injected8', '#injected6', '#injected7']) assert.equal(await page.locator(id).count(), 0);
+  await shot('console-sightings.png');
+
+  await page.click('#bolo-seen');
+  await page.waitForSelector('#bolo-alert[hidden]', { state: 'attached' });
+  await page.click('#bolo tr[data-bolo-id] button[data-action=withdraw]');
+  await page.waitForSelector('#bolo-empty:not([hidden])', { timeout: 5000 });
+  device('phone.db', 'sync');
+  assert.deepEqual(JSON.parse(device('phone.db', 'sighting', 'bolo', '--json')), []);
+});
+
 test('the page ran without a script error or a Content-Security-Policy violation', () => {
   // The page asks who is signed in before the operator signs in (401), and the first
   // login is refused on purpose (401): nothing else may have failed.

@@ -26,7 +26,8 @@ set +e
 shots=$PWD/target/console-shots
 [[ ${CONSOLE_SHOTS:-} == docs ]] && shots=$PWD/docs
 mkdir -p "$shots"
-(cd console-tests && CORDON_BIN="$PWD/../target/debug/cordon" SHOTS="$shots" \
+bin=$(realpath -m "${CARGO_TARGET_DIR:-$PWD/target}")/debug/cordon
+(cd console-tests && CORDON_BIN="$bin" SHOTS="$shots" \
   CHROMIUM="$(command -v chromium)" node --test --test-reporter=tap console.test.mjs) 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e

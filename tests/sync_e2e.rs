@@ -346,3 +346,84 @@ fn post_orders_acknowledged_offline_reach_the_office_once_though_the_first_answe
         .collect();
     assert_eq!(acks.len(), 1, "one receipt: {receipts:?}");
 }
+
+#[test]
+fn a_sighting_matching_a_pulled_bolo_entry_travels_urgent_before_earlier_sightings_and_each_arrives_once(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path());
+    let proxy = FaultProxy::start(&server.url, |_| Fault::Pass);
+    let device = Device::enrolled(&server, &proxy.url, |_| {});
+    let org = cordon_fixtures::ORGANISATION_ID;
+    let issued = server.admin(&[
+        "bolo",
+        "add",
+        "--organisation",
+        org,
+        "--registration",
+        "AB12 CDE",
+        "--reason",
+        "Photographing the residence",
+        "--priority",
+        "high",
+    ]);
+    assert!(issued.contains("AB12CDE"), "{issued}");
+    device.engine.sync_once().unwrap();
+    assert_eq!(device.store.bolo_entries().unwrap().len(), 1);
+    // Offline from here: two ordinary sightings, then the car on the BOLO list, its
+    // registration typed differently.
+    proxy.set_plan(|_| Fault::ResetBeforeForward);
+    device.engine.set_online(false).unwrap();
+    let seen = |registration: &str| {
+        let mut s = cordon_fixtures::sighting();
+        s.assignment_id = None;
+        s.vehicle.as_mut().unwrap().registration = Some(registration.into());
+        device.store.record_sighting(s).unwrap()
+    };
+    let first = seen("XY11 ZZZ");
+    let second = seen("CD34 EFG");
+    let matched = seen("ab-12-cde");
+    assert!(
+        matched.bolo_match.is_some(),
+        "flagged at once, with no signal"
+    );
+    let before = proxy.log().len();
+
+    proxy.set_plan(|_| Fault::Pass);
+    device.engine.set_online(true).unwrap();
+    device.drain(3);
+
+    let pushes: Vec<Vec<String>> = proxy.log()[before..]
+        .iter()
+        .filter(|l| l.info.path == "/v1/push")
+        .map(|l| {
+            let p: cordon_core::protocol::PushRequest =
+                serde_json::from_slice(l.info.body.as_deref().unwrap()).unwrap();
+            p.operations.iter().map(|o| o.record_id.clone()).collect()
+        })
+        .collect();
+    assert_eq!(
+        pushes[0],
+        std::slice::from_ref(&matched.id),
+        "the urgent lane first, on its own"
+    );
+    assert_eq!(pushes[1], [first.id.clone(), second.id.clone()]);
+    let office = server.admin(&["list", "sightings", "--organisation", org, "--json"]);
+    let office: Vec<serde_json::Value> = serde_json::from_str(&office).unwrap();
+    let ids: Vec<&str> = office.iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 3, "each once: {ids:?}");
+    assert_eq!(ids[0], matched.id, "the match first for the control room");
+    assert_eq!(
+        HashSet::<&str>::from_iter(ids),
+        HashSet::from_iter([first.id.as_str(), second.id.as_str(), matched.id.as_str()])
+    );
+    assert_eq!(office[0]["office_match"]["registration"], "AB12CDE");
+    let receipts = server.list("receipts");
+    assert_eq!(
+        receipts
+            .iter()
+            .filter(|r| r["kind"] == "sighting.record")
+            .count(),
+        3
+    );
+}

@@ -97,9 +97,26 @@ enum AdminCommand {
         #[command(subcommand)]
         command: DeviceCommand,
     },
-    /// List what devices sent (everything if no kind is given).
+    /// The BOLO list: `bolo add`, `bolo update`, `bolo withdraw`, `bolo list`.
+    Bolo {
+        #[command(subcommand)]
+        command: crate::sightings::BoloCommand,
+    },
+    /// Set how far apart sightings of one registration may be and still be repeats
+    /// (default 24 h).
+    RepeatWindow {
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        hours: u64,
+    },
+    /// List what devices sent (everything if no kind is given; sightings and repeat
+    /// sightings only when asked for, with `--organisation`).
     List {
         what: Option<Listing>,
+        /// Repeat sightings: this window instead of the organisation's.
+        #[arg(long)]
+        window_hours: Option<u64>,
         /// Only this organisation's records (every organisation's if not given).
         #[arg(long)]
         organisation: Option<String>,
@@ -209,6 +226,10 @@ enum Listing {
     Receipts,
     /// Who has acknowledged which version of which assignment's post orders.
     PostOrders,
+    /// Sightings, BOLO matches first.
+    Sightings,
+    /// The same registration seen by different officers or at different places.
+    RepeatSightings,
 }
 
 pub fn run(args: AdminArgs) -> CliResult {
@@ -277,10 +298,28 @@ pub fn run(args: AdminArgs) -> CliResult {
             );
         }
         AdminCommand::List {
+            what: Some(Listing::Sightings),
+            organisation,
+            json,
+            ..
+        } => crate::sightings::list_sightings(&server, organisation.as_deref(), json)?,
+        AdminCommand::List {
+            what: Some(Listing::RepeatSightings),
+            organisation,
+            json,
+            window_hours,
+        } => crate::sightings::list_repeats(&server, organisation.as_deref(), window_hours, json)?,
+        AdminCommand::List {
             what,
             organisation,
             json,
+            ..
         } => list(&server, what, organisation.as_deref(), json)?,
+        AdminCommand::Bolo { command } => crate::sightings::bolo(&server, command)?,
+        AdminCommand::RepeatWindow {
+            organisation,
+            hours,
+        } => crate::sightings::set_repeat_window(&server, &organisation, hours)?,
         AdminCommand::Operator { command } => operator(&server, command)?,
         AdminCommand::Message { command } => message(&server, command)?,
         AdminCommand::Alarm { command } => alarm(&server, command)?,
@@ -544,6 +583,7 @@ fn list(
     json: bool,
 ) -> CliResult {
     let wants = |l: Listing| what.is_none_or(|w| w == l);
+    // Sightings are listed per organisation, on request only (see `crate::sightings`).
     let everything = Everything {
         check_ins: match (wants(Listing::CheckIns), organisation) {
             (false, _) => vec![],
@@ -579,6 +619,7 @@ fn list(
             Some(Listing::Attachments) => serde_json::to_string_pretty(&everything.attachments)?,
             Some(Listing::Receipts) => serde_json::to_string_pretty(&everything.receipts)?,
             Some(Listing::PostOrders) => serde_json::to_string_pretty(&everything.post_orders)?,
+            Some(Listing::Sightings | Listing::RepeatSightings) => return Ok(()),
         };
         println!("{text}");
         return Ok(());

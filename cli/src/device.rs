@@ -86,6 +86,9 @@ enum DeviceCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The surveillance log: `sighting add`, `sighting list`, `sighting bolo`.
+    #[command(subcommand)]
+    Sighting(crate::sightings::SightingCommand),
     /// Outbox and sync status.
     Status {
         #[arg(long)]
@@ -319,6 +322,7 @@ pub fn run(args: DeviceArgs) -> CliResult {
                 }
             }
         }
+        DeviceCommand::Sighting(command) => crate::sightings::device(&store, command)?,
         DeviceCommand::Read { message } => {
             let read = store.mark_message_read(&message)?;
             let at = read.read_at.map(|t| t.to_string()).unwrap_or_default();

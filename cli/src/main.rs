@@ -20,6 +20,7 @@ mod demo;
 mod device;
 mod load;
 mod serve;
+mod sightings;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -1104,3 +1104,112 @@ fn cordon_load_drives_phones_against_its_own_server_and_reports_figures_as_json(
         "error: --phones, --workers and --seconds must be at least 1"
     );
 }
+
+fn admin_bolo_add_normalises_the_registration_lists_and_withdraws_and_refuses_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let added = admin(
+        &db,
+        &[
+            "bolo",
+            "add",
+            "--organisation",
+            "acme",
+            "--registration",
+            "ab-12 cde",
+            "--reason",
+            "Photographing the gate",
+            "--priority",
+            "high",
+        ],
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    let line = stdout(&added);
+    assert!(
+        line.starts_with("BOLO ") && line.contains(" v1 AB12CDE"),
+        "{line}"
+    );
+    let id = line.split_whitespace().nth(1).unwrap().to_owned();
+
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&admin(
+        &db,
+        &["bolo", "list", "--organisation", "acme", "--json"],
+    )))
+    .unwrap();
+    assert_eq!(listed[0]["registration"], "AB12CDE");
+    assert_eq!(listed[0]["priority"], "high");
+
+    let withdrawn = admin(&db, &["bolo", "withdraw", "--organisation", "acme", &id]);
+    assert!(
+        stdout(&withdrawn).contains(" v2 AB12CDE withdrawn"),
+        "{}",
+        stdout(&withdrawn)
+    );
+    assert_eq!(
+        stdout(&admin(&db, &["bolo", "list", "--organisation", "acme"])),
+        "(none)\n"
+    );
+
+    let bad = admin(
+        &db,
+        &[
+            "bolo",
+            "add",
+            "--organisation",
+            "acme",
+            "--registration",
+            " - ",
+            "--reason",
+            "x",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert_eq!(stderr(&bad).lines().count(), 1, "{}", stderr(&bad));
+    assert!(stderr(&bad).starts_with("error: ") && stderr(&bad).contains("registration"));
+    let none = admin(&db, &["list", "sightings"]);
+    assert!(!none.status.success());
+    assert!(
+        stderr(&none).contains("--organisation"),
+        "{}",
+        stderr(&none)
+    );
+    assert_eq!(
+        stdout(&admin(
+            &db,
+            &["list", "repeat-sightings", "--organisation", "acme"]
+        )),
+        "(none)\n"
+    );
+}
+
+#[test]
+fn device_sighting_add_records_a_normalised_registration_and_refuses_bad_input_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("device.db");
+    let out = device(
+        &db,
+        &[
+            "sighting",
+            "add",
+            "--place",
+            "East gate",
+            "--registration",
+            "ab12 cde",
+            "--colour",
+            "Grey",
+            "--json",
+        ],
+    );
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["vehicle"]["registration"], "AB12CDE");
+    assert_eq!(s["bolo_match"], serde_json::Value::Null);
+    let listed = stdout(&device(&db, &["sighting", "list"]));
+    assert!(listed.contains("AB12CDE  East gate"), "{listed}");
+
+    let mut all = vec!["device", "--db", db.to_str().unwrap()];
+    all.extend_from_slice(&["sighting", "add", "--place", "East gate"]);
+    let bad = cordon(&all);
+    assert!(!bad.status.success());
+    assert_eq!(stderr(&bad).lines().count(), 1, "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("subject"), "{}", stderr(&bad));
+}

@@ -10,6 +10,9 @@
 //! 2. Taking a batch of 100 from an outbox of 100,000 pending operations. Budget: < 1 ms.
 //! 3. A duress write while a status screen reads that outbox in a loop: p99 < 5 ms; the
 //!    status read itself < 1 ms.
+//! 5. A sighting write (`record_sighting`: BOLO lookup by normalised registration in a list
+//!    of 200 entries, a match, the record and its urgent outbox operation in one
+//!    transaction) against the same bare check-in insert. Budget: at most 2x.
 //! 4. Amending a report: the last 50 of 1,000 amendments against the first 50, per
 //!    amendment. Budget: at most 2x (the cost does not grow with the chain).
 
@@ -37,8 +40,9 @@ fn main() {
     let ok_write = bench_check_in_write(dir.path(), clock.clone(), rounds);
     let ok_take = bench_take_batch(dir.path(), clock.clone(), queue);
     let ok_duress = bench_duress_while_status_reads(dir.path(), clock.clone());
+    let ok_sighting = bench_sighting_write(dir.path(), clock.clone(), rounds);
     let ok_amend = bench_amendments(dir.path(), clock, if quick { 200 } else { 1000 });
-    if !(ok_write && ok_take && ok_duress && ok_amend) {
+    if !(ok_write && ok_take && ok_duress && ok_amend && ok_sighting) {
         std::process::exit(1);
     }
 }
@@ -169,6 +173,112 @@ fn bench_check_in_write(dir: &std::path::Path, clock: Arc<ManualClock>, rounds: 
         verdict(ok)
     );
     println!("  duress (synchronous=FULL) mean   {duress_us:>8.1} us   (for reference)");
+    ok
+}
+
+/// The BOLO list of the sighting benchmark: 200 entries, the sighting's car among them.
+const BOLO_ENTRIES: usize = 200;
+
+fn bench_sighting_write(dir: &std::path::Path, clock: Arc<ManualClock>, rounds: usize) -> bool {
+    let store = Store::open_with_clock(dir.join("sighting.db"), clock.clone()).unwrap();
+    store.upsert_assignment(&assignment()).unwrap();
+    for i in 0..BOLO_ENTRIES {
+        let priority = [BoloPriority::High, BoloPriority::Medium, BoloPriority::Low][i % 3];
+        store
+            .upsert_bolo_entry(&BoloEntry {
+                id: format!("B-{i}"),
+                version: 1,
+                registration: Some(if i == 7 {
+                    "AB12CDE".into()
+                } else {
+                    format!("BL{i:03}XYZ")
+                }),
+                description: Some("Grey van, two occupants".into()),
+                reason: "Seen near the residence".into(),
+                priority,
+                issued_at: clock.now(),
+                withdrawn: false,
+            })
+            .unwrap();
+    }
+    let mut sighting = cordon_fixtures::sighting();
+    sighting.assignment_id = Some("A-1".into());
+    let mut bare = Bare::open(&dir.join("bare-sighting.db"));
+    let proto = Store::open_with_clock(dir.join("proto.db"), clock)
+        .and_then(|s| {
+            s.upsert_assignment(&assignment())?;
+            s.record_check_in(welfare())
+        })
+        .unwrap();
+    let seen = store.record_sighting(sighting.clone()).unwrap();
+    assert!(seen.bolo_match.is_some());
+    // For reference: the sighting's own row, bare (its JSON is some four times a
+    // check-in's, and the outbox holds it again).
+    let bare_own = rusqlite::Connection::open(dir.join("bare-own.db")).unwrap();
+    bare_own.pragma_update(None, "journal_mode", "WAL").unwrap();
+    bare_own
+        .pragma_update(None, "synchronous", "NORMAL")
+        .unwrap();
+    bare_own
+        .execute_batch(
+            "CREATE TABLE sighting (id TEXT PRIMARY KEY, occurred_at INTEGER NOT NULL,
+                                    body TEXT NOT NULL) WITHOUT ROWID;",
+        )
+        .unwrap();
+    let mut own_us = Vec::new();
+
+    let (mut core_us, mut bare_us, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let t = Instant::now();
+        for _ in 0..WRITES_PER_ROUND {
+            let mut row = seen.clone();
+            row.id = uuid::Uuid::now_v7().to_string();
+            let body = serde_json::to_string(&row).unwrap();
+            let tx = bare_own.unchecked_transaction().unwrap();
+            tx.prepare_cached("INSERT INTO sighting (id, occurred_at, body) VALUES (?1, ?2, ?3)")
+                .unwrap()
+                .execute(rusqlite::params![row.id, row.occurred_at, body])
+                .unwrap();
+            tx.commit().unwrap();
+        }
+        own_us.push(t.elapsed().as_secs_f64() * 1e6 / WRITES_PER_ROUND as f64);
+        let t = Instant::now();
+        for _ in 0..WRITES_PER_ROUND {
+            let mut row = proto.clone();
+            row.id = uuid::Uuid::now_v7().to_string();
+            bare.insert(&row);
+        }
+        let b = t.elapsed().as_secs_f64() * 1e6 / WRITES_PER_ROUND as f64;
+        let t = Instant::now();
+        for _ in 0..WRITES_PER_ROUND {
+            store.record_sighting(sighting.clone()).unwrap();
+        }
+        let c = t.elapsed().as_secs_f64() * 1e6 / WRITES_PER_ROUND as f64;
+        core_us.push(c);
+        bare_us.push(b);
+        ratios.push(c / b);
+    }
+    let ratio = median(ratios);
+    let ok = ratio <= 2.0;
+    println!(
+        "sighting write (BOLO match among {BOLO_ENTRIES} + record + urgent outbox), per write:"
+    );
+    println!(
+        "  bare rusqlite insert      median {:>8.1} us",
+        median(bare_us)
+    );
+    let own = median(own_us);
+    println!("  bare sighting row insert  median {own:>8.1} us   (for reference)");
+    let core = median(core_us);
+    println!("  Store::record_sighting    median {core:>8.1} us");
+    println!(
+        "  against its own bare row  {:>8.2}x   (for reference)",
+        core / own
+    );
+    println!(
+        "  ratio (median of rounds)  {ratio:>8.2}x   budget <= 2.00x   {}",
+        verdict(ok)
+    );
     ok
 }
 

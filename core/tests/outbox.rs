@@ -54,10 +54,13 @@ fn every_queued_payload_decodes_to_its_kind_record_and_lane() {
     f.store.take_batch(ALL).unwrap();
     f.store.release_in_flight().unwrap();
     f.store.update_report(&draft.id, incident()).unwrap();
+    let mut seen = cordon_fixtures::sighting();
+    seen.assignment_id = Some("A-1".into());
+    f.store.record_sighting(seen).unwrap();
 
     let queued = f.store.queued_operations().unwrap();
     let kinds: std::collections::HashSet<_> = queued.iter().map(|o| o.kind).collect();
-    assert_eq!(kinds.len(), 9, "every kind is exercised: {kinds:?}");
+    assert_eq!(kinds.len(), 10, "every kind is exercised: {kinds:?}");
     for op in &queued {
         let payload = Payload::decode(op.kind, &op.payload)
             .unwrap_or_else(|e| panic!("{:?} does not decode: {e}", op.kind));

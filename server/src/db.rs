@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 pub const APPLICATION_ID: i64 = 0x4353_5256;
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 11] = [
+const STEPS: [&str; 12] = [
     include_str!("schema.sql"),
     V1_TO_V2,
     V2_TO_V3,
@@ -35,6 +35,7 @@ const STEPS: [&str; 11] = [
     V8_TO_V9,
     V9_TO_V10,
     V10_TO_V11,
+    SIGHTINGS,
 ];
 
 /// Version 1 → 2: a receipt names the record its operation belongs to as the protocol
@@ -213,6 +214,10 @@ const V9_TO_V10: &str = include_str!("schema_v10_post_orders.sql");
 /// Version 10 → 11: revoked devices, and each one's confirmation that it destroyed its
 /// data with what it had not sent.
 const V10_TO_V11: &str = include_str!("schema_v11_revocation.sql");
+/// Sightings and the BOLO list: sightings append-only with the device's and the office's
+/// BOLO match, their photos as blobs, the BOLO list per organisation, the repeat window
+/// per organisation, and the feed built again to carry `bolo` entries (every cursor kept).
+const SIGHTINGS: &str = include_str!("schema_v12_sightings.sql");
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;

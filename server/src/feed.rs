@@ -1,7 +1,8 @@
 //! The pull feed: per officer, what the office sent since a cursor.
 //!
-//! Entries are assignments (the whole assignment at its new version) and report review
-//! outcomes, appended by [`crate::admin`], messages from the control room (appended by
+//! Entries are assignments (the whole assignment at its new version), report review
+//! outcomes and BOLO entries (in every officer's feed of the organisation), appended by
+//! [`crate::admin`], messages from the control room (appended by
 //! `crate::messages`; the first pull that carries one records its delivery), and where an alarm the officer raised stands
 //! (appended by `crate::alarms` at each step; the newest supersedes the older). A newer version of an assignment supersedes the
 //! officer's older entry for it: the device, which keeps only the newest version anyway,
@@ -116,6 +117,31 @@ pub(crate) fn append_message(
     )
 }
 
+/// The officer id of an entry in every officer's feed of its organisation (a BOLO entry):
+/// empty, which no officer id can be.
+const EVERY_OFFICER: &str = "";
+
+/// Appends a BOLO entry to the feed of every officer of its organisation (officers
+/// enrolled later included), superseding the older version of the same entry.
+pub(crate) fn append_bolo(
+    tx: &rusqlite::Connection,
+    organisation_id: &str,
+    entry: &cordon_core::BoloEntry,
+) -> Result<()> {
+    let change = Change::Bolo {
+        cursor: String::new(),
+        entry: entry.clone(),
+    };
+    append(
+        tx,
+        organisation_id,
+        EVERY_OFFICER,
+        &entry.id,
+        &change,
+        Older::Superseded,
+    )
+}
+
 /// Records that a device of the messages' officer received them (the first time only):
 /// what the console shows as delivered. Called for the messages a pull answer carries and
 /// for a read receipt (a receipt implies delivery).
@@ -223,13 +249,14 @@ fn page(server: &Server, caller: &Caller, asked: Option<&str>, limit: u64) -> Re
         let known = |cursor: Cursor| -> Result<bool> {
             Ok(c.prepare_cached(
                 "SELECT 1 FROM feed WHERE cursor = ?1 AND tag = ?2
-                                      AND organisation_id = ?3 AND officer_id = ?4",
+                                      AND organisation_id = ?3 AND officer_id IN (?4, ?5)",
             )?
             .exists(rusqlite::params![
                 cursor.position,
                 cursor.tag,
                 caller.organisation_id,
-                caller.officer_id
+                caller.officer_id,
+                EVERY_OFFICER
             ])?)
         };
         let after = match asked.map(Cursor::parse) {
@@ -240,7 +267,8 @@ fn page(server: &Server, caller: &Caller, asked: Option<&str>, limit: u64) -> Re
         let restarted = asked.is_some() && after.is_none();
         let mut stmt = c.prepare_cached(
             "SELECT cursor, tag, kind, body FROM feed
-             WHERE organisation_id = ?1 AND officer_id = ?2 AND superseded = 0 AND cursor > ?3
+             WHERE organisation_id = ?1 AND officer_id IN (?2, ?5) AND superseded = 0
+               AND cursor > ?3
              ORDER BY cursor LIMIT ?4",
         )?;
         // One row past the page says whether there is more, without a second query.
@@ -250,7 +278,8 @@ fn page(server: &Server, caller: &Caller, asked: Option<&str>, limit: u64) -> Re
                     caller.organisation_id,
                     caller.officer_id,
                     after.map_or(0, |c| c.position),
-                    limit as i64 + 1
+                    limit as i64 + 1,
+                    EVERY_OFFICER
                 ],
                 |r| {
                     Ok((

@@ -63,7 +63,9 @@ pub(crate) async fn handle(
         .map(|raw| Incoming::parse(raw))
         .collect::<Result<Vec<_>, _>>()?;
     let now = server.now();
-    let alarms_only = !operations.is_empty() && operations.iter().all(Incoming::is_alarm);
+    // What the device's urgent lane carries: alarms, and sightings it matched against the
+    // BOLO list (written before an alarm, they share its request).
+    let alarms_only = !operations.is_empty() && operations.iter().all(Incoming::is_urgent);
     // A duress or panic alarm is never refused, so an alarm-only push is never counted.
     if !alarms_only {
         server
@@ -165,6 +167,21 @@ impl Incoming {
             }
             Incoming::Malformed { .. } => false,
         }
+    }
+
+    /// What the device's urgent lane carries: an alarm, or a sighting the device matched
+    /// against the BOLO list. (A device that claims a match it has not made gains the
+    /// alarm's turn, and its claim is shown to the control room beside the office's own.)
+    fn is_urgent(&self) -> bool {
+        #[derive(Deserialize)]
+        struct Match {
+            bolo_match: Option<serde::de::IgnoredAny>,
+        }
+        self.is_alarm()
+            || matches!(self, Incoming::WellFormed(op)
+                if op.kind == cordon_core::OperationKind::SightingRecord
+                    && serde_json::from_str::<Match>(op.payload.get())
+                        .is_ok_and(|m| m.bolo_match.is_some()))
     }
 
     fn id(&self) -> &str {
@@ -328,9 +345,10 @@ fn apply(
     if uuid::Uuid::parse_str(&op.record_id).is_err() {
         return reject("record_id must be a UUID");
     }
-    if apply::about_office_record(op.kind) {
+    if apply::about_office_record(op.kind) || apply::keeps_own_ownership(op.kind) {
         // A read receipt or an acknowledgement of post orders: about the office's own
-        // record (a message, an assignment), judged by its family's rules.
+        // record (a message, an assignment), judged by its family's rules; or a record
+        // that keeps its own ownership (a sighting).
         apply::payload(tx, caller, op, None, now)?;
         return Ok(1);
     }

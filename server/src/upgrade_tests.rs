@@ -324,3 +324,69 @@ fn a_version_10_database_keeps_its_devices_and_can_revoke_them() {
         .unwrap();
     assert_eq!(v, SCHEMA_VERSION);
 }
+
+#[test]
+fn a_database_before_sightings_keeps_its_feed_and_sends_bolo_entries_to_every_officer_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.db");
+    // The step before sightings (the last but one).
+    let v10 = database_at(&path, SCHEMA_VERSION as usize - 1);
+    v10.execute(
+        "INSERT INTO feed (organisation_id, officer_id, kind, subject, body, tag)
+         VALUES ('acme', 'OFC-7', 'message', 'm-1', '{}', 42)",
+        [],
+    )
+    .unwrap();
+    v10.execute(
+        "INSERT INTO organisation_setting (organisation_id, escalate_after_secs)
+         VALUES ('acme', 300)",
+        [],
+    )
+    .unwrap();
+    drop(v10);
+
+    let server = crate::Server::open(&path).unwrap();
+    let entry = crate::admin::issue_bolo(
+        &server,
+        "acme",
+        &crate::admin::BoloInput {
+            registration: Some("AB12 CDE".into()),
+            description: None,
+            reason: "Seen twice".into(),
+            priority: cordon_core::BoloPriority::High,
+        },
+    )
+    .unwrap();
+
+    let feed: Vec<(i64, String, String, String)> = server
+        .read(|c| {
+            Ok(
+                c.prepare("SELECT cursor, officer_id, kind, subject FROM feed ORDER BY cursor")?
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                    .collect::<rusqlite::Result<_>>()?,
+            )
+        })
+        .unwrap();
+    assert_eq!(
+        feed,
+        [
+            (1, "OFC-7".into(), "message".into(), "m-1".into()),
+            (2, String::new(), "bolo".into(), entry.id.clone()),
+        ]
+    );
+    // The escalation limit set before is kept; the repeat window is the default.
+    assert_eq!(
+        crate::admin::repeat_window(&server, "acme").unwrap(),
+        crate::admin::DEFAULT_REPEAT_WINDOW
+    );
+    let escalate: i64 = server
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT escalate_after_secs FROM organisation_setting",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(escalate, 300);
+}

@@ -9,6 +9,7 @@ mod messages;
 mod outbox;
 mod post_orders;
 mod reports;
+mod sightings;
 
 use std::sync::Arc;
 

@@ -29,6 +29,8 @@ use cordon_server::{admin, Server};
 
 use crate::args::CliResult;
 
+mod sightings;
+
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Keep the databases here instead of a temporary directory.
@@ -91,6 +93,13 @@ pub(super) trait Scene {
         Ok(())
     }
 
+    /// The records the scene queued in the urgent lane while offline (a sighting that
+    /// matched the BOLO list), in the order written: they travel in the first request
+    /// after the signal returns, with the duress alarm written after them.
+    fn urgent(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// After the phone's sync: what the office sees, printed; an error if it is not what
     /// the scene wrote (the demo then fails, as it does when the duress is missing).
     fn office_sees(&mut self, _evening: &Evening) -> CliResult {
@@ -100,7 +109,7 @@ pub(super) trait Scene {
 
 /// The close-protection scenes, in the order they are told.
 fn scenes() -> Vec<Box<dyn Scene>> {
-    vec![]
+    vec![Box::new(sightings::Sightings::default())]
 }
 
 /// The phone's radio: requests fail while it is off, and every request is noted.
@@ -312,15 +321,25 @@ pub fn run(args: DemoArgs, log_filter: &str) -> CliResult {
         .and_then(|r| serde_json::from_slice::<cordon_core::protocol::PushRequest>(&r.body).ok())
         .map(|p| p.operations.into_iter().map(|o| o.record_id).collect())
         .unwrap_or_default();
-    let duress_first =
-        sent.first().is_some_and(|r| r.kind == RequestKind::Push) && first == [duress.id.clone()];
+    // The urgent lane, whole and alone: what the scenes queued there, then the duress.
+    let urgent: Vec<String> = scenes
+        .iter()
+        .flat_map(|s| s.urgent())
+        .chain([duress.id.clone()])
+        .collect();
+    let duress_first = sent.first().is_some_and(|r| r.kind == RequestKind::Push) && first == urgent;
     log(&format!(
         "first request after the signal returned: {:?}, carrying {}",
         sent.first().map(|r| r.kind),
-        if duress_first {
-            "the duress alarm alone"
+        if duress_first && urgent.len() == 1 {
+            "the duress alarm alone".to_owned()
+        } else if duress_first {
+            format!(
+                "the urgent lane alone: the duress alarm and {} BOLO match(es)",
+                urgent.len() - 1
+            )
         } else {
-            "something else (a bug!)"
+            "something else (a bug!)".to_owned()
         }
     ));
     let status = engine.status()?;

@@ -14,6 +14,7 @@ mod incident;
 mod location;
 mod message;
 mod post_orders;
+mod sighting;
 pub mod validate;
 
 pub use alarm::*;
@@ -24,3 +25,4 @@ pub use incident::*;
 pub use location::*;
 pub use message::*;
 pub use post_orders::*;
+pub use sighting::*;

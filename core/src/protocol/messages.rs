@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::OperationKind;
-use crate::model::{AlarmStatus, Assignment, ControlRoomMessage, ReportReview};
+use crate::model::{AlarmStatus, Assignment, BoloEntry, ControlRoomMessage, ReportReview};
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +98,9 @@ pub enum Change {
         cursor: String,
         message: ControlRoomMessage,
     },
+    /// An entry of the organisation's BOLO list (new, changed or withdrawn); a newer
+    /// version of the same entry supersedes the older.
+    Bolo { cursor: String, entry: BoloEntry },
     /// A kind of change this build does not know (from a newer server): skipped.
     #[serde(other)]
     Unknown,
@@ -110,7 +113,8 @@ impl Change {
             Change::Assignment { cursor, .. }
             | Change::ReportReview { cursor, .. }
             | Change::AlarmStatus { cursor, .. }
-            | Change::Message { cursor, .. } => Some(cursor),
+            | Change::Message { cursor, .. }
+            | Change::Bolo { cursor, .. } => Some(cursor),
             Change::Unknown => None,
         }
     }
@@ -129,6 +133,7 @@ impl Change {
                 Some(("alarm_status", serde_json::to_string(alarm)?))
             }
             Change::Message { message, .. } => Some(("message", serde_json::to_string(message)?)),
+            Change::Bolo { entry, .. } => Some(("bolo", serde_json::to_string(entry)?)),
             Change::Unknown => None,
         })
     }
@@ -156,6 +161,10 @@ impl Change {
             "message" => Change::Message {
                 cursor,
                 message: serde_json::from_str(body)?,
+            },
+            "bolo" => Change::Bolo {
+                cursor,
+                entry: serde_json::from_str(body)?,
             },
             _ => Change::Unknown,
         })

@@ -13,10 +13,10 @@ pub const PAYLOAD_VERSION: u32 = 1;
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum Lane {
-    /// Duress and panic.
+    /// Duress and panic, and sightings that matched the BOLO list.
     Urgent,
     /// Check-ins, reports, amendments, attachment metadata, read receipts, post orders
-    /// acknowledgements.
+    /// acknowledgements, sightings.
     Normal,
     /// Attachment bytes.
     Bulk,
@@ -60,9 +60,12 @@ pub enum OperationKind {
     /// The officer acknowledged a version of an assignment's post orders.
     #[serde(rename = "post_orders.acknowledge")]
     PostOrdersAcknowledge,
+    /// A sighting of a subject or vehicle (urgent when it matched the BOLO list).
+    #[serde(rename = "sighting.record")]
+    SightingRecord,
 }
 
-const OPERATION_KINDS: [OperationKind; 9] = [
+const OPERATION_KINDS: [OperationKind; 10] = [
     OperationKind::CheckInRecord,
     OperationKind::ReportCreate,
     OperationKind::ReportUpdate,
@@ -72,6 +75,7 @@ const OPERATION_KINDS: [OperationKind; 9] = [
     OperationKind::AttachmentUpload,
     OperationKind::MessageRead,
     OperationKind::PostOrdersAcknowledge,
+    OperationKind::SightingRecord,
 ];
 
 impl OperationKind {
@@ -87,6 +91,7 @@ impl OperationKind {
             OperationKind::AttachmentUpload => "attachment.upload",
             OperationKind::MessageRead => "message.read",
             OperationKind::PostOrdersAcknowledge => "post_orders.acknowledge",
+            OperationKind::SightingRecord => "sighting.record",
         }
     }
 

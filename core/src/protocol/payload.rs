@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::{Lane, OperationKind};
 use crate::model::{
     Amendment, Attachment, CheckIn, IncidentContent, MessageReceipt, PostOrdersAcknowledgement,
+    Sighting,
 };
 use crate::time::Timestamp;
 
@@ -55,6 +56,7 @@ pub enum Payload {
     AttachmentUpload(AttachmentUpload),
     MessageRead(MessageReceipt),
     PostOrdersAcknowledge(PostOrdersAcknowledgement),
+    SightingRecord(Sighting),
 }
 
 impl Payload {
@@ -69,6 +71,7 @@ impl Payload {
             Payload::AttachmentUpload(_) => OperationKind::AttachmentUpload,
             Payload::MessageRead(_) => OperationKind::MessageRead,
             Payload::PostOrdersAcknowledge(_) => OperationKind::PostOrdersAcknowledge,
+            Payload::SightingRecord(_) => OperationKind::SightingRecord,
         }
     }
 
@@ -83,13 +86,16 @@ impl Payload {
             Payload::AttachmentUpload(u) => &u.attachment_id,
             Payload::MessageRead(r) => &r.message_id,
             Payload::PostOrdersAcknowledge(a) => &a.id,
+            Payload::SightingRecord(s) => &s.id,
         }
     }
 
-    /// The lane: alarms are urgent, attachment bytes are bulk, the rest is normal.
+    /// The lane: alarms and sightings that matched the BOLO list are urgent, attachment
+    /// bytes are bulk, the rest is normal.
     pub fn lane(&self) -> Lane {
         match self {
             Payload::CheckInRecord(c) if c.kind.is_alarm() => Lane::Urgent,
+            Payload::SightingRecord(s) if s.bolo_match.is_some() => Lane::Urgent,
             Payload::AttachmentUpload(_) => Lane::Bulk,
             _ => Lane::Normal,
         }
@@ -106,6 +112,7 @@ impl Payload {
             Payload::AttachmentUpload(v) => serde_json::to_string(v),
             Payload::MessageRead(v) => serde_json::to_string(v),
             Payload::PostOrdersAcknowledge(v) => serde_json::to_string(v),
+            Payload::SightingRecord(v) => serde_json::to_string(v),
         }
     }
 
@@ -131,6 +138,7 @@ impl Payload {
             OperationKind::PostOrdersAcknowledge => {
                 Payload::PostOrdersAcknowledge(read(kind, json)?)
             }
+            OperationKind::SightingRecord => Payload::SightingRecord(read(kind, json)?),
         })
     }
 }

@@ -163,10 +163,14 @@ impl Store {
     /// always inside the store's attachment directory.
     pub fn attachment_file(&self, attachment_id: &str) -> Result<PathBuf> {
         let known: Option<String> = self.read(|c| {
-            c.prepare_cached("SELECT id FROM attachment WHERE id = ?1")?
-                .query_row([attachment_id], |r| r.get(0))
-                .optional()
-                .map_err(CordonError::from)
+            // A report's attachment, or a sighting's photo.
+            c.prepare_cached(
+                "SELECT id FROM attachment WHERE id = ?1
+                 UNION ALL SELECT id FROM sighting_photo WHERE id = ?1",
+            )?
+            .query_row([attachment_id], |r| r.get(0))
+            .optional()
+            .map_err(CordonError::from)
         })?;
         match known {
             // The id as stored (the core's UUID), not as given.
@@ -242,7 +246,7 @@ pub(super) fn hash_file(path: &Path) -> Result<(u64, String)> {
 
 /// Streams `source` into `target` (via a temporary file, synced, renamed, and the
 /// directory synced), returning the size and hex SHA-256 of what was written.
-fn copy_hashed(source: &Path, target: &Path) -> Result<(u64, String)> {
+pub(super) fn copy_hashed(source: &Path, target: &Path) -> Result<(u64, String)> {
     let meta = std::fs::metadata(source).map_err(|e| CordonError::io(source, e))?;
     if !meta.is_file() {
         return Err(CordonError::invalid(

@@ -28,6 +28,7 @@ pub mod outbox;
 mod post_orders;
 mod reports;
 pub(crate) mod schema;
+mod sightings;
 pub(crate) mod sync_state;
 
 pub use reports::NewAmendment;

@@ -34,8 +34,9 @@ pub(crate) const DEVICE_STORE: Schema = Schema {
 };
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 10] = [
+const STEPS: [&str; 11] = [
     V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6, V6_TO_V7, V7_TO_V8, V8_TO_V9, V9_TO_V10,
+    SIGHTINGS,
 ];
 
 /// Version 1: the first released schema.
@@ -222,4 +223,41 @@ const V9_TO_V10: &str = "
     DROP INDEX outbox_pending_by_due;
     CREATE INDEX outbox_backed_off ON outbox(next_attempt_at)
         WHERE state = 'pending' AND attempts > 0;
+";
+
+/// The surveillance log: sightings written on the device (append-only, each with its
+/// `sighting.record` operation), their photos (bytes in the attachment directory, uploaded
+/// as attachments), and the office's BOLO list from the feed, looked up by normalised
+/// registration (a partial index over the entries that can match) inside the sighting's
+/// own write.
+const SIGHTINGS: &str = "
+    -- WITHOUT ROWID: one B-tree keyed by id, not a table and its key index (the write
+    -- path's budget).
+    CREATE TABLE sighting (
+        id TEXT PRIMARY KEY,
+        occurred_at INTEGER NOT NULL,
+        body TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TRIGGER sighting_no_update BEFORE UPDATE ON sighting
+    BEGIN SELECT RAISE(ABORT, 'sightings are append-only'); END;
+    CREATE TRIGGER sighting_no_delete BEFORE DELETE ON sighting
+    BEGIN SELECT RAISE(ABORT, 'sightings are append-only'); END;
+    CREATE TABLE sighting_photo (
+        id TEXT PRIMARY KEY,
+        sighting_id TEXT NOT NULL REFERENCES sighting(id)
+    );
+    CREATE TRIGGER sighting_photo_no_delete BEFORE DELETE ON sighting_photo
+    BEGIN SELECT RAISE(ABORT, 'attachments are kept'); END;
+    CREATE TABLE bolo (
+        id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        registration TEXT,
+        priority INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        withdrawn INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        received_at INTEGER NOT NULL
+    );
+    CREATE INDEX bolo_by_registration ON bolo(registration, priority)
+        WHERE withdrawn = 0 AND registration IS NOT NULL;
 ";

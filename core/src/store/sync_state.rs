@@ -99,6 +99,16 @@ impl Store {
                             message.message_id
                         )),
                     },
+                    Change::Bolo { cursor, entry } => match entry.validate() {
+                        // Not counted: `stored` is the assignments received.
+                        Ok(()) => {
+                            super::sightings::store_bolo(tx, entry, now)?;
+                        }
+                        Err(e) => skipped.push(format!(
+                            "feed entry {cursor}: BOLO entry {} skipped: {e}",
+                            entry.id
+                        )),
+                    },
                 }
             }
             if page.next_cursor.is_some() || page.restarted {

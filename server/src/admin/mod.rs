@@ -14,23 +14,36 @@
 //! called from another process while `cordon serve` runs on the same database.
 //!
 //! One file per record family ([`assignments`], [`check_ins`], [`reports`],
-//! [`attachments`], [`post_orders`]), and the devices ([`revoke_device`]); what every family shares (enrolment, provenance, receipts) is here.
+//! [`attachments`], [`post_orders`], [`sightings`] and the [`bolo`] list), and the devices
+//! ([`revoke_device`]); what every family shares (enrolment, provenance, receipts) is here.
 
 mod assignments;
 mod attachments;
+mod bolo;
 mod check_ins;
 mod devices;
 mod post_orders;
 mod reports;
+mod sightings;
 
 pub use assignments::upsert_assignment;
 pub use attachments::{attachments, attachments_of, ReceivedAttachment};
+pub(crate) use bolo::office_match;
+pub use bolo::{
+    bolo_list, issue_bolo, issue_bolo_in, update_bolo, update_bolo_in, withdraw_bolo,
+    withdraw_bolo_in, BoloInput,
+};
 pub use check_ins::{check_ins, check_ins_of, ReceivedCheckIn};
 pub(crate) use devices::confirm_revocation;
 pub use devices::{devices_of, revocation, revoke_device, EnrolledDevice, Revocation};
 pub use post_orders::{post_orders_standing, post_orders_standing_of, PostOrdersStanding};
 pub use reports::{
     organisations_with_report, record_review, report, reports, reports_of, ReceivedReport,
+};
+pub use sightings::{
+    repeat_sightings, repeat_window, set_repeat_window, sighting_photo_file, sighting_photos,
+    sightings_of, ReceivedSighting, ReceivedSightingPhoto, RepeatSighting, DEFAULT_REPEAT_WINDOW,
+    REPEAT_WINDOW_RANGE,
 };
 
 use std::time::Duration;

@@ -1,4 +1,5 @@
-//! Attachments: metadata of a file on a draft report, one blob per organisation and hash.
+//! Attachments: metadata of a file on a draft report, one blob per organisation and hash
+//! ([`declare_blob`], which a sighting's photos use too).
 
 use cordon_core::model::validate::MAX_SHORT_TEXT;
 use cordon_core::protocol::WireOperation;
@@ -31,45 +32,9 @@ pub(super) fn create(
         Some(row) if row.state == ReportState::Draft => {}
         _ => return reject("the report is submitted; attachments are added to drafts only"),
     }
-    sha256_hex("sha256", &a.sha256).map_err(|e| Refusal::Rejected(e.to_string()))?;
     validate_mime(a.kind, &a.mime_type)?;
     text("file_name", &a.file_name, MAX_SHORT_TEXT)?;
-    // Signed in the core's record (for Kotlin and Swift); the wire never had a negative.
-    let Ok(size) = u64::try_from(a.size_bytes) else {
-        return reject(format!("size_bytes {} is negative", a.size_bytes));
-    };
-    if size > MAX_ATTACHMENT_BYTES {
-        return reject(format!(
-            "size_bytes {size} is more than an attachment may hold ({MAX_ATTACHMENT_BYTES})"
-        ));
-    }
-    let size = a.size_bytes;
-
-    // One blob per organisation and SHA-256: the same bytes attached twice are stored
-    // (and uploaded) once.
-    let blob: Option<(i64, i64)> = tx
-        .prepare_cached(
-            "SELECT id, size_bytes FROM blob WHERE organisation_id = ?1 AND sha256 = ?2",
-        )?
-        .query_row([&caller.organisation_id, &a.sha256], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?;
-    let blob_id = match blob {
-        Some((_, known)) if known != size => {
-            return reject(format!(
-                "size_bytes {size} differs from the {known} bytes declared before for this sha256"
-            ))
-        }
-        Some((id, _)) => id,
-        None => {
-            tx.prepare_cached(
-                "INSERT INTO blob (organisation_id, sha256, size_bytes) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(rusqlite::params![caller.organisation_id, a.sha256, size])?;
-            tx.last_insert_rowid()
-        }
-    };
+    let blob_id = declare_blob(tx, &caller.organisation_id, &a.sha256, a.size_bytes)?;
     tx.prepare_cached(
         "INSERT INTO attachment (organisation_id, id, report_id, blob_id, body)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -82,4 +47,46 @@ pub(super) fn create(
         serde_json::to_string(&a).map_err(Error::from)?
     ])?;
     Ok(())
+}
+
+/// The organisation's blob for `sha256` of `size` bytes, declared now if it is new: the
+/// bytes then arrive by `PUT /v1/attachments/{sha256}`. One blob per organisation and
+/// SHA-256: the same bytes attached twice (to a report, to a sighting) are stored and
+/// uploaded once. A size that differs from the one declared before is refused.
+pub(super) fn declare_blob(
+    tx: &Connection,
+    organisation_id: &str,
+    sha256: &str,
+    size_bytes: i64,
+) -> Result<i64, Refusal> {
+    sha256_hex("sha256", sha256).map_err(|e| Refusal::Rejected(e.to_string()))?;
+    // Signed in the core's record (for Kotlin and Swift); the wire never had a negative.
+    let Ok(unsigned) = u64::try_from(size_bytes) else {
+        return reject(format!("size_bytes {size_bytes} is negative"));
+    };
+    if unsigned > MAX_ATTACHMENT_BYTES {
+        return reject(format!(
+            "size_bytes {unsigned} is more than an attachment may hold ({MAX_ATTACHMENT_BYTES})"
+        ));
+    }
+    let size = size_bytes;
+    let blob: Option<(i64, i64)> = tx
+        .prepare_cached(
+            "SELECT id, size_bytes FROM blob WHERE organisation_id = ?1 AND sha256 = ?2",
+        )?
+        .query_row([organisation_id, sha256], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    match blob {
+        Some((_, known)) if known != size => reject(format!(
+            "size_bytes {size} differs from the {known} bytes declared before for this sha256"
+        )),
+        Some((id, _)) => Ok(id),
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO blob (organisation_id, sha256, size_bytes) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(rusqlite::params![organisation_id, sha256, size])?;
+            Ok(tx.last_insert_rowid())
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! What an applied operation does to the office's records, one file per record family:
 //! [`check_ins`], [`reports`], [`attachments`], [`messages`] (read receipts) and
-//! [`post_orders`] (acknowledgements). Each takes the core's own payload type
+//! [`post_orders`] (acknowledgements) and [`sightings`]. Each takes the core's own payload type
 //! (decoded once, by [`Payload::decode`]), checks it with the core's validation plus what
 //! only the office can check, and writes its rows. `crate::push` around it owns what is
 //! common to every family: receipts, the envelope, ownership and per-record order.
@@ -14,6 +14,7 @@ mod check_ins;
 mod messages;
 mod post_orders;
 mod reports;
+mod sightings;
 
 use cordon_core::model::validate::required_text;
 use cordon_core::protocol::{Payload, WireOperation};
@@ -105,6 +106,7 @@ pub(crate) fn payload(
         }
         Payload::MessageRead(r) => messages::read(tx, caller, op, &r, now),
         Payload::PostOrdersAcknowledge(a) => post_orders::acknowledge(tx, caller, op, &a, now),
+        Payload::SightingRecord(s) => sightings::record(tx, caller, op, &s, now),
     }
 }
 
@@ -117,6 +119,13 @@ pub(crate) fn about_office_record(kind: OperationKind) -> bool {
         kind,
         OperationKind::MessageRead | OperationKind::PostOrdersAcknowledge
     )
+}
+
+/// Whether an operation of `kind` creates a record that keeps its own ownership row (the
+/// device that sent it) instead of a row of `record`: a record with one operation, never
+/// changed, so push checks no per-record order for it (see [`sightings`]).
+pub(crate) fn keeps_own_ownership(kind: OperationKind) -> bool {
+    kind == OperationKind::SightingRecord
 }
 
 pub(super) fn same_record(field: &str, value: &str, op: &WireOperation) -> Result<(), Refusal> {

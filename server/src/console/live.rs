@@ -95,7 +95,10 @@ fn fingerprint(server: &Server, organisation_id: &str) -> Result<String> {
                     || ':' || (SELECT count(*) FROM post_orders_ack WHERE organisation_id = ?1)
                     || ':' || (SELECT count(*) || '.' || count(confirmed_at)
                                FROM device_revocation WHERE organisation_id = ?1)
-                    || '.' || (SELECT count(*) FROM device WHERE organisation_id = ?1)",
+                    || '.' || (SELECT count(*) FROM device WHERE organisation_id = ?1)
+                    || ':' || (SELECT count(*) FROM sighting WHERE organisation_id = ?1)
+                    || '.' || (SELECT coalesce(max(updated_at), 0) || '.' || count(*)
+                               FROM bolo WHERE organisation_id = ?1)",
         )?
         .query_row([organisation_id], |r| r.get(0))?)
     })

@@ -11,7 +11,7 @@
 //! - **Scope**: every read and action goes through the session's organisation.
 //! - **Live**: `GET /console/api/events` is a server-sent event stream that says
 //!   `changed` whenever the organisation's alarms, check-ins, assignments, reports,
-//!   messages or post orders acknowledgements changed ([`live`]); the page
+//!   messages, post orders acknowledgements, sightings or the BOLO list changed ([`live`]); the page
 //!   then reads what it shows again.
 //! - **Audit**: every action and every refusal of one is written to the audit log, an
 //!   alarm's step in the same transaction as its effect (a report's review in the next).
@@ -22,6 +22,7 @@ mod assets;
 mod devices;
 mod live;
 mod session;
+mod sightings;
 
 use axum::extract::State;
 use axum::http::header::{
@@ -77,6 +78,7 @@ pub(crate) fn router() -> Router<Server> {
         .route("/api/devices/{id}/revoke", post(devices::revoke))
         .route("/api/audit", get(audit))
         .route("/api/events", get(live::events))
+        .merge(sightings::router())
         .layer(axum::middleware::map_response(security_headers))
 }
 

@@ -17,4 +17,5 @@ mod pull;
 mod push;
 mod reports;
 mod revocation;
+mod sightings;
 mod slow_clients;

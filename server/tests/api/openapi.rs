@@ -12,7 +12,9 @@
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-use cordon_core::{CheckInKind, IncidentPatch, NewAmendment, ReviewOutcome, Severity};
+use cordon_core::{
+    BoloPriority, CheckInKind, IncidentPatch, NewAmendment, ReviewOutcome, Severity,
+};
 use cordon_server::admin;
 use serde_json::{json, Value};
 
@@ -358,6 +360,25 @@ fn every_other_answer(contract: &Contract) {
     store
         .acknowledge_post_orders(&assignment.id, assignment.post_orders.version)
         .unwrap();
+    let bolo = admin::issue_bolo(
+        &srv.server,
+        ORG,
+        &admin::BoloInput {
+            registration: Some("AB12 CDE".into()),
+            description: None,
+            reason: "Photographing the gate".into(),
+            priority: BoloPriority::High,
+        },
+    )
+    .unwrap();
+    store.upsert_bolo_entry(&bolo).unwrap();
+    let mut sighting = cordon_fixtures::sighting();
+    sighting.assignment_id = Some(assignment.id.clone());
+    assert!(store
+        .record_sighting(sighting)
+        .unwrap()
+        .bolo_match
+        .is_some());
     let operations: Vec<Value> = device
         .take()
         .iter()
@@ -366,7 +387,7 @@ fn every_other_answer(contract: &Contract) {
         .collect();
     let push = json!({"device_id": device.device_id, "operations": operations});
     let applied = c.call_conforming(&srv, "POST", "/v1/push", device.token(), &push);
-    assert_eq!(applied.statuses(), ["applied"; 7]);
+    assert_eq!(applied.statuses(), ["applied"; 8]);
     let mut unreadable = operations.clone();
     unreadable.push(json!({"id": uuid::Uuid::now_v7().to_string(), "seq": 99, "kind": "x"}));
     let replayed = c.call(
@@ -412,7 +433,10 @@ fn every_other_answer(contract: &Contract) {
         .iter()
         .map(|c| c["kind"].as_str().unwrap_or_default().to_owned())
         .collect();
-    assert_eq!(kinds, ["assignment", "alarm_status", "report_review"]);
+    assert_eq!(
+        kinds,
+        ["assignment", "bolo", "alarm_status", "report_review"]
+    );
     let restarted = c.call(&srv, "GET", "/v1/pull?cursor=abc", device.token(), None);
     assert_eq!(restarted.body["restarted"], true);
     c.call(&srv, "GET", "/v1/pull?limit=many", device.token(), None);

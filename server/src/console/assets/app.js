@@ -164,10 +164,11 @@ async function refresh() {
   if (refreshing) { again = true; return refreshing; }
   refreshing = (async () => {
     try {
-      const [alarms, officers, reports, messages, postOrders] = await Promise.all([
+      const [alarms, officers, reports, messages, postOrders, sightings] = await Promise.all([
         call('GET', '/alarms'), call('GET', '/officers'), call('GET', '/reports'), call('GET', '/messages'),
-        call('GET', '/post-orders'),
+        call('GET', '/post-orders'), call('GET', '/sightings'),
       ]);
+      state.sightings = sightings;
       state.postOrders = postOrders.post_orders;
       state.messages = messages.messages;
       state.open = alarms.open;
@@ -210,6 +211,7 @@ function render() {
   renderResolved();
   renderReports();
   renderMessages();
+  renderSightings();
 }
 
 function renderQueue() {
@@ -632,3 +634,97 @@ function renderDevices() {
   });
   $('devices-empty').hidden = state.devices.length > 0;
 }
+// ---- surveillance log: BOLO list, sightings (matches first), repeat sightings ----
+// A BOLO match must not be missed: the banner at the top stays until the operator says
+// they have seen every match received so far (kept for this browser tab).
+state.sightings = { bolo: [], sightings: [], repeats: [], repeat_window_secs: 0 };
+const BOLO_SEEN = 'cordon.bolo.seen';
+
+function matchText(label, m) {
+  return m ? label + ' match: ' + m.registration + ' (' + m.priority + ') ' + m.reason : label + ': no match';
+}
+
+function vehicleText(v) {
+  if (!v) return '';
+  return [v.colour, v.make, v.model, v.registration].filter((x) => x).join(' ');
+}
+
+function renderSightings() {
+  const data = state.sightings;
+  const bolo = $('bolo');
+  bolo.replaceChildren();
+  data.bolo.forEach((e) => {
+    const row = el('tr');
+    row.dataset.boloId = e.id;
+    const withdraw = el('button', 'Withdraw');
+    withdraw.type = 'button';
+    withdraw.dataset.action = 'withdraw';
+    withdraw.addEventListener('click', () => act('/bolo/' + encodeURIComponent(e.id) + '/withdraw', {}));
+    const actions = el('td');
+    actions.append(withdraw);
+    row.append(el('td', e.priority), el('td', e.registration || '-'), el('td', e.description || ''),
+      el('td', e.reason), el('td', 'v' + e.version), actions);
+    bolo.append(row);
+  });
+  $('bolo-empty').hidden = data.bolo.length > 0;
+
+  const seen = sessionStorage.getItem(BOLO_SEEN) || '';
+  const list = $('sightings');
+  list.replaceChildren();
+  let unseen = 0;
+  data.sightings.forEach((s) => {
+    const matched = Boolean(s.bolo_match || s.office_match);
+    if (matched && s.received_at > seen) unseen += 1;
+    const item = el('li', undefined, matched ? 'sighting is-match' : 'sighting');
+    item.dataset.sightingId = s.id;
+    item.dataset.match = String(matched);
+    item.append(
+      el('p', (matched ? 'BOLO MATCH · ' : '') + clockText(s.occurred_at) + ' · ' + s.officer_id + ' · ' + s.place, 'sighting-head'),
+      el('p', vehicleText(s.vehicle), 'sighting-vehicle'),
+      el('p', s.subject || '', 'sighting-subject'),
+      el('p', s.direction ? 'Direction: ' + s.direction : '', 'sighting-direction'),
+    );
+    if (matched) {
+      item.append(el('p', matchText('Device', s.bolo_match), 'sighting-device-match'),
+        el('p', matchText('Office', s.office_match), 'sighting-office-match'));
+    }
+    if (s.photos.length > 0) item.append(el('p', s.photos.length + ' photo(s)', 'sighting-photos'));
+    list.append(item);
+  });
+  $('sightings-empty').hidden = data.sightings.length > 0;
+  const banner = $('bolo-alert');
+  banner.hidden = unseen === 0;
+  banner.dataset.unseen = String(unseen);
+  $('bolo-alert-text').textContent = unseen + ' sighting(s) matched the BOLO list';
+  document.body.dataset.boloMatches = String(unseen);
+
+  const repeats = $('repeats');
+  repeats.replaceChildren();
+  data.repeats.forEach((r) => {
+    const item = el('li', r.registration + ' seen ' + r.sightings.length + ' times by ' + r.officers.join(', ')
+      + ' at ' + r.places.join('; '));
+    item.dataset.registration = r.registration;
+    repeats.append(item);
+  });
+  $('repeats-empty').hidden = data.repeats.length > 0;
+  $('repeat-window').textContent = Math.round(data.repeat_window_secs / 3600) + ' h';
+}
+
+$('bolo-seen').addEventListener('click', () => {
+  const newest = state.sightings.sightings.map((s) => s.received_at).sort().pop() || '';
+  sessionStorage.setItem(BOLO_SEEN, newest);
+  renderSightings();
+  $('sightings-title').scrollIntoView();
+});
+
+$('bolo-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const ok = await act('/bolo', {
+    registration: form.elements.registration.value.trim() || null,
+    description: form.elements.description.value.trim() || null,
+    reason: form.elements.reason.value,
+    priority: form.elements.priority.value,
+  });
+  if (ok) form.reset();
+});
