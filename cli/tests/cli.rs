@@ -1105,6 +1105,7 @@ fn cordon_load_drives_phones_against_its_own_server_and_reports_figures_as_json(
     );
 }
 
+#[test]
 fn admin_bolo_add_normalises_the_registration_lists_and_withdraws_and_refuses_in_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.db");
