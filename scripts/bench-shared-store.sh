@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 if [ -z "${BIN:-}" ]; then cargo build -q -p cordon; BIN=target/debug/cordon; fi
 run() {
   local mode=$1 dir; dir=$(mktemp -d)
-  "$BIN" --log-level info serve --db "$dir/s.db" --listen 127.0.0.1:0 > "$dir/out" 2>"$dir/server.log" &
+  "$BIN" --log-level info serve --no-rate-limits --db "$dir/s.db" --listen 127.0.0.1:0 > "$dir/out" 2>"$dir/server.log" &
   local spid=$!; sleep 0.5
   local url; url=$(head -1 "$dir/out" | sed 's/listening on //')
   local code; code=$("$BIN" admin --db "$dir/s.db" enrol --organisation acme --officer OFC-7 2>/dev/null)

@@ -42,7 +42,7 @@ fn killed_at_random_moments_nothing_stored_is_lost_or_sent_twice() {
         seed % below
     };
     let dir = tempfile::tempdir().unwrap();
-    let server = ServerProcess::start(dir.path());
+    let server = ServerProcess::start_unlimited(dir.path());
     let db = dir.path().join("device.db");
     let code = server.enrolment_code(
         cordon_fixtures::ORGANISATION_ID,

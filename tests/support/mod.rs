@@ -28,10 +28,22 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub fn start(dir: &Path) -> Self {
+        Self::start_with(dir, &[])
+    }
+
+    /// Without rate limits: for a test whose device is a load generator (`cordon device
+    /// stress` syncs every few writes, far more often than a phone).
+    pub fn start_unlimited(dir: &Path) -> Self {
+        Self::start_with(dir, &["--no-rate-limits"])
+    }
+
+    fn start_with(dir: &Path, flags: &[&str]) -> Self {
         let db = dir.join("server.db");
         // Warnings and errors only: a line per request would bury the test's output.
         let mut child = Command::new(cordon_bin())
-            .args(["--log-level", "warn", "serve", "--db"])
+            .args(["--log-level", "warn", "serve"])
+            .args(flags)
+            .arg("--db")
             .arg(&db)
             .args(["--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
