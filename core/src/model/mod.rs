@@ -13,6 +13,7 @@ mod checkin;
 mod incident;
 mod location;
 mod message;
+mod movement;
 mod post_orders;
 pub mod validate;
 
@@ -23,4 +24,5 @@ pub use checkin::*;
 pub use incident::*;
 pub use location::*;
 pub use message::*;
+pub use movement::*;
 pub use post_orders::*;

@@ -16,7 +16,8 @@ pub enum Lane {
     /// Duress and panic.
     Urgent,
     /// Check-ins, reports, amendments, attachment metadata, read receipts, post orders
-    /// acknowledgements.
+    /// acknowledgements, movement legs and their events (ahead of any bulk, so an arrival
+    /// or a delay that stops an overdue-leg clock never waits for attachment bytes).
     Normal,
     /// Attachment bytes.
     Bulk,
@@ -60,9 +61,15 @@ pub enum OperationKind {
     /// The officer acknowledged a version of an assignment's post orders.
     #[serde(rename = "post_orders.acknowledge")]
     PostOrdersAcknowledge,
+    /// The officer planned a leg of a movement of the principal.
+    #[serde(rename = "movement.plan")]
+    MovementPlan,
+    /// Something happened on a leg (departed, arrived, delayed, ...); its record is the leg.
+    #[serde(rename = "movement.event")]
+    MovementEvent,
 }
 
-const OPERATION_KINDS: [OperationKind; 9] = [
+const OPERATION_KINDS: [OperationKind; 11] = [
     OperationKind::CheckInRecord,
     OperationKind::ReportCreate,
     OperationKind::ReportUpdate,
@@ -72,6 +79,8 @@ const OPERATION_KINDS: [OperationKind; 9] = [
     OperationKind::AttachmentUpload,
     OperationKind::MessageRead,
     OperationKind::PostOrdersAcknowledge,
+    OperationKind::MovementPlan,
+    OperationKind::MovementEvent,
 ];
 
 impl OperationKind {
@@ -87,6 +96,8 @@ impl OperationKind {
             OperationKind::AttachmentUpload => "attachment.upload",
             OperationKind::MessageRead => "message.read",
             OperationKind::PostOrdersAcknowledge => "post_orders.acknowledge",
+            OperationKind::MovementPlan => "movement.plan",
+            OperationKind::MovementEvent => "movement.event",
         }
     }
 

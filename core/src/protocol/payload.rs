@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Lane, OperationKind};
 use crate::model::{
-    Amendment, Attachment, CheckIn, IncidentContent, MessageReceipt, PostOrdersAcknowledgement,
+    Amendment, Attachment, CheckIn, IncidentContent, MessageReceipt, MovementEvent, MovementLeg,
+    PostOrdersAcknowledgement,
 };
 use crate::time::Timestamp;
 
@@ -55,6 +56,8 @@ pub enum Payload {
     AttachmentUpload(AttachmentUpload),
     MessageRead(MessageReceipt),
     PostOrdersAcknowledge(PostOrdersAcknowledgement),
+    MovementPlan(MovementLeg),
+    MovementEvent(MovementEvent),
 }
 
 impl Payload {
@@ -69,6 +72,8 @@ impl Payload {
             Payload::AttachmentUpload(_) => OperationKind::AttachmentUpload,
             Payload::MessageRead(_) => OperationKind::MessageRead,
             Payload::PostOrdersAcknowledge(_) => OperationKind::PostOrdersAcknowledge,
+            Payload::MovementPlan(_) => OperationKind::MovementPlan,
+            Payload::MovementEvent(_) => OperationKind::MovementEvent,
         }
     }
 
@@ -83,6 +88,9 @@ impl Payload {
             Payload::AttachmentUpload(u) => &u.attachment_id,
             Payload::MessageRead(r) => &r.message_id,
             Payload::PostOrdersAcknowledge(a) => &a.id,
+            Payload::MovementPlan(l) => &l.id,
+            // Every event of a leg is an operation on the leg: one record, kept in order.
+            Payload::MovementEvent(e) => &e.leg_id,
         }
     }
 
@@ -106,6 +114,8 @@ impl Payload {
             Payload::AttachmentUpload(v) => serde_json::to_string(v),
             Payload::MessageRead(v) => serde_json::to_string(v),
             Payload::PostOrdersAcknowledge(v) => serde_json::to_string(v),
+            Payload::MovementPlan(v) => serde_json::to_string(v),
+            Payload::MovementEvent(v) => serde_json::to_string(v),
         }
     }
 
@@ -131,6 +141,8 @@ impl Payload {
             OperationKind::PostOrdersAcknowledge => {
                 Payload::PostOrdersAcknowledge(read(kind, json)?)
             }
+            OperationKind::MovementPlan => Payload::MovementPlan(read(kind, json)?),
+            OperationKind::MovementEvent => Payload::MovementEvent(read(kind, json)?),
         })
     }
 }

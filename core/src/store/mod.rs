@@ -23,6 +23,7 @@ mod attachments;
 mod check_ins;
 mod lease;
 mod messages;
+mod movements;
 pub mod outbox;
 mod post_orders;
 mod reports;
