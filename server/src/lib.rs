@@ -38,6 +38,7 @@ mod feed;
 mod http;
 mod listen;
 pub mod messages;
+mod movements;
 pub mod operators;
 mod push;
 mod records;

@@ -14,17 +14,19 @@
 //! called from another process while `cordon serve` runs on the same database.
 //!
 //! One file per record family ([`assignments`], [`check_ins`], [`reports`],
-//! [`attachments`], [`post_orders`]); what every family shares (enrolment, provenance, receipts) is here.
+//! [`attachments`], [`post_orders`], [`movements`]); what every family shares (enrolment, provenance, receipts) is here.
 
 mod assignments;
 mod attachments;
 mod check_ins;
+mod movements;
 mod post_orders;
 mod reports;
 
 pub use assignments::upsert_assignment;
 pub use attachments::{attachments, attachments_of, ReceivedAttachment};
 pub use check_ins::{check_ins, check_ins_of, ReceivedCheckIn};
+pub use movements::{movement_legs, movement_legs_of, movement_log_of, ReceivedMovementLeg};
 pub use post_orders::{post_orders_standing, post_orders_standing_of, PostOrdersStanding};
 pub use reports::{
     organisations_with_report, record_review, report, reports, reports_of, ReceivedReport,

@@ -8,6 +8,7 @@ mod enrol;
 mod errors;
 mod harness;
 mod messages;
+mod movements;
 mod openapi;
 mod post_orders;
 mod pull;
