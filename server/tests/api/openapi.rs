@@ -12,7 +12,10 @@
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-use cordon_core::{CheckInKind, IncidentPatch, NewAmendment, ReviewOutcome, Severity};
+use cordon_core::{
+    CheckInKind, IncidentPatch, MovementEventKind, NewAmendment, NewMovementEvent, ReviewOutcome,
+    Severity,
+};
 use cordon_server::admin;
 use serde_json::{json, Value};
 
@@ -329,6 +332,23 @@ fn every_other_answer(contract: &Contract) {
     store
         .acknowledge_post_orders(&assignment.id, assignment.post_orders.version)
         .unwrap();
+    let leg = store
+        .plan_movement_leg(cordon_fixtures::movement_leg_departing(
+            &assignment.id,
+            assignment.starts_at,
+        ))
+        .unwrap();
+    store
+        .record_movement_event(NewMovementEvent {
+            leg_id: leg.id,
+            kind: MovementEventKind::Delayed,
+            occurred_at: Some(assignment.starts_at),
+            new_eta: Some(assignment.ends_at),
+            route: None,
+            handed_to: None,
+            note: Some("Road closed at Marble Arch".into()),
+        })
+        .unwrap();
     let operations: Vec<Value> = device
         .take()
         .iter()
@@ -337,7 +357,7 @@ fn every_other_answer(contract: &Contract) {
         .collect();
     let push = json!({"device_id": device.device_id, "operations": operations});
     let applied = c.call_conforming(&srv, "POST", "/v1/push", device.token(), &push);
-    assert_eq!(applied.statuses(), ["applied"; 7]);
+    assert_eq!(applied.statuses(), ["applied"; 9]);
     let mut unreadable = operations.clone();
     unreadable.push(json!({"id": uuid::Uuid::now_v7().to_string(), "seq": 99, "kind": "x"}));
     let replayed = c.call(
