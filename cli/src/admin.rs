@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
-use cordon_core::{Assignment, ReportIntegrity, ReviewOutcome};
+use cordon_core::{Assignment, ReportIntegrity, ReviewOutcome, Timestamp};
 use cordon_server::admin::{
-    self, PostOrdersStanding, Receipt, ReceivedAttachment, ReceivedCheckIn, ReceivedReport,
+    self, PostOrdersStanding, Receipt, ReceivedAttachment, ReceivedCheckIn, ReceivedMovementLeg,
+    ReceivedReport,
 };
 use cordon_server::alarms;
 use cordon_server::messages::{self, NewMessage};
@@ -177,6 +178,8 @@ enum Listing {
     Receipts,
     /// Who has acknowledged which version of which assignment's post orders.
     PostOrders,
+    /// Movements of the principal: every leg's plan and events, as a timeline.
+    Movements,
 }
 
 pub fn run(args: AdminArgs) -> CliResult {
@@ -456,6 +459,7 @@ struct Everything {
     attachments: Vec<ReceivedAttachment>,
     receipts: Vec<Receipt>,
     post_orders: Vec<PostOrdersStanding>,
+    movements: Vec<ReceivedMovementLeg>,
 }
 
 fn list(
@@ -491,6 +495,11 @@ fn list(
             (true, None) => admin::post_orders_standing(server)?,
             (true, Some(o)) => admin::post_orders_standing_of(server, o)?,
         },
+        movements: match (wants(Listing::Movements), organisation) {
+            (false, _) => vec![],
+            (true, None) => admin::movement_legs(server, None)?,
+            (true, Some(o)) => admin::movement_legs_of(server, o, None)?,
+        },
     };
     if json {
         let text = match what {
@@ -500,6 +509,7 @@ fn list(
             Some(Listing::Attachments) => serde_json::to_string_pretty(&everything.attachments)?,
             Some(Listing::Receipts) => serde_json::to_string_pretty(&everything.receipts)?,
             Some(Listing::PostOrders) => serde_json::to_string_pretty(&everything.post_orders)?,
+            Some(Listing::Movements) => serde_json::to_string_pretty(&everything.movements)?,
         };
         println!("{text}");
         return Ok(());
@@ -520,6 +530,9 @@ fn list(
     if wants(Listing::PostOrders) {
         sections.push(("post orders", post_orders_table(&everything.post_orders)));
     }
+    if wants(Listing::Movements) {
+        sections.push(("movements", movements_table(&everything.movements)));
+    }
     let titled = sections.len() > 1;
     for (i, (title, table)) in sections.iter().enumerate() {
         if titled {
@@ -531,6 +544,44 @@ fn list(
         print!("{table}");
     }
     Ok(())
+}
+
+/// Every leg's plan and events as one timeline (UTC), oldest first.
+fn movements_table(rows: &[ReceivedMovementLeg]) -> String {
+    let mut lines: Vec<(Timestamp, Vec<String>)> = Vec::new();
+    for r in rows {
+        let log = cordon_core::movement_log(
+            std::slice::from_ref(&r.state),
+            Timestamp::from_millis(0),
+            Timestamp::from_millis(i64::MAX),
+            "UTC",
+        );
+        for entry in log {
+            lines.push((
+                entry.at,
+                vec![
+                    entry.at.to_string(),
+                    r.organisation_id.clone(),
+                    r.state.leg.assignment_id.clone(),
+                    r.officer_id.clone(),
+                    r.state.status.as_str().to_owned(),
+                    entry.text,
+                ],
+            ));
+        }
+    }
+    lines.sort_by_key(|(at, _)| *at);
+    table(
+        &[
+            "AT",
+            "ORGANISATION",
+            "ASSIGNMENT",
+            "OFFICER",
+            "LEG_NOW",
+            "LOG",
+        ],
+        lines.into_iter().map(|(_, row)| row).collect(),
+    )
 }
 
 fn post_orders_table(rows: &[PostOrdersStanding]) -> String {

@@ -86,6 +86,9 @@ enum DeviceCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Movements of the principal: plan a leg, record its events, list, overdue, timeline.
+    #[command(subcommand)]
+    Movement(crate::movements::MovementCommand),
     /// Outbox and sync status.
     Status {
         #[arg(long)]
@@ -347,6 +350,7 @@ pub fn run(args: DeviceArgs) -> CliResult {
                 );
             }
         }
+        DeviceCommand::Movement(command) => crate::movements::run(&store, command)?,
         DeviceCommand::Alarms { json } => {
             let alarms = store.alarm_statuses()?;
             if json {
