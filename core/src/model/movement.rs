@@ -599,6 +599,15 @@ pub fn movement_log(
     lines.into_iter().map(|(_, _, _, e)| e).collect()
 }
 
+/// The calendar day (`YYYY-MM-DD`) that `t` falls on in `zone` (UTC if it is not a zone).
+pub fn local_day(t: Timestamp, zone: &str) -> String {
+    let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
+    t.to_datetime()
+        .with_timezone(&tz)
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
 /// The instants that bound the calendar day `day` (`YYYY-MM-DD`) in `zone`: its first
 /// instant and the next day's. `InvalidInput` naming `day` if it is not such a date.
 pub fn day_bounds(day: &str, zone: &str) -> Result<(Timestamp, Timestamp)> {
@@ -893,6 +902,8 @@ mod tests {
         let (start, end) = day_bounds("2026-07-01", "Europe/London").unwrap();
         assert_eq!(start.to_rfc3339(), "2026-06-30T23:00:00.000Z");
         assert_eq!(end.to_rfc3339(), "2026-07-01T23:00:00.000Z");
+        assert_eq!(local_day(start, "Europe/London"), "2026-07-01");
+        assert_eq!(local_day(start, "UTC"), "2026-06-30");
         assert_eq!(
             field_rule(day_bounds("1 July", "UTC")),
             ("day".into(), InputRule::BadFormat)

@@ -26,7 +26,10 @@ mod reports;
 pub use assignments::upsert_assignment;
 pub use attachments::{attachments, attachments_of, ReceivedAttachment};
 pub use check_ins::{check_ins, check_ins_of, ReceivedCheckIn};
-pub use movements::{movement_legs, movement_legs_of, movement_log_of, ReceivedMovementLeg};
+pub use movements::{
+    movement_legs, movement_legs_of, movement_log_of, movements_by_assignment_of,
+    AssignmentMovements, ReceivedMovementLeg,
+};
 pub use post_orders::{post_orders_standing, post_orders_standing_of, PostOrdersStanding};
 pub use reports::{
     organisations_with_report, record_review, report, reports, reports_of, ReceivedReport,

@@ -2,7 +2,9 @@
 //! device's times and the server's), where it stands at the server's clock, and the day's
 //! movement log of an assignment, which reads as the phone's does.
 
-use cordon_core::{day_bounds, movement_log, MovementLegState, MovementLogEntry, Timestamp};
+use cordon_core::{
+    day_bounds, local_day, movement_log, MovementLegState, MovementLogEntry, Timestamp,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -92,4 +94,67 @@ fn received(held: HeldLeg, grace: std::time::Duration, now: Timestamp) -> Receiv
         device_id: held.device_id,
         received_at: held.received_at,
     }
+}
+
+/// One assignment's movements for a day, as the control room reads them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentMovements {
+    pub assignment_id: String,
+    pub reference: String,
+    pub title: String,
+    /// The calendar day shown (`YYYY-MM-DD`, in the assignment's first site's zone).
+    pub day: String,
+    /// The assignment's legs with their status now (every day's: an open leg matters
+    /// whatever day it was planned for).
+    pub legs: Vec<ReceivedMovementLeg>,
+    /// The day's movement log, in time order.
+    pub log: Vec<MovementLogEntry>,
+}
+
+/// Every assignment of `organisation_id` that has legs, by reference: its legs and the
+/// movement log of `day` (`YYYY-MM-DD`), or of today in the assignment's zone by the
+/// server's clock when `day` is none. A day that is not such a date is `InvalidInput`
+/// naming `day`.
+pub fn movements_by_assignment_of(
+    server: &Server,
+    organisation_id: &str,
+    day: Option<&str>,
+) -> Result<Vec<AssignmentMovements>> {
+    let now = server.now();
+    let legs = movement_legs_of(server, organisation_id, None)?;
+    let mut ids: Vec<String> = legs
+        .iter()
+        .map(|l| l.state.leg.assignment_id.clone())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let mut out = Vec::new();
+    for id in ids {
+        let assignment = server.read(|c| movements::assignment(c, organisation_id, &id))?;
+        let zone = assignment
+            .sites
+            .first()
+            .map_or("UTC", |s| s.time_zone.as_str());
+        let day = match day {
+            Some(d) => d.to_owned(),
+            None => local_day(now, zone),
+        };
+        let (from, to) = day_bounds(&day, zone)?;
+        let mine: Vec<ReceivedMovementLeg> = legs
+            .iter()
+            .filter(|l| l.state.leg.assignment_id == id)
+            .cloned()
+            .collect();
+        let states: Vec<MovementLegState> = mine.iter().map(|l| l.state.clone()).collect();
+        out.push(AssignmentMovements {
+            log: movement_log(&states, from, to, zone),
+            assignment_id: assignment.id,
+            reference: assignment.reference,
+            title: assignment.title,
+            day,
+            legs: mine,
+        });
+    }
+    out.sort_by(|a, b| a.reference.cmp(&b.reference));
+    Ok(out)
 }

@@ -92,7 +92,10 @@ fn fingerprint(server: &Server, organisation_id: &str) -> Result<String> {
                     || ':' || (SELECT count(*) FROM message WHERE organisation_id = ?1)
                     || '.' || (SELECT count(*) FROM message_delivery WHERE organisation_id = ?1)
                     || '.' || (SELECT count(*) FROM message_read WHERE organisation_id = ?1)
-                    || ':' || (SELECT count(*) FROM post_orders_ack WHERE organisation_id = ?1)",
+                    || ':' || (SELECT count(*) FROM post_orders_ack WHERE organisation_id = ?1)
+                    || ':' || (SELECT coalesce(max(seq), 0) FROM movement_event
+                               WHERE organisation_id = ?1)
+                    || '.' || (SELECT count(*) FROM movement_leg WHERE organisation_id = ?1)",
         )?
         .query_row([organisation_id], |r| r.get(0))?)
     })

@@ -20,6 +20,7 @@
 
 mod assets;
 mod live;
+mod movements;
 mod session;
 
 use axum::extract::State;
@@ -70,6 +71,7 @@ pub(crate) fn router() -> Router<Server> {
         .route("/api/officers", get(officers))
         .route("/api/reports", get(reports))
         .route("/api/post-orders", get(post_orders))
+        .route("/api/movements", get(movements::movements))
         .route("/api/reports/{id}/review", post(review))
         .route("/api/messages", get(message_list).post(send_message))
         .route("/api/audit", get(audit))
