@@ -404,9 +404,9 @@ fn movement_legs_made_offline_arrive_once_in_order_and_the_real_server_raises_th
             .overdue_legs()
             .unwrap()
             .iter()
-            .map(|l| l.leg.id.clone())
+            .map(|l| l.leg.id.as_str())
             .collect::<Vec<_>>(),
-        [late.id.clone()],
+        [late.id.as_str()],
         "the phone knows offline"
     );
     assert!(matches!(
