@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -240,6 +240,42 @@ test('post orders: the console shows who acknowledged which version, live, and a
   assert.deepEqual([asked.version, asked.acknowledged_at], [5, null]);
 });
 
+test('a supervisor revokes a lost phone; the phone erases itself and the console shows what it had not sent', async () => {
+  const password = admin('operator', 'add', '--organisation', 'acme', '--username', 'sup.kim', '--role', 'supervisor');
+  enrol('lost.db', 'OFC-5');
+  device('lost.db', 'sync');
+  const unsent = device('lost.db', 'check-in', '--kind', 'panic');
+  // The operator's page lists the phone but offers no revocation.
+  await page.waitForFunction(() => [...document.querySelectorAll('#devices tr')].some((r) => r.textContent.includes('OFC-5')), null, { timeout: 5000 });
+  assert.equal(await page.locator('#devices .revoke-form').count(), 0, 'operators cannot revoke');
+
+  const supervisor = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  supervisor.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  supervisor.on('pageerror', (e) => problems.push(String(e)));
+  await supervisor.goto(url + '/console');
+  await supervisor.fill('#login-form input[name=organisation]', 'acme');
+  await supervisor.fill('#login-form input[name=username]', 'sup.kim');
+  await supervisor.fill('#login-form input[name=password]', password);
+  await supervisor.click('#login-form button[type=submit]');
+  await supervisor.waitForSelector('#desk:not([hidden])');
+  const lost = supervisor.locator('#devices tr', { hasText: 'OFC-5' });
+  await lost.locator('.revoke-form').waitFor({ timeout: 5000 });
+  const reason = '<img src=x id=injected5> lost on the Victoria line';
+  await lost.locator('input[name=reason]').fill(reason);
+  await lost.locator('button[type=submit]').click();
+  await supervisor.waitForSelector('#devices tr[data-revoked=true]', { timeout: 5000 });
+  assert.match(await lost.textContent(), /revoked .* by sup\.kim .*not yet told/);
+  assert.ok((await lost.textContent()).includes(reason), 'the reason shown as text');
+  assert.equal(await supervisor.locator('#injected5').count(), 0);
+
+  // The phone's next sync: told it is revoked, it names what it had not sent and erases.
+  assert.throws(() => device('lost.db', 'sync'), /revoked this device: its data was erased/);
+  assert.equal(existsSync(path.join(dir, 'lost.db')), false, 'the database is gone');
+  await supervisor.waitForFunction(() => document.querySelector('#devices tr[data-revoked=true] .device-state').textContent.includes('erased'), null, { timeout: 5000 });
+  assert.ok((await lost.textContent()).includes('1 not sent: check_in.record ' + unsent));
+  await supervisor.close();
+});
+
 test('movements: an overdue leg raises an alarm with its leg, the day\'s log reads in order, a late arrival shows on the alarm', async () => {
   const assignment = JSON.parse(readFileSync(path.join(ROOT, 'fixtures', 'assignment.json'), 'utf8'));
   assignment.id = 'A-MOVES';
@@ -253,7 +289,7 @@ test('movements: an overdue leg raises an alarm with its leg, the day\'s log rea
   // Departed an hour ago with an ETA ten minutes ago: past ETA plus the 5 minutes' grace.
   const departed = new Date(Date.now() - 3600e3).toISOString();
   const leg = device('moves.db', 'movement', 'plan', '--assignment', 'A-MOVES',
-    '--from', '<b id=injected5>Residence</b>', '--to', 'Embassy', '--depart', departed,
+    '--from', '<b id=injected6>Residence</b>', '--to', 'Embassy', '--depart', departed,
     '--eta', new Date(Date.now() - 600e3).toISOString(), '--vehicle', 'CHARLIE-1', '--in-charge', 'ALPHA-1');
   device('moves.db', 'movement', 'event', '--leg', leg, '--kind', 'departed', '--at', departed);
   assert.match(device('moves.db', 'movement', 'overdue'), /overdue/, 'the phone knows, offline');
@@ -262,13 +298,13 @@ test('movements: an overdue leg raises an alarm with its leg, the day\'s log rea
   const alarm = '#alarm-queue li[data-kind=overdue_leg]';
   await page.waitForSelector(alarm, { timeout: 10000 });
   assert.match(await page.textContent(alarm), /Overdue leg/);
-  assert.match(await page.textContent(alarm), /<b id=injected5>Residence<\/b> → Embassy · ALPHA-1 in charge/, 'the leg as text');
-  assert.equal(await page.locator('#injected5').count(), 0);
+  assert.match(await page.textContent(alarm), /<b id=injected6>Residence<\/b> → Embassy · ALPHA-1 in charge/, 'the leg as text');
+  assert.equal(await page.locator('#injected6').count(), 0);
   const part = '#movements article[data-assignment=A-MOVES]';
   await page.waitForSelector(`${part} li[data-status=overdue]`, { timeout: 5000 });
   const lines = await page.locator(`${part} .movement-log li`).allTextContents();
   assert.equal(lines.length, 2, lines.join('\n'));
-  assert.match(lines[0], /planned <b id=injected5>Residence<\/b> → Embassy/);
+  assert.match(lines[0], /planned <b id=injected6>Residence<\/b> → Embassy/);
   assert.match(lines[1], /departed/);
   await shot('console-movements.png');
 

@@ -417,6 +417,22 @@ pub fn run(args: DeviceArgs) -> CliResult {
                 Some(PassOutcome::AuthPaused { error }) => {
                     return Err(format!("sync stopped: {error}").into());
                 }
+                Some(PassOutcome::Revoked {
+                    unsent,
+                    office_told,
+                    files_removed,
+                }) => {
+                    return Err(format!(
+                        "the office revoked this device: its data was erased ({files_removed} files; \
+                         {unsent} operations not sent, {})",
+                        if *office_told {
+                            "the office was told which"
+                        } else {
+                            "the office could not be told which"
+                        }
+                    )
+                    .into());
+                }
                 Some(PassOutcome::Interrupted { error }) => {
                     // A failure only if something was left undelivered: with the outbox
                     // empty (the server asked to wait, say), there is nothing to retry.

@@ -18,6 +18,7 @@ mod admin;
 mod args;
 mod demo;
 mod device;
+mod load;
 mod movements;
 mod serve;
 
@@ -47,6 +48,9 @@ enum Command {
     Device(device::DeviceArgs),
     /// The main job: an officer's shift written offline, then synced to a real server.
     Demo(demo::DemoArgs),
+    /// A load generator: N phones with a realistic mix against its own server, with
+    /// throughput, latencies, the server's CPU and memory, and SQLite's own limit.
+    Load(load::LoadArgs),
 }
 
 /// Sends log events to stderr through the filter the user chose (`--log-level`, else
@@ -72,7 +76,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // The demo's story is its output: its logs (and its server's) only when asked for.
     let default_level = match cli.command {
-        Command::Demo(_) => "warn",
+        Command::Demo(_) | Command::Load(_) => "warn",
         _ => "info",
     };
     let result = init_logging(cli.log_level.as_deref(), default_level).and_then(|log_filter| {
@@ -81,6 +85,7 @@ fn main() -> ExitCode {
             Command::Admin(args) => admin::run(args),
             Command::Device(args) => device::run(args),
             Command::Demo(args) => demo::run(args, &log_filter),
+            Command::Load(args) => load::run(args),
         }
     });
     match result {

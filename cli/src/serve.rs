@@ -28,11 +28,31 @@ pub struct ServeArgs {
     /// when the proxy sends `X-Forwarded-Proto: https`).
     #[arg(long)]
     secure_cookies: bool,
+    /// The address of the reverse proxy in front of the server: from it (only), the last
+    /// address of `X-Forwarded-For` is the client whose enrolment and sign-in attempts
+    /// are counted.
+    #[arg(long, value_name = "IP")]
+    forwarded_by: Option<std::net::IpAddr>,
+    /// Serve without rate limits (a load generator measuring the server itself). By
+    /// default: enrolment 30 at once then one per 2 s per client address, console sign-in
+    /// 20 then one per 6 s per address, pushes 300 then one per 20 ms per device (an
+    /// alarm-only push is never limited).
+    #[arg(long)]
+    no_rate_limits: bool,
 }
 
 pub fn run(args: ServeArgs) -> CliResult {
     let server = Server::open(&args.db)?;
     server.set_secure_cookies(args.secure_cookies);
+    let limits = if args.no_rate_limits {
+        cordon_server::RateLimits::NONE
+    } else {
+        cordon_server::RateLimits::default()
+    };
+    server.set_rate_limits(cordon_server::RateLimits {
+        forwarded_by: args.forwarded_by,
+        ..limits
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -53,6 +73,52 @@ pub fn run(args: ServeArgs) -> CliResult {
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// `cordon serve` as a child process of this one, stopped by its process id when dropped
+/// (the demo's office, the load generator's).
+pub(crate) struct ServerChild(std::process::Child);
+
+impl ServerChild {
+    pub(crate) fn id(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for ServerChild {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `cordon serve` on `db` on a loopback port the system picks, logging through
+/// `log_filter`, with `extra` serve flags; returns it with its address once it listens.
+pub(crate) fn spawn(
+    db: &std::path::Path,
+    log_filter: &str,
+    extra: &[&str],
+) -> CliResult<(ServerChild, String)> {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(std::env::current_exe()?)
+        .args(["--log-level", log_filter, "serve", "--db"])
+        .arg(db)
+        .args(["--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or("server has no stdout")?;
+    let guard = ServerChild(child);
+    let mut line = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut line)?;
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .ok_or_else(|| format!("unexpected line from the server: {line:?}"))?
+        .to_owned();
+    Ok((guard, url))
 }
 
 /// Listens for ctrl-c (SIGINT) and SIGTERM from the moment it is called (inside a tokio

@@ -1007,6 +1007,104 @@ fn admin_message_send_prints_the_id_alone_and_refuses_a_stranger_or_a_bad_body_i
     assert_eq!(stderr(&unknown).trim(), "error: officer OFC-404 not found");
 }
 
+#[test]
+fn admin_device_revoke_is_audited_listed_and_refuses_an_unknown_device_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let org = cordon_fixtures::ORGANISATION_ID;
+    // Make the database, then the row an enrolment writes.
+    assert!(admin(&db, &["list"]).status.success());
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "INSERT INTO device (device_id, organisation_id, officer_id, token_hash, enrolled_at)
+             VALUES ('d-1', ?1, 'OFC-7', 'h', 0)",
+            [org],
+        )
+        .unwrap();
+    let listed = stdout(&admin(&db, &["device", "list", "--organisation", org]));
+    assert!(
+        listed.contains("d-1") && listed.contains("enrolled"),
+        "{listed}"
+    );
+
+    let revoke = |device: &str| {
+        admin(
+            &db,
+            &[
+                "device",
+                "revoke",
+                "--organisation",
+                org,
+                "--device",
+                device,
+                "--reason",
+                "lost on the tube",
+                "--by",
+                "duty.manager",
+            ],
+        )
+    };
+    let unknown = revoke("d-2");
+    assert!(!unknown.status.success());
+    assert_eq!(stderr(&unknown).lines().count(), 1, "{}", stderr(&unknown));
+    assert!(
+        stderr(&unknown).starts_with("error: "),
+        "{}",
+        stderr(&unknown)
+    );
+    let done = revoke("d-1");
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert!(stdout(&done).contains("revoked"), "{}", stdout(&done));
+
+    let json = admin(&db, &["device", "list", "--organisation", org, "--json"]);
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(rows[0]["revocation"]["reason"], "lost on the tube");
+    assert_eq!(rows[0]["revocation"]["revoked_by"], "duty.manager");
+    let audit: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT actor || ' ' || action || ' ' || subject FROM audit ORDER BY seq DESC",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(audit, "duty.manager device.revoke d-1");
+}
+
+#[test]
+fn cordon_load_drives_phones_against_its_own_server_and_reports_figures_as_json() {
+    let out = cordon(&[
+        "load",
+        "--phones",
+        "3",
+        "--seconds",
+        "2",
+        "--workers",
+        "2",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let f: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(f["phones"], 3);
+    assert!(f["turns"].as_u64().unwrap() > 0, "{f}");
+    assert!(
+        f["operations_applied"].as_u64().unwrap() >= f["turns"].as_u64().unwrap() / 2,
+        "{f}"
+    );
+    assert!(f["pushes"].as_u64().unwrap() > 0, "{f}");
+    assert!(f["push_p99_ms"].as_f64().unwrap() >= f["push_p50_ms"].as_f64().unwrap());
+    assert!(f["sqlite_limit_per_second"].as_f64().unwrap() > 0.0);
+    assert!(f["server_peak_rss_mib"].as_f64().unwrap() > 1.0, "{f}");
+
+    let bad = cordon(&["load", "--phones", "0"]);
+    assert!(!bad.status.success());
+    assert_eq!(
+        stderr(&bad).trim(),
+        "error: --phones, --workers and --seconds must be at least 1"
+    );
+}
+
 /// `cordon serve` on a fresh database in `dir`; returns the child and its URL.
 fn serve_in(dir: &Path) -> (std::process::Child, String) {
     let mut server = Command::new(env!("CARGO_BIN_EXE_cordon"))

@@ -300,6 +300,32 @@ fn a_version_9_database_keeps_its_assignments_and_shows_them_unacknowledged() {
 }
 
 #[test]
+fn a_version_10_database_keeps_its_devices_and_can_revoke_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.db");
+    let v10 = database_at(&path, 10);
+    v10.execute(
+        "INSERT INTO device (device_id, organisation_id, officer_id, token_hash, enrolled_at)
+         VALUES ('D-1', 'acme', 'OFC-7', 'hash', 0)",
+        [],
+    )
+    .unwrap();
+    drop(v10);
+
+    let server = crate::Server::open(&path).unwrap();
+
+    let devices = crate::admin::devices_of(&server, "acme").unwrap();
+    assert_eq!(devices.len(), 1);
+    assert_eq!(devices[0].revocation, None);
+    let revoked = crate::admin::revoke_device(&server, "acme", "D-1", "op", "lost").unwrap();
+    assert_eq!(revoked.officer_id, "OFC-7");
+    let v: i64 = server
+        .read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(v, SCHEMA_VERSION);
+}
+
+#[test]
 fn the_movements_step_keeps_alarms_and_records_and_widens_only_their_lists() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("server.db");

@@ -34,8 +34,9 @@ pub(crate) const DEVICE_STORE: Schema = Schema {
 };
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 10] = [
-    V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6, V6_TO_V7, V7_TO_V8, V8_TO_V9, MOVEMENTS,
+const STEPS: [&str; 11] = [
+    V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6, V6_TO_V7, V7_TO_V8, V8_TO_V9, V9_TO_V10,
+    MOVEMENTS,
 ];
 
 /// Version 1: the first released schema.
@@ -212,6 +213,16 @@ const V8_TO_V9: &str = "
     BEGIN SELECT RAISE(ABORT, 'acknowledgements are append-only'); END;
     CREATE TRIGGER post_orders_ack_no_delete BEFORE DELETE ON post_orders_ack
     BEGIN SELECT RAISE(ABORT, 'acknowledgements are append-only'); END;
+";
+
+/// Version 9 → 10: only operations that failed and wait out a backoff are indexed by due
+/// time. An operation never tried (`attempts = 0`: just written, released, or requeued)
+/// is due at once, so the status finds the first of those by `seq` instead, and writing
+/// one (a check-in, a sighting) no longer adds an entry to an index it never needed.
+const V9_TO_V10: &str = "
+    DROP INDEX outbox_pending_by_due;
+    CREATE INDEX outbox_backed_off ON outbox(next_attempt_at)
+        WHERE state = 'pending' AND attempts > 0;
 ";
 
 /// Movements of the principal: the officer's legs and the events on them, each written

@@ -14,11 +14,12 @@
 //! called from another process while `cordon serve` runs on the same database.
 //!
 //! One file per record family ([`assignments`], [`check_ins`], [`reports`],
-//! [`attachments`], [`post_orders`], [`movements`]); what every family shares (enrolment, provenance, receipts) is here.
+//! [`attachments`], [`post_orders`], [`movements`]), and the devices ([`revoke_device`]); what every family shares (enrolment, provenance, receipts) is here.
 
 mod assignments;
 mod attachments;
 mod check_ins;
+mod devices;
 mod movements;
 mod post_orders;
 mod reports;
@@ -26,6 +27,8 @@ mod reports;
 pub use assignments::upsert_assignment;
 pub use attachments::{attachments, attachments_of, ReceivedAttachment};
 pub use check_ins::{check_ins, check_ins_of, ReceivedCheckIn};
+pub(crate) use devices::confirm_revocation;
+pub use devices::{devices_of, revocation, revoke_device, EnrolledDevice, Revocation};
 pub use movements::{
     movement_legs, movement_legs_of, movement_log_of, movements_by_assignment_of,
     AssignmentMovements, ReceivedMovementLeg,

@@ -93,6 +93,9 @@ fn fingerprint(server: &Server, organisation_id: &str) -> Result<String> {
                     || '.' || (SELECT count(*) FROM message_delivery WHERE organisation_id = ?1)
                     || '.' || (SELECT count(*) FROM message_read WHERE organisation_id = ?1)
                     || ':' || (SELECT count(*) FROM post_orders_ack WHERE organisation_id = ?1)
+                    || ':' || (SELECT count(*) || '.' || count(confirmed_at)
+                               FROM device_revocation WHERE organisation_id = ?1)
+                    || '.' || (SELECT count(*) FROM device WHERE organisation_id = ?1)
                     || ':' || (SELECT coalesce(max(seq), 0) FROM movement_event
                                WHERE organisation_id = ?1)
                     || '.' || (SELECT count(*) FROM movement_leg WHERE organisation_id = ?1)",

@@ -19,6 +19,7 @@
 //!   inline script or style), `nosniff`, no referrer, no framing, no caching of answers.
 
 mod assets;
+mod devices;
 mod live;
 mod movements;
 mod session;
@@ -38,7 +39,7 @@ use serde::{Deserialize, Serialize};
 use crate::admin::{self, PostOrdersStanding, ReceivedReport};
 use crate::alarms::{self, Actor, Alarm, OnDuty, Resolution};
 use crate::error::Error;
-use crate::http::{ApiError, ApiPath, BodyBytes, Reply};
+use crate::http::{ApiError, ApiPath, BodyBytes, ClientAddress, Reply};
 use crate::messages::{self, NewMessage, SentMessage};
 use crate::operators::{self, AuditEntry, Operator, Role, Session};
 use crate::state::Server;
@@ -74,6 +75,8 @@ pub(crate) fn router() -> Router<Server> {
         .route("/api/movements", get(movements::movements))
         .route("/api/reports/{id}/review", post(review))
         .route("/api/messages", get(message_list).post(send_message))
+        .route("/api/devices", get(devices::list))
+        .route("/api/devices/{id}/revoke", post(devices::revoke))
         .route("/api/audit", get(audit))
         .route("/api/events", get(live::events))
         .layer(axum::middleware::map_response(security_headers))
@@ -128,9 +131,14 @@ struct SessionAnswer {
 /// `POST /console/api/login`.
 async fn login(
     State(server): State<Server>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     BodyBytes(body): BodyBytes<MAX_BODY>,
 ) -> Result<Response, ApiError> {
+    server
+        .limits()
+        .login(address)
+        .map_err(|wait| ApiError::too_many_requests("sign-in attempts", wait))?;
     let request: LoginRequest = json_body(&headers, &body)?;
     let session = server
         .blocking(move |s| {

@@ -6,20 +6,12 @@ import XCTest
 /// acknowledgement (through `cordon admin alarm acknowledge`, the server's own Rust API)
 /// reaches alarmStatuses(), and a message from the control room arrives, is marked read,
 /// and its read receipt reaches the server exactly once.
-final class ControlRoomTests: XCTestCase {
-    private var server: ReferenceServer!
-    private var dir: URL!
+final class ControlRoomTests: ServerTestCase {
     private let operatorName = "op.jones"
 
     override func setUpWithError() throws {
-        dir = try temporaryDirectory()
-        server = try ReferenceServer()
+        try super.setUpWithError()
         try server.admin("operator", "add", "--organisation", organisationId, "--username", operatorName)
-    }
-
-    override func tearDownWithError() throws {
-        server.stop()
-        try FileManager.default.removeItem(at: dir)
     }
 
     private func enrolledDevice(officer: String) async throws -> (CordonStore, CordonSync) {

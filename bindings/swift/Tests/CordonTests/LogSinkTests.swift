@@ -4,19 +4,10 @@ import XCTest
 
 /// The core's log lines reach the app's LogSink: real sync passes against the reference
 /// server (`cordon serve`) log their end, and the sink and level decide what arrives.
-final class LogSinkTests: XCTestCase {
-    private var server: ReferenceServer!
-    private var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = try temporaryDirectory()
-        server = try ReferenceServer()
-    }
-
+final class LogSinkTests: ServerTestCase {
     override func tearDownWithError() throws {
         setLogSink(nil, .info)
-        server.stop()
-        try FileManager.default.removeItem(at: dir)
+        try super.tearDownWithError()
     }
 
     /// Keeps every entry it is given (called on the sync worker thread).

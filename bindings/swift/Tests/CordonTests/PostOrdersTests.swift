@@ -5,20 +5,7 @@ import XCTest
 /// Post orders acknowledged, through the generated Swift against the real reference server
 /// (`cordon serve`): acknowledged offline, delivered once, seen by the office, and asked for
 /// again when the office issues a new version.
-final class PostOrdersTests: XCTestCase {
-    private var server: ReferenceServer!
-    private var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = try temporaryDirectory()
-        server = try ReferenceServer()
-    }
-
-    override func tearDownWithError() throws {
-        server.stop()
-        try FileManager.default.removeItem(at: dir)
-    }
-
+final class PostOrdersTests: ServerTestCase {
     /// The sample assignment with post orders version `version`, as a file for
     /// `cordon admin assignment`.
     private func assignmentWithOrders(_ version: Int) throws -> URL {

@@ -5,20 +5,7 @@ import XCTest
 /// The binding against the real reference server (`cordon serve`) on loopback, through a
 /// Transport written in Swift over URLSession (FoundationNetworking on Linux), and through
 /// the built-in one.
-final class ReferenceServerSyncTests: XCTestCase {
-    private var server: ReferenceServer!
-    private var dir: URL!
-
-    override func setUpWithError() throws {
-        dir = try temporaryDirectory()
-        server = try ReferenceServer()
-    }
-
-    override func tearDownWithError() throws {
-        server.stop()
-        try FileManager.default.removeItem(at: dir)
-    }
-
+final class ReferenceServerSyncTests: ServerTestCase {
     /// A fresh device (its own store) enrolled as `officer` through `transport` (nil: the
     /// built-in HTTP transport).
     private func enrolledDevice(

@@ -177,6 +177,7 @@ async function refresh() {
       state.officers = officers.on_duty;
       state.reports = reports.reports;
       render();
+      await refreshDevices();
     } catch (e) {
       $('action-error').textContent = e.message;
     }
@@ -614,3 +615,62 @@ setInterval(() => { if (state.csrf && state.open.some((a) => a.state === 'raised
     signedOut();
   }
 })();
+
+// ---- devices, and revoking a lost one (supervisors) ----
+state.devices = [];
+
+async function refreshDevices() {
+  state.devices = (await call('GET', '/devices')).devices;
+  renderDevices();
+}
+
+function deviceState(d) {
+  const r = d.revocation;
+  if (!r) return 'enrolled';
+  const revoked = 'revoked ' + clockText(r.revoked_at) + ' by ' + r.revoked_by + ' (' + r.reason + ')';
+  if (!r.confirmed_at) return revoked + '; not yet told';
+  const named = r.unsent.map((u) => u.kind + ' ' + u.record_id).join(', ');
+  return revoked + '; erased ' + clockText(r.confirmed_at) + ', ' + r.unsent_total + ' not sent'
+    + (named ? ': ' + named : '');
+}
+
+function revokeForm(deviceId) {
+  const form = el('form', null, 'revoke-form');
+  const reason = el('input');
+  reason.name = 'reason';
+  reason.required = true;
+  reason.maxLength = 256;
+  reason.placeholder = 'Why (lost, seized…)';
+  reason.setAttribute('aria-label', 'Reason for revoking ' + deviceId);
+  const button = el('button', 'Revoke', 'danger');
+  button.type = 'submit';
+  form.append(reason, button);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    await act('/devices/' + encodeURIComponent(deviceId) + '/revoke', { reason: reason.value });
+  });
+  return form;
+}
+
+function renderDevices() {
+  const body = $('devices').tBodies[0];
+  body.replaceChildren();
+  const supervisor = state.operator && state.operator.role === 'supervisor';
+  state.devices.forEach((d) => {
+    const row = el('tr');
+    row.dataset.device = d.device_id;
+    row.dataset.revoked = String(Boolean(d.revocation));
+    if (d.revocation) row.className = 'is-revoked';
+    const action = el('td');
+    if (supervisor && !d.revocation) action.append(revokeForm(d.device_id));
+    row.append(
+      el('td', d.officer_id),
+      el('td', d.device_id.slice(0, 8), 'mono'),
+      el('td', clockText(d.enrolled_at)),
+      el('td', deviceState(d), 'device-state'),
+      action,
+    );
+    body.append(row);
+  });
+  $('devices-empty').hidden = state.devices.length > 0;
+}

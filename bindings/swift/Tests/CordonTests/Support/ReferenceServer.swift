@@ -1,4 +1,5 @@
 import Foundation
+import XCTest
 
 /// The reference server (`cordon serve`) on a loopback port the OS picks, and the office's
 /// side of it (`cordon admin`). Stopped by its PID in `stop()`. The binary comes from
@@ -79,5 +80,24 @@ final class ReferenceServer {
         }
         process.waitUntilExit()
         try? FileManager.default.removeItem(at: dir)
+    }
+}
+
+/// A test class against its own reference server and a temporary folder, both made before
+/// each test and removed after it.
+class ServerTestCase: XCTestCase {
+    var server: ReferenceServer!
+    var dir: URL!
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        dir = try temporaryDirectory()
+        server = try ReferenceServer()
+    }
+
+    override func tearDownWithError() throws {
+        server.stop()
+        try FileManager.default.removeItem(at: dir)
+        try super.tearDownWithError()
     }
 }

@@ -1,0 +1,451 @@
+//! `cordon load`: a load generator for the office (issue 14). It starts its own `cordon
+//! serve` (a child process on a loopback port, without rate limits), enrols N phones
+//! (each a real `Store` and `SyncEngine` over HTTP), then for a fixed time lets worker
+//! threads give the phones turns: each turn writes what an officer would (mostly welfare
+//! check-ins, some reports and amendments, a few photos, an alarm now and then) and syncs.
+//!
+//! It reports what the office did: operations applied per second, push latency (p50,
+//! p99), alarm latency (from the write to the office's answer to the push that carried
+//! it), and the server process's CPU and peak memory (from `/proc`). Beside it, measured
+//! in the same run, the limit of SQLite itself: server-shaped transactions (a receipt, a
+//! record and its row, `synchronous=FULL`, WAL) one after another in one process.
+//!
+//! A phone's store is opened for its turn and closed after it, so that thousands of
+//! phones do not need thousands of open files; that costs the generator, not the office.
+//! The generator runs on the same machine as the server: on a small machine it competes
+//! for the same cores, which the figures must be read with.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use cordon_core::sync::{HttpRequest, HttpResponse, HttpTransport, RequestKind, Transport};
+use cordon_core::*;
+use cordon_server::{admin, Server};
+use serde::Serialize;
+
+use crate::args::CliResult;
+
+const ORGANISATION: &str = "load";
+/// Officers per assignment (the office's assignments are shared, as on a real detail).
+const PER_ASSIGNMENT: usize = 25;
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Phones to simulate.
+    #[arg(long, default_value_t = 100)]
+    phones: usize,
+    /// How long the load runs once every phone is enrolled, in seconds.
+    #[arg(long, default_value_t = 30)]
+    seconds: u64,
+    /// Threads giving the phones their turns (a phone's turn: write, then sync).
+    #[arg(long, default_value_t = 8)]
+    workers: usize,
+    /// Seed of the mix (which phone writes what, when).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Keep the databases here instead of a temporary directory.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// One JSON object instead of lines.
+    #[arg(long)]
+    json: bool,
+}
+
+/// What a run measured.
+#[derive(Debug, Serialize)]
+struct Figures {
+    phones: usize,
+    workers: usize,
+    seconds: f64,
+    turns: u64,
+    operations_applied: u64,
+    operations_per_second: f64,
+    pushes: usize,
+    pushes_per_second: f64,
+    push_p50_ms: f64,
+    push_p99_ms: f64,
+    alarms: usize,
+    alarm_p50_ms: f64,
+    alarm_p99_ms: f64,
+    server_cpu_percent: f64,
+    server_peak_rss_mib: f64,
+    sqlite_limit_per_second: f64,
+    pushes_of_sqlite_limit_percent: f64,
+}
+
+/// The built-in HTTP transport, timing each push.
+struct Timed {
+    inner: HttpTransport,
+    pushes: Arc<Mutex<Vec<Duration>>>,
+    /// When the first push of the turn was answered.
+    first_push_done: Mutex<Option<Instant>>,
+}
+
+impl Transport for Timed {
+    fn send(
+        &self,
+        request: HttpRequest,
+    ) -> Result<HttpResponse, cordon_core::sync::TransportError> {
+        let push = request.kind == RequestKind::Push;
+        let started = Instant::now();
+        let answer = self.inner.send(request);
+        if push {
+            let done = Instant::now();
+            lock(&self.pushes).push(done - started);
+            lock(&self.first_push_done).get_or_insert(done);
+        }
+        answer
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+pub fn run(args: LoadArgs) -> CliResult {
+    if args.phones == 0 || args.workers == 0 || args.seconds == 0 {
+        return Err("--phones, --workers and --seconds must be at least 1".into());
+    }
+    let tmp;
+    let dir = match args.dir.clone() {
+        Some(d) => {
+            std::fs::create_dir_all(&d)?;
+            d
+        }
+        None => {
+            tmp = tempfile::tempdir()?;
+            tmp.path().to_path_buf()
+        }
+    };
+    let limit = sqlite_limit(&dir.join("limit.db"), Duration::from_secs(3))?;
+    let office_db = dir.join("office.db");
+    // The server logs errors only: an alarm a second is the load, not news.
+    let (server, url) = crate::serve::spawn(&office_db, "error", &["--no-rate-limits"])?;
+    let office = Server::open(&office_db)?;
+    let phones_dir = dir.join("phones");
+    std::fs::create_dir_all(&phones_dir)?;
+    enrol_phones(&office, &url, &phones_dir, args.phones)?;
+
+    let pushes = Arc::new(Mutex::new(Vec::new()));
+    let alarms = Arc::new(Mutex::new(Vec::new()));
+    let applied = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let turns = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let next = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let cpu_before = cpu_ticks(server.id());
+    let started = Instant::now();
+    let workers: Vec<_> = (0..args.workers)
+        .map(|w| {
+            let (pushes, alarms, applied, turns, next, stop) = (
+                pushes.clone(),
+                alarms.clone(),
+                applied.clone(),
+                turns.clone(),
+                next.clone(),
+                stop.clone(),
+            );
+            let (url, phones_dir, phones) = (url.clone(), phones_dir.clone(), args.phones);
+            let random = SeededRandom::new(args.seed.wrapping_mul(1000).wrapping_add(w as u64));
+            std::thread::spawn(move || -> Result<()> {
+                while !stop.load(Ordering::Relaxed) {
+                    let phone = next.fetch_add(1, Ordering::Relaxed) % phones;
+                    let turn = Turn {
+                        url: &url,
+                        db: &phone_db(&phones_dir, phone),
+                        assignment: &assignment_id(phone),
+                        pushes: &pushes,
+                        random: &random,
+                    };
+                    let (ops, alarm) = turn.take()?;
+                    applied.fetch_add(ops, Ordering::Relaxed);
+                    turns.fetch_add(1, Ordering::Relaxed);
+                    if let Some(latency) = alarm {
+                        lock(&alarms).push(latency);
+                    }
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(args.seconds));
+    stop.store(true, Ordering::Relaxed);
+    for w in workers {
+        w.join().map_err(|_| "a load worker panicked")??;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let cpu = cpu_ticks(server.id()).zip(cpu_before).map(|(a, b)| a - b);
+    let rss = peak_rss_kib(server.id());
+    drop(server);
+
+    let mut pushes = lock(&pushes).clone();
+    let mut alarms = lock(&alarms).clone();
+    let applied = applied.load(Ordering::Relaxed);
+    let figures = Figures {
+        phones: args.phones,
+        workers: args.workers,
+        seconds: elapsed,
+        turns: turns.load(Ordering::Relaxed),
+        operations_applied: applied,
+        operations_per_second: applied as f64 / elapsed,
+        pushes: pushes.len(),
+        pushes_per_second: pushes.len() as f64 / elapsed,
+        push_p50_ms: percentile_ms(&mut pushes, 0.50),
+        push_p99_ms: percentile_ms(&mut pushes, 0.99),
+        alarms: alarms.len(),
+        alarm_p50_ms: percentile_ms(&mut alarms, 0.50),
+        alarm_p99_ms: percentile_ms(&mut alarms, 0.99),
+        // Clock ticks are 1/100 s on Linux.
+        server_cpu_percent: cpu.map_or(f64::NAN, |t| t as f64 / elapsed),
+        server_peak_rss_mib: rss.map_or(f64::NAN, |k| k as f64 / 1024.0),
+        sqlite_limit_per_second: limit,
+        pushes_of_sqlite_limit_percent: 100.0 * pushes.len() as f64 / elapsed / limit,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&figures)?);
+    } else {
+        print(&figures);
+    }
+    Ok(())
+}
+
+fn print(f: &Figures) {
+    println!(
+        "cordon load: {} phones, {} workers, {:.1} s, {} turns",
+        f.phones, f.workers, f.seconds, f.turns
+    );
+    println!(
+        "  operations applied   {:>8}  ({:.0}/s)",
+        f.operations_applied, f.operations_per_second
+    );
+    println!(
+        "  pushes               {:>8}  ({:.0}/s), latency p50 {:.1} ms, p99 {:.1} ms",
+        f.pushes, f.pushes_per_second, f.push_p50_ms, f.push_p99_ms
+    );
+    println!(
+        "  alarms               {:>8}  write to the office's answer: p50 {:.1} ms, p99 {:.1} ms",
+        f.alarms, f.alarm_p50_ms, f.alarm_p99_ms
+    );
+    println!(
+        "  server               CPU {:.0}% of one core, peak memory {:.1} MiB",
+        f.server_cpu_percent, f.server_peak_rss_mib
+    );
+    println!(
+        "  SQLite limit         {:.0} server-shaped transactions/s in one process; pushes at {:.1}% of it",
+        f.sqlite_limit_per_second, f.pushes_of_sqlite_limit_percent
+    );
+}
+
+fn phone_db(dir: &Path, phone: usize) -> PathBuf {
+    dir.join(format!("phone-{phone:05}.db"))
+}
+
+fn officer_id(phone: usize) -> String {
+    format!("OFC-L{phone:05}")
+}
+
+fn assignment_id(phone: usize) -> String {
+    format!("A-LOAD-{:04}", phone / PER_ASSIGNMENT)
+}
+
+/// Every phone enrolled with a code of its own, on an assignment shared with its
+/// neighbours, and its first sync done (the assignment pulled).
+fn enrol_phones(office: &Server, url: &str, dir: &Path, phones: usize) -> CliResult {
+    let now = Timestamp::from(std::time::SystemTime::now());
+    let officers: Vec<String> = (0..phones).map(officer_id).collect();
+    for (i, group) in officers.chunks(PER_ASSIGNMENT).enumerate() {
+        let mut a = cordon_fixtures::assignment_starting_at(Timestamp::from_millis(
+            now.as_millis() - 3_600_000,
+        ));
+        a.id = format!("A-LOAD-{i:04}");
+        admin::upsert_assignment(office, ORGANISATION, group, a)?;
+    }
+    for (phone, officer) in officers.iter().enumerate() {
+        let code = admin::create_enrolment_code(
+            office,
+            ORGANISATION,
+            officer,
+            admin::DEFAULT_CODE_VALIDITY,
+        )?;
+        let store = Arc::new(Store::open(phone_db(dir, phone))?);
+        let engine = SyncEngine::new(
+            store.clone(),
+            Arc::new(HttpTransport::new()),
+            SyncConfig::new(url),
+        )?;
+        store.set_server_url(url)?;
+        engine.enrol(&code.code)?;
+        engine.sync_once()?;
+    }
+    Ok(())
+}
+
+/// One phone's turn.
+struct Turn<'a> {
+    url: &'a str,
+    db: &'a Path,
+    assignment: &'a str,
+    pushes: &'a Arc<Mutex<Vec<Duration>>>,
+    random: &'a SeededRandom,
+}
+
+impl Turn<'_> {
+    /// Writes what the officer does now, then syncs: how many operations the office
+    /// applied, and the alarm's latency if the turn raised one.
+    fn take(&self) -> Result<(u64, Option<Duration>)> {
+        let store = Arc::new(Store::open(self.db)?);
+        let transport = Arc::new(Timed {
+            inner: HttpTransport::new(),
+            pushes: self.pushes.clone(),
+            first_push_done: Mutex::new(None),
+        });
+        let engine = SyncEngine::new(store.clone(), transport.clone(), SyncConfig::new(self.url))?;
+        let draw = self.random.unit();
+        let check_in = |kind| NewCheckIn {
+            assignment_id: Some(self.assignment.to_owned()),
+            ..cordon_fixtures::check_in(kind)
+        };
+        let mut alarm = false;
+        if draw < 0.80 {
+            store.record_check_in(check_in(CheckInKind::Welfare))?;
+        } else if draw < 0.88 {
+            let r = store.create_report(self.incident(&store))?;
+            store.submit_report(&r.id)?;
+        } else if draw < 0.93 {
+            self.amend_or_report(&store)?;
+        } else if draw < 0.97 {
+            let r = store.create_report(self.incident(&store))?;
+            let photo = self.db.with_extension("jpg");
+            std::fs::write(&photo, vec![0x5a; 48 * 1024]).map_err(|e| CordonError::Io {
+                path: photo.display().to_string(),
+                detail: e.to_string(),
+            })?;
+            store.attach_file(&r.id, &photo, AttachmentKind::Photo, "image/jpeg")?;
+            store.submit_report(&r.id)?;
+        } else {
+            store.record_check_in(NewCheckIn {
+                assignment_id: None,
+                ..cordon_fixtures::check_in(CheckInKind::Panic)
+            })?;
+            alarm = true;
+        }
+        let started = Instant::now();
+        let summary = engine.sync_once()?;
+        let latency = alarm
+            .then(|| *lock(&transport.first_push_done))
+            .flatten()
+            .map(|done| done - started);
+        Ok((u64::try_from(summary.applied).unwrap_or(0), latency))
+    }
+
+    fn incident(&self, store: &Store) -> IncidentContent {
+        IncidentContent {
+            assignment_id: Some(self.assignment.to_owned()),
+            ..cordon_fixtures::incident_discovered_at(store.now())
+        }
+    }
+
+    /// An amendment of the phone's newest submitted report, or a report if it has none.
+    fn amend_or_report(&self, store: &Store) -> Result<()> {
+        let mut submitted = None;
+        for id in store.report_ids()? {
+            let r = store.report(&id)?;
+            if r.content_hash.is_some() {
+                submitted = Some(r);
+                break;
+            }
+        }
+        match submitted {
+            Some(r) => {
+                store.amend_report(
+                    &r.id,
+                    NewAmendment {
+                        author: "load".into(),
+                        reason: "Police attended".into(),
+                        patch: IncidentPatch {
+                            police_reference: Some(format!("CAD {}", self.random.next_u64())),
+                            ..Default::default()
+                        },
+                    },
+                )?;
+            }
+            None => {
+                let r = store.create_report(self.incident(store))?;
+                store.submit_report(&r.id)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn percentile_ms(xs: &mut [Duration], q: f64) -> f64 {
+    if xs.is_empty() {
+        return f64::NAN;
+    }
+    xs.sort();
+    let i = ((xs.len() as f64 * q).ceil() as usize).clamp(1, xs.len()) - 1;
+    xs[i].as_secs_f64() * 1000.0
+}
+
+/// The server process's user and system time so far, in clock ticks (Linux).
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name (which may hold spaces) in parentheses.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+/// The server process's peak resident memory (VmHWM), in KiB (Linux).
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// What SQLite itself allows on this disk: transactions shaped like a one-operation push
+/// (a receipt, a record row, a check-in row; WAL, `synchronous=FULL`, as the server opens
+/// its database) one after another in one process, for `time`.
+fn sqlite_limit(db: &Path, time: Duration) -> CliResult<f64> {
+    let mut conn = rusqlite::Connection::open(db)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.execute_batch(
+        "CREATE TABLE receipt (device_id TEXT, operation_id TEXT, result TEXT,
+                               PRIMARY KEY (device_id, operation_id));
+         CREATE TABLE record (organisation_id TEXT, id TEXT, family TEXT, version INTEGER,
+                              PRIMARY KEY (organisation_id, id));
+         CREATE TABLE check_in (organisation_id TEXT, id TEXT, body TEXT,
+                                PRIMARY KEY (organisation_id, id));",
+    )?;
+    let body = serde_json::to_string(&cordon_fixtures::check_in(CheckInKind::Welfare))?;
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed() < time {
+        let tx = conn.transaction()?;
+        let id = uuid_like(n);
+        tx.execute(
+            "INSERT INTO receipt VALUES ('device', ?1, 'applied')",
+            [&id],
+        )?;
+        tx.execute(
+            "INSERT INTO record VALUES ('org', ?1, 'check_in', 1)",
+            [&id],
+        )?;
+        tx.execute("INSERT INTO check_in VALUES ('org', ?1, ?2)", [&id, &body])?;
+        tx.commit()?;
+        n += 1;
+    }
+    Ok(n as f64 / started.elapsed().as_secs_f64())
+}
+
+fn uuid_like(n: u64) -> String {
+    format!("01930000-0000-7000-8000-{n:012x}")
+}
