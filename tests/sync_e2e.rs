@@ -358,15 +358,7 @@ fn movement_legs_made_offline_arrive_once_in_order_and_the_real_server_raises_th
     let assignment = device.assigned(&server);
     let now = device.store.now();
     let minutes = |m: i64| Timestamp::from_millis(now.as_millis() + m * 60_000);
-    let event = |leg: &MovementLeg, kind| NewMovementEvent {
-        leg_id: leg.id.clone(),
-        kind,
-        occurred_at: None,
-        new_eta: None,
-        route: None,
-        handed_to: None,
-        note: None,
-    };
+    let event = |leg: &MovementLeg, kind| NewMovementEvent::new(leg.id.clone(), kind);
     // Offline: a leg that left an hour ago (ETA 15 minutes ago: overdue), and one that
     // leaves now, is delayed and arrives.
     proxy.set_plan(|_| Fault::ResetBeforeForward);

@@ -205,24 +205,11 @@ fn admin_assignment_reads_a_file_and_list_json_parses() {
 fn admin_list_post_orders_shows_who_acknowledged_which_version() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.db");
-    let file = cordon_fixtures::path("assignment.json");
     let (org, officer) = (
         cordon_fixtures::ORGANISATION_ID,
         cordon_fixtures::OFFICER_ID,
     );
-    let assigned = admin(
-        &db,
-        &[
-            "assignment",
-            "--file",
-            file.to_str().unwrap(),
-            "--organisation",
-            org,
-            "--officer",
-            officer,
-        ],
-    );
-    assert!(assigned.status.success(), "{}", stderr(&assigned));
+    assign_sample(&db);
     let sample = cordon_fixtures::assignment();
     let before = stdout(&admin(&db, &["list", "post-orders"]));
     assert!(
@@ -1105,6 +1092,24 @@ fn cordon_load_drives_phones_against_its_own_server_and_reports_figures_as_json(
     );
 }
 
+/// `cordon admin assignment` of the sample assignment to the sample officer.
+fn assign_sample(db: &Path) {
+    let file = cordon_fixtures::path("assignment.json");
+    let assigned = admin(
+        db,
+        &[
+            "assignment",
+            "--file",
+            file.to_str().unwrap(),
+            "--organisation",
+            cordon_fixtures::ORGANISATION_ID,
+            "--officer",
+            cordon_fixtures::OFFICER_ID,
+        ],
+    );
+    assert!(assigned.status.success(), "{}", stderr(&assigned));
+}
+
 /// A `cordon serve` child, stopped by its process id when dropped (a failing test too).
 struct Serving(std::process::Child);
 
@@ -1147,20 +1152,7 @@ fn device_movement_plans_a_leg_records_a_delay_and_the_office_lists_the_timeline
         cordon_fixtures::OFFICER_ID,
     );
     let sample = cordon_fixtures::assignment();
-    let path = cordon_fixtures::path("assignment.json");
-    let assigned = admin(
-        &db,
-        &[
-            "assignment",
-            "--file",
-            path.to_str().unwrap(),
-            "--organisation",
-            org,
-            "--officer",
-            officer,
-        ],
-    );
-    assert!(assigned.status.success(), "{}", stderr(&assigned));
+    assign_sample(&db);
     let code = stdout(&admin(
         &db,
         &["enrol", "--organisation", org, "--officer", officer],

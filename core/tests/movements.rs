@@ -22,15 +22,7 @@ fn planned(f: &Fixture) -> MovementLeg {
 }
 
 fn event(leg: &MovementLeg, kind: MovementEventKind) -> NewMovementEvent {
-    NewMovementEvent {
-        leg_id: leg.id.clone(),
-        kind,
-        occurred_at: None,
-        new_eta: None,
-        route: None,
-        handed_to: None,
-        note: None,
-    }
+    NewMovementEvent::new(leg.id.clone(), kind)
 }
 
 fn delayed_until(leg: &MovementLeg, eta: Timestamp) -> NewMovementEvent {

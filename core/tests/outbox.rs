@@ -37,15 +37,7 @@ fn every_queued_payload_decodes_to_its_kind_record_and_lane() {
         .plan_movement_leg(cordon_fixtures::movement_leg_departing("A-1", T0))
         .unwrap();
     f.store
-        .record_movement_event(NewMovementEvent {
-            leg_id: leg.id,
-            kind: MovementEventKind::Departed,
-            occurred_at: None,
-            new_eta: None,
-            route: None,
-            handed_to: None,
-            note: None,
-        })
+        .record_movement_event(NewMovementEvent::new(leg.id, MovementEventKind::Departed))
         .unwrap();
     f.check_in(CheckInKind::Welfare);
     f.check_in(CheckInKind::Duress);

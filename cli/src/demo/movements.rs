@@ -22,13 +22,8 @@ fn event(
     new_eta: Option<Timestamp>,
 ) -> NewMovementEvent {
     NewMovementEvent {
-        leg_id: leg.id.clone(),
-        kind,
-        occurred_at: None,
         new_eta,
-        route: None,
-        handed_to: None,
-        note: None,
+        ..NewMovementEvent::new(leg.id.clone(), kind)
     }
 }
 

@@ -236,6 +236,20 @@ pub struct MovementEvent {
 }
 
 impl NewMovementEvent {
+    /// An event of `kind` on the leg `leg_id`, at the device's clock, with no detail: set
+    /// `new_eta`, `route`, `handed_to`, `occurred_at` or `note` with `..` where needed.
+    pub fn new(leg_id: impl Into<String>, kind: MovementEventKind) -> Self {
+        NewMovementEvent {
+            leg_id: leg_id.into(),
+            kind,
+            occurred_at: None,
+            new_eta: None,
+            route: None,
+            handed_to: None,
+            note: None,
+        }
+    }
+
     /// The event this input makes, with its id and the device's time.
     pub fn into_event(self, id: String, now: Timestamp) -> MovementEvent {
         MovementEvent {

@@ -41,15 +41,7 @@ fn plan(device: &Device) -> MovementLeg {
 }
 
 fn event(leg: &MovementLeg, kind: MovementEventKind) -> NewMovementEvent {
-    NewMovementEvent {
-        leg_id: leg.id.clone(),
-        kind,
-        occurred_at: None,
-        new_eta: None,
-        route: None,
-        handed_to: None,
-        note: None,
-    }
+    NewMovementEvent::new(leg.id.clone(), kind)
 }
 
 fn record(device: &Device, leg: &MovementLeg, kind: MovementEventKind) -> MovementLegState {

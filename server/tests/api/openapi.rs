@@ -369,13 +369,10 @@ fn every_other_answer(contract: &Contract) {
         .unwrap();
     store
         .record_movement_event(NewMovementEvent {
-            leg_id: leg.id,
-            kind: MovementEventKind::Delayed,
             occurred_at: Some(assignment.starts_at),
             new_eta: Some(assignment.ends_at),
-            route: None,
-            handed_to: None,
             note: Some("Road closed at Marble Arch".into()),
+            ..NewMovementEvent::new(leg.id, MovementEventKind::Delayed)
         })
         .unwrap();
     let operations: Vec<Value> = device
