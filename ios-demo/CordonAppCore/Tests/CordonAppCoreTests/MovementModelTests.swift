@@ -25,7 +25,8 @@ final class MovementModelTests: XCTestCase {
         let store = try store()
         let screen = MovementModel(store: store, assignmentId: halcyonId, text: text, day: today())
         let departure = nowMillis().addingTimeInterval(5 * 60)
-        let id = try XCTUnwrap(await screen.plan(movementLeg(departure: departure)))
+        let planned = await screen.plan(movementLeg(departure: departure))
+        let id = try XCTUnwrap(planned)
         XCTAssertEqual(screen.legs.first?.line, "Planned · departs \(text.clock(departure)) · ETA \(text.clock(departure.addingTimeInterval(45 * 60)))")
 
         await screen.depart(id)
@@ -45,7 +46,8 @@ final class MovementModelTests: XCTestCase {
     func testALegPastItsEtaPlusGraceShowsOverdueOfflineAndADelayClearsIt() async throws {
         let screen = MovementModel(store: try store(), assignmentId: halcyonId, text: text, day: today())
         // Left an hour ago, ETA 15 minutes ago; the sample's grace is 5 minutes.
-        let id = try XCTUnwrap(await screen.plan(movementLeg(departure: nowMillis().addingTimeInterval(-3600))))
+        let planned = await screen.plan(movementLeg(departure: nowMillis().addingTimeInterval(-3600)))
+        let id = try XCTUnwrap(planned)
         await screen.depart(id)
 
         XCTAssertEqual(screen.overdue, 1)
@@ -60,7 +62,8 @@ final class MovementModelTests: XCTestCase {
     func testAnEventOutOfOrderIsRefusedWithASentenceAndNothingChanges() async throws {
         let store = try store()
         let screen = MovementModel(store: store, assignmentId: halcyonId, text: text, day: today())
-        let id = try XCTUnwrap(await screen.plan(movementLeg(departure: nowMillis().addingTimeInterval(5 * 60))))
+        let planned = await screen.plan(movementLeg(departure: nowMillis().addingTimeInterval(5 * 60)))
+        let id = try XCTUnwrap(planned)
 
         await screen.arrive(id)
 
