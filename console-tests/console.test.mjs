@@ -315,6 +315,45 @@ test('surveillance log: an operator issues a BOLO, the phone flags a sighting of
   assert.deepEqual(JSON.parse(device('phone.db', 'sighting', 'bolo', '--json')), []);
 });
 
+test('movements: an overdue leg raises an alarm with its leg, the day\'s log reads in order, a late arrival shows on the alarm', async () => {
+  const assignment = JSON.parse(readFileSync(path.join(ROOT, 'fixtures', 'assignment.json'), 'utf8'));
+  assignment.id = 'A-MOVES';
+  assignment.reference = 'OP-KESTREL-03';
+  assignment.title = 'Principal\'s evening movements';
+  const file = path.join(dir, 'moves.json');
+  writeFileSync(file, JSON.stringify(assignment));
+  admin('assignment', '--file', file, '--organisation', 'acme', '--officer', 'OFC-11');
+  enrol('moves.db', 'OFC-11');
+  device('moves.db', 'sync');
+  // Departed an hour ago with an ETA ten minutes ago: past ETA plus the 5 minutes' grace.
+  const departed = new Date(Date.now() - 3600e3).toISOString();
+  const leg = device('moves.db', 'movement', 'plan', '--assignment', 'A-MOVES',
+    '--from', '<b id=injected6>Residence</b>', '--to', 'Embassy', '--depart', departed,
+    '--eta', new Date(Date.now() - 600e3).toISOString(), '--vehicle', 'CHARLIE-1', '--in-charge', 'ALPHA-1');
+  device('moves.db', 'movement', 'event', '--leg', leg, '--kind', 'departed', '--at', departed);
+  assert.match(device('moves.db', 'movement', 'overdue'), /overdue/, 'the phone knows, offline');
+  device('moves.db', 'sync');
+
+  const alarm = '#alarm-queue li[data-kind=overdue_leg]';
+  await page.waitForSelector(alarm, { timeout: 10000 });
+  assert.match(await page.textContent(alarm), /Overdue leg/);
+  assert.match(await page.textContent(alarm), /<b id=injected6>Residence<\/b> → Embassy · ALPHA-1 in charge/, 'the leg as text');
+  assert.equal(await page.locator('#injected6').count(), 0);
+  const part = '#movements article[data-assignment=A-MOVES]';
+  await page.waitForSelector(`${part} li[data-status=overdue]`, { timeout: 5000 });
+  const lines = await page.locator(`${part} .movement-log li`).allTextContents();
+  assert.equal(lines.length, 2, lines.join('\n'));
+  assert.match(lines[0], /planned <b id=injected6>Residence<\/b> → Embassy/);
+  assert.match(lines[1], /departed/);
+  await shot('console-movements.png');
+
+  device('moves.db', 'movement', 'event', '--leg', leg, '--kind', 'arrived');
+  device('moves.db', 'sync');
+  await page.waitForSelector(`${part} li[data-status=arrived]`, { timeout: 5000 });
+  await page.waitForSelector(`${alarm} .explained`, { timeout: 5000 });
+  assert.match(await page.textContent(alarm), /last: arrived/, 'the late arrival on the alarm, which stays open');
+});
+
 test('the page ran without a script error or a Content-Security-Policy violation', () => {
   // The page asks who is signed in before the operator signs in (401), and the first
   // login is refused on purpose (401): nothing else may have failed.

@@ -427,3 +427,136 @@ fn a_sighting_matching_a_pulled_bolo_entry_travels_urgent_before_earlier_sightin
         3
     );
 }
+
+#[test]
+fn movement_legs_made_offline_arrive_once_in_order_and_the_real_server_raises_the_overdue_leg() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path());
+    let proxy = FaultProxy::start(&server.url, |_| Fault::Pass);
+    let device = Device::enrolled(&server, &proxy.url, |_| {});
+    let assignment = device.assigned(&server);
+    let now = device.store.now();
+    let minutes = |m: i64| Timestamp::from_millis(now.as_millis() + m * 60_000);
+    let event = |leg: &MovementLeg, kind| NewMovementEvent::new(leg.id.clone(), kind);
+    // Offline: a leg that left an hour ago (ETA 15 minutes ago: overdue), and one that
+    // leaves now, is delayed and arrives.
+    proxy.set_plan(|_| Fault::ResetBeforeForward);
+    let late = device
+        .store
+        .plan_movement_leg(cordon_fixtures::movement_leg_departing(
+            &assignment.id,
+            minutes(-60),
+        ))
+        .unwrap();
+    device
+        .store
+        .record_movement_event(event(&late, MovementEventKind::Departed))
+        .unwrap();
+    let on_time = device
+        .store
+        .plan_movement_leg(cordon_fixtures::movement_leg_departing(&assignment.id, now))
+        .unwrap();
+    for (kind, new_eta) in [
+        (MovementEventKind::Departed, None),
+        (MovementEventKind::Delayed, Some(minutes(70))),
+        (MovementEventKind::Arrived, None),
+    ] {
+        device
+            .store
+            .record_movement_event(NewMovementEvent {
+                new_eta,
+                ..event(&on_time, kind)
+            })
+            .unwrap();
+    }
+    assert_eq!(
+        device
+            .store
+            .overdue_legs()
+            .unwrap()
+            .iter()
+            .map(|l| l.leg.id.as_str())
+            .collect::<Vec<_>>(),
+        [late.id.as_str()],
+        "the phone knows offline"
+    );
+    assert!(matches!(
+        device.engine.sync_once().unwrap().outcome,
+        PassOutcome::Interrupted { .. }
+    ));
+    // Back, but the first push's answer is lost after the server applied it.
+    let lost = std::sync::Arc::new(AtomicBool::new(false));
+    let once = lost.clone();
+    proxy.set_plan(move |r| {
+        if r.path.starts_with("/v1/push") && !once.swap(true, Ordering::SeqCst) {
+            Fault::ResetAfterForward
+        } else {
+            Fault::Pass
+        }
+    });
+    device.engine.set_online(false).unwrap();
+    device.engine.set_online(true).unwrap();
+    device.engine.sync_once().unwrap();
+    device.engine.set_online(false).unwrap();
+    device.engine.set_online(true).unwrap();
+    let retried = device.engine.sync_once().unwrap();
+
+    assert!(lost.load(Ordering::SeqCst), "the first answer was lost");
+    assert_eq!(retried.outcome, PassOutcome::Completed);
+    assert_eq!((retried.applied, retried.duplicates), (0, 6));
+    assert!(device.store.queued_operations().unwrap().is_empty());
+    let receipts = server.list("receipts");
+    let movement_receipts = receipts
+        .iter()
+        .filter(|r| {
+            r["kind"]
+                .as_str()
+                .is_some_and(|k| k.starts_with("movement."))
+        })
+        .count();
+    assert_eq!(movement_receipts, 6, "one receipt each: {receipts:?}");
+    let office = server.list("movements");
+    let kinds = |leg: &MovementLeg| -> Vec<String> {
+        let row = office
+            .iter()
+            .find(|r| r["state"]["leg"]["id"] == leg.id.as_str())
+            .unwrap_or_else(|| panic!("{} not at the office: {office:?}", leg.id));
+        row["state"]["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(kinds(&on_time), ["departed", "delayed", "arrived"]);
+    assert_eq!(kinds(&late), ["departed"]);
+
+    // The real server's dead-man timer (every second) raises the overdue leg, once.
+    let office = cordon_server::Server::open(&server.db).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let alarms = loop {
+        let legs: Vec<_> =
+            cordon_server::alarms::open_alarms(&office, cordon_fixtures::ORGANISATION_ID)
+                .unwrap()
+                .into_iter()
+                .filter(|a| a.kind == AlarmKind::OverdueLeg)
+                .collect();
+        if !legs.is_empty() || Instant::now() > deadline {
+            break legs;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(alarms.len(), 1, "{alarms:?}");
+    let leg = alarms[0].leg.as_ref().unwrap();
+    assert_eq!(
+        (leg.leg_id.as_str(), leg.last_event),
+        (late.id.as_str(), Some(MovementEventKind::Departed))
+    );
+    assert_eq!(
+        alarms[0].occurred_at,
+        device.store.overdue_legs().unwrap()[0].overdue_at,
+        "the office and the phone name the same deadline"
+    );
+}

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
-use cordon_core::{Assignment, ReportIntegrity, ReviewOutcome};
+use cordon_core::{Assignment, ReportIntegrity, ReviewOutcome, Timestamp};
 use cordon_server::admin::{
-    self, PostOrdersStanding, Receipt, ReceivedAttachment, ReceivedCheckIn, ReceivedReport,
+    self, PostOrdersStanding, Receipt, ReceivedAttachment, ReceivedCheckIn, ReceivedMovementLeg,
+    ReceivedReport,
 };
 use cordon_server::alarms;
 use cordon_server::messages::{self, NewMessage};
@@ -230,6 +231,8 @@ enum Listing {
     Sightings,
     /// The same registration seen by different officers or at different places.
     RepeatSightings,
+    /// Movements of the principal: every leg's plan and events, as a timeline.
+    Movements,
 }
 
 pub fn run(args: AdminArgs) -> CliResult {
@@ -574,6 +577,7 @@ struct Everything {
     attachments: Vec<ReceivedAttachment>,
     receipts: Vec<Receipt>,
     post_orders: Vec<PostOrdersStanding>,
+    movements: Vec<ReceivedMovementLeg>,
 }
 
 fn list(
@@ -610,6 +614,11 @@ fn list(
             (true, None) => admin::post_orders_standing(server)?,
             (true, Some(o)) => admin::post_orders_standing_of(server, o)?,
         },
+        movements: match (wants(Listing::Movements), organisation) {
+            (false, _) => vec![],
+            (true, None) => admin::movement_legs(server, None)?,
+            (true, Some(o)) => admin::movement_legs_of(server, o, None)?,
+        },
     };
     if json {
         let text = match what {
@@ -620,6 +629,7 @@ fn list(
             Some(Listing::Receipts) => serde_json::to_string_pretty(&everything.receipts)?,
             Some(Listing::PostOrders) => serde_json::to_string_pretty(&everything.post_orders)?,
             Some(Listing::Sightings | Listing::RepeatSightings) => return Ok(()),
+            Some(Listing::Movements) => serde_json::to_string_pretty(&everything.movements)?,
         };
         println!("{text}");
         return Ok(());
@@ -640,6 +650,9 @@ fn list(
     if wants(Listing::PostOrders) {
         sections.push(("post orders", post_orders_table(&everything.post_orders)));
     }
+    if wants(Listing::Movements) {
+        sections.push(("movements", movements_table(&everything.movements)));
+    }
     let titled = sections.len() > 1;
     for (i, (title, table)) in sections.iter().enumerate() {
         if titled {
@@ -651,6 +664,44 @@ fn list(
         print!("{table}");
     }
     Ok(())
+}
+
+/// Every leg's plan and events as one timeline (UTC), oldest first.
+fn movements_table(rows: &[ReceivedMovementLeg]) -> String {
+    let mut lines: Vec<(Timestamp, Vec<String>)> = Vec::new();
+    for r in rows {
+        let log = cordon_core::movement_log(
+            std::slice::from_ref(&r.state),
+            Timestamp::from_millis(0),
+            Timestamp::from_millis(i64::MAX),
+            "UTC",
+        );
+        for entry in log {
+            lines.push((
+                entry.at,
+                vec![
+                    entry.at.to_string(),
+                    r.organisation_id.clone(),
+                    r.state.leg.assignment_id.clone(),
+                    r.officer_id.clone(),
+                    r.state.status.as_str().to_owned(),
+                    entry.text,
+                ],
+            ));
+        }
+    }
+    lines.sort_by_key(|(at, _)| *at);
+    table(
+        &[
+            "AT",
+            "ORGANISATION",
+            "ASSIGNMENT",
+            "OFFICER",
+            "LEG_NOW",
+            "LOG",
+        ],
+        lines.into_iter().map(|(_, row)| row).collect(),
+    )
 }
 
 fn post_orders_table(rows: &[PostOrdersStanding]) -> String {

@@ -89,6 +89,9 @@ enum DeviceCommand {
     /// The surveillance log: `sighting add`, `sighting list`, `sighting bolo`.
     #[command(subcommand)]
     Sighting(crate::sightings::SightingCommand),
+    /// Movements of the principal: plan a leg, record its events, list, overdue, timeline.
+    #[command(subcommand)]
+    Movement(crate::movements::MovementCommand),
     /// Outbox and sync status.
     Status {
         #[arg(long)]
@@ -351,6 +354,7 @@ pub fn run(args: DeviceArgs) -> CliResult {
                 );
             }
         }
+        DeviceCommand::Movement(command) => crate::movements::run(&store, command)?,
         DeviceCommand::Alarms { json } => {
             let alarms = store.alarm_statuses()?;
             if json {

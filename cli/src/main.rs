@@ -19,6 +19,7 @@ mod args;
 mod demo;
 mod device;
 mod load;
+mod movements;
 mod serve;
 mod sightings;
 

@@ -205,24 +205,11 @@ fn admin_assignment_reads_a_file_and_list_json_parses() {
 fn admin_list_post_orders_shows_who_acknowledged_which_version() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.db");
-    let file = cordon_fixtures::path("assignment.json");
     let (org, officer) = (
         cordon_fixtures::ORGANISATION_ID,
         cordon_fixtures::OFFICER_ID,
     );
-    let assigned = admin(
-        &db,
-        &[
-            "assignment",
-            "--file",
-            file.to_str().unwrap(),
-            "--organisation",
-            org,
-            "--officer",
-            officer,
-        ],
-    );
-    assert!(assigned.status.success(), "{}", stderr(&assigned));
+    assign_sample(&db);
     let sample = cordon_fixtures::assignment();
     let before = stdout(&admin(&db, &["list", "post-orders"]));
     assert!(
@@ -1213,4 +1200,177 @@ fn device_sighting_add_records_a_normalised_registration_and_refuses_bad_input_i
     assert!(!bad.status.success());
     assert_eq!(stderr(&bad).lines().count(), 1, "{}", stderr(&bad));
     assert!(stderr(&bad).contains("subject"), "{}", stderr(&bad));
+}
+
+/// `cordon admin assignment` of the sample assignment to the sample officer.
+fn assign_sample(db: &Path) {
+    let file = cordon_fixtures::path("assignment.json");
+    let assigned = admin(
+        db,
+        &[
+            "assignment",
+            "--file",
+            file.to_str().unwrap(),
+            "--organisation",
+            cordon_fixtures::ORGANISATION_ID,
+            "--officer",
+            cordon_fixtures::OFFICER_ID,
+        ],
+    );
+    assert!(assigned.status.success(), "{}", stderr(&assigned));
+}
+
+/// A `cordon serve` child, stopped by its process id when dropped (a failing test too).
+struct Serving(std::process::Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `cordon serve` on a fresh database in `dir`; returns the child and its URL.
+fn serve_in(dir: &Path) -> (Serving, String) {
+    let mut server = Command::new(env!("CARGO_BIN_EXE_cordon"))
+        .args(["serve", "--db"])
+        .arg(dir.join("server.db"))
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    (Serving(server), url)
+}
+
+#[cfg(unix)]
+#[test]
+fn device_movement_plans_a_leg_records_a_delay_and_the_office_lists_the_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let (_server, url) = serve_in(dir.path());
+    let (org, officer) = (
+        cordon_fixtures::ORGANISATION_ID,
+        cordon_fixtures::OFFICER_ID,
+    );
+    let sample = cordon_fixtures::assignment();
+    assign_sample(&db);
+    let code = stdout(&admin(
+        &db,
+        &["enrol", "--organisation", org, "--officer", officer],
+    ))
+    .trim()
+    .to_owned();
+    let phone = dir.path().join("phone.db");
+    device(&phone, &["enrol", "--server", &url, "--code", &code]);
+    device(&phone, &["sync"]);
+
+    let planned = device(
+        &phone,
+        &[
+            "movement",
+            "plan",
+            "--assignment",
+            &sample.id,
+            "--from",
+            "Residence",
+            "--to",
+            "Embassy",
+            "--depart",
+            "2026-11-28T19:30:00Z",
+            "--eta",
+            "2026-11-28T20:15:00Z",
+            "--vehicle",
+            "CHARLIE-1",
+            "--in-charge",
+            "ALPHA-1",
+        ],
+    );
+    let leg = stdout(&planned).trim().to_owned();
+    let movement = |args: &[&str]| {
+        let mut all = vec!["movement"];
+        all.extend_from_slice(args);
+        device(&phone, &all)
+    };
+    movement(&[
+        "event",
+        "--leg",
+        &leg,
+        "--kind",
+        "departed",
+        "--at",
+        "2026-11-28T19:34:00Z",
+    ]);
+    let delayed = movement(&[
+        "event",
+        "--leg",
+        &leg,
+        "--kind",
+        "delayed",
+        "--at",
+        "2026-11-28T19:50:00Z",
+        "--new-eta",
+        "2026-11-28T20:40:00Z",
+    ]);
+    // The new ETA is in the past by the machine's clock: the leg shows overdue, offline.
+    assert!(
+        stdout(&delayed)
+            .ends_with("  overdue  Residence → Embassy  ETA 2026-11-28T20:40:00.000Z\n"),
+        "{}",
+        stdout(&delayed)
+    );
+    let refused = cordon(&[
+        "device",
+        "--db",
+        phone.to_str().unwrap(),
+        "movement",
+        "event",
+        "--leg",
+        &leg,
+        "--kind",
+        "departed",
+    ]);
+    let timeline = movement(&[
+        "timeline",
+        "--assignment",
+        &sample.id,
+        "--day",
+        "2026-11-28",
+    ]);
+    device(&phone, &["sync"]);
+    let office = admin(&db, &["list", "movements"]);
+    let json = admin(&db, &["list", "movements", "--json", "--organisation", org]);
+
+    assert!(!refused.status.success());
+    assert_eq!(stderr(&refused).lines().count(), 1, "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("already departed"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(
+        stdout(&timeline).lines().collect::<Vec<_>>(),
+        [
+            "19:30 planned Residence → Embassy, ETA 20:15, ALPHA-1 in charge, vehicles CHARLIE-1",
+            "19:34 departed Residence → Embassy",
+            "19:50 delayed Residence → Embassy, new ETA 20:40",
+        ]
+    );
+    let lines = stdout(&office);
+    assert!(office.status.success(), "{}", stderr(&office));
+    assert!(
+        lines.contains("delayed Residence → Embassy, new ETA 20:40"),
+        "{lines}"
+    );
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(rows[0]["state"]["leg"]["id"], leg.as_str());
+    assert_eq!(rows[0]["state"]["events"].as_array().unwrap().len(), 2);
 }

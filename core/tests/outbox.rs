@@ -32,6 +32,13 @@ fn every_queued_payload_decodes_to_its_kind_record_and_lane() {
     f.store.mark_message_read(&read.message_id).unwrap();
     let version = f.store.assignment("A-1").unwrap().post_orders.version;
     f.store.acknowledge_post_orders("A-1", version).unwrap();
+    let leg = f
+        .store
+        .plan_movement_leg(cordon_fixtures::movement_leg_departing("A-1", T0))
+        .unwrap();
+    f.store
+        .record_movement_event(NewMovementEvent::new(leg.id, MovementEventKind::Departed))
+        .unwrap();
     f.check_in(CheckInKind::Welfare);
     f.check_in(CheckInKind::Duress);
     let (report, _photo) = report_with_photo(&f);
@@ -60,7 +67,7 @@ fn every_queued_payload_decodes_to_its_kind_record_and_lane() {
 
     let queued = f.store.queued_operations().unwrap();
     let kinds: std::collections::HashSet<_> = queued.iter().map(|o| o.kind).collect();
-    assert_eq!(kinds.len(), 10, "every kind is exercised: {kinds:?}");
+    assert_eq!(kinds.len(), 12, "every kind is exercised: {kinds:?}");
     for op in &queued {
         let payload = Payload::decode(op.kind, &op.payload)
             .unwrap_or_else(|e| panic!("{:?} does not decode: {e}", op.kind));

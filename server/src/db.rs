@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 pub const APPLICATION_ID: i64 = 0x4353_5256;
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 12] = [
+const STEPS: [&str; 13] = [
     include_str!("schema.sql"),
     V1_TO_V2,
     V2_TO_V3,
@@ -36,6 +36,7 @@ const STEPS: [&str; 12] = [
     V9_TO_V10,
     V10_TO_V11,
     SIGHTINGS,
+    MOVEMENTS,
 ];
 
 /// Version 1 → 2: a receipt names the record its operation belongs to as the protocol
@@ -218,6 +219,11 @@ const V10_TO_V11: &str = include_str!("schema_v11_revocation.sql");
 /// BOLO match, their photos as blobs, the BOLO list per organisation, the repeat window
 /// per organisation, and the feed built again to carry `bolo` entries (every cursor kept).
 const SIGHTINGS: &str = include_str!("schema_v12_sightings.sql");
+
+/// Movements of the principal: legs (a record family devices own) and their events, and
+/// the overdue-leg alarm (see the file's comment for how the CHECKs of `record` and
+/// `alarm` are widened in place).
+const MOVEMENTS: &str = include_str!("schema_v13_movements.sql");
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;

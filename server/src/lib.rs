@@ -39,6 +39,7 @@ mod http;
 mod limits;
 mod listen;
 pub mod messages;
+mod movements;
 pub mod operators;
 mod push;
 mod records;

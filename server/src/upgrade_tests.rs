@@ -329,8 +329,8 @@ fn a_version_10_database_keeps_its_devices_and_can_revoke_them() {
 fn a_database_before_sightings_keeps_its_feed_and_sends_bolo_entries_to_every_officer_after_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("server.db");
-    // The step before sightings (the last but one).
-    let v10 = database_at(&path, SCHEMA_VERSION as usize - 1);
+    // The step before sightings (revocation, version 11).
+    let v10 = database_at(&path, 11);
     v10.execute(
         "INSERT INTO feed (organisation_id, officer_id, kind, subject, body, tag)
          VALUES ('acme', 'OFC-7', 'message', 'm-1', '{}', 42)",
@@ -389,4 +389,66 @@ fn a_database_before_sightings_keeps_its_feed_and_sends_bolo_entries_to_every_of
         })
         .unwrap();
     assert_eq!(escalate, 300);
+}
+
+#[test]
+fn the_movements_step_keeps_alarms_and_records_and_widens_only_their_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.db");
+    let before = database_at(&path, 12);
+    before
+        .execute_batch(
+            "INSERT INTO device (device_id, organisation_id, officer_id, token_hash, enrolled_at)
+             VALUES ('d-1', 'acme', 'OFC-7', 'h', 0);
+             INSERT INTO record (organisation_id, id, family, officer_id, device_id,
+                                 server_version, last_seq, received_at, updated_at)
+             VALUES ('acme', 'c-1', 'check_in', 'OFC-7', 'd-1', 1, 1, 0, 0);
+             INSERT INTO alarm (id, organisation_id, kind, officer_id, assignment_id,
+                                occurred_at, raised_at)
+             VALUES ('al-1', 'acme', 'overdue', 'OFC-7', 'A-1', 5, 6);
+             INSERT INTO alarm_event (alarm_id, organisation_id, kind, at, actor)
+             VALUES ('al-1', 'acme', 'raised', 6, 'system');",
+        )
+        .unwrap();
+    drop(before);
+
+    let server = crate::Server::open(&path).unwrap();
+
+    let alarm = crate::alarms::alarm(&server, "acme", "al-1").unwrap();
+    assert_eq!(
+        (alarm.kind, alarm.occurred_at.as_millis(), alarm.leg),
+        (cordon_core::AlarmKind::Overdue, 5, None)
+    );
+    server
+        .write(|tx| {
+            let insert_record = |id: &str, family: &str| {
+                tx.execute(
+                    "INSERT INTO record (organisation_id, id, family, officer_id, device_id,
+                                         server_version, last_seq, received_at, updated_at)
+                     VALUES ('acme', ?1, ?2, 'OFC-7', 'd-1', 1, 1, 0, 0)",
+                    [id, family],
+                )
+            };
+            assert!(insert_record("l-1", "movement_leg").is_ok());
+            let refused = insert_record("x-1", "sighting").unwrap_err().to_string();
+            assert!(refused.contains("CHECK"), "{refused}");
+            let kind = |kind: &str| {
+                tx.execute(
+                    "INSERT INTO alarm (id, organisation_id, kind, officer_id, occurred_at,
+                                        raised_at, movement_leg_id)
+                     VALUES (?1, 'acme', ?1, 'OFC-7', 0, 0, 'l-1')",
+                    [kind],
+                )
+            };
+            assert!(kind("overdue_leg").is_ok());
+            assert!(kind("fire").unwrap_err().to_string().contains("CHECK"));
+            let integrity: String = tx.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+            assert_eq!(integrity, "ok");
+            Ok(())
+        })
+        .unwrap();
+    let v: i64 = server
+        .read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(v, SCHEMA_VERSION);
 }

@@ -6,6 +6,7 @@ mod assignments;
 mod attachments;
 mod check_ins;
 mod messages;
+mod movements;
 mod outbox;
 mod post_orders;
 mod reports;

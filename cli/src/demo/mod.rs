@@ -29,6 +29,7 @@ use cordon_server::{admin, Server};
 
 use crate::args::CliResult;
 
+mod movements;
 mod sightings;
 
 #[derive(Debug, Args)]
@@ -109,7 +110,10 @@ pub(super) trait Scene {
 
 /// The close-protection scenes, in the order they are told.
 fn scenes() -> Vec<Box<dyn Scene>> {
-    vec![Box::new(sightings::Sightings::default())]
+    vec![
+        Box::<movements::Movement>::default(),
+        Box::<sightings::Sightings>::default(),
+    ]
 }
 
 /// The phone's radio: requests fail while it is off, and every request is noted.

@@ -18,6 +18,9 @@ pub enum AlarmKind {
     /// The officer's welfare check-in deadline passed with none received (the office's
     /// dead-man timer).
     Overdue,
+    /// A leg of a movement of the principal passed its ETA plus the assignment's grace
+    /// with no arrival, abort or handover received (the office's dead-man timer).
+    OverdueLeg,
 }
 
 impl AlarmKind {
@@ -26,21 +29,28 @@ impl AlarmKind {
             AlarmKind::Duress => "duress",
             AlarmKind::Panic => "panic",
             AlarmKind::Overdue => "overdue",
+            AlarmKind::OverdueLeg => "overdue_leg",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [AlarmKind::Duress, AlarmKind::Panic, AlarmKind::Overdue]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            AlarmKind::Duress,
+            AlarmKind::Panic,
+            AlarmKind::Overdue,
+            AlarmKind::OverdueLeg,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 
-    /// Lower is more urgent: duress, then panic, then an overdue officer.
+    /// Lower is more urgent: duress, then panic, then an overdue officer or an overdue
+    /// leg (alike: someone the office cannot account for; the older first).
     pub fn urgency(self) -> u8 {
         match self {
             AlarmKind::Duress => 0,
             AlarmKind::Panic => 1,
-            AlarmKind::Overdue => 2,
+            AlarmKind::Overdue | AlarmKind::OverdueLeg => 2,
         }
     }
 }
@@ -117,7 +127,12 @@ mod tests {
 
     #[test]
     fn kinds_round_trip_by_name_and_duress_is_most_urgent() {
-        for k in [AlarmKind::Duress, AlarmKind::Panic, AlarmKind::Overdue] {
+        for k in [
+            AlarmKind::Duress,
+            AlarmKind::Panic,
+            AlarmKind::Overdue,
+            AlarmKind::OverdueLeg,
+        ] {
             assert_eq!(AlarmKind::parse(k.as_str()), Some(k));
         }
         assert_eq!(AlarmKind::parse("fire"), None);

@@ -16,7 +16,9 @@ pub enum Lane {
     /// Duress and panic, and sightings that matched the BOLO list.
     Urgent,
     /// Check-ins, reports, amendments, attachment metadata, read receipts, post orders
-    /// acknowledgements, sightings.
+    /// acknowledgements, sightings, movement legs and their events (ahead of any bulk, so
+    /// an arrival or a delay that stops an overdue-leg clock never waits for attachment
+    /// bytes).
     Normal,
     /// Attachment bytes.
     Bulk,
@@ -63,9 +65,15 @@ pub enum OperationKind {
     /// A sighting of a subject or vehicle (urgent when it matched the BOLO list).
     #[serde(rename = "sighting.record")]
     SightingRecord,
+    /// The officer planned a leg of a movement of the principal.
+    #[serde(rename = "movement.plan")]
+    MovementPlan,
+    /// Something happened on a leg (departed, arrived, delayed, ...); its record is the leg.
+    #[serde(rename = "movement.event")]
+    MovementEvent,
 }
 
-const OPERATION_KINDS: [OperationKind; 10] = [
+const OPERATION_KINDS: [OperationKind; 12] = [
     OperationKind::CheckInRecord,
     OperationKind::ReportCreate,
     OperationKind::ReportUpdate,
@@ -76,6 +84,8 @@ const OPERATION_KINDS: [OperationKind; 10] = [
     OperationKind::MessageRead,
     OperationKind::PostOrdersAcknowledge,
     OperationKind::SightingRecord,
+    OperationKind::MovementPlan,
+    OperationKind::MovementEvent,
 ];
 
 impl OperationKind {
@@ -92,6 +102,8 @@ impl OperationKind {
             OperationKind::MessageRead => "message.read",
             OperationKind::PostOrdersAcknowledge => "post_orders.acknowledge",
             OperationKind::SightingRecord => "sighting.record",
+            OperationKind::MovementPlan => "movement.plan",
+            OperationKind::MovementEvent => "movement.event",
         }
     }
 

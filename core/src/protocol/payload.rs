@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Lane, OperationKind};
 use crate::model::{
-    Amendment, Attachment, CheckIn, IncidentContent, MessageReceipt, PostOrdersAcknowledgement,
-    Sighting,
+    Amendment, Attachment, CheckIn, IncidentContent, MessageReceipt, MovementEvent, MovementLeg,
+    PostOrdersAcknowledgement, Sighting,
 };
 use crate::time::Timestamp;
 
@@ -57,6 +57,8 @@ pub enum Payload {
     MessageRead(MessageReceipt),
     PostOrdersAcknowledge(PostOrdersAcknowledgement),
     SightingRecord(Sighting),
+    MovementPlan(MovementLeg),
+    MovementEvent(MovementEvent),
 }
 
 impl Payload {
@@ -72,6 +74,8 @@ impl Payload {
             Payload::MessageRead(_) => OperationKind::MessageRead,
             Payload::PostOrdersAcknowledge(_) => OperationKind::PostOrdersAcknowledge,
             Payload::SightingRecord(_) => OperationKind::SightingRecord,
+            Payload::MovementPlan(_) => OperationKind::MovementPlan,
+            Payload::MovementEvent(_) => OperationKind::MovementEvent,
         }
     }
 
@@ -87,6 +91,9 @@ impl Payload {
             Payload::MessageRead(r) => &r.message_id,
             Payload::PostOrdersAcknowledge(a) => &a.id,
             Payload::SightingRecord(s) => &s.id,
+            Payload::MovementPlan(l) => &l.id,
+            // Every event of a leg is an operation on the leg: one record, kept in order.
+            Payload::MovementEvent(e) => &e.leg_id,
         }
     }
 
@@ -113,6 +120,8 @@ impl Payload {
             Payload::MessageRead(v) => serde_json::to_string(v),
             Payload::PostOrdersAcknowledge(v) => serde_json::to_string(v),
             Payload::SightingRecord(v) => serde_json::to_string(v),
+            Payload::MovementPlan(v) => serde_json::to_string(v),
+            Payload::MovementEvent(v) => serde_json::to_string(v),
         }
     }
 
@@ -139,6 +148,8 @@ impl Payload {
                 Payload::PostOrdersAcknowledge(read(kind, json)?)
             }
             OperationKind::SightingRecord => Payload::SightingRecord(read(kind, json)?),
+            OperationKind::MovementPlan => Payload::MovementPlan(read(kind, json)?),
+            OperationKind::MovementEvent => Payload::MovementEvent(read(kind, json)?),
         })
     }
 }

@@ -24,6 +24,7 @@ mod check_ins;
 mod destroy;
 mod lease;
 mod messages;
+mod movements;
 pub mod outbox;
 mod post_orders;
 mod reports;

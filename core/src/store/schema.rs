@@ -34,9 +34,9 @@ pub(crate) const DEVICE_STORE: Schema = Schema {
 };
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 11] = [
+const STEPS: [&str; 12] = [
     V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6, V6_TO_V7, V7_TO_V8, V8_TO_V9, V9_TO_V10,
-    SIGHTINGS,
+    SIGHTINGS, MOVEMENTS,
 ];
 
 /// Version 1: the first released schema.
@@ -260,4 +260,33 @@ const SIGHTINGS: &str = "
     );
     CREATE INDEX bolo_by_registration ON bolo(registration, priority)
         WHERE withdrawn = 0 AND registration IS NOT NULL;
+";
+
+/// Movements of the principal: the officer's legs and the events on them, each written
+/// with its `movement.plan` / `movement.event` operation in one transaction
+/// (`store/movements.rs`). Events are append-only; a leg is written once.
+const MOVEMENTS: &str = "
+    CREATE TABLE movement_leg (
+        id TEXT PRIMARY KEY,
+        assignment_id TEXT NOT NULL,
+        planned_departure INTEGER NOT NULL,
+        body TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX movement_leg_by_assignment
+        ON movement_leg (assignment_id, planned_departure);
+    CREATE TABLE movement_event (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        leg_id TEXT NOT NULL REFERENCES movement_leg (id),
+        body TEXT NOT NULL
+    );
+    CREATE INDEX movement_event_by_leg ON movement_event (leg_id, seq);
+    CREATE TRIGGER movement_leg_no_update BEFORE UPDATE ON movement_leg
+    BEGIN SELECT RAISE(ABORT, 'movement legs are written once'); END;
+    CREATE TRIGGER movement_leg_no_delete BEFORE DELETE ON movement_leg
+    BEGIN SELECT RAISE(ABORT, 'movement legs are written once'); END;
+    CREATE TRIGGER movement_event_no_update BEFORE UPDATE ON movement_event
+    BEGIN SELECT RAISE(ABORT, 'movement events are append-only'); END;
+    CREATE TRIGGER movement_event_no_delete BEFORE DELETE ON movement_event
+    BEGIN SELECT RAISE(ABORT, 'movement events are append-only'); END;
 ";

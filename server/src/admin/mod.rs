@@ -16,12 +16,14 @@
 //! One file per record family ([`assignments`], [`check_ins`], [`reports`],
 //! [`attachments`], [`post_orders`], [`sightings`] and the [`bolo`] list), and the devices
 //! ([`revoke_device`]); what every family shares (enrolment, provenance, receipts) is here.
+//! [`attachments`], [`post_orders`], [`movements`]), and the devices ([`revoke_device`]); what every family shares (enrolment, provenance, receipts) is here.
 
 mod assignments;
 mod attachments;
 mod bolo;
 mod check_ins;
 mod devices;
+mod movements;
 mod post_orders;
 mod reports;
 mod sightings;
@@ -36,6 +38,10 @@ pub use bolo::{
 pub use check_ins::{check_ins, check_ins_of, ReceivedCheckIn};
 pub(crate) use devices::confirm_revocation;
 pub use devices::{devices_of, revocation, revoke_device, EnrolledDevice, Revocation};
+pub use movements::{
+    movement_legs, movement_legs_of, movement_log_of, movements_by_assignment_of,
+    AssignmentMovements, ReceivedMovementLeg,
+};
 pub use post_orders::{post_orders_standing, post_orders_standing_of, PostOrdersStanding};
 pub use reports::{
     organisations_with_report, record_review, report, reports, reports_of, ReceivedReport,

@@ -21,21 +21,27 @@ use crate::state::Server;
 /// What one pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Pass {
-    /// Overdue alarms raised (their ids).
+    /// Overdue and overdue-leg alarms raised (their ids).
     pub raised: Vec<String>,
     /// Alarms escalated (their ids).
     pub escalated: Vec<String>,
 }
 
 /// One pass of the timer at the server's clock: raises an overdue alarm for every officer
-/// whose welfare deadline passed, and escalates every alarm still unacknowledged past its
+/// whose welfare deadline passed and an overdue-leg alarm for every open leg whose ETA
+/// plus grace passed ([`super::legs`]), and escalates every alarm still unacknowledged past its
 /// organisation's limit.
 pub fn check(server: &Server) -> Result<Pass> {
     let now = server.now();
     // Read first: most passes find nothing, and then write nothing.
-    let (overdue, unacknowledged) =
-        server.read(|c| Ok((overdue(c, now)?, due_for_escalation(c, now)?)))?;
-    if overdue.is_empty() && unacknowledged.is_empty() {
+    let (overdue, legs, unacknowledged) = server.read(|c| {
+        Ok((
+            overdue(c, now)?,
+            super::legs::overdue(c, now)?,
+            due_for_escalation(c, now)?,
+        ))
+    })?;
+    if overdue.is_empty() && legs.is_empty() && unacknowledged.is_empty() {
         return Ok(Pass::default());
     }
     server.write(|tx| {
@@ -48,11 +54,17 @@ pub fn check(server: &Server) -> Result<Pass> {
                 device_id: None,
                 assignment_id: Some(&o.assignment_id),
                 check_in_id: None,
+                movement_leg_id: None,
                 occurred_at: o.deadline,
                 location: None,
                 note: None,
             };
             if let Some(id) = raise(tx, &alarm, SYSTEM_ACTOR, now)? {
+                pass.raised.push(id);
+            }
+        }
+        for leg in &legs {
+            if let Some(id) = super::legs::raise_overdue(tx, leg, now)? {
                 pass.raised.push(id);
             }
         }

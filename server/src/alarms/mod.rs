@@ -17,6 +17,7 @@
 //! and triggers refuse UPDATE and DELETE on both. Its state is what its events say.
 
 pub mod deadman;
+pub(crate) mod legs;
 pub mod life;
 
 use std::time::Duration;
@@ -59,7 +60,10 @@ pub struct Alarm {
     pub assignment_id: Option<String>,
     /// The duress or panic check-in that raised it.
     pub check_in_id: Option<String>,
-    /// Duress and panic: when the device says it happened. Overdue: the deadline missed.
+    /// Overdue leg: the leg, as it stands now (a later arrival or delay shows here).
+    pub leg: Option<crate::movements::AlarmLeg>,
+    /// Duress and panic: when the device says it happened. Overdue (an officer or a
+    /// leg): the deadline missed.
     pub occurred_at: Timestamp,
     /// What the officer's check-in carried: shown to operators as text, never logged.
     pub location: Option<Location>,
@@ -191,6 +195,7 @@ pub(crate) fn check_in_received(
                 device_id: Some(device_id),
                 assignment_id: c.assignment_id.as_deref(),
                 check_in_id: Some(&c.id),
+                movement_leg_id: None,
                 occurred_at: c.occurred_at,
                 location: c.location.as_ref(),
                 note: c.note.as_deref(),
@@ -275,6 +280,7 @@ pub(crate) struct NewAlarm<'a> {
     pub device_id: Option<&'a str>,
     pub assignment_id: Option<&'a str>,
     pub check_in_id: Option<&'a str>,
+    pub movement_leg_id: Option<&'a str>,
     pub occurred_at: Timestamp,
     pub location: Option<&'a Location>,
     pub note: Option<&'a str>,
@@ -294,8 +300,8 @@ pub(crate) fn raise(
         .prepare_cached(
             "INSERT OR IGNORE INTO alarm (id, organisation_id, kind, officer_id, device_id,
                                           assignment_id, check_in_id, occurred_at, location,
-                                          note, raised_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                          note, raised_at, movement_leg_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?
         .execute(rusqlite::params![
             id,
@@ -308,7 +314,8 @@ pub(crate) fn raise(
             a.occurred_at,
             location,
             a.note,
-            now
+            now,
+            a.movement_leg_id
         ])?;
     if inserted == 0 {
         return Ok(None);
@@ -632,13 +639,14 @@ type AlarmRow = (
     Option<String>,
     Timestamp,
     String,
+    Option<String>,
 );
 
 fn read_alarm(c: &Connection, organisation_id: &str, alarm_id: &str) -> Result<Alarm> {
     let row: Option<AlarmRow> = c
         .prepare_cached(
             "SELECT kind, device_id, assignment_id, check_in_id, occurred_at, location, note,
-                    raised_at, officer_id
+                    raised_at, officer_id, movement_leg_id
              FROM alarm WHERE organisation_id = ?1 AND id = ?2",
         )?
         .query_row([organisation_id, alarm_id], |r| AlarmRow::try_from(r))
@@ -653,6 +661,7 @@ fn read_alarm(c: &Connection, organisation_id: &str, alarm_id: &str) -> Result<A
         note,
         raised_at,
         officer_id,
+        movement_leg_id,
     )) = row
     else {
         return Err(Error::not_found("alarm", alarm_id));
@@ -668,6 +677,10 @@ fn read_alarm(c: &Connection, organisation_id: &str, alarm_id: &str) -> Result<A
         device_id,
         assignment_id,
         check_in_id,
+        leg: movement_leg_id
+            .map(|leg_id| crate::movements::alarm_leg(c, organisation_id, &leg_id))
+            .transpose()?
+            .flatten(),
         occurred_at,
         location: location.map(|l| serde_json::from_str(&l)).transpose()?,
         note,

@@ -12,6 +12,7 @@
 mod attachments;
 mod check_ins;
 mod messages;
+mod movements;
 mod post_orders;
 mod reports;
 mod sightings;
@@ -69,6 +70,7 @@ pub(crate) fn creates(kind: OperationKind) -> Option<&'static str> {
         OperationKind::CheckInRecord => Some("check_in"),
         OperationKind::ReportCreate => Some("report"),
         OperationKind::AttachmentCreate => Some("attachment"),
+        OperationKind::MovementPlan => Some("movement_leg"),
         _ => None,
     }
 }
@@ -107,6 +109,8 @@ pub(crate) fn payload(
         Payload::MessageRead(r) => messages::read(tx, caller, op, &r, now),
         Payload::PostOrdersAcknowledge(a) => post_orders::acknowledge(tx, caller, op, &a, now),
         Payload::SightingRecord(s) => sightings::record(tx, caller, op, &s, now),
+        Payload::MovementPlan(l) => movements::plan(tx, caller, op, &l),
+        Payload::MovementEvent(e) => movements::event(tx, caller, op, record, &e, now),
     }
 }
 

@@ -98,7 +98,10 @@ fn fingerprint(server: &Server, organisation_id: &str) -> Result<String> {
                     || '.' || (SELECT count(*) FROM device WHERE organisation_id = ?1)
                     || ':' || (SELECT count(*) FROM sighting WHERE organisation_id = ?1)
                     || '.' || (SELECT coalesce(max(updated_at), 0) || '.' || count(*)
-                               FROM bolo WHERE organisation_id = ?1)",
+                               FROM bolo WHERE organisation_id = ?1)
+                    || ':' || (SELECT coalesce(max(seq), 0) FROM movement_event
+                               WHERE organisation_id = ?1)
+                    || '.' || (SELECT count(*) FROM movement_leg WHERE organisation_id = ?1)",
         )?
         .query_row([organisation_id], |r| r.get(0))?)
     })

@@ -21,6 +21,7 @@
 mod assets;
 mod devices;
 mod live;
+mod movements;
 mod session;
 mod sightings;
 
@@ -72,6 +73,7 @@ pub(crate) fn router() -> Router<Server> {
         .route("/api/officers", get(officers))
         .route("/api/reports", get(reports))
         .route("/api/post-orders", get(post_orders))
+        .route("/api/movements", get(movements::movements))
         .route("/api/reports/{id}/review", post(review))
         .route("/api/messages", get(message_list).post(send_message))
         .route("/api/devices", get(devices::list))

@@ -11,6 +11,7 @@ mod hostile_input;
 mod isolation;
 mod limits;
 mod messages;
+mod movements;
 mod openapi;
 mod post_orders;
 mod pull;

@@ -13,7 +13,8 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use cordon_core::{
-    BoloPriority, CheckInKind, IncidentPatch, NewAmendment, ReviewOutcome, Severity,
+    BoloPriority, CheckInKind, IncidentPatch, MovementEventKind, NewAmendment, NewMovementEvent,
+    ReviewOutcome, Severity,
 };
 use cordon_server::admin;
 use serde_json::{json, Value};
@@ -379,6 +380,20 @@ fn every_other_answer(contract: &Contract) {
         .unwrap()
         .bolo_match
         .is_some());
+    let leg = store
+        .plan_movement_leg(cordon_fixtures::movement_leg_departing(
+            &assignment.id,
+            assignment.starts_at,
+        ))
+        .unwrap();
+    store
+        .record_movement_event(NewMovementEvent {
+            occurred_at: Some(assignment.starts_at),
+            new_eta: Some(assignment.ends_at),
+            note: Some("Road closed at Marble Arch".into()),
+            ..NewMovementEvent::new(leg.id, MovementEventKind::Delayed)
+        })
+        .unwrap();
     let operations: Vec<Value> = device
         .take()
         .iter()
@@ -387,7 +402,7 @@ fn every_other_answer(contract: &Contract) {
         .collect();
     let push = json!({"device_id": device.device_id, "operations": operations});
     let applied = c.call_conforming(&srv, "POST", "/v1/push", device.token(), &push);
-    assert_eq!(applied.statuses(), ["applied"; 8]);
+    assert_eq!(applied.statuses(), ["applied"; 10]);
     let mut unreadable = operations.clone();
     unreadable.push(json!({"id": uuid::Uuid::now_v7().to_string(), "seq": 99, "kind": "x"}));
     let replayed = c.call(

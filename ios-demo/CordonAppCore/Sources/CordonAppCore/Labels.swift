@@ -27,5 +27,7 @@ public func label(_ kind: OperationKind) -> String {
     case .messageRead: return "Message read receipt"
     case .postOrdersAcknowledge: return "Post orders acknowledgement"
     case .sightingRecord: return "Sighting"
+    case .movementPlan: return "Movement leg"
+    case .movementEvent: return "Movement update"
     }
 }

@@ -11,6 +11,7 @@ const state = {
   resolved: [],
   officers: [],
   postOrders: [],
+  movements: [],
   reports: [],
   messages: [],
   openReports: new Set(),
@@ -164,11 +165,12 @@ async function refresh() {
   if (refreshing) { again = true; return refreshing; }
   refreshing = (async () => {
     try {
-      const [alarms, officers, reports, messages, postOrders, sightings] = await Promise.all([
+      const [alarms, officers, reports, messages, postOrders, sightings, movements] = await Promise.all([
         call('GET', '/alarms'), call('GET', '/officers'), call('GET', '/reports'), call('GET', '/messages'),
-        call('GET', '/post-orders'), call('GET', '/sightings'),
+        call('GET', '/post-orders'), call('GET', '/sightings'), call('GET', '/movements'),
       ]);
       state.sightings = sightings;
+      state.movements = movements.assignments;
       state.postOrders = postOrders.post_orders;
       state.messages = messages.messages;
       state.open = alarms.open;
@@ -187,7 +189,7 @@ async function refresh() {
 }
 
 // ---- rendering ----
-const KIND = { duress: 'Duress', panic: 'Panic', overdue: 'Overdue' };
+const KIND = { duress: 'Duress', panic: 'Panic', overdue: 'Overdue', overdue_leg: 'Overdue leg' };
 
 function render() {
   const raised = state.open.filter((a) => a.state === 'raised');
@@ -212,6 +214,7 @@ function render() {
   renderReports();
   renderMessages();
   renderSightings();
+  renderMovements();
 }
 
 function renderQueue() {
@@ -231,7 +234,8 @@ function renderQueue() {
     const who = el('span', a.officer_id + (a.assignment_id ? ' · ' + a.assignment_id : ''));
     who.append(el('span', a.state, 'flag'));
     if (a.escalated) who.append(el('span', 'escalated', 'flag'));
-    if (a.explained) who.append(el('span', 'explained by a check-in', 'flag explained'));
+    if (a.leg) who.append(el('span', legText(a.leg), 'leg'));
+    if (a.explained) who.append(el('span', a.leg ? 'leg reported since' : 'explained by a check-in', 'flag explained'));
     const age = el('span', ageText(a.raised_at), 'age');
     age.dataset.since = a.raised_at;
     button.append(kind, who, age);
@@ -277,7 +281,8 @@ function renderDetail() {
   fact(facts, 'State', alarm.state + (alarm.escalated ? ' (escalated)' : '') + (alarm.explained ? ' (explained by a late check-in)' : ''));
   fact(facts, 'Officer', alarm.officer_id);
   fact(facts, 'Assignment', alarm.assignment_id);
-  fact(facts, alarm.kind === 'overdue' ? 'Deadline missed' : 'Happened (device)', clockText(alarm.occurred_at));
+  fact(facts, alarm.kind === 'overdue' || alarm.kind === 'overdue_leg' ? 'Deadline missed' : 'Happened (device)', clockText(alarm.occurred_at));
+  if (alarm.leg) fact(facts, 'Leg', legText(alarm.leg));
   fact(facts, 'Raised (office)', clockText(alarm.raised_at) + ' · ' + ageText(alarm.raised_at) + ' ago');
   fact(facts, 'Position', alarm.location ? positionText(alarm.location) : '');
   fact(facts, 'Officer\'s note', alarm.note);
@@ -555,6 +560,43 @@ document.addEventListener('keydown', (event) => {
     $('resolve-form').elements.outcome.focus();
   }
 });
+
+// ---- movements of the principal ----
+// A leg as one line: path, officer in charge, ETA now, and its latest event.
+function legText(leg) {
+  let text = leg.origin + ' → ' + leg.destination + ' · ' + leg.officer_in_charge + ' in charge · ETA ' + clockText(leg.eta);
+  if (leg.last_event) text += ' · last: ' + leg.last_event.replace(/_/g, ' ') + ' at ' + clockText(leg.last_event_at);
+  return text;
+}
+
+// Each assignment with legs: its legs (status now) and the day's movement log.
+function renderMovements() {
+  const box = $('movements');
+  box.replaceChildren();
+  state.movements.forEach((m) => {
+    const part = el('article', null, 'movement');
+    part.dataset.assignment = m.assignment_id;
+    part.append(el('h3', m.reference + ' · ' + m.title + ' · ' + m.day));
+    const legs = el('ul', null, 'movement-legs');
+    m.legs.forEach((l) => {
+      const s = l.state;
+      const item = el('li', s.leg.origin + ' → ' + s.leg.destination + ' · ETA ' + clockText(s.eta) + ' · ' + l.officer_id, 'leg-' + s.status);
+      item.dataset.leg = s.leg.id;
+      item.dataset.status = s.status;
+      item.prepend(el('span', s.status.replace(/_/g, ' '), 'flag'));
+      legs.append(item);
+    });
+    const log = el('ol', null, 'movement-log');
+    m.log.forEach((e) => {
+      const line = el('li', e.text);
+      line.dataset.leg = e.leg_id;
+      log.append(line);
+    });
+    part.append(legs, log);
+    box.append(part);
+  });
+  $('movements-empty').hidden = state.movements.length > 0;
+}
 
 // ---- clock, ages, repeats ----
 $('clock').textContent = clockText(new Date().toISOString());

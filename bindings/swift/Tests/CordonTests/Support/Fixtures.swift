@@ -259,3 +259,15 @@ class StoreTestCase: XCTestCase {
         try super.tearDownWithError()
     }
 }
+
+/// The sample movement leg (fixtures/movement.json) on `assignmentId`, departing at
+/// `departure`: its ETA keeps the sample's distance from the departure (45 minutes).
+func movementLeg(departure: Date, assignmentId: String = halcyonId) -> NewMovementLeg {
+    let m = Samples.json("movement.json")
+    let length = m["eta"].date!.timeIntervalSince(m["planned_departure"].date!)
+    return NewMovementLeg(
+        assignmentId: assignmentId, origin: m["origin"].text!, destination: m["destination"].text!,
+        plannedDeparture: departure, eta: departure.addingTimeInterval(length), route: m["route"].text,
+        vehicles: m["vehicles"].list.map { ConvoyVehicle(callSign: $0["call_sign"].text!, description: $0["description"].text) },
+        officerInCharge: m["officer_in_charge"].text!, note: m["note"].text)
+}

@@ -10,6 +10,7 @@ import io.cordon.core.IncidentContent
 import io.cordon.core.IncidentPatch
 import io.cordon.core.Location
 import io.cordon.core.NewCheckIn
+import io.cordon.core.NewMovementLeg
 import io.cordon.core.OfficerRole
 import io.cordon.core.PersonInvolved
 import io.cordon.core.PersonRole
@@ -18,6 +19,7 @@ import io.cordon.core.Severity
 import io.cordon.core.Site
 import io.cordon.core.TeamMember
 import io.cordon.core.ThreatLevel
+import io.cordon.core.ConvoyVehicle
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.json.JsonObject
@@ -58,6 +60,7 @@ object Samples {
     val office: JsonObject by lazy { json("office.json") }
     val checkIn: JsonObject by lazy { json("check_in.json") }
     val incident: JsonObject by lazy { json("incident.json") }
+    val movement: JsonObject by lazy { json("movement.json") }
 }
 
 private fun JsonObject.text(key: String): String = getValue(key).jsonPrimitive.content
@@ -221,3 +224,23 @@ fun photo(dir: Path, size: Int = 48 * 1024, name: String = "IMG_0412.jpg"): Path
 
 fun sha256Hex(bytes: ByteArray): String =
     MessageDigest.getInstance("SHA-256").digest(bytes).joinToString("") { "%02x".format(it) }
+
+/**
+ * The sample movement leg (fixtures/movement.json) on `assignmentId`, departing at
+ * `departure`: its ETA keeps the sample's distance from the departure (45 minutes).
+ */
+fun movementLeg(departure: Instant, assignmentId: String = ASSIGNMENT_ID): NewMovementLeg {
+    val m = Samples.movement
+    val length = Duration.between(m.instant("planned_departure"), m.instant("eta"))
+    return NewMovementLeg(
+        assignmentId = assignmentId,
+        origin = m.text("origin"),
+        destination = m.text("destination"),
+        plannedDeparture = departure,
+        eta = departure.plus(length),
+        route = m.textOrNull("route"),
+        vehicles = m.list("vehicles").map { ConvoyVehicle(callSign = it.text("call_sign"), description = it.textOrNull("description")) },
+        officerInCharge = m.text("officer_in_charge"),
+        note = m.textOrNull("note"),
+    )
+}

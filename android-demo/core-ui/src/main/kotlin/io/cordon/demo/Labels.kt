@@ -17,4 +17,6 @@ fun OperationKind.label(): String = when (this) {
     OperationKind.MESSAGE_READ -> "Message read receipt"
     OperationKind.POST_ORDERS_ACKNOWLEDGE -> "Post orders acknowledgement"
     OperationKind.SIGHTING_RECORD -> "Sighting"
+    OperationKind.MOVEMENT_PLAN -> "Movement leg"
+    OperationKind.MOVEMENT_EVENT -> "Movement update"
 }
