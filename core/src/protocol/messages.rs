@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::OperationKind;
-use crate::model::{AlarmStatus, Assignment, ControlRoomMessage, ReportReview};
+use crate::model::{AlarmStatus, Assignment, ControlRoomMessage, Handover, ReportReview, Rota};
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +98,12 @@ pub enum Change {
         cursor: String,
         message: ControlRoomMessage,
     },
+    /// An assignment's whole duty rota (who is on duty, on call, called in), sent to every
+    /// officer on the assignment; a newer one supersedes the older.
+    Rota { cursor: String, rota: Rota },
+    /// A handover note: to the incoming officer when the office has it, and to the
+    /// outgoing officer again once it is acknowledged (`acknowledged_at` set).
+    Handover { cursor: String, handover: Handover },
     /// A kind of change this build does not know (from a newer server): skipped.
     #[serde(other)]
     Unknown,
@@ -110,7 +116,9 @@ impl Change {
             Change::Assignment { cursor, .. }
             | Change::ReportReview { cursor, .. }
             | Change::AlarmStatus { cursor, .. }
-            | Change::Message { cursor, .. } => Some(cursor),
+            | Change::Message { cursor, .. }
+            | Change::Rota { cursor, .. }
+            | Change::Handover { cursor, .. } => Some(cursor),
             Change::Unknown => None,
         }
     }
@@ -129,6 +137,10 @@ impl Change {
                 Some(("alarm_status", serde_json::to_string(alarm)?))
             }
             Change::Message { message, .. } => Some(("message", serde_json::to_string(message)?)),
+            Change::Rota { rota, .. } => Some(("rota", serde_json::to_string(rota)?)),
+            Change::Handover { handover, .. } => {
+                Some(("handover", serde_json::to_string(handover)?))
+            }
             Change::Unknown => None,
         })
     }
@@ -156,6 +168,14 @@ impl Change {
             "message" => Change::Message {
                 cursor,
                 message: serde_json::from_str(body)?,
+            },
+            "rota" => Change::Rota {
+                cursor,
+                rota: serde_json::from_str(body)?,
+            },
+            "handover" => Change::Handover {
+                cursor,
+                handover: serde_json::from_str(body)?,
             },
             _ => Change::Unknown,
         })

@@ -16,7 +16,7 @@ pub enum Lane {
     /// Duress and panic.
     Urgent,
     /// Check-ins, reports, amendments, attachment metadata, read receipts, post orders
-    /// acknowledgements.
+    /// acknowledgements, handover notes and their acknowledgements.
     Normal,
     /// Attachment bytes.
     Bulk,
@@ -60,9 +60,15 @@ pub enum OperationKind {
     /// The officer acknowledged a version of an assignment's post orders.
     #[serde(rename = "post_orders.acknowledge")]
     PostOrdersAcknowledge,
+    /// The outgoing officer wrote a handover note for the incoming officer.
+    #[serde(rename = "handover.create")]
+    HandoverCreate,
+    /// The incoming officer acknowledged a handover note addressed to them.
+    #[serde(rename = "handover.acknowledge")]
+    HandoverAcknowledge,
 }
 
-const OPERATION_KINDS: [OperationKind; 9] = [
+const OPERATION_KINDS: [OperationKind; 11] = [
     OperationKind::CheckInRecord,
     OperationKind::ReportCreate,
     OperationKind::ReportUpdate,
@@ -72,6 +78,8 @@ const OPERATION_KINDS: [OperationKind; 9] = [
     OperationKind::AttachmentUpload,
     OperationKind::MessageRead,
     OperationKind::PostOrdersAcknowledge,
+    OperationKind::HandoverCreate,
+    OperationKind::HandoverAcknowledge,
 ];
 
 impl OperationKind {
@@ -87,6 +95,8 @@ impl OperationKind {
             OperationKind::AttachmentUpload => "attachment.upload",
             OperationKind::MessageRead => "message.read",
             OperationKind::PostOrdersAcknowledge => "post_orders.acknowledge",
+            OperationKind::HandoverCreate => "handover.create",
+            OperationKind::HandoverAcknowledge => "handover.acknowledge",
         }
     }
 

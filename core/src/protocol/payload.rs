@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Lane, OperationKind};
 use crate::model::{
-    Amendment, Attachment, CheckIn, IncidentContent, MessageReceipt, PostOrdersAcknowledgement,
+    Amendment, Attachment, CheckIn, Handover, HandoverAcknowledgement, IncidentContent,
+    MessageReceipt, PostOrdersAcknowledgement,
 };
 use crate::time::Timestamp;
 
@@ -55,6 +56,8 @@ pub enum Payload {
     AttachmentUpload(AttachmentUpload),
     MessageRead(MessageReceipt),
     PostOrdersAcknowledge(PostOrdersAcknowledgement),
+    HandoverCreate(Handover),
+    HandoverAcknowledge(HandoverAcknowledgement),
 }
 
 impl Payload {
@@ -69,6 +72,8 @@ impl Payload {
             Payload::AttachmentUpload(_) => OperationKind::AttachmentUpload,
             Payload::MessageRead(_) => OperationKind::MessageRead,
             Payload::PostOrdersAcknowledge(_) => OperationKind::PostOrdersAcknowledge,
+            Payload::HandoverCreate(_) => OperationKind::HandoverCreate,
+            Payload::HandoverAcknowledge(_) => OperationKind::HandoverAcknowledge,
         }
     }
 
@@ -83,6 +88,8 @@ impl Payload {
             Payload::AttachmentUpload(u) => &u.attachment_id,
             Payload::MessageRead(r) => &r.message_id,
             Payload::PostOrdersAcknowledge(a) => &a.id,
+            Payload::HandoverCreate(h) => &h.id,
+            Payload::HandoverAcknowledge(a) => &a.handover_id,
         }
     }
 
@@ -106,6 +113,8 @@ impl Payload {
             Payload::AttachmentUpload(v) => serde_json::to_string(v),
             Payload::MessageRead(v) => serde_json::to_string(v),
             Payload::PostOrdersAcknowledge(v) => serde_json::to_string(v),
+            Payload::HandoverCreate(v) => serde_json::to_string(v),
+            Payload::HandoverAcknowledge(v) => serde_json::to_string(v),
         }
     }
 
@@ -131,6 +140,8 @@ impl Payload {
             OperationKind::PostOrdersAcknowledge => {
                 Payload::PostOrdersAcknowledge(read(kind, json)?)
             }
+            OperationKind::HandoverCreate => Payload::HandoverCreate(read(kind, json)?),
+            OperationKind::HandoverAcknowledge => Payload::HandoverAcknowledge(read(kind, json)?),
         })
     }
 }

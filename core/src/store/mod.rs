@@ -21,11 +21,13 @@ mod alarms;
 mod assignments;
 mod attachments;
 mod check_ins;
+mod handovers;
 mod lease;
 mod messages;
 pub mod outbox;
 mod post_orders;
 mod reports;
+mod rota;
 pub(crate) mod schema;
 pub(crate) mod sync_state;
 
