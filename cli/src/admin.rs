@@ -92,6 +92,21 @@ enum AdminCommand {
         #[command(subcommand)]
         command: AlarmCommand,
     },
+    /// The duty rota: `rota set`, `rota call-in`, `rota stand-down`, `rota list`.
+    Rota {
+        #[command(subcommand)]
+        command: crate::office_rota::RotaCommand,
+    },
+    /// Handover notes: `handover list [--unacknowledged]`.
+    Handover {
+        #[command(subcommand)]
+        command: crate::office_rota::HandoverCommand,
+    },
+    /// Who reviews reports: `reviewer team-leader`, `reviewer designated`.
+    Reviewer {
+        #[command(subcommand)]
+        command: crate::office_rota::ReviewerCommand,
+    },
     /// List what devices sent (everything if no kind is given).
     List {
         what: Option<Listing>,
@@ -252,6 +267,9 @@ pub fn run(args: AdminArgs) -> CliResult {
         AdminCommand::Operator { command } => operator(&server, command)?,
         AdminCommand::Message { command } => message(&server, command)?,
         AdminCommand::Alarm { command } => alarm(&server, command)?,
+        AdminCommand::Rota { command } => crate::office_rota::rota(&server, command)?,
+        AdminCommand::Handover { command } => crate::office_rota::handover(&server, command)?,
+        AdminCommand::Reviewer { command } => crate::office_rota::reviewer(&server, command)?,
         AdminCommand::Escalation {
             organisation,
             after_secs,
@@ -605,6 +623,7 @@ fn report_table(rows: &[ReceivedReport]) -> String {
             "AMENDMENTS",
             "ATTACHMENTS",
             "INTEGRITY",
+            "REVIEWER",
             "REVIEW",
         ],
         rows.iter()
@@ -626,9 +645,17 @@ fn report_table(rows: &[ReceivedReport]) -> String {
                             format!("BROKEN at {link}: {reason}")
                         }
                     },
-                    r.reviews
-                        .last()
-                        .map_or_else(|| "-".to_owned(), |v| v.outcome.as_str().to_owned()),
+                    match &r.route {
+                        None => "-".to_owned(),
+                        Some(route) => route
+                            .reviewer
+                            .clone()
+                            .unwrap_or_else(|| "(supervisors)".to_owned()),
+                    },
+                    r.reviews.last().map_or_else(
+                        || "-".to_owned(),
+                        |v| format!("{} by {}", v.outcome.as_str(), v.reviewer),
+                    ),
                 ]
             })
             .collect(),
@@ -694,7 +721,7 @@ fn short(s: &str) -> String {
 }
 
 /// Left-aligned columns separated by two spaces; "(none)" for an empty list.
-fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
+pub(crate) fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
     if rows.is_empty() {
         return "(none)\n".to_owned();
     }

@@ -18,6 +18,7 @@ mod admin;
 mod args;
 mod demo;
 mod device;
+mod office_rota;
 mod serve;
 
 #[derive(Debug, Parser)]

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 pub const APPLICATION_ID: i64 = 0x4353_5256;
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 10] = [
+const STEPS: [&str; 11] = [
     include_str!("schema.sql"),
     V1_TO_V2,
     V2_TO_V3,
@@ -34,6 +34,7 @@ const STEPS: [&str; 10] = [
     V7_TO_V8,
     V8_TO_V9,
     V9_TO_V10,
+    ROTA_HANDOVERS_REVIEWERS,
 ];
 
 /// Version 1 → 2: a receipt names the record its operation belongs to as the protocol
@@ -208,6 +209,11 @@ const V8_TO_V9: &str = include_str!("schema_v9_messages.sql");
 /// Version 9 → 10: officers' acknowledgements of post orders, append-only, by
 /// organisation, assignment, officer and version.
 const V9_TO_V10: &str = include_str!("schema_v10_post_orders.sql");
+
+/// Version 10 → 11: the duty rota (shifts, call-ins, stand-downs), handover notes and
+/// their acknowledgements, report reviewers (team leaders, designated reviewers, each
+/// report's route), all append-only; the feed's kind no longer CHECKed in SQL.
+const ROTA_HANDOVERS_REVIEWERS: &str = include_str!("schema_v11_rota_handovers_reviewers.sql");
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;

@@ -14,20 +14,34 @@
 //! called from another process while `cordon serve` runs on the same database.
 //!
 //! One file per record family ([`assignments`], [`check_ins`], [`reports`],
-//! [`attachments`], [`post_orders`]); what every family shares (enrolment, provenance, receipts) is here.
+//! [`attachments`], [`post_orders`], [`rota`], [`handovers`], [`reviewers`]); what every family shares (enrolment, provenance, receipts) is here.
 
 mod assignments;
 mod attachments;
 mod check_ins;
+mod handovers;
 mod post_orders;
 mod reports;
+mod reviewers;
+mod rota;
 
 pub use assignments::upsert_assignment;
 pub use attachments::{attachments, attachments_of, ReceivedAttachment};
 pub use check_ins::{check_ins, check_ins_of, ReceivedCheckIn};
+pub(crate) use handovers::handover_in;
+pub use handovers::{handover, handovers_of, unacknowledged_handovers, HandoverAtOffice};
 pub use post_orders::{post_orders_standing, post_orders_standing_of, PostOrdersStanding};
 pub use reports::{
     organisations_with_report, record_review, report, reports, reports_of, ReceivedReport,
+};
+pub(crate) use reviewers::route_report;
+pub use reviewers::{
+    designated_reviewer, for_review_by, review_as, set_designated_reviewer, set_team_leader,
+    team_leader, ReviewedAs, Route, RoutedBy,
+};
+pub use rota::{
+    call_in, call_in_in, rota_of, set_shift, set_shift_in, shift, stand_down, stand_down_in,
+    NewShift,
 };
 
 use std::time::Duration;
