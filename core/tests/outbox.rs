@@ -609,6 +609,59 @@ fn the_next_due_time_leaves_out_operations_held_back_by_a_dead_letter() {
     assert_eq!(f.store.outbox_status().unwrap().next_attempt_at, None);
 }
 
+/// The status names the earliest due time whether it belongs to an operation that waits
+/// out a backoff or to one never tried (due since it was written).
+#[test]
+fn the_next_due_time_is_the_earliest_of_the_backed_off_and_the_never_tried() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Welfare);
+    let tried = f.store.take_batch(ALL).unwrap();
+    f.store
+        .fail_transient(&seqs(&tried), "429", Some(Duration::from_secs(120)))
+        .unwrap();
+    assert_eq!(
+        f.store.outbox_status().unwrap().next_attempt_at,
+        Some(T0.plus(Duration::from_secs(120)))
+    );
+
+    f.advance(10);
+    let fresh = f.check_in(CheckInKind::Checkpoint);
+    f.advance(5);
+    assert_eq!(
+        f.store.outbox_status().unwrap().next_attempt_at,
+        Some(fresh.recorded_at),
+        "the new check-in is due since it was written, before the backed-off one"
+    );
+
+    let batch = f.store.take_batch(ALL).unwrap();
+    assert_eq!(record_ids(&batch), [fresh.id]);
+    f.store.acknowledge(&seqs(&batch)).unwrap();
+    assert_eq!(
+        f.store.outbox_status().unwrap().next_attempt_at,
+        Some(T0.plus(Duration::from_secs(120)))
+    );
+}
+
+/// An operation never tried is due at once, even when the phone's clock has been turned
+/// back since it was written (by less than the longest backoff, which alone would not
+/// count as a clock gone back); one that failed still waits out its backoff.
+#[test]
+fn an_operation_never_tried_is_due_at_once_after_the_clock_went_back() {
+    let f = Fixture::new().with_assignment();
+    f.check_in(CheckInKind::Welfare);
+    let tried = f.store.take_batch(ALL).unwrap();
+    f.store
+        .fail_transient(&seqs(&tried), "429", Some(Duration::from_secs(600)))
+        .unwrap();
+    let written = f.check_in(CheckInKind::Checkpoint);
+    f.clock.set(Timestamp::from_millis(T0.as_millis() - 1_800_000));
+
+    let status = f.store.outbox_status().unwrap();
+    assert_eq!(status.next_attempt_at, Some(f.store.now()), "due now");
+    let batch = f.store.take_batch(ALL).unwrap();
+    assert_eq!(record_ids(&batch), [written.id], "only the new one");
+}
+
 #[test]
 fn duress_never_backs_off_longer_than_thirty_seconds() {
     let f = Fixture::new();

@@ -365,7 +365,9 @@ impl Link {
         if let Some(alarm) = queued.iter().find(|op| {
             op.lane == Lane::Urgent
                 && op.state == OperationState::Pending
-                && (op.next_attempt_at <= now || op.next_attempt_at > turned_back)
+                && (op.attempts == 0
+                    || op.next_attempt_at <= now
+                    || op.next_attempt_at > turned_back)
         }) {
             // A cause met before (seed 1478, fixed): the halves of a batch refused with
             // 413 sent with no look at the urgent lane between them.

@@ -306,7 +306,7 @@ impl Store {
                 let mut candidates = tx.prepare_cached(&format!(
                     "SELECT {OPERATION_COLUMNS} FROM outbox
                      WHERE lane = {} AND state = 'pending'
-                       AND (next_attempt_at <= ?1 OR next_attempt_at > ?2)
+                       AND (attempts = 0 OR next_attempt_at <= ?1 OR next_attempt_at > ?2)
                      ORDER BY seq",
                     lane.rank()
                 ))?;
@@ -574,31 +574,46 @@ impl Store {
                 };
                 counts.add(lane, n);
             }
-            // Both read indexes, not the queue: the first undelivered operation by seq,
-            // and pending operations by due time until one no dead letter holds back.
-            let (oldest, next): (Option<Timestamp>, Option<Timestamp>) = c.query_row(
-                "SELECT (SELECT created_at FROM outbox WHERE state != 'dead'
-                         ORDER BY seq LIMIT 1),
-                        (SELECT next_attempt_at FROM outbox INDEXED BY outbox_pending_by_due
-                         WHERE state = 'pending'
-                           AND record_id NOT IN (SELECT record_id FROM outbox WHERE state = 'dead')
-                           AND coalesce(depends_on, '') NOT IN
-                               (SELECT record_id FROM outbox WHERE state = 'dead')
-                           AND record_id NOT IN
-                               (SELECT depends_on FROM outbox
-                                WHERE state = 'dead' AND depends_on IS NOT NULL)
-                         ORDER BY next_attempt_at LIMIT 1)",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+            // None reads the queue: the first undelivered operation by seq; the first
+            // never-tried operation by seq (due at once: when it was made pending, or
+            // now if the clock has gone back since); the backed-off ones by due time.
+            // Each skips what a dead letter holds back.
+            let (oldest, fresh, backed_off): (
+                Option<Timestamp>,
+                Option<Timestamp>,
+                Option<Timestamp>,
+            ) = c.query_row(
+                &format!(
+                    "SELECT (SELECT created_at FROM outbox WHERE state != 'dead'
+                             ORDER BY seq LIMIT 1),
+                            (SELECT min(next_attempt_at, ?1) FROM outbox
+                             WHERE state = 'pending' AND attempts = 0 AND {NOT_HELD_BACK}
+                             ORDER BY seq LIMIT 1),
+                            (SELECT next_attempt_at FROM outbox INDEXED BY outbox_backed_off
+                             WHERE state = 'pending' AND attempts > 0 AND {NOT_HELD_BACK}
+                             ORDER BY next_attempt_at LIMIT 1)"
+                ),
+                [now],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
             status.oldest_undelivered_at = oldest;
             status.oldest_undelivered_age_ms =
                 oldest.map(|t| i64::try_from(now.since(t).as_millis()).unwrap_or(i64::MAX));
-            status.next_attempt_at = next;
+            status.next_attempt_at = match (fresh, backed_off) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             Ok(status)
         })
     }
 }
+
+/// A pending operation that no dead letter holds back: none of its record's, none of the
+/// record it depends on, none that depends on its record.
+const NOT_HELD_BACK: &str = "record_id NOT IN (SELECT record_id FROM outbox WHERE state = 'dead')
+    AND coalesce(depends_on, '') NOT IN (SELECT record_id FROM outbox WHERE state = 'dead')
+    AND record_id NOT IN
+        (SELECT depends_on FROM outbox WHERE state = 'dead' AND depends_on IS NOT NULL)";
 
 /// What is in flight, and under which lease: read before opening's write transaction
 /// (in WAL a read never holds up a writer, so scanning a long outbox delays no alarm).

@@ -34,7 +34,7 @@ pub(crate) const DEVICE_STORE: Schema = Schema {
 };
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 10] = [
+const STEPS: [&str; 11] = [
     V1,
     V1_TO_V2,
     V2_TO_V3,
@@ -44,6 +44,7 @@ const STEPS: [&str; 10] = [
     V6_TO_V7,
     V7_TO_V8,
     V8_TO_V9,
+    V9_TO_V10,
     ROTA_AND_HANDOVERS,
 ];
 
@@ -223,7 +224,17 @@ const V8_TO_V9: &str = "
     BEGIN SELECT RAISE(ABORT, 'acknowledgements are append-only'); END;
 ";
 
-/// Version 9 → 10: the duty rota of the officer's assignments as the office last sent it
+/// Version 9 → 10: only operations that failed and wait out a backoff are indexed by due
+/// time. An operation never tried (`attempts = 0`: just written, released, or requeued)
+/// is due at once, so the status finds the first of those by `seq` instead, and writing
+/// one (a check-in, a sighting) no longer adds an entry to an index it never needed.
+const V9_TO_V10: &str = "
+    DROP INDEX outbox_pending_by_due;
+    CREATE INDEX outbox_backed_off ON outbox(next_attempt_at)
+        WHERE state = 'pending' AND attempts > 0;
+";
+
+/// Version 10 → 11: the duty rota of the officer's assignments as the office last sent it
 /// (replaced whole by each `rota` feed entry; `call_in_seen_at` is the device's own: when
 /// the officer saw a call-in), and handover notes, the officer's own (written with their
 /// `handover.create` in one transaction) and those addressed to them (from the feed),

@@ -9,6 +9,10 @@
 //!
 //! The phone's network is a switch in front of the built-in HTTP transport, so "no
 //! signal" is a real failed request, seen and retried by the real engine.
+//!
+//! The close-protection records each tell a part of the evening as a [`Scene`], in a file
+//! of its own beside this one; `run` calls every scene at three points of the story (the
+//! office prepares, the phone works without signal, the office looks after the sync).
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -36,6 +40,68 @@ pub struct DemoArgs {
     /// few seconds, so the acknowledgement reaches it.
     #[arg(long)]
     keep: bool,
+}
+
+/// What a scene of the evening works with: the office, the officer's phone and the
+/// story's clock. Everything a scene writes goes through the same store, engine and
+/// server as the rest of the story.
+// Until the first scene lands, nothing reads its fields; remove this with it.
+#[allow(dead_code)]
+pub(super) struct Evening<'a> {
+    /// The demo's folder (a second phone's database, a photo: put them here).
+    pub dir: &'a std::path::Path,
+    /// The office's address (for a second phone's engine).
+    pub url: &'a str,
+    pub office: &'a Server,
+    pub store: &'a Arc<Store>,
+    pub engine: &'a SyncEngine,
+    /// The story's clock, shared by every phone of the demo.
+    pub clock: &'a Arc<ManualClock>,
+    /// The assignment as the office sent it.
+    pub assignment: &'a Assignment,
+}
+
+impl Evening<'_> {
+    /// A line of the phone's story, stamped with the officer's wall clock.
+    pub fn log(&self, what: &str) {
+        println!("  {}  {what}", local(self.clock.now()));
+    }
+
+    /// The story moves on.
+    pub fn minutes(&self, m: u64) {
+        self.clock.advance(Duration::from_secs(m * 60));
+    }
+}
+
+/// One record family's part of the evening. `run` calls every scene's steps in order,
+/// at the same three points of the story; a scene that has nothing to do at a point
+/// keeps the default.
+pub(super) trait Scene {
+    /// How many minutes of story time the scene's steps advance the clock in all (the
+    /// story starts that much earlier, so that it still ends about now).
+    fn minutes(&self) -> u64;
+
+    /// The office, after the phone has enrolled and before its first sync (issue a
+    /// list the phone pulls, set a rota).
+    fn office_prepares(&mut self, _evening: &Evening) -> CliResult {
+        Ok(())
+    }
+
+    /// On the phone with no signal, after the welfare check-in and before the incident.
+    fn offline(&mut self, _evening: &Evening) -> CliResult {
+        Ok(())
+    }
+
+    /// After the phone's sync: what the office sees, printed; an error if it is not what
+    /// the scene wrote (the demo then fails, as it does when the duress is missing).
+    fn office_sees(&mut self, _evening: &Evening) -> CliResult {
+        Ok(())
+    }
+}
+
+/// The close-protection scenes, in the order they are told.
+fn scenes() -> Vec<Box<dyn Scene>> {
+    vec![]
 }
 
 /// The phone's radio: requests fail while it is off, and every request is noted.
@@ -110,11 +176,11 @@ pub fn run(args: DemoArgs, log_filter: &str) -> CliResult {
     };
     // The shift is told in compressed time: the phone's clock starts as long ago as the
     // story lasts (99 minutes) and moves as the story does, ending about now.
+    let mut scenes = scenes();
+    let story_minutes = 99 + scenes.iter().map(|s| s.minutes()).sum::<u64>();
     let now = Timestamp::from(std::time::SystemTime::now());
-    let start = Timestamp::from_millis(now.as_millis() - 99 * 60 * 1000);
+    let start = Timestamp::from_millis(now.as_millis() - story_minutes as i64 * 60 * 1000);
     let clock = Arc::new(ManualClock::new(start));
-    let log = |what: &str| println!("  {}  {what}", local(clock.now()));
-    let minutes = |m: u64| clock.advance(Duration::from_secs(m * 60));
 
     println!("Cordon demo: an evening on a protective detail\n");
     println!("OFFICE");
@@ -155,11 +221,25 @@ pub fn run(args: DemoArgs, log_filter: &str) -> CliResult {
     config.chunk_bytes = 256 * 1024;
     let engine = SyncEngine::new(store.clone(), radio.clone(), config)?;
     store.set_server_url(&url)?;
+    let evening = Evening {
+        dir: &dir,
+        url: &url,
+        office: &office,
+        store: &store,
+        engine: &engine,
+        clock: &clock,
+        assignment: &sent,
+    };
+    let log = |what: &str| evening.log(what);
+    let minutes = |m: u64| evening.minutes(m);
     let enrolled = engine.enrol(&code.code)?;
     log(&format!(
         "enrolled as {} (device {})",
         enrolled.officer_id, enrolled.device_id
     ));
+    for scene in scenes.iter_mut() {
+        scene.office_prepares(&evening)?;
+    }
     let first = engine.sync_once()?;
     let a = store.assignment(&sent.id)?;
     log(&format!(
@@ -191,6 +271,9 @@ pub fn run(args: DemoArgs, log_filter: &str) -> CliResult {
     log(&format!("welfare clock: {}", welfare(&store, &a.id)?));
     check_in(CheckInKind::Welfare)?;
     log("welfare check-in");
+    for scene in scenes.iter_mut() {
+        scene.offline(&evening)?;
+    }
     minutes(9);
     // The sample incident (fixtures/incident.json), discovered now.
     let report = store.create_report(IncidentContent {
@@ -316,6 +399,9 @@ pub fn run(args: DemoArgs, log_filter: &str) -> CliResult {
         );
     }
     println!("  receipts: {}", admin::receipts(&office)?.len());
+    for scene in scenes.iter_mut() {
+        scene.office_sees(&evening)?;
+    }
     if !(duress_seen
         && duress_first
         && head_matches
