@@ -654,7 +654,8 @@ fn an_operation_never_tried_is_due_at_once_after_the_clock_went_back() {
         .fail_transient(&seqs(&tried), "429", Some(Duration::from_secs(600)))
         .unwrap();
     let written = f.check_in(CheckInKind::Checkpoint);
-    f.clock.set(Timestamp::from_millis(T0.as_millis() - 1_800_000));
+    f.clock
+        .set(Timestamp::from_millis(T0.as_millis() - 1_800_000));
 
     let status = f.store.outbox_status().unwrap();
     assert_eq!(status.next_attempt_at, Some(f.store.now()), "due now");
