@@ -5,10 +5,12 @@ mod alarms;
 mod assignments;
 mod attachments;
 mod check_ins;
+mod handovers;
 mod messages;
 mod outbox;
 mod post_orders;
 mod reports;
+mod rota;
 
 use std::sync::Arc;
 

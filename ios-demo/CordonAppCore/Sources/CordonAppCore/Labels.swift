@@ -26,5 +26,7 @@ public func label(_ kind: OperationKind) -> String {
     case .attachmentUpload: return "Attachment file"
     case .messageRead: return "Message read receipt"
     case .postOrdersAcknowledge: return "Post orders acknowledgement"
+    case .handoverCreate: return "Handover note"
+    case .handoverAcknowledge: return "Handover acknowledgement"
     }
 }

@@ -46,6 +46,7 @@ final class UserMessagesTests: XCTestCase {
             .Sync(detail: "connection refused"),
             .Storage(detail: "disk full"),
             .PostOrdersNotCurrent(assignmentId: "A-1", version: 2, current: 3),
+            .HandoverNotForYou(handoverId: "H-1"),
         ].map(UserMessages.of)
 
         XCTAssertEqual(Set(messages).count, messages.count, messages.joined(separator: "\n"))
@@ -53,5 +54,6 @@ final class UserMessagesTests: XCTestCase {
         XCTAssertTrue(messages[6].contains("Nothing has been deleted"))
         XCTAssertTrue(messages[9].contains("disk full"))
         XCTAssertEqual(messages[10], "The office has issued post orders v3. Read them, then acknowledge v3.")
+        XCTAssertTrue(messages[11].contains("only the incoming officer"))
     }
 }

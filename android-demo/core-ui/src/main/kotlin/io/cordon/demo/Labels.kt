@@ -16,4 +16,6 @@ fun OperationKind.label(): String = when (this) {
     OperationKind.ATTACHMENT_UPLOAD -> "Attachment file"
     OperationKind.MESSAGE_READ -> "Message read receipt"
     OperationKind.POST_ORDERS_ACKNOWLEDGE -> "Post orders acknowledgement"
+    OperationKind.HANDOVER_CREATE -> "Handover note"
+    OperationKind.HANDOVER_ACKNOWLEDGE -> "Handover acknowledgement"
 }
