@@ -30,6 +30,8 @@ use cordon_server::{admin, Server};
 
 use crate::args::CliResult;
 
+mod rota;
+
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Keep the databases here instead of a temporary directory.
@@ -101,7 +103,7 @@ pub(super) trait Scene {
 
 /// The close-protection scenes, in the order they are told.
 fn scenes() -> Vec<Box<dyn Scene>> {
-    vec![]
+    vec![Box::<rota::DutyAndHandover>::default()]
 }
 
 /// The phone's radio: requests fail while it is off, and every request is noted.
