@@ -43,7 +43,7 @@ fn start_server(dir: &Path) -> Server {
     let db = dir.join("server.db");
     // Warnings only, as in the tests: the budgets measure sync, not a terminal's speed.
     let mut child = Command::new(cordon())
-        .args(["--log-level", "warn", "serve", "--db"])
+        .args(["--log-level", "warn", "serve", "--no-rate-limits", "--db"])
         .arg(&db)
         .args(["--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())

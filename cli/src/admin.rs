@@ -92,6 +92,11 @@ enum AdminCommand {
         #[command(subcommand)]
         command: AlarmCommand,
     },
+    /// Enrolled devices: `device list`, and `device revoke` for a phone lost or seized.
+    Device {
+        #[command(subcommand)]
+        command: DeviceCommand,
+    },
     /// The duty rota: `rota set`, `rota call-in`, `rota stand-down`, `rota list`.
     Rota {
         #[command(subcommand)]
@@ -159,6 +164,33 @@ enum MessageCommand {
         alarm: Option<String>,
     },
     /// The organisation's messages, newest first, with when each was delivered and read.
+    List {
+        #[arg(long)]
+        organisation: String,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DeviceCommand {
+    /// Revoke a device (audited): its token stops working at once; at its next contact
+    /// it names what it had not sent and destroys what it holds. What the office
+    /// received stays.
+    Revoke {
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        device: String,
+        /// Why (kept with the revocation and in the audit log).
+        #[arg(long)]
+        reason: String,
+        /// Who revokes it, for the audit log.
+        #[arg(long)]
+        by: String,
+    },
+    /// The organisation's devices, with each revocation and what the device had not sent.
     List {
         #[arg(long)]
         organisation: String,
@@ -267,6 +299,7 @@ pub fn run(args: AdminArgs) -> CliResult {
         AdminCommand::Operator { command } => operator(&server, command)?,
         AdminCommand::Message { command } => message(&server, command)?,
         AdminCommand::Alarm { command } => alarm(&server, command)?,
+        AdminCommand::Device { command } => device(&server, command)?,
         AdminCommand::Rota { command } => crate::office_rota::rota(&server, command)?,
         AdminCommand::Handover { command } => crate::office_rota::handover(&server, command)?,
         AdminCommand::Reviewer { command } => crate::office_rota::reviewer(&server, command)?,
@@ -373,6 +406,52 @@ fn alarm(server: &Server, command: AlarmCommand) -> CliResult {
             )?;
             let done = done?;
             println!("alarm {} is {}", done.id, done.state);
+        }
+    }
+    Ok(())
+}
+
+fn device(server: &Server, command: DeviceCommand) -> CliResult {
+    match command {
+        DeviceCommand::Revoke {
+            organisation,
+            device,
+            reason,
+            by,
+        } => {
+            let r = admin::revoke_device(server, &organisation, &device, &by, &reason)?;
+            println!(
+                "device {} of {} revoked at {} by {}",
+                r.device_id, r.officer_id, r.revoked_at, r.revoked_by
+            );
+        }
+        DeviceCommand::List { organisation, json } => {
+            let rows = admin::devices_of(server, &organisation)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+                return Ok(());
+            }
+            let state = |d: &admin::EnrolledDevice| match &d.revocation {
+                None => "enrolled".to_owned(),
+                Some(r) => match (r.confirmed_at, r.unsent_total) {
+                    (Some(at), Some(n)) => format!("revoked; destroyed {at}, {n} unsent"),
+                    _ => format!("revoked {} (not yet told)", r.revoked_at),
+                },
+            };
+            print!(
+                "{}",
+                table(
+                    &["device", "officer", "enrolled", "state"],
+                    rows.iter()
+                        .map(|d| vec![
+                            d.device_id.clone(),
+                            d.officer_id.clone(),
+                            d.enrolled_at.to_string(),
+                            state(d),
+                        ])
+                        .collect(),
+                )
+            );
         }
     }
     Ok(())

@@ -28,11 +28,31 @@ pub struct ServeArgs {
     /// when the proxy sends `X-Forwarded-Proto: https`).
     #[arg(long)]
     secure_cookies: bool,
+    /// The address of the reverse proxy in front of the server: from it (only), the last
+    /// address of `X-Forwarded-For` is the client whose enrolment and sign-in attempts
+    /// are counted.
+    #[arg(long, value_name = "IP")]
+    forwarded_by: Option<std::net::IpAddr>,
+    /// Serve without rate limits (a load generator measuring the server itself). By
+    /// default: enrolment 30 at once then one per 2 s per client address, console sign-in
+    /// 20 then one per 6 s per address, pushes 300 then one per 20 ms per device (an
+    /// alarm-only push is never limited).
+    #[arg(long)]
+    no_rate_limits: bool,
 }
 
 pub fn run(args: ServeArgs) -> CliResult {
     let server = Server::open(&args.db)?;
     server.set_secure_cookies(args.secure_cookies);
+    let limits = if args.no_rate_limits {
+        cordon_server::RateLimits::NONE
+    } else {
+        cordon_server::RateLimits::default()
+    };
+    server.set_rate_limits(cordon_server::RateLimits {
+        forwarded_by: args.forwarded_by,
+        ..limits
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -1205,3 +1205,68 @@ fn admin_reviewer_names_an_operator_and_refuses_a_stranger_in_one_line() {
     let reports = stdout(&admin(&db, &["list", "reports"]));
     assert_eq!(reports, "(none)\n");
 }
+
+#[test]
+fn admin_device_revoke_is_audited_listed_and_refuses_an_unknown_device_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let org = cordon_fixtures::ORGANISATION_ID;
+    // Make the database, then the row an enrolment writes.
+    assert!(admin(&db, &["list"]).status.success());
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "INSERT INTO device (device_id, organisation_id, officer_id, token_hash, enrolled_at)
+             VALUES ('d-1', ?1, 'OFC-7', 'h', 0)",
+            [org],
+        )
+        .unwrap();
+    let listed = stdout(&admin(&db, &["device", "list", "--organisation", org]));
+    assert!(
+        listed.contains("d-1") && listed.contains("enrolled"),
+        "{listed}"
+    );
+
+    let revoke = |device: &str| {
+        admin(
+            &db,
+            &[
+                "device",
+                "revoke",
+                "--organisation",
+                org,
+                "--device",
+                device,
+                "--reason",
+                "lost on the tube",
+                "--by",
+                "duty.manager",
+            ],
+        )
+    };
+    let unknown = revoke("d-2");
+    assert!(!unknown.status.success());
+    assert_eq!(stderr(&unknown).lines().count(), 1, "{}", stderr(&unknown));
+    assert!(
+        stderr(&unknown).starts_with("error: "),
+        "{}",
+        stderr(&unknown)
+    );
+    let done = revoke("d-1");
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert!(stdout(&done).contains("revoked"), "{}", stdout(&done));
+
+    let json = admin(&db, &["device", "list", "--organisation", org, "--json"]);
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(rows[0]["revocation"]["reason"], "lost on the tube");
+    assert_eq!(rows[0]["revocation"]["revoked_by"], "duty.manager");
+    let audit: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT actor || ' ' || action || ' ' || subject FROM audit ORDER BY seq DESC",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(audit, "duty.manager device.revoke d-1");
+}

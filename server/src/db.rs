@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 pub const APPLICATION_ID: i64 = 0x4353_5256;
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 11] = [
+const STEPS: [&str; 12] = [
     include_str!("schema.sql"),
     V1_TO_V2,
     V2_TO_V3,
@@ -34,6 +34,7 @@ const STEPS: [&str; 11] = [
     V7_TO_V8,
     V8_TO_V9,
     V9_TO_V10,
+    V10_TO_V11,
     ROTA_HANDOVERS_REVIEWERS,
 ];
 
@@ -210,10 +211,13 @@ const V8_TO_V9: &str = include_str!("schema_v9_messages.sql");
 /// organisation, assignment, officer and version.
 const V9_TO_V10: &str = include_str!("schema_v10_post_orders.sql");
 
-/// Version 10 → 11: the duty rota (shifts, call-ins, stand-downs), handover notes and
+/// Version 10 → 11: revoked devices, and each one's confirmation that it destroyed its
+/// data with what it had not sent.
+const V10_TO_V11: &str = include_str!("schema_v11_revocation.sql");
+/// Version 11 → 12: the duty rota (shifts, call-ins, stand-downs), handover notes and
 /// their acknowledgements, report reviewers (team leaders, designated reviewers, each
 /// report's route), all append-only; the feed's kind no longer CHECKed in SQL.
-const ROTA_HANDOVERS_REVIEWERS: &str = include_str!("schema_v11_rota_handovers_reviewers.sql");
+const ROTA_HANDOVERS_REVIEWERS: &str = include_str!("schema_v12_rota_handovers_reviewers.sql");
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
@@ -240,6 +244,18 @@ pub(crate) fn open(path: &Path) -> Result<Connection> {
         },
         other => Error::from(other),
     })
+}
+
+/// A read-only connection to a server database that [`open`] has already opened (and
+/// migrated): the server's readers, which never wait for its writer (WAL).
+pub(crate) fn open_reader(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| Error::io(path, std::io::Error::other(e)))?;
+    conn.busy_timeout(SERVER_DATABASE.busy_timeout)?;
+    Ok(conn)
 }
 
 /// A server database at schema `version`, as an older build left it (for upgrade tests).

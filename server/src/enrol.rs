@@ -13,7 +13,7 @@ use rand::RngExt;
 use rusqlite::OptionalExtension;
 
 use crate::error::Result;
-use crate::http::{ApiError, BodyBytes, Reply};
+use crate::http::{ApiError, BodyBytes, ClientAddress, Reply};
 use crate::secret::{digest, new_token};
 use crate::state::Server;
 
@@ -124,6 +124,16 @@ fn redeem(server: &Server, code: &str, device_id: &str, now: Timestamp) -> Resul
         {
             return Ok(Redeemed::Refused);
         }
+        // A revoked device stays revoked: a phone found again starts with a new store
+        // (and a new device id), never with the old one's.
+        let revoked: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM device_revocation WHERE device_id = ?1)",
+            [device_id],
+            |r| r.get(0),
+        )?;
+        if revoked {
+            return Ok(Redeemed::Refused);
+        }
         tx.execute(
             "UPDATE enrolment_code SET redeemed_at = ?2, redeemed_by = ?3 WHERE code_hash = ?1",
             rusqlite::params![code_hash, now, device_id],
@@ -149,8 +159,13 @@ fn redeem(server: &Server, code: &str, device_id: &str, now: Timestamp) -> Resul
 /// `POST /v1/enrol`.
 pub(crate) async fn handle(
     State(server): State<Server>,
+    ClientAddress(address): ClientAddress,
     BodyBytes(body): BodyBytes<MAX_ENROL_BYTES>,
 ) -> Result<Reply<EnrolResponse>, ApiError> {
+    server
+        .limits()
+        .enrolment(address)
+        .map_err(|wait| ApiError::too_many_requests("enrolment attempts", wait))?;
     let request: EnrolRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("invalid enrolment request: {e}")))?;
     if uuid::Uuid::parse_str(&request.device_id).is_err() {

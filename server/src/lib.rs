@@ -36,11 +36,13 @@ mod enrol;
 mod error;
 mod feed;
 mod http;
+mod limits;
 mod listen;
 pub mod messages;
 pub mod operators;
 mod push;
 mod records;
+mod revoked;
 mod routes;
 mod secret;
 mod state;
@@ -52,6 +54,7 @@ mod validate;
 use std::future::Future;
 
 pub use error::{AlarmRefusal, Error, Result};
+pub use limits::{Rate, RateLimits};
 pub use state::{Server, Timeouts, DEFAULT_TIMER_PERIOD};
 
 /// Serves the API on `listener` until the process ends.

@@ -37,7 +37,7 @@ pub(crate) async fn run(
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let (stream, _peer) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(connection) => connection,
                 Err(e) => {
@@ -56,7 +56,12 @@ pub(crate) async fn run(
             .http1()
             .timer(TokioTimer::new())
             .header_read_timeout(header_read);
-        let service = TowerToHyperService::new(router.clone());
+        // Every request knows the address it came from (rate limits per client).
+        let service = TowerToHyperService::new(
+            router
+                .clone()
+                .layer(axum::Extension(crate::http::PeerAddress(peer.ip()))),
+        );
         let connection = builder
             .serve_connection(TokioIo::new(stream), service)
             .into_owned();

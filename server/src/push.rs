@@ -64,6 +64,13 @@ pub(crate) async fn handle(
         .collect::<Result<Vec<_>, _>>()?;
     let now = server.now();
     let alarms_only = !operations.is_empty() && operations.iter().all(Incoming::is_alarm);
+    // A duress or panic alarm is never refused, so an alarm-only push is never counted.
+    if !alarms_only {
+        server
+            .limits()
+            .push(&caller.device_id)
+            .map_err(|wait| ApiError::too_many_requests("pushes from this device", wait))?;
+    }
     let results = server
         .blocking(move |s| {
             let apply = |tx: &mut Transaction<'_>| apply_batch(tx, &caller, &operations, now);

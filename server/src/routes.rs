@@ -8,7 +8,7 @@ use cordon_core::protocol::{HealthResponse, API_PREFIX};
 
 use crate::http::{middleware, ApiError, Reply};
 use crate::state::Server;
-use crate::{enrol, feed, push, uploads};
+use crate::{enrol, feed, push, revoked, uploads};
 
 impl Server {
     /// The HTTP API as an axum router (state included), for embedding or for
@@ -24,6 +24,7 @@ fn router(server: Server) -> Router {
         .route("/enrol", post(enrol::handle))
         .route("/push", post(push::handle))
         .route("/pull", get(feed::handle))
+        .route("/revoked", post(revoked::handle))
         .route(
             "/attachments/{sha256}",
             get(uploads::status).put(uploads::upload),

@@ -1,6 +1,7 @@
-//! The server's state: one database connection, the blob directory beside it, the clock,
-//! and the per-blob upload locks. Every handler reaches the database through
-//! [`Server::read`], [`Server::write`] (one `BEGIN IMMEDIATE` transaction) and
+//! The server's state: one writing database connection and a pool of read-only ones, the
+//! blob directory beside it, the clock, the rate limits and the per-blob upload locks.
+//! Every handler reaches the database through [`Server::read`] (a read-only connection,
+//! one snapshot), [`Server::write`] (one `BEGIN IMMEDIATE` transaction) and
 //! [`Server::blocking`] (off the async threads).
 
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::db;
 use crate::error::{Error, Result};
+use crate::limits::{Limits, RateLimits};
 
 /// A server over one database file. Cheap to clone; every clone shares the connection.
 #[derive(Clone)]
@@ -21,9 +23,12 @@ pub struct Server {
 }
 
 struct Inner {
-    // One connection, serialised: SQLite writes one transaction at a time anyway, and a
-    // push is one transaction. Handlers reach it from blocking threads only.
+    // One connection for writing, serialised: SQLite writes one transaction at a time
+    // anyway, and a push is one transaction. Handlers reach it from blocking threads only.
     conn: Mutex<Connection>,
+    // Read-only connections: reads (a token check, a pull, the console) never wait for
+    // the writer or its queue; WAL gives each a snapshot of what is committed.
+    readers: Readers,
     db_path: PathBuf,
     blobs_dir: PathBuf,
     clock: Arc<dyn Clock>,
@@ -40,6 +45,59 @@ struct Inner {
     timer_period: Mutex<Option<Duration>>,
     // Whether the console's session cookie is always marked Secure (TLS in front).
     secure_cookies: std::sync::atomic::AtomicBool,
+    // How often an address may enrol or sign in, and a device push.
+    limits: Limits,
+}
+
+/// The most read-only connections kept open; a read beyond them waits for one.
+const MAX_READERS: usize = 8;
+
+/// A small pool of read-only connections, opened as reads need them.
+struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+    // How many are open (idle or in use), and a wake-up when one is returned.
+    open: Mutex<usize>,
+    returned: std::sync::Condvar,
+}
+
+impl Readers {
+    fn new(path: PathBuf) -> Readers {
+        Readers {
+            path,
+            idle: Mutex::new(Vec::new()),
+            open: Mutex::new(0),
+            returned: std::sync::Condvar::new(),
+        }
+    }
+
+    /// An idle connection, a new one while fewer than [`MAX_READERS`] are open, or the
+    /// next one returned.
+    fn take(&self) -> Result<Connection> {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(conn) = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop() {
+                return Ok(conn);
+            }
+            if *open < MAX_READERS {
+                *open += 1;
+                drop(open);
+                return db::open_reader(&self.path).inspect_err(|_| {
+                    *self.open.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+                });
+            }
+            open = self.returned.wait(open).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    fn give_back(&self, conn: Connection) {
+        let _open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        self.idle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(conn);
+        self.returned.notify_one();
+    }
 }
 
 /// Whose turn it is on the connection (see `Server::turn`).
@@ -127,9 +185,10 @@ impl Server {
         Ok(Server {
             inner: Arc::new(Inner {
                 conn: Mutex::new(conn),
+                readers: Readers::new(db_path.clone()),
                 db_path,
                 blobs_dir,
-                clock,
+                clock: clock.clone(),
                 uploads: Mutex::new(HashMap::new()),
                 timeouts: Mutex::new(Timeouts::default()),
                 changes: tokio::sync::watch::Sender::new(0),
@@ -137,8 +196,23 @@ impl Server {
                 stopping: tokio::sync::watch::Sender::new(false),
                 timer_period: Mutex::new(Some(DEFAULT_TIMER_PERIOD)),
                 secure_cookies: std::sync::atomic::AtomicBool::new(false),
+                limits: Limits::new(clock.clone()),
             }),
         })
+    }
+
+    /// Changes the rate limits (`RateLimits::default()` until then; `RateLimits::NONE`
+    /// for a load generator measuring the server itself).
+    pub fn set_rate_limits(&self, limits: RateLimits) {
+        self.inner.limits.set(limits);
+    }
+
+    pub fn rate_limits(&self) -> RateLimits {
+        self.inner.limits.get()
+    }
+
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.inner.limits
     }
 
     pub fn db_path(&self) -> &Path {
@@ -213,9 +287,19 @@ impl Server {
         }
     }
 
-    /// Runs `f` on the connection for reading.
+    /// Runs `f` on a read-only connection, in one read transaction (one snapshot of
+    /// what is committed). It waits for no writer and no queue of pushes.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        f(&self.turn(false).conn)
+        let readers = &self.inner.readers;
+        let mut conn = readers.take()?;
+        let result = (|| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })();
+        readers.give_back(conn);
+        result
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction and commits; any error rolls back.
@@ -376,5 +460,64 @@ mod tests {
         let order = order.lock().unwrap();
         assert_eq!(order.first(), Some(&"alarm"), "{order:?}");
         assert_eq!(order.len(), 6);
+    }
+
+    /// A token check or a pull reads while a push holds the writer and others queue
+    /// behind it; it sees what was committed before, not the write in progress.
+    #[test]
+    fn a_read_waits_for_no_write_and_sees_only_what_is_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server::open(dir.path().join("server.db")).unwrap();
+        let count = |s: &Server| {
+            s.read(|c| {
+                Ok(c.query_row("SELECT count(*) FROM enrolment_code", [], |r| {
+                    r.get::<_, i64>(0)
+                })?)
+            })
+        };
+        let (held, holding) = channel();
+        let (release, released) = channel::<()>();
+        let busy = {
+            let server = server.clone();
+            std::thread::spawn(move || {
+                server.write(|tx| {
+                    tx.execute(
+                        "INSERT INTO enrolment_code (code_hash, organisation_id, officer_id,
+                                                     created_at, expires_at)
+                         VALUES ('h', 'ORG', 'OFC', 0, 1)",
+                        [],
+                    )?;
+                    held.send(()).unwrap();
+                    released.recv().unwrap();
+                    Ok(())
+                })
+            })
+        };
+        holding.recv().unwrap();
+        let queued: Vec<_> = (0..3)
+            .map(|_| {
+                let server = server.clone();
+                std::thread::spawn(move || server.write(|_| Ok(())))
+            })
+            .collect();
+        // Many reads at once, more than the pool keeps: each answers while the writer is
+        // still held.
+        let (answer, answers) = channel();
+        for _ in 0..2 * MAX_READERS {
+            let (server, answer) = (server.clone(), answer.clone());
+            std::thread::spawn(move || answer.send(count(&server).unwrap()));
+        }
+        for _ in 0..2 * MAX_READERS {
+            let seen = answers
+                .recv_timeout(Duration::from_secs(10))
+                .expect("a read answers while a write is held");
+            assert_eq!(seen, 0, "not the write in progress");
+        }
+        release.send(()).unwrap();
+        busy.join().unwrap().unwrap();
+        for q in queued {
+            q.join().unwrap().unwrap();
+        }
+        assert_eq!(count(&server).unwrap(), 1);
     }
 }

@@ -300,33 +300,59 @@ fn a_version_9_database_keeps_its_assignments_and_shows_them_unacknowledged() {
 }
 
 #[test]
-fn a_version_10_database_keeps_its_feed_and_takes_rotas_and_handovers_after_it() {
+fn a_version_10_database_keeps_its_devices_and_can_revoke_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.db");
+    let v10 = database_at(&path, 10);
+    v10.execute(
+        "INSERT INTO device (device_id, organisation_id, officer_id, token_hash, enrolled_at)
+         VALUES ('D-1', 'acme', 'OFC-7', 'hash', 0)",
+        [],
+    )
+    .unwrap();
+    drop(v10);
+
+    let server = crate::Server::open(&path).unwrap();
+
+    let devices = crate::admin::devices_of(&server, "acme").unwrap();
+    assert_eq!(devices.len(), 1);
+    assert_eq!(devices[0].revocation, None);
+    let revoked = crate::admin::revoke_device(&server, "acme", "D-1", "op", "lost").unwrap();
+    assert_eq!(revoked.officer_id, "OFC-7");
+    let v: i64 = server
+        .read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(v, SCHEMA_VERSION);
+}
+
+#[test]
+fn a_version_11_database_keeps_its_feed_and_takes_rotas_and_handovers_after_it() {
     use cordon_core::protocol::Change;
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("server.db");
-    let v10 = database_at(&path, 10);
+    let v11 = database_at(&path, 11);
     let (org, officer) = ("acme", "OFC-7");
     let assignment = cordon_fixtures::assignment();
-    v10.execute(
+    v11.execute(
         "INSERT INTO assignment (organisation_id, id, server_version, body, updated_at)
          VALUES (?1, ?2, 1, ?3, 0)",
         [org, &assignment.id, &json(&assignment)],
     )
     .unwrap();
-    v10.execute(
+    v11.execute(
         "INSERT INTO assignment_officer (organisation_id, assignment_id, officer_id, role)
          VALUES (?1, ?2, ?3, ?4)",
         [org, &assignment.id, officer, &json(&assignment.role)],
     )
     .unwrap();
-    v10.execute(
+    v11.execute(
         "INSERT INTO feed (organisation_id, officer_id, kind, subject, body, tag)
          VALUES (?1, ?2, 'assignment', ?3, ?4, 42)",
         [org, officer, &assignment.id, &json(&assignment)],
     )
     .unwrap();
-    drop(v10);
+    drop(v11);
 
     let server = crate::Server::open(&path).unwrap();
     let from = server.now();

@@ -205,6 +205,31 @@ pub struct AttachmentStatus {
     pub complete: bool,
 }
 
+/// At most this many unsent operations are named in a [`RevocationReport`] (the total is
+/// always given).
+pub const MAX_UNSENT_LISTED: usize = 1000;
+
+/// `POST /v1/revoked`: a revoked device tells the office what it had not sent, then
+/// destroys its data. Names and times only, never a record's content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevocationReport {
+    pub device_id: String,
+    /// Every operation still queued (pending, in flight or dead).
+    pub unsent_total: i64,
+    /// The first [`MAX_UNSENT_LISTED`] of them, oldest first.
+    pub unsent: Vec<UnsentOperation>,
+}
+
+/// One operation a revoked device had not delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct UnsentOperation {
+    pub kind: String,
+    pub record_id: String,
+    /// When the officer's action queued it (the device's clock).
+    pub created_at: Timestamp,
+}
+
 /// The body of every non-2xx response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {

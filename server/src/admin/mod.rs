@@ -14,11 +14,12 @@
 //! called from another process while `cordon serve` runs on the same database.
 //!
 //! One file per record family ([`assignments`], [`check_ins`], [`reports`],
-//! [`attachments`], [`post_orders`], [`rota`], [`handovers`], [`reviewers`]); what every family shares (enrolment, provenance, receipts) is here.
+//! [`attachments`], [`post_orders`], [`rota`], [`handovers`], [`reviewers`]), and the devices ([`revoke_device`]); what every family shares (enrolment, provenance, receipts) is here.
 
 mod assignments;
 mod attachments;
 mod check_ins;
+mod devices;
 mod handovers;
 mod post_orders;
 mod reports;
@@ -28,6 +29,8 @@ mod rota;
 pub use assignments::upsert_assignment;
 pub use attachments::{attachments, attachments_of, ReceivedAttachment};
 pub use check_ins::{check_ins, check_ins_of, ReceivedCheckIn};
+pub(crate) use devices::confirm_revocation;
+pub use devices::{devices_of, revocation, revoke_device, EnrolledDevice, Revocation};
 pub(crate) use handovers::handover_in;
 pub use handovers::{handover, handovers_of, unacknowledged_handovers, HandoverAtOffice};
 pub use post_orders::{post_orders_standing, post_orders_standing_of, PostOrdersStanding};

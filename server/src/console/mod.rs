@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 use crate::admin::{self, PostOrdersStanding, ReceivedReport};
 use crate::alarms::{self, Actor, Alarm, OnDuty, Resolution};
 use crate::error::Error;
-use crate::http::{ApiError, ApiPath, BodyBytes, Reply};
+use crate::http::{ApiError, ApiPath, BodyBytes, ClientAddress, Reply};
 use crate::messages::{self, NewMessage, SentMessage};
 use crate::operators::{self, AuditEntry, Operator, Role, Session};
 use crate::state::Server;
@@ -132,9 +132,14 @@ struct SessionAnswer {
 /// `POST /console/api/login`.
 async fn login(
     State(server): State<Server>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     BodyBytes(body): BodyBytes<MAX_BODY>,
 ) -> Result<Response, ApiError> {
+    server
+        .limits()
+        .login(address)
+        .map_err(|wait| ApiError::too_many_requests("sign-in attempts", wait))?;
     let request: LoginRequest = json_body(&headers, &body)?;
     let session = server
         .blocking(move |s| {

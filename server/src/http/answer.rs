@@ -61,6 +61,16 @@ impl ApiError {
         )
     }
 
+    /// The token's device was revoked by the office: it should name what it had not sent
+    /// (`POST /v1/revoked`) and destroy what it holds.
+    pub(crate) fn revoked() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "revoked",
+            "this device was revoked by the office",
+        )
+    }
+
     pub(crate) fn forbidden(message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
@@ -118,6 +128,18 @@ impl ApiError {
             "hash_mismatch",
             format!("the bytes received do not hash to {sha256}; they were discarded"),
         )
+    }
+
+    /// Over a rate limit: try again after `wait` (rounded up to whole seconds).
+    pub(crate) fn too_many_requests(what: &str, wait: std::time::Duration) -> Self {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            format!("too many {what}; try again in {secs} s"),
+        );
+        e.retry_after_secs = Some(secs.max(1));
+        e
     }
 
     fn busy() -> Self {

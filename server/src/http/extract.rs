@@ -24,6 +24,34 @@ use serde::de::DeserializeOwned;
 use super::answer::ApiError;
 use crate::state::Server;
 
+/// The address of the connection's peer, put on every request by the accept loop.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PeerAddress(pub std::net::IpAddr);
+
+/// The client's address, for rate limits: the peer's, or the one the configured reverse
+/// proxy names in `X-Forwarded-For` (see `limits::RateLimits::forwarded_by`). A request
+/// that did not come through the accept loop counts as the unspecified address.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClientAddress(pub std::net::IpAddr);
+
+impl FromRequestParts<Server> for ClientAddress {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, server: &Server) -> Result<Self, ApiError> {
+        let peer = parts
+            .extensions
+            .get::<PeerAddress>()
+            .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |p| p.0);
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        Ok(ClientAddress(
+            server.limits().client_address(peer, forwarded),
+        ))
+    }
+}
+
 /// The enrolled device a request's bearer token belongs to.
 #[derive(Debug, Clone)]
 pub(crate) struct Caller {
@@ -36,32 +64,62 @@ impl FromRequestParts<Server> for Caller {
     type Rejection = ApiError;
 
     /// Checks the bearer token against the devices' token hashes (only hashes are
-    /// stored), and names the device in the request's log span.
+    /// stored), and names the device in the request's log span. A revoked device's token
+    /// is answered `401 revoked`.
     async fn from_request_parts(parts: &mut Parts, server: &Server) -> Result<Self, ApiError> {
-        let token = bearer_token(&parts.headers).ok_or_else(ApiError::unauthorized)?;
-        let token_hash = crate::secret::digest(token);
-        let caller = server
-            .blocking(move |s| {
-                s.read(|c| {
-                    Ok(c.prepare_cached(
-                        "SELECT device_id, organisation_id, officer_id FROM device
-                         WHERE token_hash = ?1",
-                    )?
-                    .query_row([token_hash], |r| {
-                        Ok(Caller {
+        match token_holder(parts, server).await? {
+            (caller, false) => Ok(caller),
+            (_, true) => Err(ApiError::revoked()),
+        }
+    }
+}
+
+/// The device behind the bearer token, only once the office revoked it: its last
+/// contact (`POST /v1/revoked`). Another device is `403 forbidden`.
+#[derive(Debug, Clone)]
+pub(crate) struct RevokedCaller(pub Caller);
+
+impl FromRequestParts<Server> for RevokedCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, server: &Server) -> Result<Self, ApiError> {
+        match token_holder(parts, server).await? {
+            (caller, true) => Ok(RevokedCaller(caller)),
+            (_, false) => Err(ApiError::forbidden("this device is not revoked")),
+        }
+    }
+}
+
+/// The device a request's bearer token belongs to, and whether it is revoked.
+async fn token_holder(parts: &Parts, server: &Server) -> Result<(Caller, bool), ApiError> {
+    let token = bearer_token(&parts.headers).ok_or_else(ApiError::unauthorized)?;
+    let token_hash = crate::secret::digest(token);
+    let (caller, revoked) = server
+        .blocking(move |s| {
+            s.read(|c| {
+                Ok(c.prepare_cached(
+                    "SELECT d.device_id, d.organisation_id, d.officer_id,
+                            r.device_id IS NOT NULL
+                     FROM device d LEFT JOIN device_revocation r USING (device_id)
+                     WHERE d.token_hash = ?1",
+                )?
+                .query_row([token_hash], |r| {
+                    Ok((
+                        Caller {
                             device_id: r.get(0)?,
                             organisation_id: r.get(1)?,
                             officer_id: r.get(2)?,
-                        })
-                    })
-                    .optional()?)
+                        },
+                        r.get::<_, bool>(3)?,
+                    ))
                 })
+                .optional()?)
             })
-            .await?
-            .ok_or_else(ApiError::unauthorized)?;
-        tracing::Span::current().record("device_id", tracing::field::display(&caller.device_id));
-        Ok(caller)
-    }
+        })
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    tracing::Span::current().record("device_id", tracing::field::display(&caller.device_id));
+    Ok((caller, revoked))
 }
 
 fn bearer_token(headers: &HeaderMap) -> Option<&str> {

@@ -13,4 +13,6 @@ mod extract;
 pub(crate) mod middleware;
 
 pub(crate) use answer::{ApiError, Reply};
-pub(crate) use extract::{ApiPath, ApiQuery, BodyBytes, BodyStream, Caller};
+pub(crate) use extract::{
+    ApiPath, ApiQuery, BodyBytes, BodyStream, Caller, ClientAddress, PeerAddress, RevokedCaller,
+};

@@ -34,7 +34,7 @@ impl Answer {
             .unwrap_or_default()
             .to_owned()
     }
-    fn header(&self, name: &str) -> String {
+    pub(crate) fn header(&self, name: &str) -> String {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
@@ -82,7 +82,7 @@ fn send(
     }
 }
 
-fn login_answer(
+pub(crate) fn login_answer(
     srv: &TestServer,
     org: &str,
     user: &str,

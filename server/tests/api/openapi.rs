@@ -269,11 +269,40 @@ fn busy_answers(contract: &Contract) {
     });
 }
 
+/// The `429 too_many_requests` answers, on a server of its own whose limits are tight.
+fn rate_limited_answers(contract: &Contract) {
+    let srv = TestServer::start();
+    let once = Some(cordon_server::Rate {
+        burst: 1,
+        per: std::time::Duration::from_secs(3600),
+    });
+    srv.server.set_rate_limits(cordon_server::RateLimits {
+        enrolment: once,
+        push: once,
+        ..cordon_server::RateLimits::NONE
+    });
+    let device = srv.device(ORG, OFFICER); // the address's one enrolment
+    let request =
+        json!({"code": srv.code(ORG, OFFICER), "device_id": uuid::Uuid::now_v7().to_string()});
+    let reply = contract.call_conforming(&srv, "POST", "/v1/enrol", None, &request);
+    assert_eq!(reply.code(), "too_many_requests");
+    let push = json!({"device_id": device.device_id, "operations": []});
+    assert_eq!(
+        contract
+            .call_conforming(&srv, "POST", "/v1/push", device.token(), &push)
+            .status,
+        200
+    );
+    let reply = contract.call_conforming(&srv, "POST", "/v1/push", device.token(), &push);
+    assert_eq!(reply.code(), "too_many_requests");
+}
+
 #[test]
 fn the_openapi_document_describes_every_answer_of_the_server() {
     let contract = Contract::load();
     std::thread::scope(|s| {
         s.spawn(|| busy_answers(&contract));
+        s.spawn(|| rate_limited_answers(&contract));
         every_other_answer(&contract);
     });
     let seen = contract.seen.lock().unwrap().clone();
@@ -465,4 +494,34 @@ fn every_other_answer(contract: &Contract) {
     let (signer, _, signature) = with_attachment(&srv, &[1; 1000]);
     signer.sync(&srv);
     put(&chunk_path(&signature, 0), signer.token(), &[2; 1000]);
+
+    // A revoked device: every call `401 revoked`, then its last contact.
+    let lost = srv.device(ORG, OFFICER);
+    let last = json!({"device_id": lost.device_id, "unsent_total": 1, "unsent": [
+        {"kind": "check_in.record", "record_id": "C-1", "created_at": "2026-12-06T20:00:00Z"}
+    ]});
+    assert_eq!(
+        c.call_conforming(&srv, "POST", "/v1/revoked", lost.token(), &last)
+            .code(),
+        "forbidden"
+    );
+    cordon_server::admin::revoke_device(&srv.server, ORG, &lost.device_id, "op", "lost").unwrap();
+    let refused = c.call_conforming(
+        &srv,
+        "POST",
+        "/v1/push",
+        lost.token(),
+        &json!({"device_id": lost.device_id, "operations": []}),
+    );
+    assert_eq!(refused.code(), "revoked");
+    c.call(&srv, "POST", "/v1/revoked", None, Some(b"{}".to_vec()));
+    c.call(
+        &srv,
+        "POST",
+        "/v1/revoked",
+        lost.token(),
+        Some(b"[]".to_vec()),
+    );
+    let told = c.call_conforming(&srv, "POST", "/v1/revoked", lost.token(), &last);
+    assert_eq!(told.body["destroy"], true);
 }

@@ -1,4 +1,4 @@
--- Version 10 -> 11: the duty rota, handover notes, and the routing of reports to their
+-- Version 11 -> 12: the duty rota, handover notes, and the routing of reports to their
 -- reviewers (issue 12, points 3 and 5).
 
 -- The rota: one row per shift, written once by the office; a call-in and a stand-down
@@ -115,7 +115,7 @@ BEGIN SELECT RAISE(ABORT, 'a report is routed once'); END;
 -- over, this time with no CHECK on the kind: the kinds are the core's `Change`
 -- (`Change::stored` is the one writer), so the next family that sends something down
 -- does not rebuild the feed again.
-CREATE TABLE feed_v11 (
+CREATE TABLE feed_v12 (
     cursor INTEGER PRIMARY KEY AUTOINCREMENT,
     organisation_id TEXT NOT NULL,
     officer_id TEXT NOT NULL,
@@ -125,11 +125,11 @@ CREATE TABLE feed_v11 (
     tag INTEGER NOT NULL DEFAULT 0,
     superseded INTEGER NOT NULL DEFAULT 0
 ) STRICT;
-INSERT INTO feed_v11 (cursor, organisation_id, officer_id, kind, subject, body, tag, superseded)
+INSERT INTO feed_v12 (cursor, organisation_id, officer_id, kind, subject, body, tag, superseded)
     SELECT cursor, organisation_id, officer_id, kind, subject, body, tag, superseded FROM feed;
-DELETE FROM sqlite_sequence WHERE name = 'feed_v11';
-INSERT INTO sqlite_sequence (name, seq) SELECT 'feed_v11', seq FROM sqlite_sequence WHERE name = 'feed';
+DELETE FROM sqlite_sequence WHERE name = 'feed_v12';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'feed_v12', seq FROM sqlite_sequence WHERE name = 'feed';
 DROP TABLE feed;
-ALTER TABLE feed_v11 RENAME TO feed;
+ALTER TABLE feed_v12 RENAME TO feed;
 CREATE INDEX feed_by_officer ON feed (organisation_id, officer_id, superseded, cursor);
 CREATE INDEX feed_by_subject ON feed (organisation_id, officer_id, kind, subject);
