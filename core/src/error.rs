@@ -79,6 +79,11 @@ pub enum CordonError {
     #[error("i/o error on {path}: {detail}")]
     Io { path: String, detail: String },
 
+    /// The office revoked this device (lost or seized): the store destroyed what it held,
+    /// and every call on it now answers this. Open a new store and enrol again to go on.
+    #[error("this device was revoked by the office; its data was destroyed")]
+    Revoked,
+
     /// A request to the server failed and there is no queue to retry it from (enrolment).
     #[error("sync failed: {detail}")]
     Sync { detail: String },

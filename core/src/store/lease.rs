@@ -21,11 +21,16 @@ pub(crate) struct LeaseDir {
 
 impl LeaseDir {
     pub(crate) fn beside(db: &Path) -> Result<Self> {
-        let mut name = db.file_name().unwrap_or_default().to_os_string();
-        name.push(".leases");
-        let dir = db.with_file_name(name);
+        let dir = Self::path_beside(db);
         std::fs::create_dir_all(&dir).map_err(|e| CordonError::io(&dir, e))?;
         Ok(LeaseDir { dir })
+    }
+
+    /// `<db>.leases`, the directory's path (whether or not it exists).
+    pub(crate) fn path_beside(db: &Path) -> PathBuf {
+        let mut name = db.file_name().unwrap_or_default().to_os_string();
+        name.push(".leases");
+        db.with_file_name(name)
     }
 
     fn file(&self, id: i64) -> PathBuf {

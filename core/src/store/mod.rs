@@ -21,6 +21,7 @@ mod alarms;
 mod assignments;
 mod attachments;
 mod check_ins;
+mod destroy;
 mod handovers;
 mod lease;
 mod messages;
@@ -80,6 +81,8 @@ pub struct Store {
     lease: lease::Lease,
     /// One sync pass at a time on this store, whichever engine runs it.
     pub(crate) pass_gate: PassGate,
+    /// Set once the office's revocation destroyed what the store held (`destroy.rs`).
+    destroyed: std::sync::atomic::AtomicBool,
 }
 
 /// Lets one sync pass at a time run on a store. It lives with the store rather than the
@@ -176,6 +179,7 @@ impl Store {
             device_id,
             lease,
             pass_gate: PassGate::default(),
+            destroyed: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -241,6 +245,7 @@ impl Store {
         f: impl FnOnce(&Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
         let mut conn = self.lock();
+        self.refuse_if_destroyed()?;
         if durability == Durability::Full {
             conn.pragma_update(None, "synchronous", "FULL")?;
         }
@@ -258,12 +263,22 @@ impl Store {
         result
     }
 
+    /// `Revoked` once the store was destroyed (checked under the connection's lock, so
+    /// no write or read slips in after the destruction began).
+    fn refuse_if_destroyed(&self) -> Result<()> {
+        if self.destroyed.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(CordonError::Revoked);
+        }
+        Ok(())
+    }
+
     /// Runs `f` on the read-only connection, in one read transaction (one snapshot).
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let mut reader = self
             .reader
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.refuse_if_destroyed()?;
         // One snapshot for every statement of the read.
         let tx = reader.transaction_with_behavior(TransactionBehavior::Deferred)?;
         let value = f(&tx)?;

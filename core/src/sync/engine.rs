@@ -290,6 +290,11 @@ impl SyncEngine {
                 Flow::Continue => break PassOutcome::Completed,
             }
         };
+        if matches!(outcome, PassOutcome::Revoked { .. }) {
+            // The store is destroyed: there is nothing left to record the pass in.
+            summary.outcome = outcome;
+            return Ok(());
+        }
         if matches!(outcome, PassOutcome::Cancelled | PassOutcome::OutOfTime) {
             // Stopped between requests: whatever is still taken (an attachment between
             // two chunks) goes back to the queue, due at once.

@@ -41,6 +41,7 @@ mod http;
 mod policy;
 mod pull;
 mod push;
+mod revoke;
 mod transport;
 mod upload;
 
@@ -175,6 +176,17 @@ pub enum PassOutcome {
     NotEnrolled,
     /// Another pass is running on this store.
     AlreadyRunning,
+    /// The office revoked this device (lost or seized). The store told the office what
+    /// it had not sent (`office_told`: whether that answer came back), then destroyed
+    /// its database and attachment files; every later call on it is
+    /// `CordonError::Revoked`. The app should tell the officer and forget its token.
+    Revoked {
+        /// Operations the device still held unsent (they are gone with the store).
+        unsent: i64,
+        office_told: bool,
+        /// Files the store removed (database, journal files, attachment copies).
+        files_removed: i32,
+    },
     /// The pass reached its time bound ([`SyncConfig::max_pass_ms`]) and stopped between
     /// requests; what is left is due at once.
     OutOfTime,
@@ -190,6 +202,7 @@ impl PassOutcome {
             PassOutcome::Completed => "completed",
             PassOutcome::Interrupted { .. } => "interrupted",
             PassOutcome::AuthPaused { .. } => "auth_paused",
+            PassOutcome::Revoked { .. } => "revoked",
             PassOutcome::NotEnrolled => "not_enrolled",
             PassOutcome::AlreadyRunning => "already_running",
             PassOutcome::OutOfTime => "out_of_time",

@@ -12,6 +12,7 @@
 //! | 413 | split the batch in two; one operation alone: dead letter | end the pass | send it at half the size |
 //! | the server's own permanent refusal (4xx, `retryable: false`) | dead letters, pass goes on | a warning, pass goes on | dead letter |
 //! | 401 | released untouched, sync paused until a new token | same | same |
+//! | 401 `revoked` | the office is told what was not sent, the store destroyed | same | same |
 //! | 409 with `received_bytes` | back off | end the pass | resume from that offset |
 //!
 //! Alarms are the exception: a refusal of the whole request (413 or permanent) never
@@ -39,6 +40,8 @@ pub(super) enum Failure {
     },
     /// 401: the token is not (or no longer) good.
     Auth(String),
+    /// 401 `revoked`: the office revoked this device.
+    Revoked,
     /// Refused for good by the server itself.
     Permanent(String),
     /// 409 on an attachment chunk: resume from here.
@@ -60,6 +63,7 @@ impl Failure {
         match self {
             Failure::Transient { .. } => "transient",
             Failure::Auth(_) => "unauthorized",
+            Failure::Revoked => "revoked",
             Failure::Permanent(_) => "refused",
             Failure::Offset(_) => "offset",
             Failure::TooLarge(_) => "too_large",
@@ -73,6 +77,7 @@ impl fmt::Display for Failure {
             Failure::Transient { error, .. } => f.write_str(error),
             Failure::Auth(e) | Failure::Permanent(e) | Failure::TooLarge(e) => f.write_str(e),
             Failure::Offset(at) => write!(f, "server expected offset {at}"),
+            Failure::Revoked => f.write_str("this device was revoked by the office"),
         }
     }
 }
@@ -88,7 +93,9 @@ pub(super) fn classify(status: u16, body: Option<ErrorBody>, retry_after: Option
     // portal's redirect, a proxy's 407, a 404 from a wrong URL) says nothing about the
     // operations and is tried again.
     let refused = body.as_ref().is_some_and(|b| !b.error.retryable);
+    let revoked = body.as_ref().is_some_and(|b| b.error.code == "revoked");
     match status {
+        401 if revoked => Failure::Revoked,
         401 => Failure::Auth(message),
         409 => match body.and_then(|b| b.received_bytes) {
             Some(at) => Failure::Offset(at),
@@ -140,6 +147,8 @@ pub(super) enum Settlement {
     },
     /// Release the operations untouched and pause sync until a new token.
     PauseAuth(String),
+    /// The office revoked the device: tell it what was not sent, destroy the store.
+    Revoke,
     /// Keep the operations as dead letters with the reason; with none, keep the reason
     /// as a warning. The pass goes on.
     DeadLetter(String),
@@ -177,6 +186,7 @@ pub(super) fn decide(failure: Failure, sent: Sent) -> Verdict {
             Verdict::Settle(Settlement::Retry { error, retry_after })
         }
         (Failure::Auth(e), _) => Verdict::Settle(Settlement::PauseAuth(e)),
+        (Failure::Revoked, _) => Verdict::Settle(Settlement::Revoke),
         (Failure::TooLarge(_), Sent::Operations { count, .. }) if count > 1 => {
             Verdict::Resend(Resend::Split)
         }
@@ -239,6 +249,7 @@ impl SyncEngine {
                 tracing::info!(target: LOG_TARGET, "sync paused: the server refused the token");
                 Flow::Stop(PassOutcome::AuthPaused { error })
             }
+            Settlement::Revoke => Flow::Stop(self.revoked(token)?),
             Settlement::DeadLetter(reason) => {
                 if !seqs.is_empty() {
                     tracing::info!(target: LOG_TARGET, operations = seqs.len(), "operations dead-lettered");
@@ -266,6 +277,7 @@ impl Verdict {
         match self {
             Verdict::Settle(Settlement::Retry { .. }) => "retry",
             Verdict::Settle(Settlement::PauseAuth(_)) => "pause_auth",
+            Verdict::Settle(Settlement::Revoke) => "revoke",
             Verdict::Settle(Settlement::DeadLetter(_)) => "dead_letter",
             Verdict::Resend(Resend::Split) => "split",
             Verdict::Resend(Resend::Shrink) => "shrink",
@@ -372,5 +384,15 @@ mod tests {
             Failure::Transient { retry_after: Some(d), .. } if d == Duration::from_secs(7)));
         assert!(matches!(classify(413, None, None), Failure::TooLarge(_)));
         assert!(matches!(classify(401, None, None), Failure::Auth(_)));
+        let revoked: ErrorBody = serde_json::from_value(serde_json::json!({
+            "error": {"code": "revoked", "message": "m", "retryable": false},
+            "server_time": "2026-01-01T00:00:00Z"
+        }))
+        .unwrap();
+        assert_eq!(classify(401, Some(revoked), None), Failure::Revoked);
+        assert_eq!(
+            decide(Failure::Revoked, ops(2, true)),
+            Verdict::Settle(Settlement::Revoke)
+        );
     }
 }

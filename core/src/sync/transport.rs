@@ -18,6 +18,8 @@ pub enum RequestKind {
     Pull,
     AttachmentStatus,
     AttachmentChunk,
+    /// A revoked device's last contact: what it had not sent.
+    Revoked,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

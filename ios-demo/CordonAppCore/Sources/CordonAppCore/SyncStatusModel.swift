@@ -65,6 +65,9 @@ public final class SyncStatusModel {
             case .notEnrolled: message = "This phone is not enrolled yet."
             case .outOfTime: message = "Sync paused to save time; the rest goes on the next run."
             case .cancelled: message = nil
+            case let .revoked(unsent, _, _):
+                message = "The office has shut this phone out and its records were erased "
+                    + "(\(unsent) not sent). Call your control room."
             }
         } catch {
             message = UserMessages.of(error)

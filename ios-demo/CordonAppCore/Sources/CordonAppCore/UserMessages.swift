@@ -35,6 +35,8 @@ public enum UserMessages {
                 + "call your control room before reinstalling the app."
         case let .Io(_, detail):
             return "A file could not be read or saved: \(detail)."
+        case .Revoked:
+            return "The office has shut this phone out (reported lost or stolen) and its records were erased. Call your control room."
         case let .Sync(detail):
             // Enrolment's failures: the office refusing the code as well as no network.
             return "Could not complete this with the office: \(detail)."

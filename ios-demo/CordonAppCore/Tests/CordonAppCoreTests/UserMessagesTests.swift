@@ -46,6 +46,7 @@ final class UserMessagesTests: XCTestCase {
             .Sync(detail: "connection refused"),
             .Storage(detail: "disk full"),
             .PostOrdersNotCurrent(assignmentId: "A-1", version: 2, current: 3),
+            .Revoked,
             .HandoverNotForYou(handoverId: "H-1"),
         ].map(UserMessages.of)
 
@@ -54,6 +55,7 @@ final class UserMessagesTests: XCTestCase {
         XCTAssertTrue(messages[6].contains("Nothing has been deleted"))
         XCTAssertTrue(messages[9].contains("disk full"))
         XCTAssertEqual(messages[10], "The office has issued post orders v3. Read them, then acknowledge v3.")
-        XCTAssertTrue(messages[11].contains("only the incoming officer"))
+        XCTAssertTrue(messages[11].contains("control room") && messages[11].contains("erased"))
+        XCTAssertTrue(messages[12].contains("only the incoming officer"))
     }
 }

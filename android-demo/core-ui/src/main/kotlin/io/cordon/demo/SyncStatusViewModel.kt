@@ -75,6 +75,9 @@ class SyncStatusViewModel(
                             PassOutcome.AlreadyRunning -> null
                             PassOutcome.OutOfTime -> "Sync paused to save time; the rest goes on the next run."
                             PassOutcome.Cancelled -> null
+                            is PassOutcome.Revoked ->
+                                "The office has shut this phone out and its records were erased " +
+                                    "(${o.unsent} not sent). Call your control room."
                         }
                     },
                     onFailure = UserMessages::of,

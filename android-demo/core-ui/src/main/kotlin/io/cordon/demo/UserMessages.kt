@@ -39,6 +39,8 @@ object UserMessages {
                 "call your control room before reinstalling the app."
         is CordonException.Io ->
             "A file could not be read or saved: ${error.detail}."
+        is CordonException.Revoked ->
+            "The office has shut this phone out (reported lost or stolen) and its records were erased. Call your control room."
         is CordonException.Sync ->
             // Enrolment's failures: the office refusing the code as well as no network.
             "Could not complete this with the office: ${error.detail}."

@@ -56,6 +56,7 @@ class UserMessagesTest {
             CordonException.Sync("connection refused"),
             CordonException.Storage("disk full"),
             CordonException.PostOrdersNotCurrent("A-1", 2, 3),
+            CordonException.Revoked(),
             CordonException.HandoverNotForYou("H-1"),
         ).map(UserMessages::of)
 
@@ -65,7 +66,8 @@ class UserMessagesTest {
         assertTrue("nothing has been deleted" in messages[5] && "Nothing has been deleted" in messages[6])
         assertTrue("disk full" in messages[9], messages[9])
         assertEquals("The office has issued post orders v3. Read them, then acknowledge v3.", messages[10])
-        assertTrue("only the incoming officer" in messages[11], messages[11])
+        assertTrue("control room" in messages[11] && "erased" in messages[11], messages[11])
+        assertTrue("only the incoming officer" in messages[12], messages[12])
     }
 
     @Test
