@@ -1,4 +1,4 @@
-//! `POST /v1/revoked`: the last contact of a device the office revoked. Told `401
+//! `POST /v1/revoked`: the last contact of a device the office revoked. Told `403
 //! revoked` on any call, the device sends what it had not sent (names and times, never
 //! content) with its old token, then destroys what it holds. Accepted only from a
 //! revoked device, for itself; a repeat changes nothing.

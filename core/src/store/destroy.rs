@@ -4,7 +4,7 @@
 //! deletes a database or an attachment.
 //!
 //! Removing files does not scrub the flash they were on; encryption at rest, with the key
-//! destroyed too, is what makes the removal final (see issue 13 in `docs/SECURITY.md`).
+//! destroyed too, is what makes the removal final (`docs/PROTOCOL.md`, Revocation).
 
 use std::path::Path;
 use std::sync::atomic::Ordering;

@@ -12,7 +12,7 @@
 //! | 413 | split the batch in two; one operation alone: dead letter | end the pass | send it at half the size |
 //! | the server's own permanent refusal (4xx, `retryable: false`) | dead letters, pass goes on | a warning, pass goes on | dead letter |
 //! | 401 | released untouched, sync paused until a new token | same | same |
-//! | 401 `revoked` | the office is told what was not sent, the store destroyed | same | same |
+//! | 403 `revoked` | the office is told what was not sent, the store destroyed | same | same |
 //! | 409 with `received_bytes` | back off | end the pass | resume from that offset |
 //!
 //! Alarms are the exception: a refusal of the whole request (413 or permanent) never
@@ -40,7 +40,7 @@ pub(super) enum Failure {
     },
     /// 401: the token is not (or no longer) good.
     Auth(String),
-    /// 401 `revoked`: the office revoked this device.
+    /// 403 `revoked`: the office revoked this device.
     Revoked,
     /// Refused for good by the server itself.
     Permanent(String),
@@ -95,7 +95,7 @@ pub(super) fn classify(status: u16, body: Option<ErrorBody>, retry_after: Option
     let refused = body.as_ref().is_some_and(|b| !b.error.retryable);
     let revoked = body.as_ref().is_some_and(|b| b.error.code == "revoked");
     match status {
-        401 if revoked => Failure::Revoked,
+        403 if revoked => Failure::Revoked,
         401 => Failure::Auth(message),
         409 => match body.and_then(|b| b.received_bytes) {
             Some(at) => Failure::Offset(at),
@@ -389,7 +389,11 @@ mod tests {
             "server_time": "2026-01-01T00:00:00Z"
         }))
         .unwrap();
-        assert_eq!(classify(401, Some(revoked), None), Failure::Revoked);
+        assert_eq!(classify(403, Some(revoked.clone()), None), Failure::Revoked);
+        assert!(matches!(
+            classify(401, Some(revoked), None),
+            Failure::Auth(_)
+        ));
         assert_eq!(
             decide(Failure::Revoked, ops(2, true)),
             Verdict::Settle(Settlement::Revoke)

@@ -1,4 +1,4 @@
-//! The office revoked this device (`401 revoked` on any call): its last contact names
+//! The office revoked this device (`403 revoked` on any call): its last contact names
 //! what it had not sent (`POST /v1/revoked`, names and times only), then the store
 //! destroys what it held, whether or not that answer came back: a phone in the wrong
 //! hands must not keep the data because the office could not be reached.

@@ -62,10 +62,12 @@ impl ApiError {
     }
 
     /// The token's device was revoked by the office: it should name what it had not sent
-    /// (`POST /v1/revoked`) and destroy what it holds.
+    /// (`POST /v1/revoked`) and destroy what it holds. A 403, not a 401: the credentials
+    /// are known and refused for good (and a JDK client streaming a body drops the body of
+    /// a 401, which would hide the code).
     pub(crate) fn revoked() -> Self {
         Self::new(
-            StatusCode::UNAUTHORIZED,
+            StatusCode::FORBIDDEN,
             "revoked",
             "this device was revoked by the office",
         )

@@ -65,7 +65,7 @@ impl FromRequestParts<Server> for Caller {
 
     /// Checks the bearer token against the devices' token hashes (only hashes are
     /// stored), and names the device in the request's log span. A revoked device's token
-    /// is answered `401 revoked`.
+    /// is answered `403 revoked`.
     async fn from_request_parts(parts: &mut Parts, server: &Server) -> Result<Self, ApiError> {
         match token_holder(parts, server).await? {
             (caller, false) => Ok(caller),

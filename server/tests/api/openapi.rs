@@ -495,7 +495,7 @@ fn every_other_answer(contract: &Contract) {
     signer.sync(&srv);
     put(&chunk_path(&signature, 0), signer.token(), &[2; 1000]);
 
-    // A revoked device: every call `401 revoked`, then its last contact.
+    // A revoked device: every call `403 revoked`, then its last contact.
     let lost = srv.device(ORG, OFFICER);
     let last = json!({"device_id": lost.device_id, "unsent_total": 1, "unsent": [
         {"kind": "check_in.record", "record_id": "C-1", "created_at": "2026-12-06T20:00:00Z"}
@@ -514,6 +514,17 @@ fn every_other_answer(contract: &Contract) {
         &json!({"device_id": lost.device_id, "operations": []}),
     );
     assert_eq!(refused.code(), "revoked");
+    for (method, path) in [
+        ("GET", "/v1/pull".to_owned()),
+        ("GET", format!("/v1/attachments/{sha}")),
+        ("PUT", chunk_path(&sha, 0)),
+    ] {
+        let body = (method == "PUT").then(|| vec![1u8]);
+        assert_eq!(
+            c.call(&srv, method, &path, lost.token(), body).code(),
+            "revoked"
+        );
+    }
     c.call(&srv, "POST", "/v1/revoked", None, Some(b"{}".to_vec()));
     c.call(
         &srv,

@@ -1,5 +1,5 @@
 //! A lost phone shut out: the office revokes a device; its token stops working at once
-//! (`401 revoked` on every call), its last contact names what it had not sent, and the
+//! (`403 revoked` on every call), its last contact names what it had not sent, and the
 //! office keeps what it had received. Every step is audited; another organisation
 //! cannot revoke it, and a revoked device id cannot enrol again.
 
@@ -50,15 +50,15 @@ fn a_revoked_devices_token_is_refused_at_once_and_what_the_office_received_stays
     assert_eq!(revocation.confirmed_at, None);
 
     let push = device.push(&srv, vec![]);
-    assert_eq!((push.status, push.code()), (401, "revoked"));
+    assert_eq!((push.status, push.code()), (403, "revoked"));
     let pull = srv.get("/v1/pull", device.token());
-    assert_eq!((pull.status, pull.code()), (401, "revoked"));
+    assert_eq!((pull.status, pull.code()), (403, "revoked"));
     let chunk = srv.put(
         &format!("/v1/attachments/{}?offset=0", "a".repeat(64)),
         device.token(),
         vec![1],
     );
-    assert_eq!((chunk.status, chunk.code()), (401, "revoked"));
+    assert_eq!((chunk.status, chunk.code()), (403, "revoked"));
     assert_eq!(push.body["error"]["retryable"], false);
 
     assert_eq!(
