@@ -17,7 +17,7 @@ use cordon_server::operators::{self, Role};
 use cordon_server::Server;
 use serde::Serialize;
 
-use crate::args::CliResult;
+use crate::args::{table, CliResult};
 
 #[derive(Debug, Args)]
 pub struct AdminArgs {
@@ -797,32 +797,4 @@ fn receipt_table(rows: &[Receipt]) -> String {
 /// The first 12 characters, enough to tell hashes and device ids apart on screen.
 fn short(s: &str) -> String {
     s.chars().take(12).collect()
-}
-
-/// Left-aligned columns separated by two spaces; "(none)" for an empty list.
-pub(crate) fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
-    if rows.is_empty() {
-        return "(none)\n".to_owned();
-    }
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: &mut dyn Iterator<Item = &str>| {
-        let mut out = cells
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ");
-        out.truncate(out.trim_end().len());
-        out.push('\n');
-        out
-    };
-    let mut out = line(&mut headers.iter().copied());
-    for row in &rows {
-        out.push_str(&line(&mut row.iter().map(String::as_str)));
-    }
-    out
 }

@@ -6,8 +6,7 @@ use cordon_core::{DutyRole, Shift, Timestamp};
 use cordon_server::admin::{self, HandoverAtOffice, NewShift};
 use cordon_server::Server;
 
-use crate::admin::table;
-use crate::args::CliResult;
+use crate::args::{table, CliResult};
 
 /// Who the office's tool acts as in the rota's records.
 const ACTOR: &str = "admin";

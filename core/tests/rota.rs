@@ -93,7 +93,7 @@ fn a_newer_rota_replaces_the_older_and_a_removed_shift_goes() {
     );
     pass_with_feed(
         &f,
-        serde_json::json!([rota_entry("2.0000000000000001", &[a.clone()])]),
+        serde_json::json!([rota_entry("2.0000000000000001", std::slice::from_ref(&a))]),
     );
     assert_eq!(f.store.rota("A-1").unwrap(), vec![a]);
 }
@@ -104,7 +104,10 @@ fn a_call_in_shows_until_the_officer_has_seen_it_and_beats_on_call() {
     let on_call = shift("s-1", "OFC-1", DutyRole::OnCall, T0, T0.plus(HOUR * 12));
     pass_with_feed(
         &f,
-        serde_json::json!([rota_entry("1.0000000000000001", &[on_call.clone()])]),
+        serde_json::json!([rota_entry(
+            "1.0000000000000001",
+            std::slice::from_ref(&on_call)
+        )]),
     );
     assert_eq!(f.store.my_duty().unwrap().state, DutyState::OnCall);
     assert!(f.store.unseen_call_ins().unwrap().is_empty());
@@ -114,7 +117,10 @@ fn a_call_in_shows_until_the_officer_has_seen_it_and_beats_on_call() {
     let called = called_in(on_call, f.store.now());
     pass_with_feed(
         &f,
-        serde_json::json!([rota_entry("2.0000000000000001", &[called.clone()])]),
+        serde_json::json!([rota_entry(
+            "2.0000000000000001",
+            std::slice::from_ref(&called)
+        )]),
     );
 
     assert_eq!(f.store.my_duty().unwrap().state, DutyState::CalledIn);
@@ -188,7 +194,7 @@ fn the_rota_survives_reopening() {
     let s = shift("s-1", "OFC-1", DutyRole::OnDuty, T0, T0.plus(HOUR));
     pass_with_feed(
         &f,
-        serde_json::json!([rota_entry("1.0000000000000001", &[s.clone()])]),
+        serde_json::json!([rota_entry("1.0000000000000001", std::slice::from_ref(&s))]),
     );
     let f = f.reopen();
     assert_eq!(f.store.rota("A-1").unwrap(), vec![s]);
