@@ -33,6 +33,7 @@ pub(crate) mod schema;
 pub(crate) mod sync_state;
 
 pub use reports::NewAmendment;
+pub use rota::shift_from_row;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -16,7 +16,10 @@ use crate::time::Timestamp;
 const COLUMNS: &str = "shift_id, assignment_id, officer_id, role, starts_at, ends_at,
     called_in_at, called_in_by, stood_down_at, stood_down_by";
 
-fn shift(r: &rusqlite::Row<'_>) -> rusqlite::Result<Shift> {
+/// A shift from a row whose first ten columns are, in order: shift id, assignment,
+/// officer, role, starts, ends, called in at and by, stood down at and by. The device's
+/// reads and the office's (`server/src/admin/rota.rs`) both read shifts through it.
+pub fn shift_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Shift> {
     let role: String = r.get(3)?;
     Ok(Shift {
         shift_id: r.get(0)?,
@@ -79,7 +82,7 @@ fn my_shifts(c: &Connection) -> Result<Vec<Shift>> {
         "SELECT {COLUMNS} FROM rota_shift
          WHERE officer_id = (SELECT officer_id FROM device) ORDER BY starts_at, shift_id"
     ))?
-    .query_map([], shift)?
+    .query_map([], shift_from_row)?
     .collect::<rusqlite::Result<_>>()?)
 }
 
@@ -93,7 +96,7 @@ impl Store {
                 "SELECT {COLUMNS} FROM rota_shift WHERE assignment_id = ?1
                  ORDER BY starts_at, shift_id"
             ))?
-            .query_map([assignment_id], shift)?
+            .query_map([assignment_id], shift_from_row)?
             .collect::<rusqlite::Result<_>>()?)
         })
     }
@@ -149,7 +152,7 @@ impl Store {
                 .prepare_cached(&format!(
                     "SELECT {COLUMNS} FROM rota_shift WHERE shift_id = ?1"
                 ))?
-                .query_row([shift_id], shift)
+                .query_row([shift_id], shift_from_row)
                 .optional()?
                 .ok_or_else(|| CordonError::not_found("shift", shift_id))?;
             tx.prepare_cached(

@@ -9,7 +9,7 @@
 //! writes its audit line in the same one).
 
 use cordon_core::model::validate::{required_text, MAX_SHORT_TEXT};
-use cordon_core::{validate_window, DutyRole, Rota, Shift, Timestamp};
+use cordon_core::{shift_from_row, validate_window, DutyRole, Rota, Shift, Timestamp};
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
@@ -208,28 +208,11 @@ const SELECT: &str = "SELECT s.id, s.assignment_id, s.officer_id, s.role, s.star
     LEFT JOIN rota_call sd ON sd.organisation_id = s.organisation_id AND sd.shift_id = s.id
                           AND sd.action = 'stood_down'";
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Shift> {
-    let role: String = r.get(3)?;
-    Ok(Shift {
-        shift_id: r.get(0)?,
-        assignment_id: r.get(1)?,
-        officer_id: r.get(2)?,
-        // The table's CHECK admits only the two names.
-        role: DutyRole::parse(&role).unwrap_or(DutyRole::OnDuty),
-        starts_at: r.get(4)?,
-        ends_at: r.get(5)?,
-        called_in_at: r.get(6)?,
-        called_in_by: r.get(7)?,
-        stood_down_at: r.get(8)?,
-        stood_down_by: r.get(9)?,
-    })
-}
-
 fn shift_in(c: &Connection, organisation_id: &str, shift_id: &str) -> Result<Shift> {
     c.prepare_cached(&format!(
         "{SELECT} WHERE s.organisation_id = ?1 AND s.id = ?2"
     ))?
-    .query_row([organisation_id, shift_id], row)
+    .query_row([organisation_id, shift_id], shift_from_row)
     .optional()?
     .ok_or_else(|| Error::not_found("shift", shift_id))
 }
@@ -243,7 +226,10 @@ fn shifts_in(
         "{SELECT} WHERE s.organisation_id = ?1 AND (?2 IS NULL OR s.assignment_id = ?2)
          ORDER BY s.assignment_id, s.starts_at, s.id"
     ))?
-    .query_map(rusqlite::params![organisation_id, assignment_id], row)?
+    .query_map(
+        rusqlite::params![organisation_id, assignment_id],
+        shift_from_row,
+    )?
     .collect::<rusqlite::Result<_>>()?)
 }
 
