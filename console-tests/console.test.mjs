@@ -354,6 +354,73 @@ test('movements: an overdue leg raises an alarm with its leg, the day\'s log rea
   assert.match(await page.textContent(alarm), /last: arrived/, 'the late arrival on the alarm, which stays open');
 });
 
+test('rota, handovers and reports for my review: a call-in from the console reaches the phone, a handover shows unacknowledged then acknowledged, a routed report waits in my queue; officer text as text', async () => {
+  const assignment = JSON.parse(readFileSync(path.join(ROOT, 'fixtures', 'assignment.json'), 'utf8'));
+  assignment.id = 'A-DUTY';
+  const file = path.join(dir, 'duty.json');
+  writeFileSync(file, JSON.stringify(assignment));
+  admin('assignment', '--file', file, '--organisation', 'acme', '--officer', 'OFC-7', '--officer', 'OFC-8');
+  enrol('incoming.db', 'OFC-8');
+  device('phone.db', 'sync');
+  device('incoming.db', 'sync');
+
+  // The on-call officer is called in from the console; their phone learns it on its next sync.
+  const hour = 3600e3;
+  const shift = admin('rota', 'set', '--organisation', 'acme', '--assignment', 'A-DUTY', '--officer', 'OFC-8',
+    '--role', 'on_call', '--from', new Date(Date.now() - hour).toISOString(), '--until', new Date(Date.now() + 8 * hour).toISOString());
+  const row = `#rota tr[data-shift-id="${shift}"]`;
+  await page.waitForSelector(`${row} button[data-action=call-in]`, { timeout: 5000 });
+  await page.click(`${row} button[data-action=call-in]`);
+  await page.waitForSelector(`${row}.is-called-in button[data-action=stand-down]`, { timeout: 5000 });
+  assert.match(await page.textContent(row), /CALLED IN \d\d:\d\d:\d\d by op\.jones/);
+  device('incoming.db', 'sync');
+  const duty = JSON.parse(device('incoming.db', 'duty', '--json'));
+  assert.deepEqual([duty.state, duty.shift.called_in_by], ['called_in', 'op.jones']);
+
+  // A handover note with markup in every field the officer wrote.
+  const fields = {
+    state: '<b id=injected5>Asleep</b> in the east suite',
+    issues: '<script id=injected6>alert(1)</script> press at the gate',
+    keys: '<img src=x id=injected7> radio 3',
+    watch: '<a id=injected8 href=x>grey Audi</a>',
+  };
+  const note = device('phone.db', 'handover', '--assignment', 'A-DUTY', '--to', 'OFC-8',
+    '--principal-state', fields.state, '--open-issues', fields.issues,
+    '--equipment-and-keys', fields.keys, '--watch-for', fields.watch);
+  device('phone.db', 'sync');
+  const waiting = `#handovers-unacknowledged li[data-handover-id="${note}"]`;
+  await page.waitForSelector(waiting, { timeout: 5000 });
+  const shown = await page.textContent(waiting);
+  for (const text of Object.values(fields)) assert.ok(shown.includes(text), `${text} shown as text in ${shown}`);
+  assert.match(shown, /NOT ACKNOWLEDGED by OFC-8/);
+  for (const id of ['injected5', 'injected6', 'injected7', 'injected8']) assert.equal(await page.locator('#' + id).count(), 0, id);
+  await shot('console-handovers.png');
+  device('incoming.db', 'sync');
+  device('incoming.db', 'handovers', '--acknowledge', note);
+  device('incoming.db', 'sync');
+  await page.waitForSelector(`#handovers li[data-handover-id="${note}"][data-acknowledged=true]`, { timeout: 5000 });
+  await page.waitForSelector('#handovers-unacknowledged-empty:not([hidden])', { timeout: 5000 });
+
+  // A report on the assignment goes to its team leader, the signed-in operator.
+  admin('reviewer', 'team-leader', '--organisation', 'acme', '--assignment', 'A-DUTY', '--operator', 'op.jones');
+  const narrative = '<iframe id=injected9></iframe> Drone over the garden';
+  const reportId = device('phone.db', 'incident', 'create', '--category', 'hostile_surveillance',
+    '--severity', 'medium', '--narrative', narrative, '--assignment', 'A-DUTY');
+  device('phone.db', 'incident', 'submit', reportId);
+  device('phone.db', 'sync');
+  const mine = `#for-review li[data-report-id="${reportId}"]`;
+  await page.waitForSelector(mine, { timeout: 5000 });
+  assert.equal(await page.textContent(`${mine} .narrative`), narrative);
+  assert.equal(await page.locator('#injected9').count(), 0);
+  await page.selectOption(`${mine} select[name=outcome]`, 'returned');
+  await page.fill(`${mine} input[name=note]`, 'Add the time you first saw it.');
+  await page.click(`${mine} button[data-action=review]`);
+  await page.waitForSelector('#for-review-empty:not([hidden])', { timeout: 5000 });
+  const reports = JSON.parse(admin('list', 'reports', '--json', '--organisation', 'acme'));
+  const reviewed = reports.find((r) => r.id === reportId);
+  assert.deepEqual([reviewed.route.reviewer, reviewed.reviews[0].reviewer, reviewed.reviews[0].outcome], ['op.jones', 'op.jones', 'returned']);
+});
+
 test('the page ran without a script error or a Content-Security-Policy violation', () => {
   // The page asks who is signed in before the operator signs in (401), and the first
   // login is refused on purpose (401): nothing else may have failed.

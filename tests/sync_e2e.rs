@@ -560,3 +560,175 @@ fn movement_legs_made_offline_arrive_once_in_order_and_the_real_server_raises_th
         "the office and the phone name the same deadline"
     );
 }
+
+/// Two phones, one office: the outgoing officer writes a handover note offline; it
+/// reaches the incoming officer's phone once; their acknowledgement, made offline too,
+/// reaches the office once (one receipt, though acknowledged twice and synced three
+/// times) and the outgoing phone learns of it.
+#[test]
+fn a_handover_written_offline_reaches_the_incoming_phone_once_and_its_acknowledgement_the_office_once(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path());
+    let proxy = FaultProxy::start(&server.url, |_| Fault::Pass);
+    let outgoing = Device::enrolled(&server, &proxy.url, |_| {});
+    let incoming = Device::enrolled_as(&server, &server.url, "OFC-8", |_| {});
+    let assignment = cordon_fixtures::assignment();
+    server.admin(&[
+        "assignment",
+        "--file",
+        cordon_fixtures::path("assignment.json").to_str().unwrap(),
+        "--organisation",
+        cordon_fixtures::ORGANISATION_ID,
+        "--officer",
+        cordon_fixtures::OFFICER_ID,
+        "--officer",
+        "OFC-8",
+    ]);
+    for phone in [&outgoing, &incoming] {
+        assert_eq!(phone.engine.sync_once().unwrap().assignments_received, 1);
+    }
+
+    // Offline: the note is one local write.
+    proxy.set_plan(|_| Fault::ResetBeforeForward);
+    let note = outgoing
+        .store
+        .write_handover(NewHandover {
+            assignment_id: assignment.id.clone(),
+            to_officer_id: "OFC-8".into(),
+            principal_state: "Asleep in the east suite since 23:10.".into(),
+            open_issues: Some("Press at the north gate.".into()),
+            equipment_and_keys: Some("Radio 3, car keys, suite key card.".into()),
+            watch_for: Some("Grey Audi seen twice.".into()),
+        })
+        .unwrap();
+    assert!(matches!(
+        outgoing.engine.sync_once().unwrap().outcome,
+        PassOutcome::Interrupted { .. }
+    ));
+    assert!(incoming.store.handovers().unwrap().is_empty());
+    proxy.set_plan(|_| Fault::Pass);
+    outgoing.skip_backoff();
+    assert_eq!(outgoing.engine.sync_once().unwrap().applied, 1);
+
+    incoming.engine.sync_once().unwrap();
+    incoming.engine.sync_once().unwrap();
+    assert_eq!(
+        incoming.store.handovers().unwrap(),
+        vec![note.clone()],
+        "once"
+    );
+    assert_eq!(
+        incoming.store.handovers_to_acknowledge().unwrap(),
+        vec![note.clone()]
+    );
+    let office = server.admin(&[
+        "handover",
+        "list",
+        "--organisation",
+        cordon_fixtures::ORGANISATION_ID,
+        "--unacknowledged",
+        "--json",
+    ]);
+    let waiting: Vec<serde_json::Value> = serde_json::from_str(&office).unwrap();
+    assert_eq!(waiting.len(), 1, "{office}");
+
+    // The incoming officer acknowledges (twice: the second changes nothing), then syncs.
+    incoming.engine.set_online(false).unwrap();
+    let acked = incoming.store.acknowledge_handover(&note.id).unwrap();
+    assert_eq!(
+        incoming.store.acknowledge_handover(&note.id).unwrap(),
+        acked
+    );
+    incoming.engine.set_online(true).unwrap();
+    for _ in 0..3 {
+        incoming.engine.sync_once().unwrap();
+    }
+    assert!(incoming.store.queued_operations().unwrap().is_empty());
+    let office = server.admin(&[
+        "handover",
+        "list",
+        "--organisation",
+        cordon_fixtures::ORGANISATION_ID,
+        "--unacknowledged",
+        "--json",
+    ]);
+    assert_eq!(office.trim(), "[]");
+    let receipts = server.list("receipts");
+    let count = |kind: &str| receipts.iter().filter(|r| r["kind"] == kind).count();
+    assert_eq!(
+        (count("handover.create"), count("handover.acknowledge")),
+        (1, 1),
+        "{receipts:?}"
+    );
+
+    outgoing.engine.sync_once().unwrap();
+    let back = outgoing.store.handover(&note.id).unwrap().unwrap();
+    assert_eq!(
+        back.acknowledged_at, acked.acknowledged_at,
+        "the outgoing phone knows"
+    );
+}
+
+/// The office calls the on-call officer in; the next pull brings it and the phone says
+/// "called in" until the officer has seen it, then stands them down.
+#[test]
+fn an_on_call_officer_called_in_by_the_office_sees_it_after_the_next_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path());
+    let device = Device::enrolled(&server, &server.url, |_| {});
+    let assignment = device.assigned(&server);
+    let from = device.store.now().to_rfc3339();
+    let until = device
+        .store
+        .now()
+        .plus(std::time::Duration::from_secs(8 * 3600))
+        .to_rfc3339();
+    let org = cordon_fixtures::ORGANISATION_ID;
+    let shift = server
+        .admin(&[
+            "rota",
+            "set",
+            "--organisation",
+            org,
+            "--assignment",
+            &assignment.id,
+            "--officer",
+            cordon_fixtures::OFFICER_ID,
+            "--role",
+            "on_call",
+            "--from",
+            &from,
+            "--until",
+            &until,
+        ])
+        .trim()
+        .to_owned();
+    device.engine.sync_once().unwrap();
+    assert_eq!(device.store.my_duty().unwrap().state, DutyState::OnCall);
+
+    server.admin(&["rota", "call-in", "--organisation", org, "--shift", &shift]);
+    device.engine.sync_once().unwrap();
+    let duty = device.store.my_duty().unwrap();
+    assert_eq!(duty.state, DutyState::CalledIn);
+    assert_eq!(duty.shift.unwrap().called_in_by.as_deref(), Some("admin"));
+    let unseen = device.store.unseen_call_ins().unwrap();
+    assert_eq!(unseen.len(), 1);
+    device.store.mark_call_in_seen(&shift).unwrap();
+    assert!(device.store.unseen_call_ins().unwrap().is_empty());
+
+    server.admin(&[
+        "rota",
+        "stand-down",
+        "--organisation",
+        org,
+        "--shift",
+        &shift,
+    ]);
+    device.engine.sync_once().unwrap();
+    assert_eq!(device.store.my_duty().unwrap().state, DutyState::OffDuty);
+    let rota: Vec<serde_json::Value> =
+        serde_json::from_str(&server.admin(&["rota", "list", "--organisation", org, "--json"]))
+            .unwrap();
+    assert_eq!(rota[0]["stood_down_by"], "admin");
+}

@@ -18,7 +18,7 @@ use cordon_server::operators::{self, Role};
 use cordon_server::Server;
 use serde::Serialize;
 
-use crate::args::CliResult;
+use crate::args::{table, CliResult};
 
 #[derive(Debug, Args)]
 pub struct AdminArgs {
@@ -113,6 +113,22 @@ enum AdminCommand {
     },
     /// List what devices sent (everything if no kind is given; sightings and repeat
     /// sightings only when asked for, with `--organisation`).
+    /// The duty rota: `rota set`, `rota call-in`, `rota stand-down`, `rota list`.
+    Rota {
+        #[command(subcommand)]
+        command: crate::office_rota::RotaCommand,
+    },
+    /// Handover notes: `handover list [--unacknowledged]`.
+    Handover {
+        #[command(subcommand)]
+        command: crate::office_rota::HandoverCommand,
+    },
+    /// Who reviews reports: `reviewer team-leader`, `reviewer designated`.
+    Reviewer {
+        #[command(subcommand)]
+        command: crate::office_rota::ReviewerCommand,
+    },
+    /// List what devices sent (everything if no kind is given).
     List {
         what: Option<Listing>,
         /// Repeat sightings: this window instead of the organisation's.
@@ -327,6 +343,9 @@ pub fn run(args: AdminArgs) -> CliResult {
         AdminCommand::Message { command } => message(&server, command)?,
         AdminCommand::Alarm { command } => alarm(&server, command)?,
         AdminCommand::Device { command } => device(&server, command)?,
+        AdminCommand::Rota { command } => crate::office_rota::rota(&server, command)?,
+        AdminCommand::Handover { command } => crate::office_rota::handover(&server, command)?,
+        AdminCommand::Reviewer { command } => crate::office_rota::reviewer(&server, command)?,
         AdminCommand::Escalation {
             organisation,
             after_secs,
@@ -776,6 +795,7 @@ fn report_table(rows: &[ReceivedReport]) -> String {
             "AMENDMENTS",
             "ATTACHMENTS",
             "INTEGRITY",
+            "REVIEWER",
             "REVIEW",
         ],
         rows.iter()
@@ -797,9 +817,17 @@ fn report_table(rows: &[ReceivedReport]) -> String {
                             format!("BROKEN at {link}: {reason}")
                         }
                     },
-                    r.reviews
-                        .last()
-                        .map_or_else(|| "-".to_owned(), |v| v.outcome.as_str().to_owned()),
+                    match &r.route {
+                        None => "-".to_owned(),
+                        Some(route) => route
+                            .reviewer
+                            .clone()
+                            .unwrap_or_else(|| "(supervisors)".to_owned()),
+                    },
+                    r.reviews.last().map_or_else(
+                        || "-".to_owned(),
+                        |v| format!("{} by {}", v.outcome.as_str(), v.reviewer),
+                    ),
                 ]
             })
             .collect(),
@@ -862,32 +890,4 @@ fn receipt_table(rows: &[Receipt]) -> String {
 /// The first 12 characters, enough to tell hashes and device ids apart on screen.
 fn short(s: &str) -> String {
     s.chars().take(12).collect()
-}
-
-/// Left-aligned columns separated by two spaces; "(none)" for an empty list.
-fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
-    if rows.is_empty() {
-        return "(none)\n".to_owned();
-    }
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: &mut dyn Iterator<Item = &str>| {
-        let mut out = cells
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ");
-        out.truncate(out.trim_end().len());
-        out.push('\n');
-        out
-    };
-    let mut out = line(&mut headers.iter().copied());
-    for row in &rows {
-        out.push_str(&line(&mut row.iter().map(String::as_str)));
-    }
-    out
 }

@@ -9,3 +9,31 @@ pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, S
 
 /// What a subcommand returns: any error, shown to the user as one line.
 pub(crate) type CliResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// Left-aligned columns separated by two spaces; "(none)" for an empty list.
+pub(crate) fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
+    if rows.is_empty() {
+        return "(none)\n".to_owned();
+    }
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut out = cells
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ");
+        out.truncate(out.trim_end().len());
+        out.push('\n');
+        out
+    };
+    let mut out = line(&mut headers.iter().copied());
+    for row in &rows {
+        out.push_str(&line(&mut row.iter().map(String::as_str)));
+    }
+    out
+}

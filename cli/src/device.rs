@@ -92,6 +92,36 @@ enum DeviceCommand {
     /// Movements of the principal: plan a leg, record its events, list, overdue, timeline.
     #[command(subcommand)]
     Movement(crate::movements::MovementCommand),
+    /// Write a handover note to the incoming officer (sent with the next sync); prints
+    /// its id.
+    Handover {
+        #[arg(long)]
+        assignment: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        principal_state: String,
+        #[arg(long)]
+        open_issues: Option<String>,
+        #[arg(long)]
+        equipment_and_keys: Option<String>,
+        #[arg(long)]
+        watch_for: Option<String>,
+    },
+    /// Handover notes on the phone (newest first); with `--acknowledge ID`, the incoming
+    /// officer acknowledges that note (sent with the next sync).
+    Handovers {
+        #[arg(long)]
+        acknowledge: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The officer's duty now (called in, on duty, on call, off duty), from the rota the
+    /// office last sent.
+    Duty {
+        #[arg(long)]
+        json: bool,
+    },
     /// Outbox and sync status.
     Status {
         #[arg(long)]
@@ -355,6 +385,67 @@ pub fn run(args: DeviceArgs) -> CliResult {
             }
         }
         DeviceCommand::Movement(command) => crate::movements::run(&store, command)?,
+        DeviceCommand::Handover {
+            assignment,
+            to,
+            principal_state,
+            open_issues,
+            equipment_and_keys,
+            watch_for,
+        } => {
+            let h = store.write_handover(NewHandover {
+                assignment_id: assignment,
+                to_officer_id: to,
+                principal_state,
+                open_issues,
+                equipment_and_keys,
+                watch_for,
+            })?;
+            // The id alone on stdout, so a script can capture it.
+            println!("{}", h.id);
+        }
+        DeviceCommand::Handovers { acknowledge, json } => {
+            if let Some(id) = acknowledge {
+                let h = store.acknowledge_handover(&id)?;
+                let at = h.acknowledged_at.map(|t| t.to_string()).unwrap_or_default();
+                println!("handover {} acknowledged at {at}", h.id);
+                return Ok(());
+            }
+            let notes = store.handovers()?;
+            if json {
+                print_json(&notes)?;
+            } else {
+                for h in notes {
+                    let state = h
+                        .acknowledged_at
+                        .map_or("not acknowledged".to_owned(), |t| {
+                            format!("acknowledged {t}")
+                        });
+                    println!(
+                        "{} {} -> {} on {}: {state}",
+                        h.id, h.from_officer_id, h.note.to_officer_id, h.note.assignment_id
+                    );
+                }
+            }
+        }
+        DeviceCommand::Duty { json } => {
+            let duty = store.my_duty()?;
+            if json {
+                print_json(&duty)?;
+            } else {
+                let state = serde_json::to_value(duty.state)?;
+                match duty.shift {
+                    Some(s) => println!(
+                        "{} ({} shift on {} until {})",
+                        state.as_str().unwrap_or_default(),
+                        s.role.as_str(),
+                        s.assignment_id,
+                        s.ends_at
+                    ),
+                    None => println!("{}", state.as_str().unwrap_or_default()),
+                }
+            }
+        }
         DeviceCommand::Alarms { json } => {
             let alarms = store.alarm_statuses()?;
             if json {

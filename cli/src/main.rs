@@ -20,6 +20,7 @@ mod demo;
 mod device;
 mod load;
 mod movements;
+mod office_rota;
 mod serve;
 mod sightings;
 

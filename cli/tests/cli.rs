@@ -995,6 +995,205 @@ fn admin_message_send_prints_the_id_alone_and_refuses_a_stranger_or_a_bad_body_i
 }
 
 #[test]
+fn admin_rota_sets_a_shift_calls_in_and_stands_down_and_refuses_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let file = cordon_fixtures::path("assignment.json");
+    let (org, officer) = (
+        cordon_fixtures::ORGANISATION_ID,
+        cordon_fixtures::OFFICER_ID,
+    );
+    let assignment = cordon_fixtures::assignment();
+    let assigned = admin(
+        &db,
+        &[
+            "assignment",
+            "--file",
+            file.to_str().unwrap(),
+            "--organisation",
+            org,
+            "--officer",
+            officer,
+        ],
+    );
+    assert!(assigned.status.success(), "{}", stderr(&assigned));
+    let set = |role: &str, until: &str| {
+        admin(
+            &db,
+            &[
+                "rota",
+                "set",
+                "--organisation",
+                org,
+                "--assignment",
+                &assignment.id,
+                "--officer",
+                officer,
+                "--role",
+                role,
+                "--from",
+                "2026-12-06T18:00:00Z",
+                "--until",
+                until,
+            ],
+        )
+    };
+    let bad_role = set("asleep", "2099-12-07T06:00:00Z");
+    assert!(!bad_role.status.success());
+    assert!(
+        stderr(&bad_role).starts_with("error: ") && stderr(&bad_role).contains("on_call"),
+        "{}",
+        stderr(&bad_role)
+    );
+    let backwards = set("on_call", "2026-12-06T17:00:00Z");
+    assert!(!backwards.status.success());
+    assert!(
+        stderr(&backwards).starts_with("error: "),
+        "{}",
+        stderr(&backwards)
+    );
+
+    let made = set("on_call", "2099-12-07T06:00:00Z");
+    assert!(made.status.success(), "{}", stderr(&made));
+    let shift = stdout(&made).trim().to_owned();
+    assert_eq!(shift.len(), 36, "the id alone: {shift:?}");
+    let step = |verb: &str| {
+        admin(
+            &db,
+            &["rota", verb, "--organisation", org, "--shift", &shift],
+        )
+    };
+    let called = step("call-in");
+    assert!(stdout(&called).contains("called in"), "{}", stderr(&called));
+    let again = step("call-in");
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("already called in"),
+        "{}",
+        stderr(&again)
+    );
+    assert!(step("stand-down").status.success());
+
+    let table = stdout(&admin(&db, &["rota", "list", "--organisation", org]));
+    assert!(
+        table.contains(&shift) && table.contains("on_call") && table.contains("by admin"),
+        "{table}"
+    );
+    let json = stdout(&admin(
+        &db,
+        &["rota", "list", "--organisation", org, "--json"],
+    ));
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(rows[0]["called_in_by"], "admin");
+    assert_eq!(
+        stdout(&admin(&db, &["rota", "list", "--organisation", "globex"])),
+        "(none)\n"
+    );
+    assert_eq!(
+        stdout(&admin(
+            &db,
+            &[
+                "handover",
+                "list",
+                "--organisation",
+                org,
+                "--unacknowledged"
+            ]
+        )),
+        "(none)\n"
+    );
+}
+
+#[test]
+fn admin_reviewer_names_an_operator_and_refuses_a_stranger_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let org = cordon_fixtures::ORGANISATION_ID;
+    let file = cordon_fixtures::path("assignment.json");
+    let assignment = cordon_fixtures::assignment();
+    assert!(admin(
+        &db,
+        &[
+            "assignment",
+            "--file",
+            file.to_str().unwrap(),
+            "--organisation",
+            org,
+            "--officer",
+            "OFC-7"
+        ]
+    )
+    .status
+    .success());
+    assert!(admin(
+        &db,
+        &[
+            "operator",
+            "add",
+            "--organisation",
+            org,
+            "--username",
+            "tl.khan"
+        ]
+    )
+    .status
+    .success());
+
+    let stranger = admin(
+        &db,
+        &[
+            "reviewer",
+            "team-leader",
+            "--organisation",
+            org,
+            "--assignment",
+            &assignment.id,
+            "--operator",
+            "nobody",
+        ],
+    );
+    assert!(!stranger.status.success());
+    assert_eq!(
+        stderr(&stranger).lines().count(),
+        1,
+        "{}",
+        stderr(&stranger)
+    );
+    let led = admin(
+        &db,
+        &[
+            "reviewer",
+            "team-leader",
+            "--organisation",
+            org,
+            "--assignment",
+            &assignment.id,
+            "--operator",
+            "tl.khan",
+        ],
+    );
+    assert!(
+        stdout(&led).contains("reviewed by tl.khan"),
+        "{}",
+        stderr(&led)
+    );
+    let designated = admin(
+        &db,
+        &[
+            "reviewer",
+            "designated",
+            "--organisation",
+            org,
+            "--operator",
+            "tl.khan",
+        ],
+    );
+    assert!(designated.status.success(), "{}", stderr(&designated));
+    let reports = stdout(&admin(&db, &["list", "reports"]));
+    assert_eq!(reports, "(none)\n");
+}
+
+#[test]
 fn admin_device_revoke_is_audited_listed_and_refuses_an_unknown_device_in_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.db");

@@ -48,6 +48,11 @@ pub enum CordonError {
         current: i32,
     },
 
+    /// The handover note named is not addressed to this device's officer (their own note
+    /// to someone else, or another officer's): only the incoming officer acknowledges it.
+    #[error("handover {handover_id} is not addressed to this officer")]
+    HandoverNotForYou { handover_id: String },
+
     /// The operation exists but is not in a state that allows the request (for example,
     /// requeueing an operation that is not dead).
     #[error("operation {seq} is {state}, not {expected}")]

@@ -54,7 +54,7 @@ pub use store::outbox::{
     self, BatchLimits, LaneCounts, OperationState, OutboxOperation, OutboxStatus, Outcome,
 };
 pub use store::schema::{APPLICATION_ID, CURRENT_VERSION as SCHEMA_VERSION};
-pub use store::{DeviceIdentity, NewAmendment, Store};
+pub use store::{shift_from_row, DeviceIdentity, NewAmendment, Store};
 pub use sync::{
     Cancellation, ListenerError, PassOutcome, PassSummary, SyncConfig, SyncEngine, SyncListener,
     SyncStatus, Transport,

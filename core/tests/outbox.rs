@@ -24,12 +24,35 @@ fn report_with_photo(f: &Fixture) -> (IncidentReport, Attachment) {
 #[test]
 fn every_queued_payload_decodes_to_its_kind_record_and_lane() {
     let f = Fixture::new().with_assignment();
+    f.store.set_officer_id("OFC-1").unwrap();
     let read = message("0193a1b2-0000-7000-8000-000000000009", "Stand down.", T0);
+    let to_me = Handover {
+        id: "0193a1b2-0000-7000-8000-00000000000b".into(),
+        from_officer_id: "OFC-2".into(),
+        note: NewHandover {
+            assignment_id: "A-1".into(),
+            to_officer_id: "OFC-1".into(),
+            principal_state: "At home.".into(),
+            open_issues: None,
+            equipment_and_keys: None,
+            watch_for: None,
+        },
+        written_at: T0,
+        acknowledged_at: None,
+    };
     pass_with_feed(
         &f,
-        serde_json::json!([message_entry("1.0000000000000001", &read)]),
+        serde_json::json!([message_entry("1.0000000000000001", &read),
+                           {"kind": "handover", "cursor": "2.0000000000000001", "handover": to_me}]),
     );
     f.store.mark_message_read(&read.message_id).unwrap();
+    f.store.acknowledge_handover(&to_me.id).unwrap();
+    f.store
+        .write_handover(NewHandover {
+            to_officer_id: "OFC-3".into(),
+            ..to_me.note.clone()
+        })
+        .unwrap();
     let version = f.store.assignment("A-1").unwrap().post_orders.version;
     f.store.acknowledge_post_orders("A-1", version).unwrap();
     let leg = f
@@ -67,7 +90,7 @@ fn every_queued_payload_decodes_to_its_kind_record_and_lane() {
 
     let queued = f.store.queued_operations().unwrap();
     let kinds: std::collections::HashSet<_> = queued.iter().map(|o| o.kind).collect();
-    assert_eq!(kinds.len(), 12, "every kind is exercised: {kinds:?}");
+    assert_eq!(kinds.len(), 14, "every kind is exercised: {kinds:?}");
     for op in &queued {
         let payload = Payload::decode(op.kind, &op.payload)
             .unwrap_or_else(|e| panic!("{:?} does not decode: {e}", op.kind));

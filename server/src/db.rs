@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 pub const APPLICATION_ID: i64 = 0x4353_5256;
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 13] = [
+const STEPS: [&str; 14] = [
     include_str!("schema.sql"),
     V1_TO_V2,
     V2_TO_V3,
@@ -37,6 +37,7 @@ const STEPS: [&str; 13] = [
     V10_TO_V11,
     SIGHTINGS,
     MOVEMENTS,
+    ROTA_HANDOVERS_REVIEWERS,
 ];
 
 /// Version 1 → 2: a receipt names the record its operation belongs to as the protocol
@@ -224,6 +225,11 @@ const SIGHTINGS: &str = include_str!("schema_v12_sightings.sql");
 /// the overdue-leg alarm (see the file's comment for how the CHECKs of `record` and
 /// `alarm` are widened in place).
 const MOVEMENTS: &str = include_str!("schema_v13_movements.sql");
+
+/// Version 13 → 14: the duty rota (shifts, call-ins, stand-downs), handover notes and
+/// their acknowledgements, report reviewers (team leaders, designated reviewers, each
+/// report's route), all append-only; the feed's kind no longer CHECKed in SQL.
+const ROTA_HANDOVERS_REVIEWERS: &str = include_str!("schema_v14_rota_handovers_reviewers.sql");
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;

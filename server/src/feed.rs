@@ -20,7 +20,9 @@
 
 use axum::extract::State;
 use cordon_core::protocol::{Change, PullResponse};
-use cordon_core::{AlarmStatus, Assignment, ControlRoomMessage, ReportReview, Timestamp};
+use cordon_core::{
+    AlarmStatus, Assignment, ControlRoomMessage, Handover, ReportReview, Rota, Timestamp,
+};
 use rusqlite::Transaction;
 use serde::Deserialize;
 
@@ -137,6 +139,50 @@ pub(crate) fn append_bolo(
         organisation_id,
         EVERY_OFFICER,
         &entry.id,
+        &change,
+        Older::Superseded,
+    )
+}
+
+/// Appends an assignment's whole rota to an officer's feed, superseding their older rota
+/// of the same assignment (the device replaces what it holds).
+pub(crate) fn append_rota(
+    tx: &rusqlite::Connection,
+    organisation_id: &str,
+    officer_id: &str,
+    rota: &Rota,
+) -> Result<()> {
+    let change = Change::Rota {
+        cursor: String::new(),
+        rota: rota.clone(),
+    };
+    append(
+        tx,
+        organisation_id,
+        officer_id,
+        &rota.assignment_id,
+        &change,
+        Older::Superseded,
+    )
+}
+
+/// Appends a handover note to an officer's feed (the incoming officer's when it arrives,
+/// the outgoing officer's once acknowledged), superseding their older entry for it.
+pub(crate) fn append_handover(
+    tx: &rusqlite::Connection,
+    organisation_id: &str,
+    officer_id: &str,
+    handover: &Handover,
+) -> Result<()> {
+    let change = Change::Handover {
+        cursor: String::new(),
+        handover: handover.clone(),
+    };
+    append(
+        tx,
+        organisation_id,
+        officer_id,
+        &handover.id,
         &change,
         Older::Superseded,
     )

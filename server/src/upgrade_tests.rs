@@ -452,3 +452,81 @@ fn the_movements_step_keeps_alarms_and_records_and_widens_only_their_lists() {
         .unwrap();
     assert_eq!(v, SCHEMA_VERSION);
 }
+
+#[test]
+fn a_database_before_rotas_keeps_its_feed_and_takes_rotas_and_handovers_after_it() {
+    use cordon_core::protocol::Change;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.db");
+    let before = database_at(&path, 13);
+    let (org, officer) = ("acme", "OFC-7");
+    let assignment = cordon_fixtures::assignment();
+    before
+        .execute(
+            "INSERT INTO assignment (organisation_id, id, server_version, body, updated_at)
+         VALUES (?1, ?2, 1, ?3, 0)",
+            [org, &assignment.id, &json(&assignment)],
+        )
+        .unwrap();
+    before
+        .execute(
+            "INSERT INTO assignment_officer (organisation_id, assignment_id, officer_id, role)
+         VALUES (?1, ?2, ?3, ?4)",
+            [org, &assignment.id, officer, &json(&assignment.role)],
+        )
+        .unwrap();
+    before
+        .execute(
+            "INSERT INTO feed (organisation_id, officer_id, kind, subject, body, tag)
+         VALUES (?1, ?2, 'assignment', ?3, ?4, 42)",
+            [org, officer, &assignment.id, &json(&assignment)],
+        )
+        .unwrap();
+    drop(before);
+
+    let server = crate::Server::open(&path).unwrap();
+    let from = server.now();
+    let shift = crate::admin::set_shift(
+        &server,
+        &crate::admin::NewShift {
+            organisation_id: org,
+            assignment_id: &assignment.id,
+            officer_id: officer,
+            role: cordon_core::DutyRole::OnCall,
+            starts_at: from,
+            ends_at: from.plus(std::time::Duration::from_secs(3600)),
+        },
+        "admin",
+    )
+    .unwrap();
+
+    let feed: Vec<(i64, i64, String, String)> = server
+        .read(|c| {
+            Ok(
+                c.prepare("SELECT cursor, tag, kind, body FROM feed ORDER BY cursor")?
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                    .collect::<rusqlite::Result<_>>()?,
+            )
+        })
+        .unwrap();
+    assert_eq!(feed.len(), 2);
+    assert_eq!(
+        (feed[0].0, feed[0].1),
+        (1, 42),
+        "the old entry keeps its cursor and tag"
+    );
+    let Change::Rota { rota, .. } =
+        Change::from_stored(&feed[1].2, String::new(), &feed[1].3).unwrap()
+    else {
+        panic!("not a rota: {:?}", feed[1]);
+    };
+    assert_eq!((feed[1].0, rota.shifts), (2, vec![shift]));
+    assert!(crate::admin::unacknowledged_handovers(&server, org)
+        .unwrap()
+        .is_empty());
+    let v: i64 = server
+        .read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(v, SCHEMA_VERSION);
+}

@@ -158,6 +158,16 @@ impl Device {
         url: &str,
         config: impl FnOnce(&mut SyncConfig),
     ) -> Self {
+        Self::enrolled_as(server, url, cordon_fixtures::OFFICER_ID, config)
+    }
+
+    /// As [`Device::enrolled`], as `officer` of the sample organisation (a second phone).
+    pub fn enrolled_as(
+        server: &ServerProcess,
+        url: &str,
+        officer: &str,
+        config: impl FnOnce(&mut SyncConfig),
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let clock = Arc::new(ManualClock::new(Timestamp::from(
             std::time::SystemTime::now(),
@@ -169,10 +179,7 @@ impl Device {
         config(&mut cfg);
         let engine = SyncEngine::new(store.clone(), Arc::new(HttpTransport::new()), cfg)
             .expect("a valid configuration");
-        let code = server.enrolment_code(
-            cordon_fixtures::ORGANISATION_ID,
-            cordon_fixtures::OFFICER_ID,
-        );
+        let code = server.enrolment_code(cordon_fixtures::ORGANISATION_ID, officer);
         engine.enrol(&code).expect("enrol");
         Device {
             dir,

@@ -5,11 +5,13 @@ mod alarms;
 mod assignments;
 mod attachments;
 mod check_ins;
+mod handovers;
 mod messages;
 mod movements;
 mod outbox;
 mod post_orders;
 mod reports;
+mod rota;
 mod sightings;
 
 use std::sync::Arc;

@@ -30,6 +30,7 @@ use cordon_server::{admin, Server};
 use crate::args::CliResult;
 
 mod movements;
+mod rota;
 mod sightings;
 
 #[derive(Debug, Args)]
@@ -47,8 +48,6 @@ pub struct DemoArgs {
 /// What a scene of the evening works with: the office, the officer's phone and the
 /// story's clock. Everything a scene writes goes through the same store, engine and
 /// server as the rest of the story.
-// Until the first scene lands, nothing reads its fields; remove this with it.
-#[allow(dead_code)]
 pub(super) struct Evening<'a> {
     /// The demo's folder (a second phone's database, a photo: put them here).
     pub dir: &'a std::path::Path,
@@ -113,6 +112,7 @@ fn scenes() -> Vec<Box<dyn Scene>> {
     vec![
         Box::<movements::Movement>::default(),
         Box::<sightings::Sightings>::default(),
+        Box::<rota::DutyAndHandover>::default(),
     ]
 }
 

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::OperationKind;
-use crate::model::{AlarmStatus, Assignment, BoloEntry, ControlRoomMessage, ReportReview};
+use crate::model::{
+    AlarmStatus, Assignment, BoloEntry, ControlRoomMessage, Handover, ReportReview, Rota,
+};
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +103,12 @@ pub enum Change {
     /// An entry of the organisation's BOLO list (new, changed or withdrawn); a newer
     /// version of the same entry supersedes the older.
     Bolo { cursor: String, entry: BoloEntry },
+    /// An assignment's whole duty rota (who is on duty, on call, called in), sent to every
+    /// officer on the assignment; a newer one supersedes the older.
+    Rota { cursor: String, rota: Rota },
+    /// A handover note: to the incoming officer when the office has it, and to the
+    /// outgoing officer again once it is acknowledged (`acknowledged_at` set).
+    Handover { cursor: String, handover: Handover },
     /// A kind of change this build does not know (from a newer server): skipped.
     #[serde(other)]
     Unknown,
@@ -114,7 +122,9 @@ impl Change {
             | Change::ReportReview { cursor, .. }
             | Change::AlarmStatus { cursor, .. }
             | Change::Message { cursor, .. }
-            | Change::Bolo { cursor, .. } => Some(cursor),
+            | Change::Bolo { cursor, .. }
+            | Change::Rota { cursor, .. }
+            | Change::Handover { cursor, .. } => Some(cursor),
             Change::Unknown => None,
         }
     }
@@ -134,6 +144,10 @@ impl Change {
             }
             Change::Message { message, .. } => Some(("message", serde_json::to_string(message)?)),
             Change::Bolo { entry, .. } => Some(("bolo", serde_json::to_string(entry)?)),
+            Change::Rota { rota, .. } => Some(("rota", serde_json::to_string(rota)?)),
+            Change::Handover { handover, .. } => {
+                Some(("handover", serde_json::to_string(handover)?))
+            }
             Change::Unknown => None,
         })
     }
@@ -165,6 +179,14 @@ impl Change {
             "bolo" => Change::Bolo {
                 cursor,
                 entry: serde_json::from_str(body)?,
+            },
+            "rota" => Change::Rota {
+                cursor,
+                rota: serde_json::from_str(body)?,
+            },
+            "handover" => Change::Handover {
+                cursor,
+                handover: serde_json::from_str(body)?,
             },
             _ => Change::Unknown,
         })

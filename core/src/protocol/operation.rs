@@ -18,7 +18,7 @@ pub enum Lane {
     /// Check-ins, reports, amendments, attachment metadata, read receipts, post orders
     /// acknowledgements, sightings, movement legs and their events (ahead of any bulk, so
     /// an arrival or a delay that stops an overdue-leg clock never waits for attachment
-    /// bytes).
+    /// bytes), handover notes and their acknowledgements.
     Normal,
     /// Attachment bytes.
     Bulk,
@@ -71,9 +71,15 @@ pub enum OperationKind {
     /// Something happened on a leg (departed, arrived, delayed, ...); its record is the leg.
     #[serde(rename = "movement.event")]
     MovementEvent,
+    /// The outgoing officer wrote a handover note for the incoming officer.
+    #[serde(rename = "handover.create")]
+    HandoverCreate,
+    /// The incoming officer acknowledged a handover note addressed to them.
+    #[serde(rename = "handover.acknowledge")]
+    HandoverAcknowledge,
 }
 
-const OPERATION_KINDS: [OperationKind; 12] = [
+const OPERATION_KINDS: [OperationKind; 14] = [
     OperationKind::CheckInRecord,
     OperationKind::ReportCreate,
     OperationKind::ReportUpdate,
@@ -86,6 +92,8 @@ const OPERATION_KINDS: [OperationKind; 12] = [
     OperationKind::SightingRecord,
     OperationKind::MovementPlan,
     OperationKind::MovementEvent,
+    OperationKind::HandoverCreate,
+    OperationKind::HandoverAcknowledge,
 ];
 
 impl OperationKind {
@@ -104,6 +112,8 @@ impl OperationKind {
             OperationKind::SightingRecord => "sighting.record",
             OperationKind::MovementPlan => "movement.plan",
             OperationKind::MovementEvent => "movement.event",
+            OperationKind::HandoverCreate => "handover.create",
+            OperationKind::HandoverAcknowledge => "handover.acknowledge",
         }
     }
 

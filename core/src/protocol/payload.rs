@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Lane, OperationKind};
 use crate::model::{
-    Amendment, Attachment, CheckIn, IncidentContent, MessageReceipt, MovementEvent, MovementLeg,
-    PostOrdersAcknowledgement, Sighting,
+    Amendment, Attachment, CheckIn, Handover, HandoverAcknowledgement, IncidentContent,
+    MessageReceipt, MovementEvent, MovementLeg, PostOrdersAcknowledgement, Sighting,
 };
 use crate::time::Timestamp;
 
@@ -59,6 +59,8 @@ pub enum Payload {
     SightingRecord(Sighting),
     MovementPlan(MovementLeg),
     MovementEvent(MovementEvent),
+    HandoverCreate(Handover),
+    HandoverAcknowledge(HandoverAcknowledgement),
 }
 
 impl Payload {
@@ -76,6 +78,8 @@ impl Payload {
             Payload::SightingRecord(_) => OperationKind::SightingRecord,
             Payload::MovementPlan(_) => OperationKind::MovementPlan,
             Payload::MovementEvent(_) => OperationKind::MovementEvent,
+            Payload::HandoverCreate(_) => OperationKind::HandoverCreate,
+            Payload::HandoverAcknowledge(_) => OperationKind::HandoverAcknowledge,
         }
     }
 
@@ -94,6 +98,8 @@ impl Payload {
             Payload::MovementPlan(l) => &l.id,
             // Every event of a leg is an operation on the leg: one record, kept in order.
             Payload::MovementEvent(e) => &e.leg_id,
+            Payload::HandoverCreate(h) => &h.id,
+            Payload::HandoverAcknowledge(a) => &a.handover_id,
         }
     }
 
@@ -122,6 +128,8 @@ impl Payload {
             Payload::SightingRecord(v) => serde_json::to_string(v),
             Payload::MovementPlan(v) => serde_json::to_string(v),
             Payload::MovementEvent(v) => serde_json::to_string(v),
+            Payload::HandoverCreate(v) => serde_json::to_string(v),
+            Payload::HandoverAcknowledge(v) => serde_json::to_string(v),
         }
     }
 
@@ -150,6 +158,8 @@ impl Payload {
             OperationKind::SightingRecord => Payload::SightingRecord(read(kind, json)?),
             OperationKind::MovementPlan => Payload::MovementPlan(read(kind, json)?),
             OperationKind::MovementEvent => Payload::MovementEvent(read(kind, json)?),
+            OperationKind::HandoverCreate => Payload::HandoverCreate(read(kind, json)?),
+            OperationKind::HandoverAcknowledge => Payload::HandoverAcknowledge(read(kind, json)?),
         })
     }
 }

@@ -22,17 +22,20 @@ mod assignments;
 mod attachments;
 mod check_ins;
 mod destroy;
+mod handovers;
 mod lease;
 mod messages;
 mod movements;
 pub mod outbox;
 mod post_orders;
 mod reports;
+mod rota;
 pub(crate) mod schema;
 mod sightings;
 pub(crate) mod sync_state;
 
 pub use reports::NewAmendment;
+pub use rota::shift_from_row;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -34,9 +34,20 @@ pub(crate) const DEVICE_STORE: Schema = Schema {
 };
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 12] = [
-    V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6, V6_TO_V7, V7_TO_V8, V8_TO_V9, V9_TO_V10,
-    SIGHTINGS, MOVEMENTS,
+const STEPS: [&str; 13] = [
+    V1,
+    V1_TO_V2,
+    V2_TO_V3,
+    V3_TO_V4,
+    V4_TO_V5,
+    V5_TO_V6,
+    V6_TO_V7,
+    V7_TO_V8,
+    V8_TO_V9,
+    V9_TO_V10,
+    SIGHTINGS,
+    MOVEMENTS,
+    ROTA_AND_HANDOVERS,
 ];
 
 /// Version 1: the first released schema.
@@ -289,4 +300,47 @@ const MOVEMENTS: &str = "
     BEGIN SELECT RAISE(ABORT, 'movement events are append-only'); END;
     CREATE TRIGGER movement_event_no_delete BEFORE DELETE ON movement_event
     BEGIN SELECT RAISE(ABORT, 'movement events are append-only'); END;
+";
+
+/// Version 12 → 13: the duty rota of the officer's assignments as the office last sent it
+/// (replaced whole by each `rota` feed entry; `call_in_seen_at` is the device's own: when
+/// the officer saw a call-in), and handover notes, the officer's own (written with their
+/// `handover.create` in one transaction) and those addressed to them (from the feed),
+/// never deleted, acknowledged once.
+const ROTA_AND_HANDOVERS: &str = "
+    CREATE TABLE rota_shift (
+        shift_id TEXT PRIMARY KEY,
+        assignment_id TEXT NOT NULL,
+        officer_id TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('on_duty', 'on_call')),
+        starts_at INTEGER NOT NULL,
+        ends_at INTEGER NOT NULL,
+        called_in_at INTEGER,
+        called_in_by TEXT,
+        stood_down_at INTEGER,
+        stood_down_by TEXT,
+        received_at INTEGER NOT NULL,
+        call_in_seen_at INTEGER
+    ) WITHOUT ROWID;
+    CREATE INDEX rota_shift_by_assignment ON rota_shift (assignment_id, starts_at);
+    CREATE INDEX rota_shift_by_officer ON rota_shift (officer_id, starts_at);
+    CREATE TABLE handover (
+        id TEXT PRIMARY KEY,
+        assignment_id TEXT NOT NULL,
+        from_officer_id TEXT NOT NULL,
+        to_officer_id TEXT NOT NULL,
+        principal_state TEXT NOT NULL,
+        open_issues TEXT,
+        equipment_and_keys TEXT,
+        watch_for TEXT,
+        written_at INTEGER NOT NULL,
+        acknowledged_at INTEGER,
+        -- The device's clock when the feed brought it (none: written on this device).
+        received_at INTEGER
+    ) WITHOUT ROWID;
+    CREATE TRIGGER handover_no_delete BEFORE DELETE ON handover
+    BEGIN SELECT RAISE(ABORT, 'handover notes are never deleted'); END;
+    CREATE TRIGGER handover_acknowledged_once BEFORE UPDATE OF acknowledged_at ON handover
+    WHEN OLD.acknowledged_at IS NOT NULL
+    BEGIN SELECT RAISE(ABORT, 'a handover is acknowledged once'); END;
 ";

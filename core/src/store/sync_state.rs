@@ -92,6 +92,20 @@ impl Store {
                     Change::AlarmStatus { alarm, .. } => {
                         super::alarms::store_status(tx, alarm, now)?;
                     }
+                    Change::Rota { cursor, rota } => match rota.validate() {
+                        Ok(()) => super::rota::store_rota(tx, rota, now)?,
+                        Err(e) => skipped.push(format!(
+                            "feed entry {cursor}: rota of {} skipped: {e}",
+                            rota.assignment_id
+                        )),
+                    },
+                    Change::Handover { cursor, handover } => match handover.validate() {
+                        Ok(()) => super::handovers::store_handover(tx, handover, now)?,
+                        Err(e) => skipped.push(format!(
+                            "feed entry {cursor}: handover {} skipped: {e}",
+                            handover.id
+                        )),
+                    },
                     Change::Message { cursor, message } => match message.validate() {
                         Ok(()) => super::messages::store_message(tx, message, now)?,
                         Err(e) => skipped.push(format!(

@@ -14,18 +14,21 @@
 //! called from another process while `cordon serve` runs on the same database.
 //!
 //! One file per record family ([`assignments`], [`check_ins`], [`reports`],
-//! [`attachments`], [`post_orders`], [`sightings`] and the [`bolo`] list), and the devices
-//! ([`revoke_device`]); what every family shares (enrolment, provenance, receipts) is here.
-//! [`attachments`], [`post_orders`], [`movements`]), and the devices ([`revoke_device`]); what every family shares (enrolment, provenance, receipts) is here.
+//! [`attachments`], [`post_orders`], [`sightings`] and the [`bolo`] list, [`movements`],
+//! [`rota`], [`handovers`], [`reviewers`]), and the devices ([`revoke_device`]); what every
+//! family shares (enrolment, provenance, receipts) is here.
 
 mod assignments;
 mod attachments;
 mod bolo;
 mod check_ins;
 mod devices;
+mod handovers;
 mod movements;
 mod post_orders;
 mod reports;
+mod reviewers;
+mod rota;
 mod sightings;
 
 pub use assignments::upsert_assignment;
@@ -38,6 +41,8 @@ pub use bolo::{
 pub use check_ins::{check_ins, check_ins_of, ReceivedCheckIn};
 pub(crate) use devices::confirm_revocation;
 pub use devices::{devices_of, revocation, revoke_device, EnrolledDevice, Revocation};
+pub(crate) use handovers::handover_in;
+pub use handovers::{handover, handovers_of, unacknowledged_handovers, HandoverAtOffice};
 pub use movements::{
     movement_legs, movement_legs_of, movement_log_of, movements_by_assignment_of,
     AssignmentMovements, ReceivedMovementLeg,
@@ -45,6 +50,15 @@ pub use movements::{
 pub use post_orders::{post_orders_standing, post_orders_standing_of, PostOrdersStanding};
 pub use reports::{
     organisations_with_report, record_review, report, reports, reports_of, ReceivedReport,
+};
+pub(crate) use reviewers::route_report;
+pub use reviewers::{
+    designated_reviewer, for_review_by, review_as, set_designated_reviewer, set_team_leader,
+    team_leader, ReviewedAs, Route, RoutedBy,
+};
+pub use rota::{
+    call_in, call_in_in, rota_of, set_shift, set_shift_in, shift, stand_down, stand_down_in,
+    NewShift,
 };
 pub use sightings::{
     repeat_sightings, repeat_window, set_repeat_window, sighting_photo_file, sighting_photos,

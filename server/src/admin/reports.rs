@@ -89,6 +89,8 @@ pub struct ReceivedReport {
     pub attachments: Vec<Attachment>,
     pub amendments: Vec<Amendment>,
     pub reviews: Vec<ReportReview>,
+    /// The reviewer the submission was routed to (none: still a draft).
+    pub route: Option<super::Route>,
     /// The hash chain recomputed from what the server holds.
     pub integrity: ReportIntegrity,
 }
@@ -139,7 +141,7 @@ pub fn organisations_with_report(server: &Server, id: &str) -> Result<Vec<String
     })
 }
 
-fn load_report(
+pub(super) fn load_report(
     c: &rusqlite::Connection,
     organisation_id: &str,
     id: &str,
@@ -190,6 +192,7 @@ fn load_report(
         attachments: records::attachments_of(c, organisation_id, id)?,
         amendments,
         reviews,
+        route: super::reviewers::route_in(c, organisation_id, id)?,
         integrity,
     })
 }

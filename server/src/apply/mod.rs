@@ -1,6 +1,7 @@
 //! What an applied operation does to the office's records, one file per record family:
 //! [`check_ins`], [`reports`], [`attachments`], [`messages`] (read receipts) and
 //! [`post_orders`] (acknowledgements) and [`sightings`]. Each takes the core's own payload type
+//! [`post_orders`] (acknowledgements), [`handovers`] (notes and their acknowledgement). Each takes the core's own payload type
 //! (decoded once, by [`Payload::decode`]), checks it with the core's validation plus what
 //! only the office can check, and writes its rows. `crate::push` around it owns what is
 //! common to every family: receipts, the envelope, ownership and per-record order.
@@ -11,6 +12,7 @@
 
 mod attachments;
 mod check_ins;
+mod handovers;
 mod messages;
 mod movements;
 mod post_orders;
@@ -100,7 +102,14 @@ pub(crate) fn payload(
         }
         Payload::ReportCreate(p) => reports::create(tx, caller, op, p),
         Payload::ReportUpdate(p) => reports::update(tx, caller, op, record, p),
-        Payload::ReportSubmit(p) => reports::submit(tx, caller, op, record, p),
+        Payload::ReportSubmit(p) => {
+            let assignment = p.content.assignment_id.clone();
+            reports::submit(tx, caller, op, record, p)?;
+            // Routed to its reviewer in the same transaction as the submission.
+            let org = &caller.organisation_id;
+            crate::admin::route_report(tx, org, &op.record_id, assignment.as_deref(), now)?;
+            Ok(())
+        }
         Payload::ReportAmend(a) => reports::amend(tx, caller, op, record, a, now),
         Payload::AttachmentCreate(a) => attachments::create(tx, caller, op, a),
         Payload::AttachmentUpload(_) => {
@@ -111,17 +120,24 @@ pub(crate) fn payload(
         Payload::SightingRecord(s) => sightings::record(tx, caller, op, &s, now),
         Payload::MovementPlan(l) => movements::plan(tx, caller, op, &l),
         Payload::MovementEvent(e) => movements::event(tx, caller, op, record, &e, now),
+        Payload::HandoverCreate(h) => handovers::create(tx, caller, op, &h, now),
+        Payload::HandoverAcknowledge(a) => handovers::acknowledge(tx, caller, op, &a, now),
     }
 }
 
-/// Whether an operation of `kind` is about a record the office wrote (a message the device
-/// received, an assignment's post orders), not one of the device's own: it has no
-/// ownership or per-record order at the office, and its effect is idempotent (see
-/// [`messages`], [`post_orders`]).
+/// Whether an operation of `kind` is applied outside the `record` table: about a record
+/// the office wrote (a message the device received, an assignment's post orders) or
+/// another officer's (a handover note acknowledged), or a record written once that keeps
+/// its owner in its own row (a handover note). It has no ownership row or per-record
+/// order at the office, and its effect is idempotent (see [`messages`], [`post_orders`],
+/// [`handovers`]).
 pub(crate) fn about_office_record(kind: OperationKind) -> bool {
     matches!(
         kind,
-        OperationKind::MessageRead | OperationKind::PostOrdersAcknowledge
+        OperationKind::MessageRead
+            | OperationKind::PostOrdersAcknowledge
+            | OperationKind::HandoverCreate
+            | OperationKind::HandoverAcknowledge
     )
 }
 

@@ -2,7 +2,7 @@
 //!
 //! The stream says `changed` (with a fingerprint as data) when the operator's
 //! organisation's alarms, check-ins, assignments, reports, messages (sent, delivered,
-//! read) or post orders acknowledgements changed, and once at the start. It wakes on every
+//! read), post orders acknowledgements, the rota, handovers or report routes changed, and once at the start. It wakes on every
 //! write this process commits ([`Server::changes`]), and every [`POLL`] besides, for
 //! writes by another process (`cordon admin`) and to notice an ended session; it looks at
 //! its own organisation only, so an operator learns nothing of another's activity. It
@@ -101,7 +101,12 @@ fn fingerprint(server: &Server, organisation_id: &str) -> Result<String> {
                                FROM bolo WHERE organisation_id = ?1)
                     || ':' || (SELECT coalesce(max(seq), 0) FROM movement_event
                                WHERE organisation_id = ?1)
-                    || '.' || (SELECT count(*) FROM movement_leg WHERE organisation_id = ?1)",
+                    || '.' || (SELECT count(*) FROM movement_leg WHERE organisation_id = ?1)
+                    || ':' || (SELECT count(*) FROM rota_shift WHERE organisation_id = ?1)
+                    || '.' || (SELECT count(*) FROM rota_call WHERE organisation_id = ?1)
+                    || '.' || (SELECT count(*) FROM handover WHERE organisation_id = ?1)
+                    || '.' || (SELECT count(*) FROM handover_ack WHERE organisation_id = ?1)
+                    || '.' || (SELECT count(*) FROM report_route WHERE organisation_id = ?1)",
         )?
         .query_row([organisation_id], |r| r.get(0))?)
     })

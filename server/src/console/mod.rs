@@ -20,8 +20,11 @@
 
 mod assets;
 mod devices;
+mod handovers;
 mod live;
 mod movements;
+mod reviews;
+mod rota;
 mod session;
 mod sightings;
 
@@ -81,6 +84,9 @@ pub(crate) fn router() -> Router<Server> {
         .route("/api/audit", get(audit))
         .route("/api/events", get(live::events))
         .merge(sightings::router())
+        .merge(rota::routes())
+        .merge(handovers::routes())
+        .merge(reviews::routes())
         .layer(axum::middleware::map_response(security_headers))
 }
 
@@ -462,9 +468,10 @@ struct Reviewed {
     review: cordon_core::ReportReview,
 }
 
-/// `POST /console/api/reports/{id}/review`: a supervisor accepts or returns a submitted
-/// report; the officer receives the outcome through the pull feed. Audited after the
-/// review's own transaction (and a refusal on its own).
+/// `POST /console/api/reports/{id}/review`: the report's routed reviewer (or a supervisor
+/// standing in, audited `ok_stand_in`; see `admin::review_as`) accepts or returns a
+/// submitted report; the officer receives the outcome through the pull feed. Audited
+/// after the review's own transaction (and a refusal on its own).
 async fn review(
     State(server): State<Server>,
     Signed(session): Signed,
@@ -476,29 +483,17 @@ async fn review(
     let operator = session.operator;
     let result = server
         .blocking(move |s| {
-            let done = if operator.role == Role::Supervisor {
-                let note = request.note.as_deref().filter(|n| !n.trim().is_empty());
-                admin::record_review(
-                    s,
-                    &operator.organisation_id,
-                    &id,
-                    request.outcome,
-                    &operator.username,
-                    note,
-                )
-            } else {
-                Err(Error::Forbidden(
-                    "reports are reviewed by supervisors".into(),
-                ))
-            };
+            let note = request.note.as_deref().filter(|n| !n.trim().is_empty());
+            let done = admin::review_as(s, &operator, &id, request.outcome, note);
             let outcome = match &done {
-                Ok(_) => "ok",
+                Ok((_, admin::ReviewedAs::Routed)) => "ok",
+                Ok((_, admin::ReviewedAs::StandIn)) => "ok_stand_in",
                 Err(Error::Forbidden(_)) => "forbidden",
                 Err(Error::Conflict(_)) => "conflict",
                 Err(e) => refusal_code(e),
             };
             operators::audit_refusal(s, &operator, "report.review", Some(&id), outcome)?;
-            done
+            done.map(|(review, _)| review)
         })
         .await?;
     Ok(Reply(Reviewed {

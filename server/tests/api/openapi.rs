@@ -337,7 +337,13 @@ fn every_other_answer(contract: &Contract) {
 
     // Push: every kind of operation the core writes, then the same again (duplicates)
     // beside one the server cannot read (rejected).
-    let assignment = srv.assign(ORG, OFFICER, "A-1");
+    let assignment = admin::upsert_assignment(
+        &srv.server,
+        ORG,
+        &[OFFICER.to_owned(), "OFC-8".to_owned()],
+        assignment("A-1"),
+    )
+    .unwrap();
     let photo: Vec<u8> = (0..3 * MIB).map(|i| (i % 251) as u8).collect();
     let (device, report_id, sha) = with_attachment(&srv, &photo);
     let store = &device.store;
@@ -394,6 +400,16 @@ fn every_other_answer(contract: &Contract) {
             ..NewMovementEvent::new(leg.id, MovementEventKind::Delayed)
         })
         .unwrap();
+    let note = store
+        .write_handover(cordon_core::NewHandover {
+            assignment_id: assignment.id.clone(),
+            to_officer_id: "OFC-8".into(),
+            principal_state: "Asleep.".into(),
+            open_issues: None,
+            equipment_and_keys: Some("Radio 3".into()),
+            watch_for: None,
+        })
+        .unwrap();
     let operations: Vec<Value> = device
         .take()
         .iter()
@@ -402,7 +418,7 @@ fn every_other_answer(contract: &Contract) {
         .collect();
     let push = json!({"device_id": device.device_id, "operations": operations});
     let applied = c.call_conforming(&srv, "POST", "/v1/push", device.token(), &push);
-    assert_eq!(applied.statuses(), ["applied"; 10]);
+    assert_eq!(applied.statuses(), ["applied"; 11]);
     let mut unreadable = operations.clone();
     unreadable.push(json!({"id": uuid::Uuid::now_v7().to_string(), "seq": 99, "kind": "x"}));
     let replayed = c.call(
@@ -441,6 +457,30 @@ fn every_other_answer(contract: &Contract) {
         Some("Add the registration."),
     )
     .unwrap();
+    let shift = admin::set_shift(
+        &srv.server,
+        &admin::NewShift {
+            organisation_id: ORG,
+            assignment_id: &assignment.id,
+            officer_id: OFFICER,
+            role: cordon_core::DutyRole::OnCall,
+            starts_at: srv.server.now(),
+            ends_at: srv.server.now().plus(std::time::Duration::from_secs(3600)),
+        },
+        "admin",
+    )
+    .unwrap();
+    admin::call_in(&srv.server, ORG, &shift.shift_id, "op.jones").unwrap();
+    // The incoming officer acknowledges the note; it comes back down the outgoing feed.
+    let incoming = srv.device(ORG, "OFC-8");
+    let acknowledged = json!({"device_id": incoming.device_id, "operations": [{
+        "id": uuid::Uuid::now_v7().to_string(), "seq": 1, "kind": "handover.acknowledge",
+        "record_id": note.id, "depends_on": null, "payload_version": 1,
+        "created_at": "2026-11-28T09:15:00.000Z",
+        "payload": {"handover_id": note.id, "acknowledged_at": "2026-11-28T09:15:00.000Z"}}]});
+    let ack = c.call_conforming(&srv, "POST", "/v1/push", incoming.token(), &acknowledged);
+    assert_eq!(ack.statuses(), ["applied"]);
+    c.call(&srv, "GET", "/v1/pull?limit=10", incoming.token(), None);
     let pulled = c.call(&srv, "GET", "/v1/pull?limit=10", device.token(), None);
     let kinds: Vec<_> = pulled.body["changes"]
         .as_array()
@@ -450,7 +490,14 @@ fn every_other_answer(contract: &Contract) {
         .collect();
     assert_eq!(
         kinds,
-        ["assignment", "bolo", "alarm_status", "report_review"]
+        [
+            "assignment",
+            "bolo",
+            "alarm_status",
+            "report_review",
+            "rota",
+            "handover"
+        ]
     );
     let restarted = c.call(&srv, "GET", "/v1/pull?cursor=abc", device.token(), None);
     assert_eq!(restarted.body["restarted"], true);

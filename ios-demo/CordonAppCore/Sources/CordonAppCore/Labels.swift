@@ -29,5 +29,7 @@ public func label(_ kind: OperationKind) -> String {
     case .sightingRecord: return "Sighting"
     case .movementPlan: return "Movement leg"
     case .movementEvent: return "Movement update"
+    case .handoverCreate: return "Handover note"
+    case .handoverAcknowledge: return "Handover acknowledgement"
     }
 }

@@ -23,6 +23,8 @@ public enum UserMessages {
             return "This report is still a draft. Edit it, or submit it before amending."
         case let .PostOrdersNotCurrent(_, _, current):
             return "The office has issued post orders v\(current). Read them, then acknowledge v\(current)."
+        case .HandoverNotForYou:
+            return "This handover note is not addressed to you: only the incoming officer acknowledges it."
         case let .InvalidOperationState(_, state, _):
             return "That item is already \(state.replacingOccurrences(of: "_", with: " ")); nothing was changed."
         case .IncompatibleVersion:

@@ -47,6 +47,7 @@ final class UserMessagesTests: XCTestCase {
             .Storage(detail: "disk full"),
             .PostOrdersNotCurrent(assignmentId: "A-1", version: 2, current: 3),
             .Revoked,
+            .HandoverNotForYou(handoverId: "H-1"),
         ].map(UserMessages.of)
 
         XCTAssertEqual(Set(messages).count, messages.count, messages.joined(separator: "\n"))
@@ -55,5 +56,6 @@ final class UserMessagesTests: XCTestCase {
         XCTAssertTrue(messages[9].contains("disk full"))
         XCTAssertEqual(messages[10], "The office has issued post orders v3. Read them, then acknowledge v3.")
         XCTAssertTrue(messages[11].contains("control room") && messages[11].contains("erased"))
+        XCTAssertTrue(messages[12].contains("only the incoming officer"))
     }
 }

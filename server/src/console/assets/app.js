@@ -179,6 +179,7 @@ async function refresh() {
       state.reports = reports.reports;
       render();
       await refreshDevices();
+      await refreshDuty();
     } catch (e) {
       $('action-error').textContent = e.message;
     }
@@ -401,6 +402,7 @@ function renderReports() {
       el('span', chainText(r.integrity), r.integrity.state === 'broken' ? 'chain-broken' : (r.integrity.state === 'intact' ? 'chain-intact' : '')),
     );
     if (review) summary.append(el('span', ' · ' + review.outcome + ' by ' + review.reviewer));
+    if (r.route && r.route.reviewer) summary.append(el('span', ' · for ' + r.route.reviewer, 'routed'));
     details.append(summary);
     const facts = el('dl', null, 'facts');
     fact(facts, 'Occurred (device)', clockText(c.occurred_at));
@@ -420,7 +422,8 @@ function renderReports() {
       details.append(amendments);
     }
     r.reviews.forEach((v) => details.append(el('p', 'Review: ' + v.outcome + ' by ' + v.reviewer + ' at ' + clockText(v.reviewed_at) + (v.note ? ' · ' + v.note : ''))));
-    if (supervisor && r.state === 'submitted') details.append(reviewForm(r.id));
+    const routedToMe = r.route && state.operator && r.route.reviewer === state.operator.username;
+    if ((supervisor || routedToMe) && r.state === 'submitted') details.append(reviewForm(r.id));
     item.append(details);
     list.append(item);
   });
@@ -608,6 +611,103 @@ setInterval(() => {
 setInterval(() => { if (state.csrf) refresh(); }, 15000);
 // An unacknowledged alarm keeps sounding.
 setInterval(() => { if (state.csrf && state.open.some((a) => a.state === 'raised')) beep(); }, 20000);
+
+// ---- the duty rota, handover notes, reports for my review ----
+// Every officer-written field (a handover's texts, a report's narrative) goes on the page
+// with textContent only.
+state.rota = [];
+state.handovers = { unacknowledged: [], handovers: [] };
+state.forMe = [];
+
+async function refreshDuty() {
+  const [rota, handovers, forMe] = await Promise.all([
+    call('GET', '/rota'), call('GET', '/handovers'), call('GET', '/reports/for-me'),
+  ]);
+  state.rota = rota.shifts;
+  state.handovers = handovers;
+  state.forMe = forMe.reports;
+  renderRota();
+  renderHandovers();
+  renderForMe();
+}
+
+function shiftStatus(s) {
+  if (s.stood_down_at) return 'stood down ' + clockText(s.stood_down_at) + ' by ' + s.stood_down_by;
+  if (s.called_in_at) return 'CALLED IN ' + clockText(s.called_in_at) + ' by ' + s.called_in_by;
+  return s.role === 'on_call' ? 'on call' : 'on duty';
+}
+
+function rotaButton(text, action, shiftId) {
+  const button = el('button', text, 'secondary');
+  button.type = 'button';
+  button.dataset.action = action;
+  button.addEventListener('click', () => act('/rota/' + encodeURIComponent(shiftId) + '/' + action, {}));
+  return button;
+}
+
+function renderRota() {
+  const body = $('rota').tBodies[0];
+  body.replaceChildren();
+  const now = Date.now();
+  state.rota.forEach((s) => {
+    const row = el('tr');
+    row.dataset.shiftId = s.shift_id;
+    row.dataset.officer = s.officer_id;
+    if (s.called_in_at && !s.stood_down_at) row.className = 'is-called-in';
+    const actions = el('td');
+    if (s.role === 'on_call' && !s.called_in_at && Date.parse(s.ends_at) > now) actions.append(rotaButton('Call in', 'call-in', s.shift_id));
+    if (s.called_in_at && !s.stood_down_at) actions.append(rotaButton('Stand down', 'stand-down', s.shift_id));
+    row.append(
+      el('td', s.assignment_id),
+      el('td', s.officer_id),
+      el('td', s.role.replace('_', ' ')),
+      el('td', clockText(s.starts_at) + ' – ' + clockText(s.ends_at)),
+      el('td', shiftStatus(s), 'shift-status'),
+      actions,
+    );
+    body.append(row);
+  });
+  $('rota-empty').hidden = state.rota.length > 0;
+}
+
+function handoverItem(h) {
+  const item = el('li', null, 'handover');
+  item.dataset.handoverId = h.id;
+  item.dataset.acknowledged = String(Boolean(h.acknowledged_at));
+  item.append(el('p', clockText(h.written_at) + ' · ' + h.assignment_id + ' · from ' + h.from_officer_id + ' to ' + h.to_officer_id, 'handover-head'));
+  const facts = el('dl', null, 'facts');
+  fact(facts, "Principal's state", h.principal_state);
+  fact(facts, 'Open issues', h.open_issues);
+  fact(facts, 'Equipment and keys', h.equipment_and_keys);
+  fact(facts, 'Anything to watch', h.watch_for);
+  item.append(facts, el('p', h.acknowledged_at
+    ? 'acknowledged by ' + h.to_officer_id + ' at ' + clockText(h.acknowledged_at)
+    : 'NOT ACKNOWLEDGED by ' + h.to_officer_id, h.acknowledged_at ? 'handover-state state-read' : 'handover-state is-unacknowledged'));
+  return item;
+}
+
+function renderHandovers() {
+  const waiting = $('handovers-unacknowledged');
+  waiting.replaceChildren(...state.handovers.unacknowledged.map(handoverItem));
+  $('handovers-unacknowledged-empty').hidden = state.handovers.unacknowledged.length > 0;
+  $('handovers').replaceChildren(...state.handovers.handovers.map(handoverItem));
+}
+
+function renderForMe() {
+  const list = $('for-review');
+  list.replaceChildren();
+  state.forMe.forEach((r) => {
+    const item = el('li');
+    item.dataset.reportId = r.id;
+    item.append(
+      el('p', clockText(r.submitted_at) + ' · ' + r.officer_id + ' · ' + r.content.category.replace(/_/g, ' ') + ' · ' + r.content.severity + ' · routed ' + r.route.routed_by.replace(/_/g, ' '), 'handover-head'),
+      el('p', r.content.narrative, 'narrative'),
+      reviewForm(r.id),
+    );
+    list.append(item);
+  });
+  $('for-review-empty').hidden = state.forMe.length > 0;
+}
 
 // ---- start ----
 (async () => {

@@ -19,4 +19,6 @@ fun OperationKind.label(): String = when (this) {
     OperationKind.SIGHTING_RECORD -> "Sighting"
     OperationKind.MOVEMENT_PLAN -> "Movement leg"
     OperationKind.MOVEMENT_EVENT -> "Movement update"
+    OperationKind.HANDOVER_CREATE -> "Handover note"
+    OperationKind.HANDOVER_ACKNOWLEDGE -> "Handover acknowledgement"
 }

@@ -27,6 +27,8 @@ object UserMessages {
             "This report is still a draft. Edit it, or submit it before amending."
         is CordonException.PostOrdersNotCurrent ->
             "The office has issued post orders v${error.current}. Read them, then acknowledge v${error.current}."
+        is CordonException.HandoverNotForYou ->
+            "This handover note is not addressed to you: only the incoming officer acknowledges it."
         is CordonException.InvalidOperationState ->
             "That item is already ${error.state.replace('_', ' ')}; nothing was changed."
         is CordonException.IncompatibleVersion ->

@@ -57,6 +57,7 @@ class UserMessagesTest {
             CordonException.Storage("disk full"),
             CordonException.PostOrdersNotCurrent("A-1", 2, 3),
             CordonException.Revoked(),
+            CordonException.HandoverNotForYou("H-1"),
         ).map(UserMessages::of)
 
         assertEquals(messages.size, messages.toSet().size, messages.joinToString("\n"))
@@ -66,6 +67,7 @@ class UserMessagesTest {
         assertTrue("disk full" in messages[9], messages[9])
         assertEquals("The office has issued post orders v3. Read them, then acknowledge v3.", messages[10])
         assertTrue("control room" in messages[11] && "erased" in messages[11], messages[11])
+        assertTrue("only the incoming officer" in messages[12], messages[12])
     }
 
     @Test
