@@ -385,6 +385,67 @@ fn the_server_log_names_devices_and_routes_but_never_notes_coordinates_tokens_or
         ],
     );
     device(&phone, &["sync"]);
+    // The close-protection records: a BOLO from the office, a sighting that matches it,
+    // a leg of the principal's movement with its route.
+    let bolo_reason = "Known to follow the KESTREL convoy";
+    let added = admin(
+        &db,
+        &[
+            "bolo",
+            "add",
+            "--organisation",
+            "acme",
+            "--registration",
+            "RK61 ZXC",
+            "--reason",
+            bolo_reason,
+            "--description",
+            "Grey Audi A4",
+        ],
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    assign_sample(&db);
+    device(&phone, &["sync"]);
+    let subject = "Two men photographing the east gate";
+    device(
+        &phone,
+        &[
+            "sighting",
+            "add",
+            "--place",
+            "Opposite the east gate",
+            "--subject",
+            subject,
+            "--registration",
+            "rk61zxc",
+        ],
+    );
+    let route = "Via Marble Arch and Park Lane";
+    let assignment = cordon_fixtures::assignment().id;
+    device(
+        &phone,
+        &[
+            "movement",
+            "plan",
+            "--assignment",
+            &assignment,
+            "--from",
+            "Residence",
+            "--to",
+            "Embassy",
+            "--depart",
+            "2026-12-06T19:30:00Z",
+            "--eta",
+            "2026-12-06T20:15:00Z",
+            "--route",
+            route,
+            "--vehicle",
+            "CHARLIE-1",
+            "--in-charge",
+            "ALPHA-1",
+        ],
+    );
+    device(&phone, &["sync"]);
     // An operator signs in to the console and acknowledges the alarm with a note.
     let added = admin(
         &db,
@@ -478,6 +539,11 @@ fn the_server_log_names_devices_and_routes_but_never_notes_coordinates_tokens_or
         cookie.trim_start_matches("cordon_session="),
         &csrf,
         ack_note,
+        bolo_reason,
+        "Grey Audi A4",
+        subject,
+        "RK61ZXC",
+        route,
     ];
     let leaked: Vec<&str> = secrets.into_iter().filter(|s| log.contains(s)).collect();
     let push_line = format!("route=/v1/push device_id={device_id}");
