@@ -24,10 +24,15 @@ struct Secrets {
     message: String,
     assignment: String,
     device: String,
+    sighting: String,
+    bolo: String,
+    leg: String,
+    shift: String,
+    handover: String,
 }
 
 impl Secrets {
-    fn all(&self) -> [&str; 6] {
+    fn all(&self) -> [&str; 11] {
         [
             &self.alarm,
             &self.report,
@@ -35,17 +40,79 @@ impl Secrets {
             &self.message,
             &self.assignment,
             &self.device,
+            &self.sighting,
+            &self.bolo,
+            &self.leg,
+            &self.shift,
+            &self.handover,
         ]
     }
 }
 
 fn organisation_a(srv: &TestServer) -> Secrets {
     let device = srv.device(ORG, OFFICER);
-    srv.assign(ORG, OFFICER, "A-SECRET");
-    device
+    let secret = admin::upsert_assignment(
+        &srv.server,
+        ORG,
+        &[OFFICER.to_owned(), "OFC-A2".to_owned()],
+        assignment("A-SECRET"),
+    )
+    .unwrap();
+    device.store.upsert_assignment(&secret).unwrap();
+    let bolo = admin::issue_bolo(
+        &srv.server,
+        ORG,
+        &admin::BoloInput {
+            registration: Some("RK61 ZXC".into()),
+            description: None,
+            reason: "Seen at the residence".into(),
+            priority: BoloPriority::High,
+        },
+    )
+    .unwrap()
+    .id;
+    let shift = admin::set_shift(
+        &srv.server,
+        &admin::NewShift {
+            organisation_id: ORG,
+            assignment_id: "A-SECRET",
+            officer_id: OFFICER,
+            role: DutyRole::OnCall,
+            starts_at: srv.server.now(),
+            ends_at: srv.server.now().plus(std::time::Duration::from_secs(3600)),
+        },
+        "admin",
+    )
+    .unwrap()
+    .shift_id;
+    let sighting = device
         .store
-        .upsert_assignment(&assignment("A-SECRET"))
-        .unwrap();
+        .record_sighting(NewSighting {
+            assignment_id: Some("A-SECRET".into()),
+            ..cordon_fixtures::sighting()
+        })
+        .unwrap()
+        .id;
+    let leg = device
+        .store
+        .plan_movement_leg(cordon_fixtures::movement_leg_departing(
+            "A-SECRET",
+            device.store.now(),
+        ))
+        .unwrap()
+        .id;
+    let handover = device
+        .store
+        .write_handover(NewHandover {
+            assignment_id: "A-SECRET".into(),
+            to_officer_id: "OFC-A2".into(),
+            principal_state: "Asleep.".into(),
+            open_issues: None,
+            equipment_and_keys: None,
+            watch_for: None,
+        })
+        .unwrap()
+        .id;
     device
         .store
         .record_check_in(alarm(CheckInKind::Duress))
@@ -59,7 +126,19 @@ fn organisation_a(srv: &TestServer) -> Secrets {
         .unwrap();
     let sha256 = device.attach(&report.id, "van.jpg", &[9u8; 2048]).sha256;
     device.store.submit_report(&report.id).unwrap();
-    device.sync(srv);
+    let (pushed, _) = device.sync(srv);
+    assert!(
+        pushed.statuses().iter().all(|s| s == "applied"),
+        "A's records all reach the office: {:?}",
+        pushed.body
+    );
+    assert_eq!(
+        admin::movement_legs_of(&srv.server, ORG, None)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(admin::handovers_of(&srv.server, ORG).unwrap().len(), 1);
     let alarm = alarms::open_alarms(&srv.server, ORG).unwrap()[0].id.clone();
     let message = messages::send(
         &srv.server,
@@ -80,6 +159,11 @@ fn organisation_a(srv: &TestServer) -> Secrets {
         message,
         assignment: "A-SECRET".into(),
         device: device.device_id.clone(),
+        sighting,
+        bolo,
+        leg,
+        shift,
+        handover,
     }
 }
 
@@ -199,6 +283,41 @@ fn organisation_b_cannot_reach_or_see_anything_of_organisation_a() {
         submitted_real.reason(0).replace(&a.report, "<id>"),
         submitted_fake.reason(0).replace(&fake, "<id>")
     );
+    let event = |leg: &str| {
+        op(
+            "movement.event",
+            leg,
+            json!({"id": uuid::Uuid::now_v7().to_string(), "leg_id": leg, "kind": "arrived",
+                   "occurred_at": "2026-12-06T20:00:00.000Z", "new_eta": null, "route": null,
+                   "handed_to": null, "note": null,
+                   "recorded_at": "2026-12-06T20:00:00.000Z"}),
+        )
+    };
+    let acknowledge = |handover: &str| {
+        op(
+            "handover.acknowledge",
+            handover,
+            json!({"handover_id": handover, "acknowledged_at": "2026-12-06T20:00:00.000Z"}),
+        )
+    };
+    for (what, real_id, real, unknown) in [
+        ("an event on A's leg", &a.leg, event(&a.leg), event(&fake)),
+        (
+            "acknowledging A's handover",
+            &a.handover,
+            acknowledge(&a.handover),
+            acknowledge(&fake),
+        ),
+    ] {
+        let r = device_b.push(&srv, vec![real]);
+        let u = device_b.push(&srv, vec![unknown]);
+        assert_eq!(r.statuses(), u.statuses(), "{what}");
+        assert_eq!(
+            r.reason(0).replace(real_id.as_str(), "<id>"),
+            u.reason(0).replace(fake.as_str(), "<id>"),
+            "{what}"
+        );
+    }
     let pulled = srv.get("/v1/pull", device_b.token()).body.to_string();
     for id in a.all() {
         assert!(!pulled.contains(id), "B's pull shows A's {id}");
@@ -275,6 +394,22 @@ fn organisation_b_cannot_reach_or_see_anything_of_organisation_a() {
         post(&format!("/devices/{fake}/revoke"), json!({"reason": "x"})),
         &fake,
     );
+    same(
+        "withdrawing A's BOLO entry",
+        post(&format!("/bolo/{}/withdraw", a.bolo), json!({})),
+        &a.bolo,
+        post(&format!("/bolo/{fake}/withdraw"), json!({})),
+        &fake,
+    );
+    for step in ["call-in", "stand-down"] {
+        same(
+            step,
+            post(&format!("/rota/{}/{step}", a.shift), json!({})),
+            &a.shift,
+            post(&format!("/rota/{fake}/{step}"), json!({})),
+            &fake,
+        );
+    }
     for list in [
         "/alarms",
         "/officers",
@@ -282,6 +417,11 @@ fn organisation_b_cannot_reach_or_see_anything_of_organisation_a() {
         "/messages",
         "/post-orders",
         "/devices",
+        "/sightings",
+        "/movements",
+        "/rota",
+        "/handovers",
+        "/reports/for-me",
     ] {
         let text = console_b.get(list).text;
         for id in a.all().into_iter().chain([OFFICER]) {
