@@ -262,6 +262,11 @@ test('a supervisor revokes a lost phone; the phone erases itself and the console
   await lost.locator('.revoke-form').waitFor({ timeout: 5000 });
   const reason = '<img src=x id=injected5> lost on the Victoria line';
   await lost.locator('input[name=reason]').fill(reason);
+  // A refresh while the supervisor types (another phone enrols: the table is drawn again)
+  // keeps what was typed.
+  enrol('spare.db', 'OFC-6');
+  await supervisor.waitForFunction(() => [...document.querySelectorAll('#devices tr')].some((r) => r.textContent.includes('OFC-6')), null, { timeout: 5000 });
+  assert.equal(await lost.locator('input[name=reason]').inputValue(), reason, 'the reason survives a refresh');
   await lost.locator('button[type=submit]').click();
   await supervisor.waitForSelector('#devices tr[data-revoked=true]', { timeout: 5000 });
   assert.match(await lost.textContent(), /revoked .* by sup\.kim .*not yet told/);

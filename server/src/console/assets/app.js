@@ -720,6 +720,9 @@ function renderForMe() {
 
 // ---- devices, and revoking a lost one (supervisors) ----
 state.devices = [];
+// What a supervisor has typed as a reason, by device: a refresh re-renders the table, and
+// must not wipe a reason being typed (nor the one about to be sent).
+state.revokeReasons = {};
 
 async function refreshDevices() {
   state.devices = (await call('GET', '/devices')).devices;
@@ -744,12 +747,17 @@ function revokeForm(deviceId) {
   reason.maxLength = 256;
   reason.placeholder = 'Why (lost, seized…)';
   reason.setAttribute('aria-label', 'Reason for revoking ' + deviceId);
+  reason.value = state.revokeReasons[deviceId] || '';
+  reason.addEventListener('input', () => { state.revokeReasons[deviceId] = reason.value; });
   const button = el('button', 'Revoke', 'danger');
   button.type = 'submit';
   form.append(reason, button);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    await act('/devices/' + encodeURIComponent(deviceId) + '/revoke', { reason: reason.value });
+    const sent = reason.value;
+    if (await act('/devices/' + encodeURIComponent(deviceId) + '/revoke', { reason: sent })) {
+      delete state.revokeReasons[deviceId];
+    }
   });
   return form;
 }
