@@ -9,6 +9,40 @@ fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap()
 }
 
+/// The office's assignment and one officer on it, as a database of an older version holds them.
+fn assign_in_old(
+    db: &rusqlite::Connection,
+    org: &str,
+    officer: &str,
+    assignment: &cordon_core::Assignment,
+) {
+    db.execute(
+        "INSERT INTO assignment (organisation_id, id, server_version, body, updated_at)
+         VALUES (?1, ?2, 1, ?3, 0)",
+        [org, &assignment.id, &json(assignment)],
+    )
+    .unwrap();
+    db.execute(
+        "INSERT INTO assignment_officer (organisation_id, assignment_id, officer_id, role)
+         VALUES (?1, ?2, ?3, ?4)",
+        [org, &assignment.id, officer, &json(&assignment.role)],
+    )
+    .unwrap();
+}
+
+/// Every feed entry after the upgrade, by cursor: (cursor, tag, kind, body).
+fn feed_rows(server: &crate::Server) -> Vec<(i64, i64, String, String)> {
+    server
+        .read(|c| {
+            Ok(
+                c.prepare("SELECT cursor, tag, kind, body FROM feed ORDER BY cursor")?
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                    .collect::<rusqlite::Result<_>>()?,
+            )
+        })
+        .unwrap()
+}
+
 #[test]
 fn a_version_4_database_keeps_every_record_readable_under_its_organisation() {
     use cordon_core::{
@@ -217,15 +251,7 @@ fn a_version_8_database_keeps_its_feed_and_takes_messages_after_it() {
     )
     .unwrap();
 
-    let feed: Vec<(i64, i64, String, String)> = server
-        .read(|c| {
-            Ok(
-                c.prepare("SELECT cursor, tag, kind, body FROM feed ORDER BY cursor")?
-                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-                    .collect::<rusqlite::Result<_>>()?,
-            )
-        })
-        .unwrap();
+    let feed = feed_rows(&server);
     assert_eq!(feed.len(), 2);
     assert_eq!(
         (feed[0].0, feed[0].1),
@@ -262,18 +288,7 @@ fn a_version_9_database_keeps_its_assignments_and_shows_them_unacknowledged() {
     let v9 = database_at(&path, 9);
     let (org, officer) = ("acme", "OFC-7");
     let assignment = cordon_fixtures::assignment();
-    v9.execute(
-        "INSERT INTO assignment (organisation_id, id, server_version, body, updated_at)
-         VALUES (?1, ?2, 1, ?3, 0)",
-        [org, &assignment.id, &json(&assignment)],
-    )
-    .unwrap();
-    v9.execute(
-        "INSERT INTO assignment_officer (organisation_id, assignment_id, officer_id, role)
-         VALUES (?1, ?2, ?3, ?4)",
-        [org, &assignment.id, officer, &json(&assignment.role)],
-    )
-    .unwrap();
+    assign_in_old(&v9, org, officer, &assignment);
     drop(v9);
 
     let server = crate::Server::open(&path).unwrap();
@@ -462,20 +477,7 @@ fn a_database_before_rotas_keeps_its_feed_and_takes_rotas_and_handovers_after_it
     let before = database_at(&path, 13);
     let (org, officer) = ("acme", "OFC-7");
     let assignment = cordon_fixtures::assignment();
-    before
-        .execute(
-            "INSERT INTO assignment (organisation_id, id, server_version, body, updated_at)
-         VALUES (?1, ?2, 1, ?3, 0)",
-            [org, &assignment.id, &json(&assignment)],
-        )
-        .unwrap();
-    before
-        .execute(
-            "INSERT INTO assignment_officer (organisation_id, assignment_id, officer_id, role)
-         VALUES (?1, ?2, ?3, ?4)",
-            [org, &assignment.id, officer, &json(&assignment.role)],
-        )
-        .unwrap();
+    assign_in_old(&before, org, officer, &assignment);
     before
         .execute(
             "INSERT INTO feed (organisation_id, officer_id, kind, subject, body, tag)
@@ -501,15 +503,7 @@ fn a_database_before_rotas_keeps_its_feed_and_takes_rotas_and_handovers_after_it
     )
     .unwrap();
 
-    let feed: Vec<(i64, i64, String, String)> = server
-        .read(|c| {
-            Ok(
-                c.prepare("SELECT cursor, tag, kind, body FROM feed ORDER BY cursor")?
-                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-                    .collect::<rusqlite::Result<_>>()?,
-            )
-        })
-        .unwrap();
+    let feed = feed_rows(&server);
     assert_eq!(feed.len(), 2);
     assert_eq!(
         (feed[0].0, feed[0].1),
