@@ -286,15 +286,7 @@ fn post_orders_acknowledged_offline_reach_the_office_once_though_the_first_answe
     let proxy = FaultProxy::start(&server.url, |_| Fault::Pass);
     let device = Device::enrolled(&server, &proxy.url, |_| {});
     let assignment = cordon_fixtures::assignment();
-    server.admin(&[
-        "assignment",
-        "--file",
-        cordon_fixtures::path("assignment.json").to_str().unwrap(),
-        "--organisation",
-        cordon_fixtures::ORGANISATION_ID,
-        "--officer",
-        cordon_fixtures::OFFICER_ID,
-    ]);
+    server.assign_sample_to(&[cordon_fixtures::OFFICER_ID]);
     assert_eq!(device.engine.sync_once().unwrap().assignments_received, 1);
     // Offline: the acknowledgement is one local write.
     proxy.set_plan(|_| Fault::ResetBeforeForward);
@@ -574,17 +566,7 @@ fn a_handover_written_offline_reaches_the_incoming_phone_once_and_its_acknowledg
     let outgoing = Device::enrolled(&server, &proxy.url, |_| {});
     let incoming = Device::enrolled_as(&server, &server.url, "OFC-8", |_| {});
     let assignment = cordon_fixtures::assignment();
-    server.admin(&[
-        "assignment",
-        "--file",
-        cordon_fixtures::path("assignment.json").to_str().unwrap(),
-        "--organisation",
-        cordon_fixtures::ORGANISATION_ID,
-        "--officer",
-        cordon_fixtures::OFFICER_ID,
-        "--officer",
-        "OFC-8",
-    ]);
+    server.assign_sample_to(&[cordon_fixtures::OFFICER_ID, "OFC-8"]);
     for phone in [&outgoing, &incoming] {
         assert_eq!(phone.engine.sync_once().unwrap().assignments_received, 1);
     }

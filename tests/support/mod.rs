@@ -78,6 +78,23 @@ impl ServerProcess {
         admin(&self.db, args)
     }
 
+    /// `cordon admin assignment` of the sample file (`fixtures/assignment.json`, as it is)
+    /// to `officers` of the sample organisation.
+    pub fn assign_sample_to(&self, officers: &[&str]) {
+        let file = cordon_fixtures::path("assignment.json");
+        let mut args = vec![
+            "assignment",
+            "--file",
+            file.to_str().unwrap(),
+            "--organisation",
+            cordon_fixtures::ORGANISATION_ID,
+        ];
+        for officer in officers {
+            args.extend(["--officer", officer]);
+        }
+        self.admin(&args);
+    }
+
     /// A one-time enrolment code for an officer of `organisation`.
     pub fn enrolment_code(&self, organisation: &str, officer: &str) -> String {
         self.admin(&[
