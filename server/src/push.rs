@@ -46,11 +46,7 @@ pub(crate) async fn handle(
 ) -> Result<Reply<PushResponse>, ApiError> {
     let request: Envelope<'_> = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("invalid push request: {e}")))?;
-    if request.device_id != caller.device_id {
-        return Err(ApiError::forbidden(
-            "device_id is not the device this token was issued to",
-        ));
-    }
+    caller.require_own(&request.device_id)?;
     if request.operations.len() > MAX_PUSH_OPERATIONS {
         return Err(ApiError::bad_request(format!(
             "{} operations in one push; at most {MAX_PUSH_OPERATIONS} are allowed",

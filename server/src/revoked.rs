@@ -28,11 +28,7 @@ pub(crate) async fn handle(
 ) -> Result<Reply<RevokedAnswer>, ApiError> {
     let report: RevocationReport = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("invalid revocation report: {e}")))?;
-    if report.device_id != caller.device_id {
-        return Err(ApiError::forbidden(
-            "device_id is not the device this token was issued to",
-        ));
-    }
+    caller.require_own(&report.device_id)?;
     let organisation_id = caller.organisation_id.clone();
     server
         .blocking(move |s| admin::confirm_revocation(s, &organisation_id, &report))

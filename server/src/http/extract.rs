@@ -60,6 +60,20 @@ pub(crate) struct Caller {
     pub officer_id: String,
 }
 
+impl Caller {
+    /// `403 forbidden` unless `device_id` (as a request body names it) is this token's
+    /// device: a device speaks only for itself.
+    pub(crate) fn require_own(&self, device_id: &str) -> Result<(), ApiError> {
+        if device_id == self.device_id {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "device_id is not the device this token was issued to",
+            ))
+        }
+    }
+}
+
 impl FromRequestParts<Server> for Caller {
     type Rejection = ApiError;
 
