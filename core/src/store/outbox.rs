@@ -582,20 +582,9 @@ impl Store {
                 Option<Timestamp>,
                 Option<Timestamp>,
                 Option<Timestamp>,
-            ) = c.query_row(
-                &format!(
-                    "SELECT (SELECT created_at FROM outbox WHERE state != 'dead'
-                             ORDER BY seq LIMIT 1),
-                            (SELECT min(next_attempt_at, ?1) FROM outbox
-                             WHERE state = 'pending' AND attempts = 0 AND {NOT_HELD_BACK}
-                             ORDER BY seq LIMIT 1),
-                            (SELECT next_attempt_at FROM outbox INDEXED BY outbox_backed_off
-                             WHERE state = 'pending' AND attempts > 0 AND {NOT_HELD_BACK}
-                             ORDER BY next_attempt_at LIMIT 1)"
-                ),
-                [now],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )?;
+            ) = c
+                .prepare_cached(&STATUS_TIMES)?
+                .query_row([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             status.oldest_undelivered_at = oldest;
             status.oldest_undelivered_age_ms =
                 oldest.map(|t| i64::try_from(now.since(t).as_millis()).unwrap_or(i64::MAX));
@@ -607,6 +596,21 @@ impl Store {
         })
     }
 }
+
+/// The status's three times (see `outbox_status`), built once and prepared once per
+/// connection, not formatted and parsed on every call.
+static STATUS_TIMES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT (SELECT created_at FROM outbox WHERE state != 'dead'
+                 ORDER BY seq LIMIT 1),
+                (SELECT min(next_attempt_at, ?1) FROM outbox
+                 WHERE state = 'pending' AND attempts = 0 AND {NOT_HELD_BACK}
+                 ORDER BY seq LIMIT 1),
+                (SELECT next_attempt_at FROM outbox INDEXED BY outbox_backed_off
+                 WHERE state = 'pending' AND attempts > 0 AND {NOT_HELD_BACK}
+                 ORDER BY next_attempt_at LIMIT 1)"
+    )
+});
 
 /// A pending operation that no dead letter holds back: none of its record's, none of the
 /// record it depends on, none that depends on its record.
