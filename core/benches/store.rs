@@ -27,7 +27,15 @@ const QUEUE: usize = 100_000;
 const TAKES: usize = 200;
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    // `--only <name>` runs one benchmark (write, take, duress, sighting, amend), for a
+    // profiler to see it alone.
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1).cloned());
+    let runs = |name: &str| only.as_deref().is_none_or(|o| o == name);
     let (rounds, queue) = if quick { (3, 5_000) } else { (ROUNDS, QUEUE) };
     let dir = tempfile::tempdir().expect("temp dir");
     let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_795_000_000_000)));
@@ -37,11 +45,12 @@ fn main() {
         rounds,
         if quick { ", quick" } else { "" }
     );
-    let ok_write = bench_check_in_write(dir.path(), clock.clone(), rounds);
-    let ok_take = bench_take_batch(dir.path(), clock.clone(), queue);
-    let ok_duress = bench_duress_while_status_reads(dir.path(), clock.clone());
-    let ok_sighting = bench_sighting_write(dir.path(), clock.clone(), rounds);
-    let ok_amend = bench_amendments(dir.path(), clock, if quick { 200 } else { 1000 });
+    let ok_write = !runs("write") || bench_check_in_write(dir.path(), clock.clone(), rounds);
+    let ok_take = !runs("take") || bench_take_batch(dir.path(), clock.clone(), queue);
+    let ok_duress = !runs("duress") || bench_duress_while_status_reads(dir.path(), clock.clone());
+    let ok_sighting = !runs("sighting") || bench_sighting_write(dir.path(), clock.clone(), rounds);
+    let ok_amend =
+        !runs("amend") || bench_amendments(dir.path(), clock, if quick { 200 } else { 1000 });
     if !(ok_write && ok_take && ok_duress && ok_amend && ok_sighting) {
         std::process::exit(1);
     }
@@ -221,8 +230,8 @@ fn bench_sighting_write(dir: &std::path::Path, clock: Arc<ManualClock>, rounds: 
         .unwrap();
     bare_own
         .execute_batch(
-            "CREATE TABLE sighting (id TEXT PRIMARY KEY, occurred_at INTEGER NOT NULL,
-                                    body TEXT NOT NULL) WITHOUT ROWID;",
+            "CREATE TABLE sighting (id TEXT PRIMARY KEY NOT NULL, occurred_at INTEGER NOT NULL,
+                                    body TEXT NOT NULL);",
         )
         .unwrap();
     let mut own_us = Vec::new();

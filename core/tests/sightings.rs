@@ -303,6 +303,58 @@ fn photos_are_copied_hashed_and_queued_for_upload_after_the_sighting() {
     assert_eq!(queued[1].record_id, p.id);
 }
 
+/// A photo's bytes never reach the office before its sighting: while the sighting's
+/// operation is in flight or backing off, its upload stays queued; in one batch the
+/// sighting goes first.
+#[test]
+fn a_photo_upload_waits_for_its_sighting_to_be_delivered() {
+    let f = Fixture::new().with_assignment();
+    let photo = f.dir.path().join("van.jpg");
+    std::fs::write(&photo, b"\xff\xd8 a grey van").unwrap();
+    let s = f
+        .store
+        .record_sighting(NewSighting {
+            photos: vec![NewSightingPhoto {
+                path: photo.to_string_lossy().into_owned(),
+                mime_type: "image/jpeg".into(),
+            }],
+            ..sighting()
+        })
+        .unwrap();
+    let one = BatchLimits {
+        max_operations: 1,
+        max_bytes: i64::MAX,
+    };
+
+    let first = f.store.take_batch(one).unwrap();
+    assert_eq!(record_ids(&first), [s.id.as_str()]);
+    assert!(
+        f.store.take_batch(ALL).unwrap().is_empty(),
+        "the upload went while its sighting was in flight"
+    );
+    f.store
+        .fail_transient(
+            &seqs(&first),
+            "timeout",
+            Some(std::time::Duration::from_secs(60)),
+        )
+        .unwrap();
+    assert!(
+        f.store.take_batch(ALL).unwrap().is_empty(),
+        "the upload went while its sighting was backing off"
+    );
+
+    f.advance(61);
+    let both = f.store.take_batch(ALL).unwrap();
+    assert_eq!(record_ids(&both), [s.id.clone(), s.photos[0].id.clone()]);
+    f.store
+        .settle(&[(both[0].seq, Outcome::Acknowledged)])
+        .unwrap();
+    f.store.release_in_flight().unwrap();
+    let upload = f.store.take_batch(ALL).unwrap();
+    assert_eq!(record_ids(&upload), [s.photos[0].id.clone()]);
+}
+
 #[test]
 fn sightings_and_the_bolo_list_survive_reopening() {
     let f = Fixture::new().with_assignment();

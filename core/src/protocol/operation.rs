@@ -79,7 +79,7 @@ pub enum OperationKind {
     HandoverAcknowledge,
 }
 
-const OPERATION_KINDS: [OperationKind; 14] = [
+pub(crate) const OPERATION_KINDS: [OperationKind; 14] = [
     OperationKind::CheckInRecord,
     OperationKind::ReportCreate,
     OperationKind::ReportUpdate,
@@ -119,5 +119,14 @@ impl OperationKind {
 
     pub fn parse(s: &str) -> Option<Self> {
         OPERATION_KINDS.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Whether an operation of this kind is always its record's only one (a check-in or a
+    /// sighting is written once, never changed): nothing of its record can precede it.
+    pub fn is_sole_operation_of_record(self) -> bool {
+        matches!(
+            self,
+            OperationKind::CheckInRecord | OperationKind::SightingRecord
+        )
     }
 }

@@ -35,6 +35,18 @@ use crate::protocol::{Lane, OperationKind, Payload, MAX_OPERATION_BYTES, PAYLOAD
 use crate::retry;
 use crate::time::Timestamp;
 
+/// The outbox's partial index `outbox_by_record` and every query that must use it: the
+/// kinds of operation that are their record's only one (a check-in, a sighting) have no
+/// entry (one page fewer written per check-in or sighting). The list must match
+/// [`OperationKind::is_sole_operation_of_record`] (a test checks).
+macro_rules! by_record {
+    () => {
+        "kind NOT IN ('check_in.record', 'sighting.record')"
+    };
+}
+#[cfg(test)]
+pub(crate) const BY_RECORD: &str = by_record!();
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
@@ -175,14 +187,59 @@ pub(crate) fn enqueue(
     depends_on: Option<&str>,
     now: Timestamp,
 ) -> Result<String> {
-    let json = encode(payload)?;
+    insert_operation(tx, payload, &encode(payload)?, depends_on, None, now).map(|(id, _)| id)
+}
+
+/// [`enqueue`] for a caller that already holds the payload's JSON (from [`encode`]):
+/// a record whose row keeps the same JSON as its operation encodes it once for both.
+/// Returns the operation's id and seq.
+pub(crate) fn enqueue_encoded(
+    tx: &Transaction<'_>,
+    payload: &Payload,
+    json: &str,
+    depends_on: Option<&str>,
+    now: Timestamp,
+) -> Result<(String, i64)> {
+    insert_operation(tx, payload, json, depends_on, None, now)
+}
+
+/// Queues an operation that is never sent before the operation `after_seq` (one of the
+/// same transaction, of a record that is its operation's only one and so has no entry in
+/// `outbox_by_record`: a sighting, for its photos' uploads). Returns the id and seq.
+pub(crate) fn enqueue_after(
+    tx: &Transaction<'_>,
+    payload: &Payload,
+    depends_on: &str,
+    after_seq: i64,
+    now: Timestamp,
+) -> Result<(String, i64)> {
+    insert_operation(
+        tx,
+        payload,
+        &encode(payload)?,
+        Some(depends_on),
+        Some(after_seq),
+        now,
+    )
+}
+
+/// The one insert into the outbox; returns the new operation's id and seq.
+fn insert_operation(
+    tx: &Transaction<'_>,
+    payload: &Payload,
+    json: &str,
+    depends_on: Option<&str>,
+    after_seq: Option<i64>,
+    now: Timestamp,
+) -> Result<(String, i64)> {
+    debug_assert_eq!(payload.encode().ok().as_deref(), Some(json));
     let id = new_id();
     tx.prepare_cached(
         "INSERT INTO outbox (seq, id, kind, record_id, depends_on, lane, payload_version,
-                             payload, state, attempts, next_attempt_at, created_at)
+                             payload, state, attempts, next_attempt_at, created_at, after_seq)
          VALUES (max(coalesce((SELECT max(seq) FROM outbox), 0),
                      (SELECT seq_floor FROM device)) + 1,
-                 ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8)",
+                 ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8, ?9)",
     )?
     .execute(rusqlite::params![
         id,
@@ -193,8 +250,16 @@ pub(crate) fn enqueue(
         PAYLOAD_VERSION,
         json,
         now,
+        after_seq,
     ])?;
-    Ok(id)
+    // `seq` is the table's rowid. (Not `RETURNING seq`: SQLite runs a RETURNING clause
+    // like a trigger, which would bring back the statement journal step 14 removed.)
+    let seq = tx.last_insert_rowid();
+    // The count the `outbox_counted_*` triggers keep for moves and deletions (schema
+    // step 14 explains why an insert is counted here).
+    tx.prepare_cached("UPDATE outbox_count SET n = n + 1 WHERE state = 'pending' AND lane = ?1")?
+        .execute([payload.lane().rank()])?;
+    Ok((id, seq))
 }
 
 /// Replaces the payload of the record's last operation if it is an operation of the same
@@ -203,12 +268,14 @@ pub(crate) fn enqueue(
 pub(crate) fn coalesce(tx: &Transaction<'_>, payload: &Payload) -> Result<bool> {
     let json = encode(payload)?;
     let changed = tx
-        .prepare_cached(
+        .prepare_cached(concat!(
             "UPDATE outbox SET payload = ?3
-             WHERE seq = (SELECT MAX(seq) FROM outbox
-                          WHERE record_id = ?1 AND kind != 'check_in.record')
-               AND kind = ?2 AND state = 'pending' AND sends = 0",
-        )?
+                 WHERE seq = (SELECT MAX(seq) FROM outbox
+                              WHERE record_id = ?1 AND ",
+            by_record!(),
+            ")
+                   AND kind = ?2 AND state = 'pending' AND sends = 0"
+        ))?
         .execute(rusqlite::params![
             payload.record_id(),
             payload.kind().as_str(),
@@ -218,7 +285,7 @@ pub(crate) fn coalesce(tx: &Transaction<'_>, payload: &Payload) -> Result<bool> 
 }
 
 /// The payload as it is stored and sent, refused if it could never fit in a push.
-fn encode(payload: &Payload) -> Result<String> {
+pub(crate) fn encode(payload: &Payload) -> Result<String> {
     let json = payload.encode()?;
     if json.len() > MAX_OPERATION_BYTES {
         return Err(CordonError::invalid(
@@ -295,16 +362,17 @@ impl Store {
             // Picks per record are always a prefix of its queue.
             let mut picked_upto: HashMap<String, i64> = HashMap::new();
             let mut bytes: i64 = 0;
-            let mut before = tx.prepare_cached(
-                "SELECT MAX(seq) FROM outbox
-                 WHERE record_id = ?1 AND seq < ?2 AND kind != 'check_in.record'",
-            )?;
+            let mut before = tx.prepare_cached(concat!(
+                "SELECT MAX(seq) FROM outbox WHERE record_id = ?1 AND seq < ?2 AND ",
+                by_record!()
+            ))?;
+            let mut still_queued = tx.prepare_cached("SELECT 1 FROM outbox WHERE seq = ?1")?;
             let mut dependants_before =
                 tx.prepare_cached("SELECT seq FROM outbox WHERE depends_on = ?1 AND seq < ?2")?;
             'lanes: for lane in &lanes {
                 // The literal lane number lets SQLite match the lane's partial index.
                 let mut candidates = tx.prepare_cached(&format!(
-                    "SELECT {OPERATION_COLUMNS} FROM outbox
+                    "SELECT {OPERATION_COLUMNS}, after_seq FROM outbox
                      WHERE lane = {} AND state = 'pending'
                        AND (attempts = 0 OR next_attempt_at <= ?1 OR next_attempt_at > ?2)
                      ORDER BY seq",
@@ -313,6 +381,7 @@ impl Store {
                 let mut rows = candidates.query([now, clock_went_back])?;
                 while let Some(row) = rows.next()? {
                     let op = operation_from_row(row)?;
+                    let after_seq: Option<i64> = row.get("after_seq")?;
                     // Every earlier operation of a record must already be in this batch
                     // (picks per record are a prefix, so comparing with the highest is
                     // enough).
@@ -323,9 +392,17 @@ impl Store {
                             Ok(earlier
                                 .is_none_or(|e| picked_upto.get(record).is_some_and(|p| *p >= e)))
                         };
-                    // A check-in is its record's only operation: nothing can precede it.
-                    let clear = op.kind == OperationKind::CheckInRecord
-                        || (record_clear(&op.record_id)?
+                    // The operation it was queued after (a photo's sighting) has been
+                    // delivered or goes ahead of it in this batch.
+                    let after_clear = match after_seq {
+                        None => true,
+                        Some(s) => picked.contains(&s) || !still_queued.exists([s])?,
+                    };
+                    // A check-in or a sighting is its record's only operation: nothing
+                    // can precede it, and nothing depends on it from before.
+                    let clear = op.kind.is_sole_operation_of_record()
+                        || (after_clear
+                            && record_clear(&op.record_id)?
                             && op.depends_on.as_deref().map_or(Ok(true), &mut record_clear)?
                             // Operations of records that depend on this one (a report's
                             // attachments), queued earlier, go first too.
