@@ -418,12 +418,23 @@ test('rota, handovers and reports for my review: a call-in from the console reac
   assert.equal(await page.textContent(`${mine} .narrative`), narrative);
   assert.equal(await page.locator('#injected9').count(), 0);
   await page.selectOption(`${mine} select[name=outcome]`, 'returned');
-  await page.fill(`${mine} input[name=note]`, 'Add the time you first saw it.');
+  await page.fill(`${mine} input[name=note]`, 'Add the time');
+  // A change at the office while the reviewer types (another officer checks in: every
+  // list is drawn again) keeps the choice, the note, the focus and the caret.
+  const before = Number(await page.evaluate(() => document.body.dataset.refreshes || 0));
+  device('incoming.db', 'check-in', '--kind', 'welfare', '--assignment', 'A-DUTY');
+  device('incoming.db', 'sync');
+  await page.waitForFunction((n) => Number(document.body.dataset.refreshes || 0) > n, before, { timeout: 5000 });
+  assert.equal(await page.inputValue(`${mine} input[name=note]`), 'Add the time');
+  assert.equal(await page.inputValue(`${mine} select[name=outcome]`), 'returned');
+  assert.equal(await page.evaluate(() => document.activeElement.name), 'note', 'the note keeps the focus');
+  await page.keyboard.type(' you first saw it.');
   await page.click(`${mine} button[data-action=review]`);
   await page.waitForSelector('#for-review-empty:not([hidden])', { timeout: 5000 });
   const reports = JSON.parse(admin('list', 'reports', '--json', '--organisation', 'acme'));
   const reviewed = reports.find((r) => r.id === reportId);
   assert.deepEqual([reviewed.route.reviewer, reviewed.reviews[0].reviewer, reviewed.reviews[0].outcome], ['op.jones', 'op.jones', 'returned']);
+  assert.equal(reviewed.reviews[0].note, 'Add the time you first saw it.');
 });
 
 test('the page ran without a script error or a Content-Security-Policy violation', () => {

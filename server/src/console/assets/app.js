@@ -31,6 +31,34 @@ function el(tag, text, cls) {
   return node;
 }
 
+// ---- what an operator is typing survives the live refresh ----
+// Every change at the office draws the lists again. A field made with draft() keeps its
+// value across those redraws, and keepingFocus() gives the focus and the caret back to
+// the field being typed in, so a refresh never eats a review note or a reason.
+state.drafts = {};
+function draft(field, key) {
+  field.dataset.draft = key;
+  if (Object.prototype.hasOwnProperty.call(state.drafts, key)) field.value = state.drafts[key];
+  const keep = () => { state.drafts[key] = field.value; };
+  field.addEventListener('input', keep);
+  field.addEventListener('change', keep);
+  return field;
+}
+function forgetDrafts(suffix) {
+  Object.keys(state.drafts).filter((k) => k.endsWith(suffix)).forEach((k) => { delete state.drafts[k]; });
+}
+function keepingFocus(draw) {
+  const active = document.activeElement;
+  const key = active && active.dataset ? active.dataset.draft : undefined;
+  const caret = key && typeof active.selectionStart === 'number' ? [active.selectionStart, active.selectionEnd] : null;
+  draw();
+  if (!key || document.body.contains(active)) return;
+  const again = [...document.querySelectorAll('[data-draft]')].find((f) => f.dataset.draft === key);
+  if (!again) return;
+  again.focus();
+  if (caret && typeof again.setSelectionRange === 'function') again.setSelectionRange(caret[0], caret[1]);
+}
+
 // ---- time ----
 function clockText(iso) {
   if (!iso) return '';
@@ -177,9 +205,11 @@ async function refresh() {
       state.resolved = alarms.resolved;
       state.officers = officers.on_duty;
       state.reports = reports.reports;
-      render();
+      keepingFocus(render);
       await refreshDevices();
       await refreshDuty();
+      // How many refreshes have been drawn (a browser test waits on it).
+      document.body.dataset.refreshes = String(Number(document.body.dataset.refreshes || 0) + 1);
     } catch (e) {
       $('action-error').textContent = e.message;
     }
@@ -423,13 +453,15 @@ function renderReports() {
     }
     r.reviews.forEach((v) => details.append(el('p', 'Review: ' + v.outcome + ' by ' + v.reviewer + ' at ' + clockText(v.reviewed_at) + (v.note ? ' · ' + v.note : ''))));
     const routedToMe = r.route && state.operator && r.route.reviewer === state.operator.username;
-    if ((supervisor || routedToMe) && r.state === 'submitted') details.append(reviewForm(r.id));
+    if ((supervisor || routedToMe) && r.state === 'submitted') details.append(reviewForm(r.id, 'reports'));
     item.append(details);
     list.append(item);
   });
 }
 
-function reviewForm(reportId) {
+// `place` tells the report list and the queue for my review apart: the same report may
+// stand in both, each with its own draft.
+function reviewForm(reportId, place) {
   const form = el('form', null, 'review-form');
   const outcome = el('select');
   outcome.name = 'outcome';
@@ -438,9 +470,11 @@ function reviewForm(reportId) {
     option.value = value;
     outcome.append(option);
   });
+  draft(outcome, 'review-outcome:' + place + ':' + reportId);
   const note = el('input');
   note.name = 'note';
   note.maxLength = 2000;
+  draft(note, 'review-note:' + place + ':' + reportId);
   const outcomeLabel = el('label', 'Review ');
   outcomeLabel.append(outcome);
   const noteLabel = el('label', 'Note ');
@@ -451,7 +485,9 @@ function reviewForm(reportId) {
   form.append(outcomeLabel, noteLabel, button);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    await act('/reports/' + encodeURIComponent(reportId) + '/review', { outcome: outcome.value, note: note.value });
+    if (await act('/reports/' + encodeURIComponent(reportId) + '/review', { outcome: outcome.value, note: note.value })) {
+      forgetDrafts(':' + reportId);
+    }
   });
   return form;
 }
@@ -626,9 +662,11 @@ async function refreshDuty() {
   state.rota = rota.shifts;
   state.handovers = handovers;
   state.forMe = forMe.reports;
-  renderRota();
-  renderHandovers();
-  renderForMe();
+  keepingFocus(() => {
+    renderRota();
+    renderHandovers();
+    renderForMe();
+  });
 }
 
 function shiftStatus(s) {
@@ -702,7 +740,7 @@ function renderForMe() {
     item.append(
       el('p', clockText(r.submitted_at) + ' · ' + r.officer_id + ' · ' + r.content.category.replace(/_/g, ' ') + ' · ' + r.content.severity + ' · routed ' + r.route.routed_by.replace(/_/g, ' '), 'handover-head'),
       el('p', r.content.narrative, 'narrative'),
-      reviewForm(r.id),
+      reviewForm(r.id, 'for-me'),
     );
     list.append(item);
   });
@@ -720,13 +758,10 @@ function renderForMe() {
 
 // ---- devices, and revoking a lost one (supervisors) ----
 state.devices = [];
-// What a supervisor has typed as a reason, by device: a refresh re-renders the table, and
-// must not wipe a reason being typed (nor the one about to be sent).
-state.revokeReasons = {};
 
 async function refreshDevices() {
   state.devices = (await call('GET', '/devices')).devices;
-  renderDevices();
+  keepingFocus(renderDevices);
 }
 
 function deviceState(d) {
@@ -747,8 +782,7 @@ function revokeForm(deviceId) {
   reason.maxLength = 256;
   reason.placeholder = 'Why (lost, seized…)';
   reason.setAttribute('aria-label', 'Reason for revoking ' + deviceId);
-  reason.value = state.revokeReasons[deviceId] || '';
-  reason.addEventListener('input', () => { state.revokeReasons[deviceId] = reason.value; });
+  draft(reason, 'revoke-reason:' + deviceId);
   const button = el('button', 'Revoke', 'danger');
   button.type = 'submit';
   form.append(reason, button);
@@ -756,7 +790,7 @@ function revokeForm(deviceId) {
     event.preventDefault();
     const sent = reason.value;
     if (await act('/devices/' + encodeURIComponent(deviceId) + '/revoke', { reason: sent })) {
-      delete state.revokeReasons[deviceId];
+      forgetDrafts('revoke-reason:' + deviceId);
     }
   });
   return form;
