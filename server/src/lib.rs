@@ -35,6 +35,7 @@ pub mod db;
 mod enrol;
 mod error;
 mod feed;
+mod group_commit;
 mod http;
 mod limits;
 mod listen;

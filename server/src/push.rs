@@ -69,14 +69,16 @@ pub(crate) async fn handle(
             .push(&caller.device_id)
             .map_err(|wait| ApiError::too_many_requests("pushes from this device", wait))?;
     }
+    // One commit for the pushes that arrive together; an alarm-only push in a group of
+    // alarms, before ordinary pushes waiting (the urgent lane, on the server too).
+    let count = operations.len();
     let results = server
         .blocking(move |s| {
-            let apply = |tx: &mut Transaction<'_>| apply_batch(tx, &caller, &operations, now);
-            if alarms_only {
-                s.write_alarm(apply) // the urgent lane: before ordinary pushes waiting
-            } else {
-                s.write(apply)
-            }
+            s.write_push(
+                alarms_only,
+                count,
+                Box::new(move |tx| apply_batch(tx, &caller, &operations, now)),
+            )
         })
         .await?;
     log_outcome(&results);

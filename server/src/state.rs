@@ -12,8 +12,11 @@ use std::time::Duration;
 use cordon_core::{Clock, SystemClock, Timestamp};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
+use cordon_core::protocol::OperationResult;
+
 use crate::db;
 use crate::error::{Error, Result};
+use crate::group_commit::{GroupCommit, Job};
 use crate::limits::{Limits, RateLimits};
 
 /// A server over one database file. Cheap to clone; every clone shares the connection.
@@ -39,6 +42,8 @@ struct Inner {
     changes: tokio::sync::watch::Sender<u64>,
     // Whose turn it is on the connection: alarms' pushes before ordinary work.
     alarm_gate: AlarmGate,
+    // Pushes waiting to share a transaction and a commit (`crate::group_commit`).
+    pushes: GroupCommit<Vec<OperationResult>>,
     // True once the server stops: long-lived answers (the console's stream) end.
     stopping: tokio::sync::watch::Sender<bool>,
     // How often the dead-man timer runs while serving (None: not at all).
@@ -193,6 +198,7 @@ impl Server {
                 timeouts: Mutex::new(Timeouts::default()),
                 changes: tokio::sync::watch::Sender::new(0),
                 alarm_gate: AlarmGate::default(),
+                pushes: GroupCommit::default(),
                 stopping: tokio::sync::watch::Sender::new(false),
                 timer_period: Mutex::new(Some(DEFAULT_TIMER_PERIOD)),
                 secure_cookies: std::sync::atomic::AtomicBool::new(false),
@@ -307,14 +313,34 @@ impl Server {
         self.write_with(self.turn(false), f)
     }
 
-    /// [`Server::write`] for a push that carries only alarms (duress, panic): it goes
-    /// before ordinary work waiting for the connection. DESIGN: alarms are never queued
-    /// behind bulk work, on the server either.
-    pub(crate) fn write_alarm<T>(
+    /// Runs a push's `job` in a group commit (`crate::group_commit`): with other pushes
+    /// queued meanwhile, in one transaction, each in its own savepoint, answered after
+    /// the one commit is durable. An alarm-only push (`alarm`) goes in a group of alarms,
+    /// before ordinary pushes and ordinary work waiting for the connection.
+    pub(crate) fn write_push(
         &self,
-        f: impl FnOnce(&mut Transaction<'_>) -> Result<T>,
-    ) -> Result<T> {
-        self.write_with(self.turn(true), f)
+        alarm: bool,
+        operations: usize,
+        job: Job<Vec<OperationResult>>,
+    ) -> Result<Vec<OperationResult>> {
+        self.inner
+            .pushes
+            .submit(alarm, operations, job, &|alarm, body| {
+                let mut turn = self.turn(alarm);
+                let mut tx = turn
+                    .conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
+                body(&mut tx);
+                tx.commit()?;
+                drop(turn);
+                self.inner.changes.send_modify(|n| *n = n.wrapping_add(1));
+                Ok(())
+            })
+    }
+
+    /// How many group commits of pushes have committed (figures and tests).
+    pub fn push_groups(&self) -> u64 {
+        self.inner.pushes.groups()
     }
 
     fn write_with<T>(
@@ -415,11 +441,13 @@ mod tests {
     use super::*;
     use std::sync::mpsc::channel;
 
-    #[test]
-    fn an_alarms_write_goes_before_the_ordinary_work_waiting_for_the_connection() {
-        let dir = tempfile::tempdir().unwrap();
-        let server = Server::open(dir.path().join("server.db")).unwrap();
-        let order = Arc::new(Mutex::new(Vec::new()));
+    /// Holds the connection's turn (an ordinary write in progress) until told.
+    fn hold_the_writer(
+        server: &Server,
+    ) -> (
+        std::thread::JoinHandle<Result<()>>,
+        std::sync::mpsc::Sender<()>,
+    ) {
         let (held, holding) = channel();
         let (release, released) = channel::<()>();
         let busy = {
@@ -433,33 +461,119 @@ mod tests {
             })
         };
         holding.recv().unwrap();
-        let waiting = |name: &'static str, alarm: bool| {
+        (busy, release)
+    }
+
+    /// Waits until `alarms` alarm pushes and `ordinary` other pushes are queued.
+    fn until_queued(server: &Server, alarms: usize, ordinary: usize) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while server.inner.pushes.queued() != (alarms, ordinary) {
+            assert!(std::time::Instant::now() < deadline, "pushes never queued");
+            std::thread::yield_now();
+        }
+    }
+
+    #[test]
+    fn an_alarm_push_goes_before_the_pushes_waiting_and_they_share_one_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server::open(dir.path().join("server.db")).unwrap();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let (busy, release) = hold_the_writer(&server);
+        let push = |name: &'static str, alarm: bool| {
             let (server, order) = (server.clone(), order.clone());
             std::thread::spawn(move || {
-                let record = |_: &mut Transaction<'_>| {
-                    order.lock().unwrap().push(name);
-                    Ok(())
-                };
-                if alarm {
-                    server.write_alarm(record)
-                } else {
-                    server.write(record)
-                }
+                server.write_push(
+                    alarm,
+                    1,
+                    Box::new(move |_| {
+                        order.lock().unwrap().push(name);
+                        Ok(Vec::new())
+                    }),
+                )
             })
         };
-        let pushes: Vec<_> = (0..5).map(|_| waiting("push", false)).collect();
-        std::thread::sleep(Duration::from_millis(100)); // they are all waiting now
-        let alarm = waiting("alarm", true);
-        std::thread::sleep(Duration::from_millis(100));
+        // The first push leads and waits for the writer; four more queue behind it.
+        let mut pushes = vec![push("push", false)];
+        until_queued(&server, 0, 1);
+        pushes.extend((0..4).map(|_| push("push", false)));
+        until_queued(&server, 0, 5);
+        let alarm = push("alarm", true);
+        until_queued(&server, 1, 5);
+
         release.send(()).unwrap();
         busy.join().unwrap().unwrap();
         alarm.join().unwrap().unwrap();
         for p in pushes {
             p.join().unwrap().unwrap();
         }
+
         let order = order.lock().unwrap();
-        assert_eq!(order.first(), Some(&"alarm"), "{order:?}");
-        assert_eq!(order.len(), 6);
+        assert_eq!(*order, ["alarm", "push", "push", "push", "push", "push"]);
+        assert_eq!(
+            server.push_groups(),
+            2,
+            "the alarm's group, then one for the five"
+        );
+    }
+
+    /// In one group, a push that fails (or panics) is rolled back to its savepoint and
+    /// answered with the error; the others' writes are committed and answered.
+    #[test]
+    fn a_push_that_fails_is_rolled_back_alone_and_its_group_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server::open(dir.path().join("server.db")).unwrap();
+        server
+            .write(|tx| Ok(tx.execute_batch("CREATE TABLE seen (name TEXT)")?))
+            .unwrap();
+        let (busy, release) = hold_the_writer(&server);
+        let push = |name: &'static str| {
+            let server = server.clone();
+            std::thread::spawn(move || {
+                server.write_push(
+                    false,
+                    1,
+                    Box::new(move |tx| {
+                        tx.execute("INSERT INTO seen (name) VALUES (?1)", [name])?;
+                        match name {
+                            "fails" => Err(Error::Storage("refused".into())),
+                            "panics" => panic!("a bug in one push"),
+                            _ => Ok(Vec::new()),
+                        }
+                    }),
+                )
+            })
+        };
+        let mut pushes = vec![("first", push("first"))];
+        until_queued(&server, 0, 1);
+        for (n, name) in ["fails", "panics", "last"].into_iter().enumerate() {
+            pushes.push((name, push(name)));
+            until_queued(&server, 0, n + 2);
+        }
+        release.send(()).unwrap();
+        busy.join().unwrap().unwrap();
+
+        let answers: Vec<(&str, bool)> = pushes
+            .into_iter()
+            .map(|(name, p)| (name, p.join().unwrap().is_ok()))
+            .collect();
+        assert_eq!(
+            answers,
+            [
+                ("first", true),
+                ("fails", false),
+                ("panics", false),
+                ("last", true)
+            ]
+        );
+        let seen: Vec<String> = server
+            .read(|c| {
+                Ok(c.prepare("SELECT name FROM seen ORDER BY rowid")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?)
+            })
+            .unwrap();
+        assert_eq!(seen, ["first", "last"]);
+        assert_eq!(server.push_groups(), 1);
     }
 
     /// A token check or a pull reads while a push holds the writer and others queue
