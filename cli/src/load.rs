@@ -52,6 +52,11 @@ pub struct LoadArgs {
     /// One JSON object instead of lines.
     #[arg(long)]
     json: bool,
+    /// Instead of the mix: every phone a thread of its own sending one-operation pushes
+    /// (a welfare check-in each) back to back over HTTP, without a device store: the
+    /// office's ceiling for its smallest pushes (`--workers` is not used).
+    #[arg(long)]
+    one_op_pushes: bool,
 }
 
 /// What a run measured.
@@ -127,8 +132,13 @@ pub fn run(args: LoadArgs) -> CliResult {
     let office = Server::open(&office_db)?;
     let phones_dir = dir.join("phones");
     std::fs::create_dir_all(&phones_dir)?;
-    enrol_phones(&office, &url, &phones_dir, args.phones)?;
+    if !args.one_op_pushes {
+        enrol_phones(&office, &url, &phones_dir, args.phones)?;
+    }
 
+    if args.one_op_pushes {
+        return one_op_pushes(&args, &office, &url, server, limit);
+    }
     let pushes = Arc::new(Mutex::new(Vec::new()));
     let alarms = Arc::new(Mutex::new(Vec::new()));
     let applied = Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -175,28 +185,70 @@ pub fn run(args: LoadArgs) -> CliResult {
     for w in workers {
         w.join().map_err(|_| "a load worker panicked")??;
     }
+    let mut pushes = lock(&pushes).clone();
+    let mut alarms = lock(&alarms).clone();
+    report(
+        &args,
+        Measured {
+            server,
+            cpu_before,
+            started,
+            turns: turns.load(Ordering::Relaxed),
+            applied: applied.load(Ordering::Relaxed),
+            pushes: &mut pushes,
+            alarms: &mut alarms,
+            limit,
+        },
+    )
+}
+
+/// What a run collected, for [`report`].
+struct Measured<'a> {
+    server: crate::serve::ServerChild,
+    cpu_before: Option<u64>,
+    started: Instant,
+    turns: u64,
+    applied: u64,
+    pushes: &'a mut Vec<Duration>,
+    alarms: &'a mut Vec<Duration>,
+    limit: f64,
+}
+
+/// Reads the server's CPU and memory, stops it, and prints the figures.
+fn report(args: &LoadArgs, m: Measured<'_>) -> CliResult {
+    let Measured {
+        server,
+        cpu_before,
+        started,
+        turns,
+        applied,
+        pushes,
+        alarms,
+        limit,
+    } = m;
     let elapsed = started.elapsed().as_secs_f64();
     let cpu = cpu_ticks(server.id()).zip(cpu_before).map(|(a, b)| a - b);
     let rss = peak_rss_kib(server.id());
     drop(server);
-
-    let mut pushes = lock(&pushes).clone();
-    let mut alarms = lock(&alarms).clone();
-    let applied = applied.load(Ordering::Relaxed);
     let figures = Figures {
         phones: args.phones,
-        workers: args.workers,
+        // With one-operation pushes every phone is a thread of its own.
+        workers: if args.one_op_pushes {
+            args.phones
+        } else {
+            args.workers
+        },
         seconds: elapsed,
-        turns: turns.load(Ordering::Relaxed),
+        turns,
         operations_applied: applied,
         operations_per_second: applied as f64 / elapsed,
         pushes: pushes.len(),
         pushes_per_second: pushes.len() as f64 / elapsed,
-        push_p50_ms: percentile_ms(&mut pushes, 0.50),
-        push_p99_ms: percentile_ms(&mut pushes, 0.99),
+        push_p50_ms: percentile_ms(pushes, 0.50),
+        push_p99_ms: percentile_ms(pushes, 0.99),
         alarms: alarms.len(),
-        alarm_p50_ms: percentile_ms(&mut alarms, 0.50),
-        alarm_p99_ms: percentile_ms(&mut alarms, 0.99),
+        alarm_p50_ms: percentile_ms(alarms, 0.50),
+        alarm_p99_ms: percentile_ms(alarms, 0.99),
         // Clock ticks are 1/100 s on Linux.
         server_cpu_percent: cpu.map_or(f64::NAN, |t| t as f64 / elapsed),
         server_peak_rss_mib: rss.map_or(f64::NAN, |k| k as f64 / 1024.0),
@@ -209,6 +261,175 @@ pub fn run(args: LoadArgs) -> CliResult {
         print(&figures);
     }
     Ok(())
+}
+
+/// `--one-op-pushes`: each phone enrolled over HTTP with a device id of its own, then a
+/// thread per phone pushing one welfare check-in per request, back to back, for the run's
+/// time. Every push must be answered 200 with its operation applied.
+fn one_op_pushes(
+    args: &LoadArgs,
+    office: &Server,
+    url: &str,
+    server: crate::serve::ServerChild,
+    limit: f64,
+) -> CliResult {
+    let now = Timestamp::from(std::time::SystemTime::now());
+    let officers: Vec<String> = (0..args.phones).map(officer_id).collect();
+    for (i, group) in officers.chunks(PER_ASSIGNMENT).enumerate() {
+        let mut a = cordon_fixtures::assignment_starting_at(Timestamp::from_millis(
+            now.as_millis() - 3_600_000,
+        ));
+        a.id = format!("A-LOAD-{i:04}");
+        admin::upsert_assignment(office, ORGANISATION, group, a)?;
+    }
+    let transport = HttpTransport::new();
+    let mut phones = Vec::with_capacity(args.phones);
+    for officer in &officers {
+        let code = admin::create_enrolment_code(
+            office,
+            ORGANISATION,
+            officer,
+            admin::DEFAULT_CODE_VALIDITY,
+        )?;
+        let request = cordon_core::protocol::EnrolRequest {
+            code: code.code,
+            device_id: uuid::Uuid::new_v4().to_string(),
+        };
+        let answer = post(&transport, &format!("{url}/v1/enrol"), None, &request)?;
+        let enrolled: cordon_core::protocol::EnrolResponse = serde_json::from_slice(&answer)?;
+        phones.push(enrolled);
+    }
+    let pushes = Arc::new(Mutex::new(Vec::new()));
+    let applied = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let cpu_before = cpu_ticks(server.id());
+    let started = Instant::now();
+    let threads: Vec<_> = phones
+        .into_iter()
+        .enumerate()
+        .map(|(phone, enrolled)| {
+            let (pushes, applied, stop) = (pushes.clone(), applied.clone(), stop.clone());
+            let url = format!("{url}/v1/push");
+            let assignment = assignment_id(phone);
+            std::thread::spawn(move || -> CliResult {
+                let transport = HttpTransport::new();
+                let mut seq = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    seq += 1;
+                    let request = one_check_in(&enrolled.device_id, &assignment, seq)?;
+                    let sent = Instant::now();
+                    let answer = post(&transport, &url, Some(&enrolled.token), &request)?;
+                    let latency = sent.elapsed();
+                    let answer: cordon_core::protocol::PushResponse =
+                        serde_json::from_slice(&answer)?;
+                    if answer.results.len() != 1
+                        || answer.results[0].status != cordon_core::protocol::ResultStatus::Applied
+                    {
+                        return Err(format!("a push was not applied: {:?}", answer.results).into());
+                    }
+                    lock(&pushes).push(latency);
+                    applied.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(args.seconds));
+    stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        t.join().map_err(|_| "a pushing phone panicked")??;
+    }
+    let mut pushes = lock(&pushes).clone();
+    let applied = applied.load(Ordering::Relaxed);
+    report(
+        args,
+        Measured {
+            server,
+            cpu_before,
+            started,
+            turns: applied,
+            applied,
+            pushes: &mut pushes,
+            alarms: &mut Vec::new(),
+            limit,
+        },
+    )
+}
+
+/// A push of one welfare check-in, as a phone would send it.
+fn one_check_in(
+    device_id: &str,
+    assignment: &str,
+    seq: i64,
+) -> CliResult<cordon_core::protocol::PushRequest> {
+    let now = Timestamp::from(std::time::SystemTime::now());
+    let sample = cordon_fixtures::check_in(CheckInKind::Welfare);
+    let check_in = CheckIn {
+        id: uuid::Uuid::now_v7().to_string(),
+        kind: CheckInKind::Welfare,
+        assignment_id: Some(assignment.to_owned()),
+        occurred_at: now,
+        time_zone: sample.time_zone,
+        location: sample.location,
+        tag_id: None,
+        note: sample.note,
+        recorded_at: now,
+    };
+    Ok(cordon_core::protocol::PushRequest {
+        device_id: device_id.to_owned(),
+        operations: vec![cordon_core::protocol::WireOperation {
+            id: uuid::Uuid::now_v7().to_string(),
+            seq,
+            kind: OperationKind::CheckInRecord,
+            record_id: check_in.id.clone(),
+            depends_on: None,
+            payload_version: cordon_core::protocol::PAYLOAD_VERSION,
+            created_at: now,
+            payload: serde_json::value::to_raw_value(&check_in)?,
+        }],
+    })
+}
+
+/// POSTs `body` as JSON and returns the answer's body, or the status as an error.
+fn post(
+    transport: &HttpTransport,
+    url: &str,
+    token: Option<&str>,
+    body: &impl Serialize,
+) -> CliResult<Vec<u8>> {
+    let mut headers = vec![cordon_core::sync::HttpHeader {
+        name: "Content-Type".into(),
+        value: "application/json".into(),
+    }];
+    if let Some(token) = token {
+        headers.push(cordon_core::sync::HttpHeader {
+            name: "Authorization".into(),
+            value: format!("Bearer {token}"),
+        });
+    }
+    let answer = transport
+        .send(HttpRequest {
+            kind: if token.is_some() {
+                RequestKind::Push
+            } else {
+                RequestKind::Enrol
+            },
+            method: cordon_core::sync::HttpMethod::Post,
+            url: url.to_owned(),
+            headers,
+            body: serde_json::to_vec(body)?,
+            timeout_ms: 30_000,
+        })
+        .map_err(|e| format!("{url}: {e}"))?;
+    if answer.status != 200 {
+        return Err(format!(
+            "{url} answered {}: {}",
+            answer.status,
+            String::from_utf8_lossy(&answer.body)
+        )
+        .into());
+    }
+    Ok(answer.body)
 }
 
 fn print(f: &Figures) {

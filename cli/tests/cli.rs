@@ -1357,6 +1357,39 @@ fn cordon_load_drives_phones_against_its_own_server_and_reports_figures_as_json(
     );
 }
 
+/// The office's ceiling for its smallest pushes: every push answered is one operation
+/// applied, and exactly the answered ones are in the office's receipts once the run ends.
+#[test]
+fn cordon_load_one_op_pushes_counts_only_what_the_office_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cordon(&[
+        "load",
+        "--one-op-pushes",
+        "--phones",
+        "4",
+        "--seconds",
+        "2",
+        "--json",
+        "--dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let f: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let applied = f["operations_applied"].as_u64().unwrap();
+    assert!(applied > 0, "{f}");
+    assert_eq!(f["pushes"].as_u64().unwrap(), applied, "{f}");
+    assert_eq!(f["workers"], 4, "a thread per phone");
+    let receipts: i64 = rusqlite::Connection::open(dir.path().join("office.db"))
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM receipt WHERE status = 'applied' AND kind = 'check_in.record'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(receipts as u64, applied);
+}
+
 #[test]
 fn admin_bolo_add_normalises_the_registration_lists_and_withdraws_and_refuses_in_one_line() {
     let dir = tempfile::tempdir().unwrap();
