@@ -13,8 +13,9 @@
 //! Alarms first: an alarm-only push does not wait for a lead. It asks at once for the
 //! alarm's turn on the connection (`Server::turn`: before any ordinary work waiting) and
 //! commits a group of the alarms queued by then, alarms only (small, quick). An ordinary
-//! group is bounded ([`MAX_GROUP_OPERATIONS`]), so an alarm arriving while one runs waits
-//! for at most one bounded group.
+//! group (at most [`MAX_GROUP_OPERATIONS`]) checks for a waiting alarm before each push:
+//! if one waits, the group commits what it has run and gives the alarm the turn, so an
+//! alarm waits for one push in progress and a commit, never for a whole group.
 
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
@@ -33,7 +34,7 @@ pub(crate) type RunGroup<'a> = &'a dyn Fn(bool, &mut dyn FnMut(&mut Transaction<
 
 /// The most operations one ordinary group takes (a push of more goes alone). It bounds
 /// how long an alarm arriving behind a group waits for it.
-pub(crate) const MAX_GROUP_OPERATIONS: usize = 500;
+pub(crate) const MAX_GROUP_OPERATIONS: usize = 64;
 
 /// Where a queued push stands.
 enum Stage<T> {
@@ -186,8 +187,15 @@ impl<T: Send + 'static> GroupCommit<T> {
         let mut body = |tx: &mut Transaction<'_>| {
             drained = true;
             slots = self.take_group(alarm);
-            for slot in &slots {
-                answers.push(slot.take_job().map(|job| run_in_savepoint(tx, job)));
+            for i in 0..slots.len() {
+                // An alarm came while this group runs: the group stops here and commits,
+                // so the alarm waits for one push, not a whole group; the pushes not yet
+                // run go back to the front of the queue.
+                if !alarm && i > 0 && self.alarm_waiting() {
+                    self.put_back(slots.split_off(i));
+                    break;
+                }
+                answers.push(slots[i].take_job().map(|job| run_in_savepoint(tx, job)));
             }
         };
         let committed = std::panic::catch_unwind(AssertUnwindSafe(|| run(alarm, &mut body)))
@@ -232,6 +240,19 @@ impl<T: Send + 'static> GroupCommit<T> {
         }
         if let Some(next) = next {
             next.woken.notify_one();
+        }
+    }
+
+    /// Whether an alarm push waits for its turn.
+    fn alarm_waiting(&self) -> bool {
+        !self.queues().alarms.is_empty()
+    }
+
+    /// Returns pushes taken for a group but not run to the front of the queue, in order.
+    fn put_back(&self, slots: Vec<Arc<Slot<T>>>) {
+        let mut queues = self.queues();
+        for slot in slots.into_iter().rev() {
+            queues.ordinary.push_front(slot);
         }
     }
 

@@ -516,6 +516,72 @@ mod tests {
         );
     }
 
+    /// An alarm that arrives while an ordinary group runs waits for the push in progress
+    /// only: the group commits what it has run, the alarm goes next, then the rest.
+    #[test]
+    fn an_alarm_arriving_mid_group_cuts_the_group_short() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server::open(dir.path().join("server.db")).unwrap();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let alarm_thread = Arc::new(Mutex::new(None));
+        let (busy, release) = hold_the_writer(&server);
+        let push = |name: &'static str| {
+            let (server, order, alarm_thread) =
+                (server.clone(), order.clone(), alarm_thread.clone());
+            std::thread::spawn(move || {
+                let inner = server.clone();
+                server.write_push(
+                    false,
+                    1,
+                    Box::new(move |_| {
+                        order.lock().unwrap().push(name);
+                        if name == "first" {
+                            // The alarm comes while the group runs.
+                            let order = order.clone();
+                            let alarm_server = inner.clone();
+                            *alarm_thread.lock().unwrap() = Some(std::thread::spawn(move || {
+                                alarm_server.write_push(
+                                    true,
+                                    1,
+                                    Box::new(move |_| {
+                                        order.lock().unwrap().push("alarm");
+                                        Ok(Vec::new())
+                                    }),
+                                )
+                            }));
+                            // (The other two are in this group, off the queue.)
+                            until_queued(&inner, 1, 0);
+                        }
+                        Ok(Vec::new())
+                    }),
+                )
+            })
+        };
+        let mut pushes = vec![push("first")];
+        until_queued(&server, 0, 1);
+        for (n, name) in ["second", "third"].into_iter().enumerate() {
+            pushes.push(push(name));
+            until_queued(&server, 0, n + 2);
+        }
+        release.send(()).unwrap();
+        busy.join().unwrap().unwrap();
+        for p in pushes {
+            p.join().unwrap().unwrap();
+        }
+        let alarm = alarm_thread.lock().unwrap().take().unwrap();
+        alarm.join().unwrap().unwrap();
+
+        assert_eq!(
+            *order.lock().unwrap(),
+            ["first", "alarm", "second", "third"]
+        );
+        assert_eq!(
+            server.push_groups(),
+            3,
+            "first alone, the alarm, then the other two"
+        );
+    }
+
     /// In one group, a push that fails (or panics) is rolled back to its savepoint and
     /// answered with the error; the others' writes are committed and answered.
     #[test]
