@@ -529,9 +529,12 @@ pub struct MovementLogEntry {
     pub text: String,
 }
 
-/// The day's movement log of `legs`: each leg's planned departure and each event that
-/// falls in `[from, to)`, in time order (then the leg's line before its events, then the
-/// order recorded). Times read in `zone` (an IANA zone; UTC if it is not one).
+/// The day's movement log of `legs`: every leg with a line in `[from, to)` or still on
+/// the road during it (departed before the day ends and not closed), with its planned
+/// departure and each of its events, in time order (then the leg's
+/// line before its events, then the order recorded). A leg that set off before midnight
+/// and is still on the road reads whole; its lines from another day carry their date.
+/// Times read in `zone` (an IANA zone; UTC if it is not one).
 pub fn movement_log(
     legs: &[MovementLegState],
     from: Timestamp,
@@ -545,24 +548,48 @@ pub fn movement_log(
             .format("%H:%M")
             .to_string()
     };
+    // A line's own time: the clock, and the date too when it is not the day's.
+    let stamp = |t: Timestamp| {
+        let format = if t >= from && t < to {
+            "%H:%M"
+        } else {
+            "%d %b %H:%M"
+        };
+        t.to_datetime()
+            .with_timezone(&tz)
+            .format(format)
+            .to_string()
+    };
     let mut lines: Vec<(Timestamp, usize, usize, MovementLogEntry)> = Vec::new();
     for (l, state) in legs.iter().enumerate() {
         let leg = &state.leg;
+        let times = std::iter::once(leg.planned_departure)
+            .chain(state.events.iter().map(|e| e.occurred_at));
+        let began = times.clone().min().unwrap_or(leg.planned_departure);
+        let closed = matches!(
+            state.status,
+            LegStatus::Arrived | LegStatus::Aborted | LegStatus::HandedOver
+        );
+        // On the road: departed (any event recorded) and not closed.
+        let on_the_road = !state.events.is_empty() && !closed;
+        let under_way_in_day =
+            began < to && (on_the_road || times.max().is_some_and(|last| last >= from));
+        if !under_way_in_day {
+            continue;
+        }
         let path = format!("{} → {}", leg.origin, leg.destination);
         let mut push = |at: Timestamp, order: usize, event, text: String| {
-            if at >= from && at < to {
-                lines.push((
+            lines.push((
+                at,
+                l,
+                order,
+                MovementLogEntry {
                     at,
-                    l,
-                    order,
-                    MovementLogEntry {
-                        at,
-                        leg_id: leg.id.clone(),
-                        event,
-                        text,
-                    },
-                ));
-            }
+                    leg_id: leg.id.clone(),
+                    event,
+                    text,
+                },
+            ));
         };
         let vehicles = leg
             .vehicles
@@ -576,7 +603,7 @@ pub fn movement_log(
             None,
             format!(
                 "{} planned {path}, ETA {}, {} in charge{}",
-                clock(leg.planned_departure),
+                stamp(leg.planned_departure),
                 clock(leg.eta),
                 leg.officer_in_charge,
                 if vehicles.is_empty() {
@@ -605,7 +632,7 @@ pub fn movement_log(
                 e.occurred_at,
                 i + 1,
                 Some(e.kind),
-                format!("{} {what} {path}{detail}", clock(e.occurred_at)),
+                format!("{} {what} {path}{detail}", stamp(e.occurred_at)),
             );
         }
     }
@@ -909,6 +936,51 @@ mod tests {
             ]
         );
         assert!(movement_log(&[], min(0), min(1), "UTC").is_empty());
+    }
+
+    /// A leg that set off before midnight and is still on the road belongs to the new
+    /// day's log, whole, its lines of the day before dated; one closed the day before does
+    /// not; one planned for a later day does not.
+    #[test]
+    fn a_leg_under_way_across_midnight_reads_whole_in_the_new_day() {
+        // The sample leg plans its departure at minute 6 of day 0 (11:06 London).
+        let open = MovementLegState::at(
+            leg(),
+            vec![event(MovementEventKind::Departed, min(8))],
+            GRACE,
+            min(24 * 60 + 30),
+        );
+        let (from, to) = (min(24 * 60), min(48 * 60));
+        let text: Vec<_> = movement_log(std::slice::from_ref(&open), from, to, "UTC")
+            .into_iter()
+            .map(|e| e.text)
+            .collect();
+        assert_eq!(text.len(), 2, "{text:?}");
+        assert!(text[0].contains("planned Residence → Embassy"), "{text:?}");
+        assert!(text[1].contains("departed"), "{text:?}");
+        let date = open
+            .leg
+            .planned_departure
+            .to_datetime()
+            .format("%d %b")
+            .to_string();
+        assert!(text[0].starts_with(&date), "dated, not today: {text:?}");
+
+        let closed = MovementLegState::at(
+            leg(),
+            vec![
+                event(MovementEventKind::Departed, min(8)),
+                event(MovementEventKind::Arrived, min(50)),
+            ],
+            GRACE,
+            min(24 * 60 + 30),
+        );
+        assert!(movement_log(&[closed], from, to, "UTC").is_empty());
+        let (from, to) = (Timestamp::from_millis(T.as_millis() - 86_400_000), T);
+        assert!(
+            movement_log(&[open], from, to, "UTC").is_empty(),
+            "not before it was planned"
+        );
     }
 
     #[test]
