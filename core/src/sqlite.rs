@@ -115,25 +115,37 @@ impl DatabaseKey {
 
     /// Configures the cipher of `conn` and keys it: nothing may have read the file yet.
     fn apply(&self, conn: &Connection) -> rusqlite::Result<()> {
+        self.configure(conn)?;
+        // SAFETY: `conn` is open and borrowed for the call, so no other thread uses it.
+        let code = unsafe { cordon_sqlite3mc::key(conn.handle().cast(), &self.raw) };
+        result_of(code, "the key could not be set")
+    }
+
+    /// Chooses the cipher scheme and its plaintext header on `conn`: sqlite3mc forgets
+    /// them after each key or rekey, so it is done before every one.
+    fn configure(&self, conn: &Connection) -> rusqlite::Result<()> {
         let header = if self.plaintext_header {
             PLAINTEXT_HEADER
         } else {
             0
         };
-        // SAFETY: `conn` is open and borrowed for the call, so no other thread uses it.
-        unsafe {
-            let db = conn.handle().cast();
-            if !cordon_sqlite3mc::configure(db, self.cipher.name(), header) {
-                return Err(misuse("the cipher scheme could not be configured"));
-            }
-            match cordon_sqlite3mc::key(db, &self.raw) {
-                0 => Ok(()),
-                code => Err(rusqlite::Error::SqliteFailure(
-                    rusqlite::ffi::Error::new(code),
-                    Some("the key could not be set".into()),
-                )),
-            }
+        // SAFETY: as in `apply`.
+        if unsafe { cordon_sqlite3mc::configure(conn.handle().cast(), self.cipher.name(), header) }
+        {
+            Ok(())
+        } else {
+            Err(misuse("the cipher scheme could not be configured"))
         }
+    }
+}
+
+fn result_of(code: std::ffi::c_int, detail: &str) -> rusqlite::Result<()> {
+    match code {
+        0 => Ok(()),
+        code => Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(code),
+            Some(detail.into()),
+        )),
     }
 }
 
@@ -253,6 +265,27 @@ pub fn open_keyed(path: &Path, schema: &Schema, key: Option<&DatabaseKey>) -> Re
 /// With no key, a file that SQLite cannot read and whose header says it is encrypted is
 /// [`CordonError::WrongKey`] rather than corrupt.
 fn look(path: &Path, schema: &Schema, key: Option<&DatabaseKey>) -> Result<i64> {
+    // A read-only connection to a file whose plaintext header says WAL makes the log and
+    // index files if they are missing, even when it cannot decrypt a page: those it made
+    // are removed again when the look fails on the key, so the file is left as it was.
+    let missing: Vec<_> = companions(path)
+        .into_iter()
+        .filter(|c| !c.exists())
+        .collect();
+    let seen = inspect_read_only(path, schema, key);
+    if matches!(seen, Err(CordonError::WrongKey { .. })) {
+        for made in missing {
+            // The index holds nothing but locks; a log this look made is empty.
+            let is_index = made.to_string_lossy().ends_with("-shm");
+            if is_index || std::fs::metadata(&made).is_ok_and(|m| m.len() == 0) {
+                let _ = std::fs::remove_file(&made);
+            }
+        }
+    }
+    seen
+}
+
+fn inspect_read_only(path: &Path, schema: &Schema, key: Option<&DatabaseKey>) -> Result<i64> {
     let conn = connect(path, READ_ONLY, key)?;
     conn.busy_timeout(schema.busy_timeout)?;
     match inspect(&conn, path, schema) {
@@ -594,14 +627,10 @@ fn migrate(conn: &mut Connection, schema: &Schema) -> Result<()> {
 /// emptied so that no page under the old key stays in it. Other connections to the file
 /// must be closed or reopened with the new key.
 pub fn rekey(conn: &Connection, key: &DatabaseKey) -> rusqlite::Result<()> {
+    key.configure(conn)?;
     // SAFETY: `conn` is open and borrowed for the call, so no other thread uses it.
     let code = unsafe { cordon_sqlite3mc::rekey(conn.handle().cast(), &key.raw) };
-    if code != 0 {
-        return Err(rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(code),
-            Some("the database could not be rekeyed".into()),
-        ));
-    }
+    result_of(code, "the database could not be rekeyed")?;
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
 }
 

@@ -22,6 +22,8 @@ mod assignments;
 mod attachments;
 mod check_ins;
 mod destroy;
+#[cfg(test)]
+mod encryption_tests;
 mod handovers;
 mod lease;
 mod messages;
