@@ -714,3 +714,51 @@ fn an_on_call_officer_called_in_by_the_office_sees_it_after_the_next_sync() {
             .unwrap();
     assert_eq!(rota[0]["stood_down_by"], "admin");
 }
+
+#[test]
+fn an_encrypted_store_syncs_to_the_real_server_exactly_like_a_plain_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path());
+    let key = StoreKey::from_bytes(&[0x42; 32]).unwrap();
+    let encrypted = Device::enrolled_with_key(
+        &server,
+        &server.url,
+        cordon_fixtures::OFFICER_ID,
+        Some(key),
+        |_| {},
+    );
+    let plain = Device::enrolled(&server, &server.url, |_| {});
+    assert!(encrypted.store.is_encrypted() && !plain.store.is_encrypted());
+
+    let mut summaries = Vec::new();
+    let mut written = HashSet::new();
+    for device in [&encrypted, &plain] {
+        for kind in [CheckInKind::Duress, CheckInKind::Panic] {
+            let mut c = check_in(kind, None);
+            c.note = Some("CODENAME-HARRIER at the east gate".into());
+            written.insert(device.store.record_check_in(c).unwrap().id);
+        }
+        let report = device
+            .store
+            .create_report(incident("Van outside the gate."))
+            .unwrap();
+        device.store.submit_report(&report.id).unwrap();
+        let summary = device.engine.sync_once().unwrap();
+        summaries.push((summary.outcome, summary.applied, summary.duplicates));
+        assert!(device.store.queued_operations().unwrap().is_empty());
+    }
+
+    assert_eq!(summaries[0], summaries[1]);
+    assert_eq!(summaries[0], (PassOutcome::Completed, 4, 0));
+    let on_server: HashSet<String> = server.check_in_ids().into_iter().collect();
+    assert_eq!(on_server, written);
+    // The encrypted device's file (and log) never held the note in clear text.
+    let db = encrypted.dir.path().join("device.db");
+    for file in [db.clone(), db.with_file_name("device.db-wal")] {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        assert!(
+            !bytes.windows(16).any(|w| w == b"CODENAME-HARRIER"),
+            "{file:?}"
+        );
+    }
+}

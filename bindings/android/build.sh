@@ -12,6 +12,9 @@
 #   Gradle 8.11.1 (gradle/wrapper/gradle-wrapper.properties; run
 #   `gradle wrapper --gradle-version 8.11.1` here once for gradlew) and JDK 17
 #
+# SQLite (SQLite3 Multiple Ciphers, the encrypted store) is C compiled by sqlite3mc/build.rs
+# with the NDK's clang for each ABI, which cargo-ndk hands to the `cc` crate; no OpenSSL.
+#
 # Every libcordon.so is linked 16 KB page aligned (bindings/build.rs); this script checks
 # that with the NDK's llvm-readelf before packing the AAR.
 #

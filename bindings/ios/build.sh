@@ -11,6 +11,9 @@
 #   -> bindings/ios/build/CordonFFI.xcframework and bindings/ios/build/Sources/Cordon/*.swift
 # Then add bindings/ios as a local package in Xcode (or depend on it from another package)
 # and `import Cordon`.
+# SQLite (SQLite3 Multiple Ciphers, the encrypted store) is C compiled into libcordon.a by
+# sqlite3mc/build.rs with Xcode's clang; its ciphers are its own (no OpenSSL, and no
+# CommonCrypto beyond the random generator libSystem carries), so nothing more is linked.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)

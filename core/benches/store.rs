@@ -15,6 +15,9 @@
 //!    transaction) against the same bare check-in insert. Budget: at most 2x.
 //! 4. Amending a report: the last 50 of 1,000 amendments against the first 50, per
 //!    amendment. Budget: at most 2x (the cost does not grow with the chain).
+//! 6. The same check-in write on an encrypted store (SQLite3 Multiple Ciphers) against an
+//!    unencrypted one, interleaved: ChaCha20-Poly1305 (the store's cipher; budget at
+//!    most 1.3x) and, for the choice, SQLCipher's AES-256 + HMAC-SHA512 scheme.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -29,7 +32,7 @@ const TAKES: usize = 200;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
-    // `--only <name>` runs one benchmark (write, take, duress, sighting, amend), for a
+    // `--only <name>` runs one benchmark (write, take, duress, sighting, amend, encrypted), for a
     // profiler to see it alone.
     let only = args
         .iter()
@@ -49,9 +52,10 @@ fn main() {
     let ok_take = !runs("take") || bench_take_batch(dir.path(), clock.clone(), queue);
     let ok_duress = !runs("duress") || bench_duress_while_status_reads(dir.path(), clock.clone());
     let ok_sighting = !runs("sighting") || bench_sighting_write(dir.path(), clock.clone(), rounds);
-    let ok_amend =
-        !runs("amend") || bench_amendments(dir.path(), clock, if quick { 200 } else { 1000 });
-    if !(ok_write && ok_take && ok_duress && ok_amend && ok_sighting) {
+    let ok_amend = !runs("amend")
+        || bench_amendments(dir.path(), clock.clone(), if quick { 200 } else { 1000 });
+    let ok_encrypted = !runs("encrypted") || bench_encrypted_write(dir.path(), clock, rounds);
+    if !(ok_write && ok_take && ok_duress && ok_amend && ok_sighting && ok_encrypted) {
         std::process::exit(1);
     }
 }
@@ -182,6 +186,66 @@ fn bench_check_in_write(dir: &std::path::Path, clock: Arc<ManualClock>, rounds: 
         verdict(ok)
     );
     println!("  duress (synchronous=FULL) mean   {duress_us:>8.1} us   (for reference)");
+    ok
+}
+
+fn bench_encrypted_write(dir: &std::path::Path, clock: Arc<ManualClock>, rounds: usize) -> bool {
+    use cordon_core::sqlite::Cipher;
+    let open = |name: &str, cipher: Option<Cipher>| {
+        let store = Store::open_with_options(
+            dir.join(name),
+            StoreOptions {
+                clock: clock.clone(),
+                key: cipher.map(|_| StoreKey::from_bytes(&[0x5c; 32]).unwrap()),
+                cipher: cipher.unwrap_or(Cipher::ChaCha20),
+                ..StoreOptions::default()
+            },
+        )
+        .unwrap();
+        store.upsert_assignment(&assignment()).unwrap();
+        store
+    };
+    let stores = [
+        open("enc-plain.db", None),
+        open("enc-chacha20.db", Some(Cipher::ChaCha20)),
+        open("enc-aes.db", Some(Cipher::SqlCipher)),
+    ];
+    let mut us: [Vec<f64>; 3] = Default::default();
+    let (mut chacha, mut aes) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let mut round = [0.0; 3];
+        for (i, store) in stores.iter().enumerate() {
+            let t = Instant::now();
+            for _ in 0..WRITES_PER_ROUND {
+                store.record_check_in(welfare()).unwrap();
+            }
+            round[i] = t.elapsed().as_secs_f64() * 1e6 / WRITES_PER_ROUND as f64;
+            us[i].push(round[i]);
+        }
+        chacha.push(round[1] / round[0]);
+        aes.push(round[2] / round[0]);
+    }
+    let [plain_us, chacha_us, aes_us] = us;
+    let (chacha, aes) = (median(chacha), median(aes));
+    let ok = chacha <= 1.3;
+    println!("check-in write, encrypted store against unencrypted, per write:");
+    println!(
+        "  unencrypted               median {:>8.1} us",
+        median(plain_us)
+    );
+    println!(
+        "  ChaCha20-Poly1305         median {:>8.1} us",
+        median(chacha_us)
+    );
+    println!(
+        "  AES-256 + HMAC-SHA512     median {:>8.1} us",
+        median(aes_us)
+    );
+    println!(
+        "  ratio ChaCha20 (store's)  {chacha:>8.2}x   budget <= 1.30x   {}",
+        verdict(ok)
+    );
+    println!("  ratio AES (SQLCipher's)   {aes:>8.2}x   (for the choice)");
     ok
 }
 

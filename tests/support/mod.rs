@@ -185,12 +185,28 @@ impl Device {
         officer: &str,
         config: impl FnOnce(&mut SyncConfig),
     ) -> Self {
+        Self::enrolled_with_key(server, url, officer, None, config)
+    }
+
+    /// As [`Device::enrolled_as`], its store encrypted with `key` if one is given.
+    pub fn enrolled_with_key(
+        server: &ServerProcess,
+        url: &str,
+        officer: &str,
+        key: Option<StoreKey>,
+        config: impl FnOnce(&mut SyncConfig),
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let clock = Arc::new(ManualClock::new(Timestamp::from(
             std::time::SystemTime::now(),
         )));
+        let options = StoreOptions {
+            clock: clock.clone(),
+            key,
+            ..StoreOptions::default()
+        };
         let store = Arc::new(
-            Store::open_with_clock(dir.path().join("device.db"), clock.clone()).expect("open"),
+            Store::open_with_options(dir.path().join("device.db"), options).expect("open"),
         );
         let mut cfg = SyncConfig::new(url);
         config(&mut cfg);

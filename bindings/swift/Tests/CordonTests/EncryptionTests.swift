@@ -1,0 +1,81 @@
+import Cordon
+import Foundation
+import XCTest
+
+/// Encryption at rest through the real generated bindings: a store opened with the app's
+/// 32-byte key (as the Keychain would hand it over) holds no plaintext, a wrong key is
+/// `CordonError.WrongKey` with the file untouched, a key of another length is
+/// `CordonError.InvalidKey`, and `rekey` moves the store to a new key.
+final class EncryptionTests: XCTestCase {
+    private var dir: URL!
+    private let codename = "CODENAME-MERLIN-4"
+
+    override func setUpWithError() throws {
+        dir = try temporaryDirectory()
+    }
+
+    override func tearDownWithError() throws {
+        try FileManager.default.removeItem(at: dir)
+    }
+
+    private func key(_ byte: UInt8) -> Data { Data(repeating: byte, count: 32) }
+    private var path: String { dir.appendingPathComponent("cordon.db").path }
+    private func fileBytes() throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
+    private func holdsCodename() throws -> Bool { try fileBytes().range(of: Data(codename.utf8)) != nil }
+
+    func testAnEncryptedStoreHoldsNoPlaintextAndOpensAgainWithItsKey() throws {
+        do {
+            let store = try CordonStore.openEncrypted(path, key(1))
+            _ = try store.recordCheckIn(duress(note: codename))
+        }
+        XCTAssertFalse(try holdsCodename())
+        let store = try CordonStore.openEncrypted(path, key(1))
+        XCTAssertEqual(try store.checkIns(nil).map(\.note), [codename])
+    }
+
+    func testAWrongKeyOrNoKeyIsWrongKeyAndTheFileIsLeftAsItWas() throws {
+        do {
+            let store = try CordonStore.openEncrypted(path, key(1))
+            _ = try store.recordCheckIn(duress(note: codename))
+        }
+        let before = try fileBytes()
+        XCTAssertEqual(errorThrown { try CordonStore.openEncrypted(path, key(2)) } as? CordonError, .WrongKey(path: path))
+        XCTAssertEqual(errorThrown { try CordonStore.open(path) } as? CordonError, .WrongKey(path: path))
+        XCTAssertEqual(try fileBytes(), before)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path + "-wal"))
+    }
+
+    func testAKeyThatIsNot32BytesIsInvalidKeyAndOpensNothing() throws {
+        for size in [0, 16, 31, 33] {
+            let error = errorThrown { try CordonStore.openEncrypted(path, Data(count: size)) }
+            guard case let .InvalidKey(reason)? = error as? CordonError else { return XCTFail("\(String(describing: error))") }
+            XCTAssertTrue(reason.contains("\(size) bytes were given"), reason)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path))
+        let store = try CordonStore.openEncrypted(path, key(1))
+        guard case .InvalidKey? = errorThrown({ try store.rekey(Data(count: 16)) }) as? CordonError else {
+            return XCTFail("rekey with 16 bytes")
+        }
+    }
+
+    func testRekeyMovesTheStoreToTheNewKeyWithItsQueueIntact() throws {
+        do {
+            let store = try CordonStore.openEncrypted(path, key(1))
+            for _ in 0..<3 { _ = try store.recordCheckIn(duress(note: codename)) }
+            let queued = try store.queuedOperations()
+            try store.rekey(key(2))
+            XCTAssertEqual(try store.queuedOperations(), queued)
+        }
+        XCTAssertEqual(errorThrown { try CordonStore.openEncrypted(path, key(1)) } as? CordonError, .WrongKey(path: path))
+        XCTAssertEqual(try CordonStore.openEncrypted(path, key(2)).queuedOperations().count, 3)
+    }
+
+    func testAPlaintextStoreOpenedWithAKeyIsEncryptedWithItsQueue() throws {
+        do {
+            let store = try openStore(dir)
+            _ = try store.recordCheckIn(duress(note: codename))
+        }
+        XCTAssertEqual(try CordonStore.openEncrypted(path, key(1)).queuedOperations().count, 1)
+        XCTAssertFalse(try holdsCodename())
+    }
+}
