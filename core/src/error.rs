@@ -92,6 +92,28 @@ pub enum CordonError {
     /// interrupted was rolled back.
     #[error("storage error: {detail}")]
     Storage { detail: String },
+
+    /// A key given to the store is not a key: it must be exactly 32 bytes.
+    #[error("invalid key: {reason}")]
+    InvalidKey { reason: String },
+
+    /// The key given does not open this store or this file (or the store has no key and
+    /// the file is encrypted). Nothing was changed.
+    #[error("the key does not open this store")]
+    WrongKey,
+
+    /// An encrypted attachment file was damaged or tampered with (a flipped bit, a chunk
+    /// cut off or moved): no byte of it is handed out as good. The file is kept as it is.
+    #[error("attachment {attachment_id} is damaged: {detail}")]
+    CorruptAttachment {
+        attachment_id: String,
+        detail: String,
+    },
+
+    /// The attachment is encrypted at rest, so no path to readable bytes exists: export
+    /// it (`export_attachment`) to a file of the app's choosing instead.
+    #[error("attachment {attachment_id} is encrypted at rest; export it to read it")]
+    AttachmentSealed { attachment_id: String },
 }
 
 /// Which rule of the model an input broke: what an app matches on to choose its own

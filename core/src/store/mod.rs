@@ -31,11 +31,13 @@ mod post_orders;
 mod reports;
 mod rota;
 pub(crate) mod schema;
+mod sealing;
 mod sightings;
 pub(crate) mod sync_state;
 
 pub use reports::NewAmendment;
 pub use rota::shift_from_row;
+pub use sealing::{reseal_attachments, seal_existing_attachments};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -86,6 +88,26 @@ pub struct Store {
     pub(crate) pass_gate: PassGate,
     /// Set once the office's revocation destroyed what the store held (`destroy.rs`).
     destroyed: std::sync::atomic::AtomicBool,
+    /// The subkey attachment files are sealed under (`crypto::sealed_file`); `None`: the
+    /// store has no key and its files are plain.
+    pub(crate) attachment_key: Option<zeroize::Zeroizing<[u8; 32]>>,
+}
+
+/// How to open a store: its clock, its randomness and, for encryption at rest, its key.
+pub struct StoreOptions {
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn Random>,
+    pub key: Option<crate::crypto::StoreKey>,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            clock: Arc::new(SystemClock),
+            random: Arc::new(SystemRandom),
+            key: None,
+        }
+    }
 }
 
 /// Lets one sync pass at a time run on a store. It lives with the store rather than the
@@ -127,6 +149,22 @@ impl Store {
         clock: Arc<dyn Clock>,
         random: Arc<dyn Random>,
     ) -> Result<Self> {
+        Self::open_with_options(
+            path,
+            StoreOptions {
+                clock,
+                random,
+                key: None,
+            },
+        )
+    }
+
+    /// Opens the store with `options`. With a key, attachment files written from now on
+    /// are sealed (`crypto::sealed_file`); the key itself is not kept, only its subkey.
+    pub fn open_with_options(path: impl AsRef<Path>, options: StoreOptions) -> Result<Self> {
+        let StoreOptions { clock, random, key } = options;
+        let attachment_key = key.as_ref().map(|k| k.attachment_key());
+        drop(key);
         let path = path.as_ref().to_path_buf();
         let mut conn = crate::sqlite::open(&path, &schema::DEVICE_STORE)?;
 
@@ -183,6 +221,7 @@ impl Store {
             lease,
             pass_gate: PassGate::default(),
             destroyed: std::sync::atomic::AtomicBool::new(false),
+            attachment_key,
         })
     }
 
