@@ -196,10 +196,20 @@ fn a_sealed_attachment_reaches_the_real_server_as_its_plaintext_resuming_mid_chu
     );
     let mut config = SyncConfig::new(&proxy.url);
     config.chunk_bytes = 300_000; // not a multiple of the sealed file's 64 KiB chunks
-    let engine = SyncEngine::new(store.clone(), Arc::new(HttpTransport::new()), config).unwrap();
-    let code = server.enrolment_code(cordon_fixtures::ORGANISATION_ID, cordon_fixtures::OFFICER_ID);
+    let engine = SyncEngine::new(
+        store.clone(),
+        Arc::new(cordon_core::sync::HttpTransport::new()),
+        config,
+    )
+    .unwrap();
+    let code = server.enrolment_code(
+        cordon_fixtures::ORGANISATION_ID,
+        cordon_fixtures::OFFICER_ID,
+    );
     engine.enrol(&code).unwrap();
-    let report = store.create_report(incident("Photo of the plate.")).unwrap();
+    let report = store
+        .create_report(incident("Photo of the plate."))
+        .unwrap();
     let photo = dir.path().join("plate.jpg");
     write_pattern(&photo, SIZE);
     let original = std::fs::read(&photo).unwrap();
@@ -244,7 +254,10 @@ fn a_sealed_attachment_reaches_the_real_server_as_its_plaintext_resuming_mid_chu
         .map(|e| std::fs::read(e.unwrap().path()).unwrap());
     let stored = blobs.next().expect("the server's copy");
     assert!(blobs.next().is_none());
-    assert!(stored == original, "the server holds other bytes than the officer's");
+    assert!(
+        stored == original,
+        "the server holds other bytes than the officer's"
+    );
     let sent: Vec<usize> = proxy
         .log()
         .iter()

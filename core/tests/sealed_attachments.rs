@@ -105,7 +105,10 @@ fn every_size_around_a_chunk_round_trips_and_its_hash_is_the_plaintexts() {
         let chunks = len.div_ceil(CHUNK).max(1);
         assert_eq!(on_disk.len(), HEADER + len + chunks * TAG, "{len} bytes");
         assert_eq!(&on_disk[..8], b"CRDNSEAL");
-        assert!(!contains(&on_disk, MARKER), "plaintext on disk ({len} bytes)");
+        assert!(
+            !contains(&on_disk, MARKER),
+            "plaintext on disk ({len} bytes)"
+        );
         assert_eq!(s.export(&a).unwrap(), bytes, "{len} bytes");
     }
 }
@@ -135,7 +138,11 @@ fn a_flipped_bit_anywhere_is_corrupt_attachment_and_the_file_is_kept() {
             }
             other => panic!("byte {at}: {other:?}"),
         }
-        assert_eq!(std::fs::read(&path).unwrap(), bad, "the damaged file was changed");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            bad,
+            "the damaged file was changed"
+        );
     }
     std::fs::write(&path, &good).unwrap();
     assert_eq!(s.export(&a).unwrap(), bytes);
@@ -175,7 +182,11 @@ fn a_cut_or_reordered_file_is_corrupt_attachment() {
             matches!(s.export(&a), Err(CordonError::CorruptAttachment { .. })),
             "{what}"
         );
-        assert_eq!(std::fs::read(&path).unwrap(), bad, "{what}: the file was changed");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            bad,
+            "{what}: the file was changed"
+        );
     }
 }
 
@@ -266,7 +277,11 @@ fn a_plain_store_keeps_plain_files_and_exports_them_too() {
         store.export_attachment(&a.id, &out),
         Err(CordonError::CorruptAttachment { .. })
     ));
-    assert_eq!(std::fs::read(&out).unwrap(), bytes, "the earlier export was replaced");
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        bytes,
+        "the earlier export was replaced"
+    );
 }
 
 #[test]
@@ -333,7 +348,10 @@ fn existing_plain_attachments_are_sealed_with_their_queue_intact() {
 
     assert_eq!(seal_existing_attachments(&files, &key(7)).unwrap(), 1);
     assert_eq!(seal_existing_attachments(&files, &key(7)).unwrap(), 0);
-    assert_eq!(std::fs::read(files.join("notes.txt")).unwrap(), b"someone's notes");
+    assert_eq!(
+        std::fs::read(files.join("notes.txt")).unwrap(),
+        b"someone's notes"
+    );
 
     let store = open(dir.path(), Some(key(7)));
     assert_eq!(store.queued_operations().unwrap(), queued);
@@ -408,7 +426,10 @@ impl Transport for Office {
                     .iter()
                     .map(|o| serde_json::json!({"id": o.id, "seq": o.seq, "status": "applied", "server_version": 1}))
                     .collect();
-                (200, serde_json::json!({"server_time": time, "results": results}))
+                (
+                    200,
+                    serde_json::json!({"server_time": time, "results": results}),
+                )
             }
             _ => (
                 200,
@@ -452,7 +473,11 @@ fn a_sealed_attachment_uploads_its_plaintext_resuming_mid_chunk() {
     assert_eq!(*office.held.lock().unwrap(), bytes);
     assert_eq!(sha256_hex(&office.held.lock().unwrap()), a.sha256);
     let offsets = office.chunk_offsets.lock().unwrap().clone();
-    assert_eq!(offsets.first(), Some(&start), "it resumed where the office was");
+    assert_eq!(
+        offsets.first(),
+        Some(&start),
+        "it resumed where the office was"
+    );
     assert!(offsets.contains(&(3 * CHUNK + 77)), "{offsets:?}");
     drop(dir);
 }

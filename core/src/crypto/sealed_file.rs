@@ -82,9 +82,9 @@ impl FileCipher {
             Some(&header[20..52]),
             b"cordon/v1/attachment-file",
         );
-        let aead = XChaCha20Poly1305::new(file_key.as_slice().try_into().unwrap_or_else(
-            |_| unreachable!("a derived key is 32 bytes, XChaCha20-Poly1305's key size"),
-        ));
+        let aead = XChaCha20Poly1305::new(file_key.as_slice().try_into().unwrap_or_else(|_| {
+            unreachable!("a derived key is 32 bytes, XChaCha20-Poly1305's key size")
+        }));
         FileCipher { aead, header }
     }
 
@@ -238,7 +238,10 @@ impl SealedReader {
         if header[8] != VERSION || header[9] != CHUNK_LOG2 || header[10..12] != [0, 0] {
             return Err(corrupt(
                 path,
-                format!("unknown format version {} (chunk 2^{})", header[8], header[9]),
+                format!(
+                    "unknown format version {} (chunk 2^{})",
+                    header[8], header[9]
+                ),
             ));
         }
         if header[12..20] != key_id(attachment_key) {
