@@ -42,6 +42,13 @@ public enum UserMessages {
             return "Could not complete this with the office: \(detail)."
         case let .Storage(detail):
             return "The phone could not save this: \(detail). Free some space and try again."
+        // Encryption at rest (issue 13); enc-apps words these for the officer.
+        case .InvalidKey, .WrongKey:
+            return "The records on this phone cannot be unlocked. Nothing has been deleted: call your control room."
+        case .CorruptAttachment:
+            return "This attachment is damaged and cannot be shown. It has been kept: call your control room."
+        case .AttachmentSealed:
+            return "This attachment is encrypted on the phone; open it from the report instead."
         }
     }
 

@@ -46,6 +46,13 @@ object UserMessages {
             "Could not complete this with the office: ${error.detail}."
         is CordonException.Storage ->
             "The phone could not save this: ${error.detail}. Free some space and try again."
+        // Encryption at rest (issue 13); enc-apps words these for the officer.
+        is CordonException.InvalidKey, is CordonException.WrongKey ->
+            "The records on this phone cannot be unlocked. Nothing has been deleted: call your control room."
+        is CordonException.CorruptAttachment ->
+            "This attachment is damaged and cannot be shown. It has been kept: call your control room."
+        is CordonException.AttachmentSealed ->
+            "This attachment is encrypted on the phone; open it from the report instead."
     }
 
     /**
