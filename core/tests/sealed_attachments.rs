@@ -418,24 +418,7 @@ impl Transport for Office {
                     }
                 }
             }
-            RequestKind::Push => {
-                let push: cordon_core::protocol::PushRequest =
-                    serde_json::from_slice(&r.body).unwrap();
-                let results: Vec<_> = push
-                    .operations
-                    .iter()
-                    .map(|o| serde_json::json!({"id": o.id, "seq": o.seq, "status": "applied", "server_version": 1}))
-                    .collect();
-                (
-                    200,
-                    serde_json::json!({"server_time": time, "results": results}),
-                )
-            }
-            _ => (
-                200,
-                serde_json::json!({"server_time": time, "changes": [],
-                    "next_cursor": "1.0000000000000001", "has_more": false}),
-            ),
+            _ => (200, office_answer(&r, serde_json::json!([]))),
         };
         Ok(HttpResponse {
             status: code,
