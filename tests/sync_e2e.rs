@@ -4,6 +4,7 @@
 mod support;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use cordon_core::*;
 use support::proxy::{Fault, FaultProxy};
@@ -169,6 +170,105 @@ fn a_fifty_megabyte_attachment_resumes_after_the_connection_drops_and_the_hash_m
     assert_eq!(on_server["sha256"], a.sha256.as_str());
     assert_eq!(on_server["complete"], true);
     assert_eq!(on_server["received_bytes"], SIZE as u64);
+}
+
+#[test]
+fn a_sealed_attachment_reaches_the_real_server_as_its_plaintext_resuming_mid_chunk() {
+    const SIZE: usize = 3 * 1024 * 1024 + 4321;
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path());
+    let proxy = FaultProxy::start(&server.url, |_| Fault::Pass);
+    // A device whose store has a key: its attachment files are sealed at rest.
+    let device_dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(Timestamp::from(
+        std::time::SystemTime::now(),
+    )));
+    let store = Arc::new(
+        Store::open_with_options(
+            device_dir.path().join("device.db"),
+            StoreOptions {
+                clock: clock.clone(),
+                key: Some(StoreKey::from_bytes(&[0x5a; 32]).unwrap()),
+                ..StoreOptions::default()
+            },
+        )
+        .unwrap(),
+    );
+    let mut config = SyncConfig::new(&proxy.url);
+    config.chunk_bytes = 300_000; // not a multiple of the sealed file's 64 KiB chunks
+    let engine = SyncEngine::new(
+        store.clone(),
+        Arc::new(cordon_core::sync::HttpTransport::new()),
+        config,
+    )
+    .unwrap();
+    let code = server.enrolment_code(
+        cordon_fixtures::ORGANISATION_ID,
+        cordon_fixtures::OFFICER_ID,
+    );
+    engine.enrol(&code).unwrap();
+    let report = store
+        .create_report(incident("Photo of the plate."))
+        .unwrap();
+    let photo = dir.path().join("plate.jpg");
+    write_pattern(&photo, SIZE);
+    let original = std::fs::read(&photo).unwrap();
+    let a = store
+        .attach_file(&report.id, &photo, AttachmentKind::Photo, "image/jpeg")
+        .unwrap();
+    let sealed = std::fs::read(store.attachment_path(&a.id)).unwrap();
+    assert!(!sealed.windows(4096).any(|w| w == &original[..4096]));
+    // The fifth chunk reaches the server but its answer is lost: the next pass resumes
+    // at 1,500,000 bytes, inside a sealed chunk.
+    let mut chunks = 0;
+    proxy.set_plan(move |r| {
+        if r.method != "PUT" {
+            return Fault::Pass;
+        }
+        chunks += 1;
+        if chunks == 5 {
+            Fault::ResetAfterForward
+        } else {
+            Fault::Pass
+        }
+    });
+
+    for _ in 0..5 {
+        engine.sync_once().unwrap();
+        let status = store.outbox_status().unwrap();
+        if status.pending.total() + status.in_flight.total() == 0 {
+            break;
+        }
+        clock.advance(std::time::Duration::from_secs(3600)); // past the backoff
+    }
+
+    let on_server = server
+        .list("attachments")
+        .into_iter()
+        .find(|x| x["id"] == a.id.as_str())
+        .expect("attachment on the server");
+    assert_eq!(on_server["sha256"], a.sha256.as_str());
+    assert_eq!(on_server["complete"], true);
+    let mut blobs = std::fs::read_dir(dir.path().join("server.db.blobs"))
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap());
+    let stored = blobs.next().expect("the server's copy");
+    assert!(blobs.next().is_none());
+    assert!(
+        stored == original,
+        "the server holds other bytes than the officer's"
+    );
+    let sent: Vec<usize> = proxy
+        .log()
+        .iter()
+        .filter(|l| l.info.method == "PUT")
+        .map(|l| l.info.body_len)
+        .collect();
+    assert!(sent.len() > 5, "the dropped answer was resent: {sent:?}");
+    assert!(
+        sent.iter().sum::<usize>() <= SIZE + 300_000,
+        "resumed, not restarted: {sent:?}"
+    );
 }
 
 #[test]

@@ -80,10 +80,10 @@ pub enum CordonError {
     #[error("invalid store key: {reason}")]
     InvalidKey { reason: String },
 
-    /// The store at `path` is encrypted and cannot be read with the key given, or no key
-    /// was given for it. The file is left byte for byte as it was: open it again with
-    /// its key.
-    #[error("database {path} is encrypted and the key given does not open it (or no key was given); it was left as it was")]
+    /// The store's database or an attachment file at `path` is encrypted and cannot be
+    /// read with the key given, or no key was given for it. The file is left byte for
+    /// byte as it was: open it again with its key.
+    #[error("{path} is encrypted and the key given does not open it (or no key was given); it was left as it was")]
     WrongKey { path: String },
 
     /// A file the core reads or writes (an attachment, the attachment directory) failed.
@@ -103,6 +103,19 @@ pub enum CordonError {
     /// interrupted was rolled back.
     #[error("storage error: {detail}")]
     Storage { detail: String },
+
+    /// An encrypted attachment file was damaged or tampered with (a flipped bit, a chunk
+    /// cut off or moved): no byte of it is handed out as good. The file is kept as it is.
+    #[error("attachment {attachment_id} is damaged: {detail}")]
+    CorruptAttachment {
+        attachment_id: String,
+        detail: String,
+    },
+
+    /// The attachment is encrypted at rest, so no path to readable bytes exists: export
+    /// it (`export_attachment`) to a file of the app's choosing instead.
+    #[error("attachment {attachment_id} is encrypted at rest; export it to read it")]
+    AttachmentSealed { attachment_id: String },
 }
 
 /// Which rule of the model an input broke: what an app matches on to choose its own

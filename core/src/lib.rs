@@ -56,7 +56,10 @@ pub use store::outbox::{
     self, BatchLimits, LaneCounts, OperationState, OutboxOperation, OutboxStatus, Outcome,
 };
 pub use store::schema::{APPLICATION_ID, CURRENT_VERSION as SCHEMA_VERSION};
-pub use store::{shift_from_row, DeviceIdentity, NewAmendment, Store, StoreOptions};
+pub use store::{
+    reseal_attachments, seal_existing_attachments, shift_from_row, DeviceIdentity, NewAmendment,
+    Store, StoreOptions,
+};
 pub use sync::{
     Cancellation, ListenerError, PassOutcome, PassSummary, SyncConfig, SyncEngine, SyncListener,
     SyncStatus, Transport,

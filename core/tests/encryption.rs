@@ -316,10 +316,15 @@ fn a_plaintext_store_opened_with_a_key_is_encrypted_with_its_queue_intact() {
     assert_eq!(store.check_ins(None).unwrap(), check_ins);
     let report = &store.report_ids().unwrap()[0];
     let attachment = &store.report(report).unwrap().attachments[0];
-    assert_eq!(
+    // The attachment file was sealed on the way: its bytes come back through an export.
+    assert_ne!(
         std::fs::read(store.attachment_path(&attachment.id)).unwrap(),
         attached
     );
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = elsewhere.path().join("photo.jpg");
+    store.export_attachment(&attachment.id, &out).unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), attached);
     drop(store);
 
     // No plaintext left: not in the file, its log or index, nor a copy beside it.

@@ -22,8 +22,26 @@ impl CordonStore {
 
     /// Where the store keeps an attachment's bytes (to show or play it). An id that is
     /// not an attachment of this store is `NotFound`; the path is always inside the store.
+    /// A store opened with a key keeps its files encrypted, so there this is
+    /// `AttachmentSealed`: use `exportAttachment` instead.
     pub fn attachment_path(&self, attachment_id: &str) -> Result<String, CordonError> {
         let path = self.store.attachment_file(attachment_id)?;
         Ok(path.to_string_lossy().into_owned())
+    }
+
+    /// Writes an attachment's (or a sighting photo's) readable bytes to
+    /// `destination_path`, a file the app chooses (its cache directory, say) outside the
+    /// store, decrypting them if the store is encrypted, and checks them against the
+    /// SHA-256 recorded at capture: the file appears whole and verified or not at all
+    /// (`CorruptAttachment` if the stored bytes were damaged). An existing file there is
+    /// replaced; the app deletes it once shown. `NotFound` for an id that is not one of
+    /// this store's attachments.
+    pub fn export_attachment(
+        &self,
+        attachment_id: &str,
+        destination_path: String,
+    ) -> Result<(), CordonError> {
+        self.store
+            .export_attachment(attachment_id, destination_path.as_ref())
     }
 }

@@ -47,12 +47,18 @@ impl StoreKey {
     }
 
     fn subkey(&self, info: &[u8]) -> Zeroizing<[u8; KEY_LEN]> {
-        let mut out = Zeroizing::new([0u8; KEY_LEN]);
-        Hkdf::<Sha256>::new(None, self.bytes.as_slice())
-            .expand(info, out.as_mut_slice())
-            .expect("32 bytes is a valid HKDF-SHA256 output length");
-        out
+        derive(self.bytes.as_slice(), None, info)
     }
+}
+
+/// HKDF-SHA256 of `ikm` (with `salt`) expanded to 32 bytes for `info`: the store's
+/// subkeys, and each sealed attachment file's own key (`sealed_file`).
+pub(crate) fn derive(ikm: &[u8], salt: Option<&[u8]>, info: &[u8]) -> Zeroizing<[u8; KEY_LEN]> {
+    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    Hkdf::<Sha256>::new(salt, ikm)
+        .expand(info, out.as_mut_slice())
+        .expect("32 bytes is a valid HKDF-SHA256 output length");
+    out
 }
 
 impl std::fmt::Debug for StoreKey {

@@ -14,11 +14,12 @@ use rusqlite::{Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
 use super::outbox::enqueue;
-use super::{new_id, Durability, Store};
+use super::{from_json, new_id, Durability, Store};
+use crate::crypto::sealed_file::{self, AttachmentReader, FileSource};
 use crate::error::{CordonError, InputRule, Result};
 use crate::model::validate::{required_text, MAX_SHORT_TEXT};
 use crate::model::{
-    hex, validate_mime, Attachment, AttachmentKind, ReportState, MAX_ATTACHMENT_BYTES,
+    hex, validate_mime, Attachment, AttachmentKind, ReportState, Sighting, MAX_ATTACHMENT_BYTES,
 };
 use crate::protocol::{AttachmentUpload, Payload};
 
@@ -86,7 +87,7 @@ impl Store {
 
         let id = new_id();
         let target = self.attachment_path(&id);
-        let (size_bytes, sha256) = copy_hashed(source, &target)?;
+        let (size_bytes, sha256) = copy_hashed(source, &target, self.file_key().as_deref())?;
         let attachment = Attachment {
             id,
             report_id: report_id.to_owned(),
@@ -160,23 +161,131 @@ impl Store {
 
     /// The file holding the bytes of an attachment of this store (to show or play it).
     /// Any other id, such as `../../etc/passwd`, is `NotFound`: the path returned is
-    /// always inside the store's attachment directory.
+    /// always inside the store's attachment directory. A store opened with a key keeps
+    /// its attachments sealed: no path holds readable bytes, so this is
+    /// `AttachmentSealed` there; use [`export_attachment`](Self::export_attachment).
     pub fn attachment_file(&self, attachment_id: &str) -> Result<PathBuf> {
-        let known: Option<String> = self.read(|c| {
-            // A report's attachment, or a sighting's photo.
-            c.prepare_cached(
-                "SELECT id FROM attachment WHERE id = ?1
-                 UNION ALL SELECT id FROM sighting_photo WHERE id = ?1",
-            )?
-            .query_row([attachment_id], |r| r.get(0))
-            .optional()
-            .map_err(CordonError::from)
-        })?;
-        match known {
-            // The id as stored (the core's UUID), not as given.
-            Some(id) => Ok(self.attachment_path(&id)),
-            None => Err(CordonError::not_found("attachment", attachment_id)),
+        let (id, _, _) = self.attachment_digest(attachment_id)?;
+        if self.file_key().is_some() {
+            return Err(CordonError::AttachmentSealed { attachment_id: id });
         }
+        Ok(self.attachment_path(&id))
+    }
+
+    /// Writes the plaintext of an attachment (a report's or a sighting photo's) to
+    /// `destination`, a path the app chooses outside the store, and checks its SHA-256
+    /// and size against the record before putting it there: `destination` appears whole
+    /// and verified, or not at all (`CorruptAttachment` for bytes that do not match, and
+    /// the stored file is left as it is). An existing file at `destination` is replaced.
+    /// Works for plain and sealed stores alike, streaming in 64 KiB chunks.
+    pub fn export_attachment(&self, attachment_id: &str, destination: &Path) -> Result<()> {
+        let (id, sha256, size) = self.attachment_digest(attachment_id)?;
+        let bad_destination = |why: &str| {
+            CordonError::invalid(
+                "destination_path",
+                InputRule::BadFormat,
+                format!("{}: {why}", destination.display()),
+            )
+        };
+        let file_name = destination
+            .file_name()
+            .ok_or_else(|| bad_destination("names no file"))?;
+        let parent = match destination.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let parent = parent
+            .canonicalize()
+            .map_err(|e| CordonError::io(parent, e))?;
+        let store_dir = self
+            .attachments_dir
+            .canonicalize()
+            .map_err(|e| CordonError::io(&self.attachments_dir, e))?;
+        if parent.starts_with(&store_dir) {
+            return Err(bad_destination("is inside the store's own attachments"));
+        }
+        if destination.is_dir() {
+            return Err(bad_destination("is a directory"));
+        }
+        let mut partial_name = file_name.to_os_string();
+        partial_name.push(".cordon-partial");
+        let partial = parent.join(partial_name);
+        let target = parent.join(file_name);
+        let result = (|| {
+            let mut reader =
+                AttachmentReader::open(&self.attachment_path(&id), self.file_key().as_deref())?;
+            let mut output = File::create(&partial).map_err(|e| CordonError::io(&partial, e))?;
+            let mut hasher = Sha256::new();
+            let written = reader.for_each_chunk(|chunk| {
+                hasher.update(chunk);
+                output
+                    .write_all(chunk)
+                    .map_err(|e| CordonError::io(&partial, e))
+            })?;
+            let found = hex(&hasher.finalize());
+            if found != sha256 || written != size {
+                return Err(CordonError::CorruptAttachment {
+                    attachment_id: id.clone(),
+                    detail: format!(
+                        "its bytes ({written}, SHA-256 {found}) are not those recorded \
+                         ({size}, {sha256})"
+                    ),
+                });
+            }
+            replace_durably(&output, &partial, &target)
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&partial);
+        }
+        result
+    }
+
+    /// The id as stored (the core's UUID, not as given), hex SHA-256 and size of a
+    /// report's attachment or a sighting's photo; `NotFound` for any other id.
+    fn attachment_digest(&self, attachment_id: &str) -> Result<(String, String, u64)> {
+        let found = self.read(|c| {
+            let attachment = c
+                .prepare_cached("SELECT id, sha256, size_bytes FROM attachment WHERE id = ?1")?
+                .query_row([attachment_id], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, i64>(2)?))
+                })
+                .optional()?;
+            if let Some((id, sha, size)) = attachment {
+                return Ok(Some((id, sha, size.unsigned_abs())));
+            }
+            let body: Option<String> = c
+                .prepare_cached(
+                    "SELECT s.body FROM sighting_photo p JOIN sighting s ON s.id = p.sighting_id
+                     WHERE p.id = ?1",
+                )?
+                .query_row([attachment_id], |r| r.get(0))
+                .optional()?;
+            let Some(body) = body else { return Ok(None) };
+            let sighting: Sighting = from_json(&body)?;
+            Ok(sighting
+                .photos
+                .into_iter()
+                .find(|p| p.id == attachment_id)
+                .map(|p| (p.id, p.sha256, p.size_bytes.unsigned_abs())))
+        })?;
+        found.ok_or_else(|| CordonError::not_found("attachment", attachment_id))
+    }
+
+    /// An attachment's plaintext, for the upload to read at the offsets it needs.
+    pub(crate) fn attachment_reader(&self, attachment_id: &str) -> Result<AttachmentReader> {
+        AttachmentReader::open(
+            &self.attachment_path(attachment_id),
+            self.file_key().as_deref(),
+        )
+    }
+
+    /// The key attachment files are sealed under, if the store has one (a copy, wiped
+    /// when dropped: a rekey may replace the store's).
+    pub(super) fn file_key(&self) -> Option<zeroize::Zeroizing<[u8; 32]>> {
+        self.attachment_key
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 }
 
@@ -232,12 +341,13 @@ pub(super) fn remove_abandoned_copies(dir: &Path) -> Result<usize> {
 }
 
 /// The extension of an attachment's copy while it is being written.
-const PARTIAL_EXTENSION: &str = "partial";
+pub(super) const PARTIAL_EXTENSION: &str = "partial";
 
-/// The size and hex SHA-256 of a file, streamed.
-pub(super) fn hash_file(path: &Path) -> Result<(u64, String)> {
+/// The size and hex SHA-256 of an attachment's plaintext (sealed under `key`, or plain),
+/// streamed.
+pub(super) fn hash_file(path: &Path, key: Option<&[u8; 32]>) -> Result<(u64, String)> {
     let mut hasher = Sha256::new();
-    let size = for_each_chunk(path, |chunk| {
+    let size = AttachmentReader::open(path, key)?.for_each_chunk(|chunk| {
         hasher.update(chunk);
         Ok(())
     })?;
@@ -245,8 +355,13 @@ pub(super) fn hash_file(path: &Path) -> Result<(u64, String)> {
 }
 
 /// Streams `source` into `target` (via a temporary file, synced, renamed, and the
-/// directory synced), returning the size and hex SHA-256 of what was written.
-pub(super) fn copy_hashed(source: &Path, target: &Path) -> Result<(u64, String)> {
+/// directory synced), sealed under `key` if there is one, returning the size and hex
+/// SHA-256 of the plaintext.
+pub(super) fn copy_hashed(
+    source: &Path,
+    target: &Path,
+    key: Option<&[u8; 32]>,
+) -> Result<(u64, String)> {
     let meta = std::fs::metadata(source).map_err(|e| CordonError::io(source, e))?;
     if !meta.is_file() {
         return Err(CordonError::invalid(
@@ -261,27 +376,42 @@ pub(super) fn copy_hashed(source: &Path, target: &Path) -> Result<(u64, String)>
         // Held while the copy runs: a store opened meanwhile (another process on the same
         // file) sees the copy is alive and leaves it alone (see `remove_abandoned_copies`).
         output.lock().map_err(|e| CordonError::io(&partial, e))?;
-        let mut hasher = Sha256::new();
-        let size = for_each_chunk(source, |chunk| {
-            hasher.update(chunk);
-            output
-                .write_all(chunk)
-                .map_err(|e| CordonError::io(&partial, e))
-        })?;
-        output
-            .sync_all()
-            .map_err(|e| CordonError::io(&partial, e))?;
-        std::fs::rename(&partial, target).map_err(|e| CordonError::io(target, e))?;
-        if let Some(dir) = target.parent() {
-            // The rename is durable only once the directory is.
-            File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|e| CordonError::io(dir, e))?;
-        }
-        Ok((size, hex(&hasher.finalize())))
+        let written = match key {
+            Some(key) => {
+                let file = File::open(source).map_err(|e| CordonError::io(source, e))?;
+                let mut source = FileSource { file, path: source };
+                sealed_file::seal(key, &mut source, &mut output, &partial)?
+            }
+            None => {
+                let mut hasher = Sha256::new();
+                let size = for_each_chunk(source, |chunk| {
+                    hasher.update(chunk);
+                    output
+                        .write_all(chunk)
+                        .map_err(|e| CordonError::io(&partial, e))
+                })?;
+                (size, hex(&hasher.finalize()))
+            }
+        };
+        replace_durably(&output, &partial, target)?;
+        Ok(written)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&partial);
     }
     result
+}
+
+/// Syncs `output` (the file at `partial`), renames it to `target` and syncs the
+/// directory, so that `target` is either what it was or `output`'s bytes, whole.
+pub(super) fn replace_durably(output: &File, partial: &Path, target: &Path) -> Result<()> {
+    output.sync_all().map_err(|e| CordonError::io(partial, e))?;
+    std::fs::rename(partial, target).map_err(|e| CordonError::io(target, e))?;
+    if let Some(dir) = target.parent() {
+        // The rename is durable only once the directory is.
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| CordonError::io(dir, e))?;
+    }
+    Ok(())
 }

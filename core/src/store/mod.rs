@@ -33,11 +33,13 @@ mod post_orders;
 mod reports;
 mod rota;
 pub(crate) mod schema;
+mod sealing;
 mod sightings;
 pub(crate) mod sync_state;
 
 pub use reports::NewAmendment;
 pub use rota::shift_from_row;
+pub use sealing::{reseal_attachments, seal_existing_attachments};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -95,8 +97,7 @@ pub struct Store {
     /// How the database is encrypted (never the key): `None` for a plaintext store.
     encryption: Option<Encryption>,
     /// The attachment files' subkey (`None`: plaintext files), for their encryption.
-    #[allow(dead_code)] // read by the sealed attachment files (issue 13, files part)
-    pub(crate) attachment_key: Option<Zeroizing<[u8; 32]>>,
+    pub(crate) attachment_key: std::sync::RwLock<Option<Zeroizing<[u8; 32]>>>,
 }
 
 /// How a store's database is encrypted: what a new connection or a rekey needs besides
@@ -276,6 +277,16 @@ impl Store {
 
         let reader = open_reader(&path, db_key.as_ref())?;
         drop(db_key);
+        if let Some(key) = attachment_key.as_ref() {
+            // Files written before the store had a key (a plaintext store encrypted on
+            // the way, or a run of this cut short) are sealed now; sealed ones are left.
+            // Files under another key (a rekey cut short) are left for the rekey run
+            // again to finish: the store still opens, and nothing is lost.
+            match sealing::seal_existing(&attachments_dir, key) {
+                Ok(_) | Err(CordonError::WrongKey { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
 
         Ok(Store {
             conn: Mutex::new(conn),
@@ -289,7 +300,7 @@ impl Store {
             pass_gate: PassGate::default(),
             destroyed: std::sync::atomic::AtomicBool::new(false),
             encryption,
-            attachment_key,
+            attachment_key: std::sync::RwLock::new(attachment_key),
         })
     }
 
@@ -313,7 +324,6 @@ impl Store {
             });
         };
         let db_key = encryption.key(&new_key);
-        drop(new_key);
         let conn = self.lock();
         let mut reader = self
             .reader
@@ -325,6 +335,18 @@ impl Store {
         crate::sqlite::rekey(&conn, &db_key)
             .map_err(|e| CordonError::from_sqlite_at(&self.path, e))?;
         *reader = open_reader(&self.path, Some(&db_key))?;
+        // Then the attachment files, each replaced atomically; run again, a rekey cut
+        // short here finishes them (files already under the new key are left).
+        let new_files = new_key.attachment_key();
+        drop(new_key);
+        let mut files = self
+            .attachment_key
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(old_files) = files.as_ref() {
+            sealing::reseal(&self.attachments_dir, old_files, &new_files)?;
+        }
+        *files = Some(new_files);
         Ok(())
     }
 

@@ -352,7 +352,7 @@ impl Store {
         // The chain seals each attachment's SHA-256; check the bytes still match it.
         for a in &attachments {
             let path = self.attachment_path(&a.id);
-            let matches = super::attachments::hash_file(&path)
+            let matches = super::attachments::hash_file(&path, self.file_key().as_deref())
                 .is_ok_and(|(size, sha)| size == a.size_bytes.unsigned_abs() && sha == a.sha256);
             if !matches {
                 return Ok(ReportIntegrity::Broken {

@@ -150,7 +150,7 @@ impl Store {
                 let source = Path::new(&p.path);
                 let id = new_id();
                 let target = self.attachment_path(&id);
-                let (size, sha256) = copy_hashed(source, &target)?;
+                let (size, sha256) = copy_hashed(source, &target, self.file_key().as_deref())?;
                 photos.push(SightingPhoto {
                     file_name: source
                         .file_name()

@@ -3,8 +3,6 @@
 //! rather than restarts. A chunk refused as too large (413) is sent again at half the
 //! size, and later chunks stay that small ([`super::policy`]).
 
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
 use std::sync::atomic::Ordering;
 
 use super::engine::{Flow, SyncEngine};
@@ -32,11 +30,12 @@ impl SyncEngine {
                 return Ok(Flow::Continue);
             }
         };
-        let path = self.store.attachment_path(&payload.attachment_id);
-        let mut file = match File::open(&path) {
+        // Plaintext at any offset, from a sealed file (decrypting only the chunks the
+        // offset needs) or a plain one: the server receives the same bytes either way.
+        let mut file = match self.store.attachment_reader(&payload.attachment_id) {
             Ok(f) => f,
             Err(e) => {
-                settle(reject(format!("attachment file {}: {e}", path.display())))?;
+                settle(reject(format!("attachment file: {e}")))?;
                 return Ok(Flow::Continue);
             }
         };
@@ -75,10 +74,10 @@ impl SyncEngine {
             let chunk_len =
                 usize::try_from(self.chunk_bytes.load(Ordering::Relaxed).max(1)).unwrap_or(1 << 20);
             buf.resize(chunk_len, 0);
-            let n = match read_chunk(&mut file, offset, &mut buf) {
+            let n = match file.read_at(offset, &mut buf) {
                 Ok(n) => n,
                 Err(e) => {
-                    settle(reject(format!("reading {}: {e}", path.display())))?;
+                    settle(reject(format!("reading the attachment: {e}")))?;
                     return Ok(Flow::Continue);
                 }
             };
@@ -164,18 +163,4 @@ impl SyncEngine {
             ),
         }
     }
-}
-
-fn read_chunk(file: &mut File, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
-    file.seek(SeekFrom::Start(offset))?;
-    let mut filled = 0;
-    while filled < buf.len() {
-        match file.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }

@@ -126,30 +126,38 @@ impl cordon_core::sync::Transport for Office {
         r: cordon_core::sync::HttpRequest,
     ) -> std::result::Result<cordon_core::sync::HttpResponse, cordon_core::sync::TransportError>
     {
-        use cordon_core::sync::RequestKind;
-        let time = "2026-11-18T11:06:45.000Z";
-        let body = match r.kind {
-            RequestKind::Push => {
-                let push: cordon_core::protocol::PushRequest =
-                    serde_json::from_slice(&r.body).unwrap();
-                let results: Vec<_> = push
-                    .operations
-                    .iter()
-                    .map(|o| serde_json::json!({"id": o.id, "seq": o.seq, "status": "applied", "server_version": 1}))
-                    .collect();
-                serde_json::json!({"server_time": time, "results": results})
-            }
-            _ => {
-                let changes = self.changes.lock().unwrap().take().unwrap_or_default();
-                serde_json::json!({"server_time": time, "changes": changes,
-                                   "next_cursor": "1.0000000000000001", "has_more": false})
-            }
+        let changes = match r.kind {
+            cordon_core::sync::RequestKind::Push => serde_json::Value::Null,
+            _ => self.changes.lock().unwrap().take().unwrap_or_default(),
         };
+        let body = office_answer(&r, changes);
         Ok(cordon_core::sync::HttpResponse {
             status: 200,
             headers: vec![],
             body: serde_json::to_vec(&body).unwrap(),
         })
+    }
+}
+
+/// The office's answer to a push (every operation applied) or any other request (a feed
+/// holding `changes`).
+pub fn office_answer(
+    r: &cordon_core::sync::HttpRequest,
+    changes: serde_json::Value,
+) -> serde_json::Value {
+    let time = "2026-11-18T11:06:45.000Z";
+    match r.kind {
+        cordon_core::sync::RequestKind::Push => {
+            let push: cordon_core::protocol::PushRequest = serde_json::from_slice(&r.body).unwrap();
+            let results: Vec<_> = push
+                .operations
+                .iter()
+                .map(|o| serde_json::json!({"id": o.id, "seq": o.seq, "status": "applied", "server_version": 1}))
+                .collect();
+            serde_json::json!({"server_time": time, "results": results})
+        }
+        _ => serde_json::json!({"server_time": time, "changes": changes,
+                               "next_cursor": "1.0000000000000001", "has_more": false}),
     }
 }
 

@@ -47,6 +47,11 @@ public enum UserMessages {
             return "Could not complete this with the office: \(detail)."
         case let .Storage(detail):
             return "The phone could not save this: \(detail). Free some space and try again."
+        // Attachment files encrypted at rest (issue 13).
+        case .CorruptAttachment:
+            return "This attachment is damaged and cannot be shown. It has been kept: call your control room."
+        case .AttachmentSealed:
+            return "This attachment is encrypted on the phone; open it from the report instead."
         }
     }
 

@@ -51,6 +51,11 @@ object UserMessages {
             "Could not complete this with the office: ${error.detail}."
         is CordonException.Storage ->
             "The phone could not save this: ${error.detail}. Free some space and try again."
+        // Attachment files encrypted at rest (issue 13).
+        is CordonException.CorruptAttachment ->
+            "This attachment is damaged and cannot be shown. It has been kept: call your control room."
+        is CordonException.AttachmentSealed ->
+            "This attachment is encrypted on the phone; open it from the report instead."
     }
 
     /**
