@@ -7,8 +7,8 @@ import XCTest
 @MainActor
 final class SessionModelsTests: XCTestCase {
     private func session(_ clock: TestClock = TestClock()) throws -> CordonSession {
-        try CordonSession(databasePath: try temporaryDirectory().appendingPathComponent("phone.db").path,
-                          serverURL: "http://127.0.0.1:9", transport: NoNetwork(), now: clock.reader, zone: london)
+        try openTestSession(databasePath: try temporaryDirectory().appendingPathComponent("phone.db").path,
+                            serverURL: "http://127.0.0.1:9", transport: NoNetwork(), now: clock.reader, zone: london)
     }
 
     func testTheIncidentFormKeepsUnsavedEditsAcrossATabSwitchAndSavesThemIntoOneReport() async throws {

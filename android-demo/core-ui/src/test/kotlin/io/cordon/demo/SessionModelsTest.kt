@@ -36,7 +36,7 @@ class SessionModelsTest {
 
     @BeforeEach
     fun open() {
-        session = CordonSession(
+        session = openTestSession(
             databasePath = dir.resolve("phone.db").toString(),
             serverUrl = "http://127.0.0.1:9", // never reached: nothing here syncs
             transport = HttpUrlConnectionTransport(),
