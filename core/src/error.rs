@@ -75,6 +75,17 @@ pub enum CordonError {
     #[error("database {path} is corrupt or not a Cordon database: {detail}")]
     Corrupt { path: String, detail: String },
 
+    /// The bytes given as a store key cannot be one (a key is 32 bytes). Nothing was
+    /// opened or changed.
+    #[error("invalid store key: {reason}")]
+    InvalidKey { reason: String },
+
+    /// The store at `path` is encrypted and cannot be read with the key given, or no key
+    /// was given for it. The file is left byte for byte as it was: open it again with
+    /// its key.
+    #[error("database {path} is encrypted and the key given does not open it (or no key was given); it was left as it was")]
+    WrongKey { path: String },
+
     /// A file the core reads or writes (an attachment, the attachment directory) failed.
     #[error("i/o error on {path}: {detail}")]
     Io { path: String, detail: String },

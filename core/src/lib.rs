@@ -37,6 +37,7 @@
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!();
 
+pub mod crypto;
 mod error;
 pub mod model;
 pub mod protocol;
@@ -46,6 +47,7 @@ mod store;
 pub mod sync;
 mod time;
 
+pub use crypto::StoreKey;
 pub use error::{CordonError, InputRule, Result};
 pub use model::*;
 pub use protocol::{Lane, OperationKind, Payload};
@@ -54,7 +56,7 @@ pub use store::outbox::{
     self, BatchLimits, LaneCounts, OperationState, OutboxOperation, OutboxStatus, Outcome,
 };
 pub use store::schema::{APPLICATION_ID, CURRENT_VERSION as SCHEMA_VERSION};
-pub use store::{shift_from_row, DeviceIdentity, NewAmendment, Store};
+pub use store::{shift_from_row, DeviceIdentity, NewAmendment, Store, StoreOptions};
 pub use sync::{
     Cancellation, ListenerError, PassOutcome, PassSummary, SyncConfig, SyncEngine, SyncListener,
     SyncStatus, Transport,

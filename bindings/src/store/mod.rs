@@ -16,7 +16,8 @@ mod sightings;
 
 use std::sync::Arc;
 
-use cordon_core::{CordonError, DeviceIdentity, Store};
+use cordon_core::{CordonError, DeviceIdentity, Store, StoreKey};
+use zeroize::Zeroizing;
 
 /// Cordon's on-device store: the officer's records and the outbox that delivers them.
 ///
@@ -49,6 +50,27 @@ impl CordonStore {
         }))
     }
 
+    /// Opens (creating if needed) the store at `path` with its database encrypted by
+    /// `key`: 32 bytes the app keeps in the Android Keystore or the iOS Keychain (the core
+    /// keeps no copy, and wipes the bytes it was given). A plaintext store at `path` is
+    /// encrypted on the way, its queue intact. A key of another length is
+    /// `CordonError.InvalidKey`; a store encrypted with another key (or an encrypted store
+    /// opened with `open`) is `CordonError.WrongKey`, and the file is left as it was.
+    #[uniffi::constructor]
+    pub fn open_encrypted(path: String, key: Vec<u8>) -> Result<Arc<Self>, CordonError> {
+        let key = store_key(key)?;
+        Ok(Arc::new(CordonStore {
+            store: Arc::new(Store::open_encrypted(path, key)?),
+        }))
+    }
+
+    /// Re-encrypts the database with `new_key` (32 bytes): afterwards only `new_key`
+    /// opens it, and the old key is `CordonError.WrongKey`. Every record and the queue
+    /// stay as they were. Close other handles on the same file first.
+    pub fn rekey(&self, new_key: Vec<u8>) -> Result<(), CordonError> {
+        self.store.rekey(store_key(new_key)?)
+    }
+
     /// The database file this store was opened at.
     pub fn path(&self) -> String {
         self.store.path().to_string_lossy().into_owned()
@@ -58,4 +80,11 @@ impl CordonStore {
     pub fn device_identity(&self) -> Result<DeviceIdentity, CordonError> {
         self.store.device_identity()
     }
+}
+
+/// A [`StoreKey`] from the bytes the app passed, which are wiped here whatever the
+/// outcome.
+fn store_key(bytes: Vec<u8>) -> Result<StoreKey, CordonError> {
+    let bytes = Zeroizing::new(bytes);
+    StoreKey::from_bytes(&bytes)
 }

@@ -1,5 +1,5 @@
-//! The on-device store: one SQLite file (bundled SQLite, WAL) and a directory of
-//! attachment files beside it.
+//! The on-device store: one SQLite file (SQLite3 Multiple Ciphers, WAL; encrypted at rest
+//! when opened with a key) and a directory of attachment files beside it.
 //!
 //! What it promises:
 //! - **One opener for every Cordon database** ([`crate::sqlite::open`], shared with the
@@ -22,6 +22,8 @@ mod assignments;
 mod attachments;
 mod check_ins;
 mod destroy;
+#[cfg(test)]
+mod encryption_tests;
 mod handovers;
 mod lease;
 mod messages;
@@ -43,8 +45,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
+use zeroize::Zeroizing;
+
+use crate::crypto::StoreKey;
 use crate::error::{CordonError, Result};
 use crate::retry::{Random, SystemRandom};
+use crate::sqlite::{Cipher, DatabaseKey};
 use crate::time::{Clock, SystemClock, Timestamp};
 
 /// How hard a commit is pushed to disk.
@@ -86,6 +92,66 @@ pub struct Store {
     pub(crate) pass_gate: PassGate,
     /// Set once the office's revocation destroyed what the store held (`destroy.rs`).
     destroyed: std::sync::atomic::AtomicBool,
+    /// How the database is encrypted (never the key): `None` for a plaintext store.
+    encryption: Option<Encryption>,
+    /// The attachment files' subkey (`None`: plaintext files), for their encryption.
+    #[allow(dead_code)] // read by the sealed attachment files (issue 13, files part)
+    pub(crate) attachment_key: Option<Zeroizing<[u8; 32]>>,
+}
+
+/// How a store's database is encrypted: what a new connection or a rekey needs besides
+/// the key.
+#[derive(Debug, Clone, Copy)]
+struct Encryption {
+    cipher: Cipher,
+    plaintext_header: bool,
+}
+
+impl Encryption {
+    fn key(self, key: &StoreKey) -> DatabaseKey {
+        DatabaseKey::new(&key.database_key(), self.cipher, self.plaintext_header)
+    }
+}
+
+/// How [`Store::open_with_options`] opens a store.
+pub struct StoreOptions {
+    pub clock: Arc<dyn Clock>,
+    /// Draws the jitter of retry delays.
+    pub random: Arc<dyn Random>,
+    /// The store's key: `Some` encrypts the database (a plaintext store found at the path
+    /// is encrypted on the way, its queue intact); `None` opens a plaintext store.
+    pub key: Option<StoreKey>,
+    /// Leaves SQLite's 32-byte header unencrypted, so that iOS recognises the file as a
+    /// database in WAL mode and does not end the app for holding it locked while in the
+    /// background. On by default on iOS, off elsewhere. Chosen when the file is
+    /// encrypted; a store is opened again with the same setting.
+    pub plaintext_header: bool,
+    /// The cipher: ChaCha20-Poly1305 (the default, chosen by measurement; see
+    /// docs/PERFORMANCE.md). Only for the benchmark that compares the two.
+    #[doc(hidden)]
+    pub cipher: Cipher,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            clock: Arc::new(SystemClock),
+            random: Arc::new(SystemRandom),
+            key: None,
+            plaintext_header: cfg!(target_os = "ios"),
+            cipher: Cipher::ChaCha20,
+        }
+    }
+}
+
+impl std::fmt::Debug for StoreOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreOptions")
+            .field("key", &self.key)
+            .field("plaintext_header", &self.plaintext_header)
+            .field("cipher", &self.cipher)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Lets one sync pass at a time run on a store. It lives with the store rather than the
@@ -127,8 +193,51 @@ impl Store {
         clock: Arc<dyn Clock>,
         random: Arc<dyn Random>,
     ) -> Result<Self> {
+        Self::open_with_options(
+            path,
+            StoreOptions {
+                clock,
+                random,
+                ..StoreOptions::default()
+            },
+        )
+    }
+
+    /// Opens (creating if needed) the store at `path` encrypted with `key`, on the system
+    /// clock. A plaintext store at `path` is encrypted first, its queue intact; a store
+    /// encrypted with another key is [`CordonError::WrongKey`], left as it was. The core
+    /// keeps no copy of `key`: the app keeps it in the Keystore or the Keychain.
+    pub fn open_encrypted(path: impl AsRef<Path>, key: StoreKey) -> Result<Self> {
+        Self::open_with_options(
+            path,
+            StoreOptions {
+                key: Some(key),
+                ..StoreOptions::default()
+            },
+        )
+    }
+
+    /// Opens the store as `options` say (see [`StoreOptions`]).
+    pub fn open_with_options(path: impl AsRef<Path>, options: StoreOptions) -> Result<Self> {
+        let StoreOptions {
+            clock,
+            random,
+            key,
+            plaintext_header,
+            cipher,
+        } = options;
         let path = path.as_ref().to_path_buf();
-        let mut conn = crate::sqlite::open(&path, &schema::DEVICE_STORE)?;
+        let encryption = key.as_ref().map(|_| Encryption {
+            cipher,
+            plaintext_header,
+        });
+        let db_key = key
+            .as_ref()
+            .zip(encryption)
+            .map(|(key, encryption)| encryption.key(key));
+        let attachment_key = key.as_ref().map(StoreKey::attachment_key);
+        drop(key);
+        let mut conn = crate::sqlite::open_keyed(&path, &schema::DEVICE_STORE, db_key.as_ref())?;
 
         let attachments_dir = attachments_dir_for(&path);
         std::fs::create_dir_all(&attachments_dir)
@@ -165,12 +274,8 @@ impl Store {
             id
         };
 
-        let reader = Connection::open_with_flags(
-            &path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| CordonError::from_sqlite_at(&path, e))?;
-        reader.busy_timeout(schema::DEVICE_STORE.busy_timeout)?;
+        let reader = open_reader(&path, db_key.as_ref())?;
+        drop(db_key);
 
         Ok(Store {
             conn: Mutex::new(conn),
@@ -183,7 +288,44 @@ impl Store {
             lease,
             pass_gate: PassGate::default(),
             destroyed: std::sync::atomic::AtomicBool::new(false),
+            encryption,
+            attachment_key,
         })
+    }
+
+    /// Whether the database is encrypted at rest (opened with a key).
+    pub fn is_encrypted(&self) -> bool {
+        self.encryption.is_some()
+    }
+
+    /// Re-encrypts the database with `new_key` (for a key rotated in the Keystore or the
+    /// Keychain): afterwards only `new_key` opens it; the old one is
+    /// [`CordonError::WrongKey`]. Every record and the queue stay as they were. A store
+    /// opened without a key has none to change ([`CordonError::InvalidKey`]: open it with
+    /// [`Store::open_encrypted`], which encrypts it). Other handles on the same file must
+    /// be closed first: they hold the old key.
+    pub fn rekey(&self, new_key: StoreKey) -> Result<()> {
+        let Some(encryption) = self.encryption else {
+            return Err(CordonError::InvalidKey {
+                reason: "this store was opened without a key, so it has none to change; \
+                         open it with its key (open_encrypted encrypts a plaintext store)"
+                    .into(),
+            });
+        };
+        let db_key = encryption.key(&new_key);
+        drop(new_key);
+        let conn = self.lock();
+        let mut reader = self
+            .reader
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.refuse_if_destroyed()?;
+        // The reader, idle, still holds the old key until it is replaced; if the rekey
+        // fails, the file keeps the old key and the reader stays as it is.
+        crate::sqlite::rekey(&conn, &db_key)
+            .map_err(|e| CordonError::from_sqlite_at(&self.path, e))?;
+        *reader = open_reader(&self.path, Some(&db_key))?;
+        Ok(())
     }
 
     /// The database file.
@@ -288,6 +430,17 @@ impl Store {
         tx.commit()?;
         Ok(value)
     }
+}
+
+/// The store's read-only connection, keyed like the writer.
+fn open_reader(path: &Path, key: Option<&DatabaseKey>) -> Result<Connection> {
+    let reader = crate::sqlite::connect(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        key,
+    )?;
+    reader.busy_timeout(schema::DEVICE_STORE.busy_timeout)?;
+    Ok(reader)
 }
 
 /// `<db>.attachments` beside the database file.

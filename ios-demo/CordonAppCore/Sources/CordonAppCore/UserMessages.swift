@@ -33,6 +33,11 @@ public enum UserMessages {
         case .Corrupt:
             return "The records on this phone cannot be read. Nothing has been deleted: "
                 + "call your control room before reinstalling the app."
+        case .InvalidKey:
+            return "This phone's key for its records is not usable. Nothing has been deleted: call your control room."
+        case .WrongKey:
+            return "The records on this phone are locked with another key. Nothing has been deleted: "
+                + "call your control room before reinstalling the app."
         case let .Io(_, detail):
             return "A file could not be read or saved: \(detail)."
         case .Revoked:

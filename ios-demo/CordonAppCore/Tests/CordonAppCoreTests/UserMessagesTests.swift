@@ -48,6 +48,8 @@ final class UserMessagesTests: XCTestCase {
             .PostOrdersNotCurrent(assignmentId: "A-1", version: 2, current: 3),
             .Revoked,
             .HandoverNotForYou(handoverId: "H-1"),
+            .InvalidKey(reason: "a store key is 32 bytes long; 16 bytes were given"),
+            .WrongKey(path: "/data/cordon.db"),
         ].map(UserMessages.of)
 
         XCTAssertEqual(Set(messages).count, messages.count, messages.joined(separator: "\n"))
@@ -57,5 +59,6 @@ final class UserMessagesTests: XCTestCase {
         XCTAssertEqual(messages[10], "The office has issued post orders v3. Read them, then acknowledge v3.")
         XCTAssertTrue(messages[11].contains("control room") && messages[11].contains("erased"))
         XCTAssertTrue(messages[12].contains("only the incoming officer"))
+        XCTAssertTrue(messages[13].contains("Nothing has been deleted") && messages[14].contains("Nothing has been deleted"))
     }
 }

@@ -37,6 +37,11 @@ object UserMessages {
         is CordonException.Corrupt ->
             "The records on this phone cannot be read. Nothing has been deleted: " +
                 "call your control room before reinstalling the app."
+        is CordonException.InvalidKey ->
+            "This phone's key for its records is not usable. Nothing has been deleted: call your control room."
+        is CordonException.WrongKey ->
+            "The records on this phone are locked with another key. Nothing has been deleted: " +
+                "call your control room before reinstalling the app."
         is CordonException.Io ->
             "A file could not be read or saved: ${error.detail}."
         is CordonException.Revoked ->

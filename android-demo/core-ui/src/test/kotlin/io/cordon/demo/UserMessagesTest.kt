@@ -58,6 +58,8 @@ class UserMessagesTest {
             CordonException.PostOrdersNotCurrent("A-1", 2, 3),
             CordonException.Revoked(),
             CordonException.HandoverNotForYou("H-1"),
+            CordonException.InvalidKey("a store key is 32 bytes long; 16 bytes were given"),
+            CordonException.WrongKey("/data/cordon.db"),
         ).map(UserMessages::of)
 
         assertEquals(messages.size, messages.toSet().size, messages.joinToString("\n"))
@@ -68,6 +70,7 @@ class UserMessagesTest {
         assertEquals("The office has issued post orders v3. Read them, then acknowledge v3.", messages[10])
         assertTrue("control room" in messages[11] && "erased" in messages[11], messages[11])
         assertTrue("only the incoming officer" in messages[12], messages[12])
+        assertTrue("Nothing has been deleted" in messages[13] && "Nothing has been deleted" in messages[14])
     }
 
     @Test
