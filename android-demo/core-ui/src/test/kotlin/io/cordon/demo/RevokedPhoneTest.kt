@@ -38,7 +38,7 @@ class RevokedPhoneTest : AgainstReferenceServer() {
         try {
             session.enrolment.editCode(server.enrolmentCode(officer = "OFC-LOST-APP"))
             assertTrue(session.enrolment.enrol(), session.enrolment.state.value.message)
-            session.store.recordCheckIn(checkIn(CheckInKind.WELFARE, assignmentId = null)) // not sent yet
+            session.store.recordCheckIn(checkIn(CheckInKind.PANIC, assignmentId = null)) // not sent yet
             val deviceId = session.store.deviceIdentity().deviceId
             assertNull(session.revocation.value)
 

@@ -41,7 +41,7 @@ class StoreKeyVaultTest {
     private fun opened(opening: StoreOpening): CordonStore = assertIs<StoreOpening.Opened>(opening).store
 
     /** A check-in whose note marks the records, so a file can be searched for it in clear. */
-    private fun CordonStore.recordMarked() = recordCheckIn(checkIn(CheckInKind.WELFARE, assignmentId = null, note = MARKER))
+    private fun CordonStore.recordMarked() = recordCheckIn(checkIn(CheckInKind.PANIC, assignmentId = null, note = MARKER))
 
     private fun fileHolds(text: String): Boolean {
         val needle = text.toByteArray()
