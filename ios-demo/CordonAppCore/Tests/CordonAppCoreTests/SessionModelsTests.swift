@@ -26,6 +26,19 @@ final class SessionModelsTests: XCTestCase {
         XCTAssertEqual(try session.store.reportIds().count, 1)
     }
 
+    func testTheStoresKeyIsRotatedUnderAnOpenSessionWhichGoesOnSaving() async throws {
+        let session = try session()
+        session.incident().form.narrative = "Before the new key"
+        succeeds(await session.incident().saveDraft())
+
+        try await session.rotateKey()
+
+        let after = session.newIncident()
+        after.form.narrative = "After the new key"
+        succeeds(await after.saveDraft(), after.message ?? "")
+        XCTAssertEqual(try session.store.reportIds().count, 2)
+    }
+
     func testEachAssignmentHasItsOwnForms() async throws {
         let session = try session()
         XCTAssertFalse(session.incident(assignmentId: "A-1") === session.incident(assignmentId: "A-2"))

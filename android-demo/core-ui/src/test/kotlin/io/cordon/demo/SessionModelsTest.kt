@@ -68,6 +68,20 @@ class SessionModelsTest {
     }
 
     @Test
+    fun `the store's key is rotated under an open session, which goes on saving`() = runBlocking {
+        val before = session.incident()
+        before.edit { it.copy(narrative = "Before the new key") }
+        assertTrue(before.saveDraft())
+
+        session.rotateKey()
+
+        val after = session.newIncident()
+        after.edit { it.copy(narrative = "After the new key") }
+        assertTrue(after.saveDraft(), after.state.value.message)
+        assertEquals(2, session.store.reportIds().size)
+    }
+
+    @Test
     fun `each assignment has its own forms`() {
         assertNotSame(session.incident("A-1"), session.incident("A-2"))
         assertNotSame(session.incident("A-1"), session.incident(null))
