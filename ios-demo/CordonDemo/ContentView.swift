@@ -10,7 +10,10 @@ struct ContentView: View {
     @State private var tab = 0
 
     var body: some View {
-        if session.sync.status?.enrolled != true {
+        if let revocation = session.revocation {
+            // The office revoked the phone: the store is destroyed and the key forgotten.
+            NoticeView(message: revocation.message)
+        } else if session.sync.status?.enrolled != true {
             EnrolView(model: session.enrolment)
         } else {
             VStack(spacing: 0) {
@@ -35,6 +38,15 @@ struct ContentView: View {
                 DuressButton(control: session.duress)
             }
         }
+    }
+}
+
+/// A whole-screen sentence instead of the app: the store cannot be opened, or the phone was revoked.
+struct NoticeView: View {
+    let message: String
+
+    var body: some View {
+        Text(message).font(.headline).multilineTextAlignment(.center).padding(24)
     }
 }
 

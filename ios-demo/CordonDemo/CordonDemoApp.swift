@@ -10,9 +10,10 @@ import SwiftUI
 /// Nothing here decides anything; every screen's logic is in CordonAppCore.
 @main
 struct CordonDemoApp: App {
-    @State private var session: CordonSession
+    /// The session, or why the store could not be opened (then the app shows only that).
+    @State private var opening: SessionOpening
     @Environment(\.scenePhase) private var scenePhase
-    private let connectivity: Connectivity
+    private let connectivity: Connectivity?
 
     init() {
         // Before the session opens, so that no line the core logs is missed. Cordon's lines
@@ -21,28 +22,38 @@ struct CordonDemoApp: App {
             Logger(subsystem: line.subsystem, category: line.category)
                 .log(level: line.type.osLogType, "\(line.message, privacy: .public)")
         }
-        let session: CordonSession
-        do {
-            session = try CordonSession(
-                databasePath: Self.databaseURL().path,
-                serverURL: Bundle.main.object(forInfoDictionaryKey: "CordonServerURL") as? String ?? "http://127.0.0.1:8080",
-                transport: URLSessionTransport())
-        } catch {
-            // A corrupt store or one from a newer app: the file is left as it is (evidence).
-            fatalError(UserMessages.of(error))
+        // The store's key lives in the Keychain (this device only, after first unlock).
+        let keys = StoreKeyVault(databasePath: Self.databaseURL().path, secrets: KeychainSecretStore())
+        let opening = CordonSession.open(
+            keys: keys,
+            serverURL: Bundle.main.object(forInfoDictionaryKey: "CordonServerURL") as? String ?? "http://127.0.0.1:8080",
+            transport: URLSessionTransport())
+        _opening = State(initialValue: opening)
+        // A lost key, a corrupt store or one from a newer app: the file is left as it is
+        // (evidence) and the app only says so.
+        if case let .ready(session) = opening {
+            connectivity = Connectivity(sync: session.sync)
+            BackgroundSync.register(sync: session.sync)
+        } else {
+            connectivity = nil
+            BackgroundSync.register(sync: nil)
         }
-        _session = State(initialValue: session)
-        connectivity = Connectivity(sync: session.sync)
-        BackgroundSync.register(sync: session.sync)
     }
 
     var body: some Scene {
         WindowGroup {
-            ContentView(session: session)
-                .onAppear { connectivity.start() }
+            switch opening {
+            case let .ready(session):
+                ContentView(session: session)
+                    .onAppear { connectivity?.start() }
+            case let .unavailable(why):
+                NoticeView(message: why.message)
+            }
         }
         .onChange(of: scenePhase) { _, phase in
-            if phase == .background { BackgroundSync.schedule(at: session.sync.status?.nextSyncAt) }
+            guard phase == .background, case let .ready(session) = opening else { return }
+            // A revoked phone has nothing left to sync.
+            BackgroundSync.schedule(at: session.revocation == nil ? session.sync.status?.nextSyncAt : nil)
         }
     }
 
@@ -93,8 +104,11 @@ enum BackgroundSync {
     /// (and reports itself completed) before iOS has to expire it.
     static let budget: Duration = .seconds(25)
 
-    static func register(sync: SyncController) {
+    /// `sync` nil: the store could not be opened; a task scheduled before still needs a
+    /// handler (iOS ends an app that has none), which does nothing.
+    static func register(sync: SyncController?) {
         BGTaskScheduler.shared.register(forTaskWithIdentifier: identifier, using: nil) { task in
+            guard let sync else { return task.setTaskCompleted(success: true) }
             let work = Task { @MainActor in
                 do {
                     let pass = try await sync.backgroundPass(budget: budget)

@@ -39,8 +39,13 @@ public final class SyncController {
     /// The last connectivity the core recorded; nil before the first report.
     @ObservationIgnored private var online: Bool?
 
-    public init(sync: CordonSync) {
+    /// A pass found the device revoked and the core destroyed the store (the session forgets
+    /// the key, then tells the officer): the unsent count and whether the office heard.
+    @ObservationIgnored private let onRevoked: @MainActor (_ unsent: Int64, _ officeTold: Bool) -> Void
+
+    public init(sync: CordonSync, onRevoked: @escaping @MainActor (_ unsent: Int64, _ officeTold: Bool) -> Void = { _, _ in }) {
         self.sync = sync
+        self.onRevoked = onRevoked
         status = try? sync.status()
         let listener = Listener(self)
         self.listener = listener
@@ -75,7 +80,8 @@ public final class SyncController {
     public func syncNow() async throws -> PassSummary {
         let report = try await sync.syncOnce()
         lastReport = report
-        _ = try? await refreshStatus()
+        // A revoked store has nothing left to read a status from.
+        if !noticeRevocation([report]) { _ = try? await refreshStatus() }
         return report
     }
 
@@ -109,6 +115,7 @@ public final class SyncController {
         defer { deadline?.cancel() }
         let reports = try await sync.syncUntilDrained(maxPasses)
         if let last = reports.last { lastReport = last }
+        if noticeRevocation(reports) { return BackgroundPass(reports: reports, nextSyncAt: nil) }
         return BackgroundPass(reports: reports, nextSyncAt: try await offMain { try sync.nextSyncAt() })
     }
 
@@ -117,6 +124,17 @@ public final class SyncController {
         let enrolled = try await sync.enrol(code)
         _ = try? await refreshStatus()
         return enrolled
+    }
+
+    /// Calls `onRevoked` if one of `reports` found the device revoked; true if one did.
+    private func noticeRevocation(_ reports: [PassSummary]) -> Bool {
+        for report in reports {
+            if case let .revoked(unsent, officeTold, _) = report.outcome {
+                onRevoked(unsent, officeTold)
+                return true
+            }
+        }
+        return false
     }
 
     /// Called by the core on whichever thread changed the status: hop to the main actor.

@@ -33,8 +33,8 @@ final class OfficerShiftTests: XCTestCase {
 
     /// A fresh phone: its own store, the app's transport, not yet enrolled.
     private func phone(transport: Transport = URLSessionTransport(), clock: TestClock = TestClock()) throws -> CordonSession {
-        try CordonSession(databasePath: try temporaryDirectory().appendingPathComponent("phone.db").path,
-                          serverURL: office.url, transport: transport, now: clock.reader, zone: london)
+        try openTestSession(databasePath: try temporaryDirectory().appendingPathComponent("phone.db").path,
+                            serverURL: office.url, transport: transport, now: clock.reader, zone: london)
     }
 
     private func enrol(_ phone: CordonSession, as officer: String) async throws {

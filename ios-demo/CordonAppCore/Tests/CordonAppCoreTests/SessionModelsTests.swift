@@ -7,8 +7,8 @@ import XCTest
 @MainActor
 final class SessionModelsTests: XCTestCase {
     private func session(_ clock: TestClock = TestClock()) throws -> CordonSession {
-        try CordonSession(databasePath: try temporaryDirectory().appendingPathComponent("phone.db").path,
-                          serverURL: "http://127.0.0.1:9", transport: NoNetwork(), now: clock.reader, zone: london)
+        try openTestSession(databasePath: try temporaryDirectory().appendingPathComponent("phone.db").path,
+                            serverURL: "http://127.0.0.1:9", transport: NoNetwork(), now: clock.reader, zone: london)
     }
 
     func testTheIncidentFormKeepsUnsavedEditsAcrossATabSwitchAndSavesThemIntoOneReport() async throws {
@@ -24,6 +24,19 @@ final class SessionModelsTests: XCTestCase {
         again.form.policeReference = "CAD 4471"
         succeeds(await session.incident().saveDraft())
         XCTAssertEqual(try session.store.reportIds().count, 1)
+    }
+
+    func testTheStoresKeyIsRotatedUnderAnOpenSessionWhichGoesOnSaving() async throws {
+        let session = try session()
+        session.incident().form.narrative = "Before the new key"
+        succeeds(await session.incident().saveDraft())
+
+        try await session.rotateKey()
+
+        let after = session.newIncident()
+        after.form.narrative = "After the new key"
+        succeeds(await after.saveDraft(), after.message ?? "")
+        XCTAssertEqual(try session.store.reportIds().count, 2)
     }
 
     func testEachAssignmentHasItsOwnForms() async throws {

@@ -47,6 +47,12 @@ class SyncController(
     private val sync: CordonSync,
     private val scope: CoroutineScope,
     private val io: CoroutineDispatcher = Dispatchers.IO,
+    /**
+     * A pass found the device revoked and the core destroyed the store (the session
+     * forgets the key, then tells the officer); called on [io] before the pass's caller
+     * resumes.
+     */
+    private val onRevoked: (PassOutcome.Revoked) -> Unit = {},
 ) : AutoCloseable {
     private val _status = MutableStateFlow(sync.status())
     val status: StateFlow<SyncStatus> = _status.asStateFlow()
@@ -104,7 +110,8 @@ class SyncController(
     suspend fun syncNow(): PassSummary {
         val report = sync.syncOnce()
         _lastReport.value = report
-        refreshStatus()
+        // A revoked store has nothing left to read a status from.
+        if (!noticeRevocation(listOf(report))) refreshStatus()
         return report
     }
 
@@ -131,6 +138,7 @@ class SyncController(
             deadline?.cancel()
         }
         reports.lastOrNull()?.let { _lastReport.value = it }
+        if (noticeRevocation(reports)) return BackgroundPass(reports, nextSyncAt = null)
         return withContext(io) { BackgroundPass(reports, sync.nextSyncAt()) }
     }
 
@@ -139,6 +147,13 @@ class SyncController(
         val enrolled = sync.enrol(code)
         refreshStatus()
         return enrolled
+    }
+
+    /** Calls [onRevoked] if one of [reports] found the device revoked; true if one did. */
+    private suspend fun noticeRevocation(reports: List<PassSummary>): Boolean {
+        val revoked = reports.firstNotNullOfOrNull { it.outcome as? PassOutcome.Revoked } ?: return false
+        withContext(io) { onRevoked(revoked) }
+        return true
     }
 
     override fun close() {

@@ -81,7 +81,7 @@ class OfficerShiftTest {
         clock: TestClock = TestClock(nowMillis()),
     ): CordonSession {
         val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
-        val session = CordonSession(
+        val session = openTestSession(
             databasePath = dir.resolve("phone-${UUID.randomUUID()}.db").toString(),
             serverUrl = office.url,
             transport = transport,

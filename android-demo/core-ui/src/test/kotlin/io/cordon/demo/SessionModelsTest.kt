@@ -36,7 +36,7 @@ class SessionModelsTest {
 
     @BeforeEach
     fun open() {
-        session = CordonSession(
+        session = openTestSession(
             databasePath = dir.resolve("phone.db").toString(),
             serverUrl = "http://127.0.0.1:9", // never reached: nothing here syncs
             transport = HttpUrlConnectionTransport(),
@@ -65,6 +65,20 @@ class SessionModelsTest {
         again.edit { it.copy(policeReference = "CAD 4471") }
         assertTrue(session.incident().saveDraft())
         assertEquals(1, session.store.reportIds().size)
+    }
+
+    @Test
+    fun `the store's key is rotated under an open session, which goes on saving`() = runBlocking {
+        val before = session.incident()
+        before.edit { it.copy(narrative = "Before the new key") }
+        assertTrue(before.saveDraft())
+
+        session.rotateKey()
+
+        val after = session.newIncident()
+        after.edit { it.copy(narrative = "After the new key") }
+        assertTrue(after.saveDraft(), after.state.value.message)
+        assertEquals(2, session.store.reportIds().size)
     }
 
     @Test

@@ -20,18 +20,25 @@ import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
+import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import io.cordon.demo.CordonSession
+import io.cordon.demo.SessionOpening
 
 /** One activity, five tabs, the duress control on every tab. Enrolment first if needed. */
 class MainActivity : ComponentActivity() {
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
-        val session = (application as CordonApp).session
+        val opening = (application as CordonApp).opening
         setContent {
             MaterialTheme(colorScheme = darkColorScheme()) {
-                CordonScreens(session)
+                when (opening) {
+                    is SessionOpening.Ready -> CordonScreens(opening.session)
+                    // The store's key is lost or the store refused: only the reason, nothing to tap.
+                    is SessionOpening.Unavailable -> Notice(opening.message)
+                }
             }
         }
     }
@@ -44,6 +51,12 @@ internal enum class Tab(val title: String) {
 @Composable
 private fun CordonScreens(session: CordonSession) {
     val status by session.sync.status.collectAsStateWithLifecycle()
+    val revocation by session.revocation.collectAsStateWithLifecycle()
+    revocation?.let {
+        // The office revoked the phone: the store is destroyed and the key forgotten.
+        Notice(it.message)
+        return
+    }
     if (!status.enrolled) {
         EnrolScreen(session.enrolment)
         return
@@ -85,5 +98,13 @@ private fun CordonScreens(session: CordonSession) {
             }
             DuressButton(session.duress)
         }
+    }
+}
+
+/** A whole-screen sentence instead of the app: the store cannot be opened, or the phone was revoked. */
+@Composable
+private fun Notice(message: String) {
+    Box(Modifier.fillMaxSize().padding(24.dp), contentAlignment = Alignment.Center) {
+        Text(message, style = MaterialTheme.typography.titleMedium)
     }
 }

@@ -22,10 +22,12 @@ import kotlin.coroutines.cancellation.CancellationException
  */
 class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(context, params) {
     override suspend fun doWork(): Result {
-        val app = applicationContext as CordonApp
+        // No store (its key lost) or a revoked phone: nothing to sync, and no job after this one.
+        val session = (applicationContext as CordonApp).session
+        if (session == null || session.revocation.value != null) return Result.success()
         jobs.jobStarted()
         val pass = try {
-            app.session.sync.backgroundPass()
+            session.sync.backgroundPass()
         } catch (e: CancellationException) {
             // Stopped by WorkManager (constraints lost, quota): the pass stops at its next
             // safe point with everything kept, and WorkManager runs this job again later.
@@ -34,7 +36,7 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
         } catch (e: Exception) {
             null
         }
-        val next = pass?.nextSyncAt ?: runCatching { app.session.sync.status.value.nextSyncAt }.getOrNull()
+        val next = pass?.nextSyncAt ?: runCatching { session.sync.status.value.nextSyncAt }.getOrNull()
         carryOut(applicationContext, jobs.jobEnded(next))
         // The engine's nextSyncAt already holds its backoff after an interrupted pass, and
         // the job after this one is queued for it: never Result.retry(), which would run
