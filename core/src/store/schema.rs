@@ -455,7 +455,7 @@ mod tests {
             .prepare(&format!(
                 "SELECT record_id FROM outbox INDEXED BY outbox_by_record
                  WHERE {} AND record_id > '' ORDER BY seq",
-                super::super::outbox::BY_RECORD
+                crate::store::outbox::BY_RECORD
             ))
             .unwrap()
             .query_map([], |r| r.get(0))
@@ -515,9 +515,9 @@ mod tests {
             .map(|k| format!("'{}'", k.as_str()))
             .collect();
         assert_eq!(
-            super::super::outbox::BY_RECORD,
+            crate::store::outbox::BY_RECORD,
             format!("kind NOT IN ({})", sole.join(", "))
         );
-        assert!(V13_TO_V14.contains(super::super::outbox::BY_RECORD.trim_start_matches("kind ")));
+        assert!(V13_TO_V14.contains(crate::store::outbox::BY_RECORD.trim_start_matches("kind ")));
     }
 }
