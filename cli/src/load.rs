@@ -180,11 +180,7 @@ pub fn run(args: LoadArgs) -> CliResult {
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_secs(args.seconds));
-    stop.store(true, Ordering::Relaxed);
-    for w in workers {
-        w.join().map_err(|_| "a load worker panicked")??;
-    }
+    run_for(args.seconds, &stop, workers, "a load worker panicked")?;
     let mut pushes = lock(&pushes).clone();
     let mut alarms = lock(&alarms).clone();
     report(
@@ -200,6 +196,24 @@ pub fn run(args: LoadArgs) -> CliResult {
             limit,
         },
     )
+}
+
+/// Lets `threads` run for `seconds`, tells them to stop, and waits for them: the first
+/// error one returned, or `panicked` if one panicked.
+fn run_for<E: Into<Box<dyn std::error::Error + Send + Sync>>>(
+    seconds: u64,
+    stop: &AtomicBool,
+    threads: Vec<std::thread::JoinHandle<std::result::Result<(), E>>>,
+    panicked: &str,
+) -> CliResult {
+    std::thread::sleep(Duration::from_secs(seconds));
+    stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        t.join()
+            .map_err(|_| panicked.to_owned())?
+            .map_err(Into::into)?;
+    }
+    Ok(())
 }
 
 /// What a run collected, for [`report`].
@@ -334,11 +348,7 @@ fn one_op_pushes(
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_secs(args.seconds));
-    stop.store(true, Ordering::Relaxed);
-    for t in threads {
-        t.join().map_err(|_| "a pushing phone panicked")??;
-    }
+    run_for(args.seconds, &stop, threads, "a pushing phone panicked")?;
     let mut pushes = lock(&pushes).clone();
     let applied = applied.load(Ordering::Relaxed);
     report(

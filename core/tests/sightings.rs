@@ -16,6 +16,21 @@ fn sighting() -> NewSighting {
     }
 }
 
+/// The sample sighting with one photo, `van.jpg` (13 bytes), recorded.
+fn with_a_photo(f: &Fixture) -> Sighting {
+    let photo = f.dir.path().join("van.jpg");
+    std::fs::write(&photo, b"\xff\xd8 a grey van").unwrap();
+    f.store
+        .record_sighting(NewSighting {
+            photos: vec![NewSightingPhoto {
+                path: photo.to_string_lossy().into_owned(),
+                mime_type: "image/jpeg".into(),
+            }],
+            ..sighting()
+        })
+        .unwrap()
+}
+
 fn with_registration(registration: &str) -> NewSighting {
     let mut s = sighting();
     s.vehicle.as_mut().unwrap().registration = Some(registration.into());
@@ -272,19 +287,8 @@ fn a_link_to_an_earlier_sighting_on_the_device_is_kept() {
 #[test]
 fn photos_are_copied_hashed_and_queued_for_upload_after_the_sighting() {
     let f = Fixture::new().with_assignment();
-    let photo = f.dir.path().join("van.jpg");
-    std::fs::write(&photo, b"\xff\xd8 a grey van").unwrap();
 
-    let s = f
-        .store
-        .record_sighting(NewSighting {
-            photos: vec![NewSightingPhoto {
-                path: photo.to_string_lossy().into_owned(),
-                mime_type: "image/jpeg".into(),
-            }],
-            ..sighting()
-        })
-        .unwrap();
+    let s = with_a_photo(&f);
 
     let p = &s.photos[0];
     assert_eq!((p.file_name.as_str(), p.size_bytes), ("van.jpg", 13));
@@ -309,18 +313,7 @@ fn photos_are_copied_hashed_and_queued_for_upload_after_the_sighting() {
 #[test]
 fn a_photo_upload_waits_for_its_sighting_to_be_delivered() {
     let f = Fixture::new().with_assignment();
-    let photo = f.dir.path().join("van.jpg");
-    std::fs::write(&photo, b"\xff\xd8 a grey van").unwrap();
-    let s = f
-        .store
-        .record_sighting(NewSighting {
-            photos: vec![NewSightingPhoto {
-                path: photo.to_string_lossy().into_owned(),
-                mime_type: "image/jpeg".into(),
-            }],
-            ..sighting()
-        })
-        .unwrap();
+    let s = with_a_photo(&f);
     let one = BatchLimits {
         max_operations: 1,
         max_bytes: i64::MAX,
