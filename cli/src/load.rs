@@ -287,15 +287,7 @@ fn one_op_pushes(
     server: crate::serve::ServerChild,
     limit: f64,
 ) -> CliResult {
-    let now = Timestamp::from(std::time::SystemTime::now());
-    let officers: Vec<String> = (0..args.phones).map(officer_id).collect();
-    for (i, group) in officers.chunks(PER_ASSIGNMENT).enumerate() {
-        let mut a = cordon_fixtures::assignment_starting_at(Timestamp::from_millis(
-            now.as_millis() - 3_600_000,
-        ));
-        a.id = format!("A-LOAD-{i:04}");
-        admin::upsert_assignment(office, ORGANISATION, group, a)?;
-    }
+    let officers = officers_on_assignments(office, args.phones)?;
     let transport = HttpTransport::new();
     let mut phones = Vec::with_capacity(args.phones);
     for officer in &officers {
@@ -481,18 +473,25 @@ fn assignment_id(phone: usize) -> String {
     format!("A-LOAD-{:04}", phone / PER_ASSIGNMENT)
 }
 
-/// Every phone enrolled with a code of its own, on an assignment shared with its
-/// neighbours, and its first sync done (the assignment pulled).
-fn enrol_phones(office: &Server, url: &str, dir: &Path, phones: usize) -> CliResult {
+/// The officers of `phones` phones, each on an assignment (begun an hour ago) shared with
+/// its neighbours, [`PER_ASSIGNMENT`] to an assignment.
+fn officers_on_assignments(office: &Server, phones: usize) -> CliResult<Vec<String>> {
     let now = Timestamp::from(std::time::SystemTime::now());
     let officers: Vec<String> = (0..phones).map(officer_id).collect();
     for (i, group) in officers.chunks(PER_ASSIGNMENT).enumerate() {
         let mut a = cordon_fixtures::assignment_starting_at(Timestamp::from_millis(
             now.as_millis() - 3_600_000,
         ));
-        a.id = format!("A-LOAD-{i:04}");
+        a.id = assignment_id(i * PER_ASSIGNMENT);
         admin::upsert_assignment(office, ORGANISATION, group, a)?;
     }
+    Ok(officers)
+}
+
+/// Every phone enrolled with a code of its own, on an assignment shared with its
+/// neighbours, and its first sync done (the assignment pulled).
+fn enrol_phones(office: &Server, url: &str, dir: &Path, phones: usize) -> CliResult {
+    let officers = officers_on_assignments(office, phones)?;
     for (phone, officer) in officers.iter().enumerate() {
         let code = admin::create_enrolment_code(
             office,
