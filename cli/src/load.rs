@@ -57,6 +57,13 @@ pub struct LoadArgs {
     /// office's ceiling for its smallest pushes (`--workers` is not used).
     #[arg(long)]
     one_op_pushes: bool,
+    /// Instead of the mix: a reconnect storm. Every phone has this many welfare check-ins
+    /// written offline; all of them sync at once (a thread each, the engine's own
+    /// batches) while one more phone sends duress alarms, one after another, timed from
+    /// the push's request to its receipt. The run lasts until every phone has drained
+    /// (`--seconds` and `--workers` are not used).
+    #[arg(long, value_name = "BACKLOG")]
+    storm: Option<usize>,
 }
 
 /// What a run measured.
@@ -114,6 +121,9 @@ pub fn run(args: LoadArgs) -> CliResult {
     if args.phones == 0 || args.workers == 0 || args.seconds == 0 {
         return Err("--phones, --workers and --seconds must be at least 1".into());
     }
+    if args.storm == Some(0) {
+        return Err("--storm takes the check-ins each phone has waiting, at least 1".into());
+    }
     let tmp;
     let dir = match args.dir.clone() {
         Some(d) => {
@@ -132,13 +142,15 @@ pub fn run(args: LoadArgs) -> CliResult {
     let office = Server::open(&office_db)?;
     let phones_dir = dir.join("phones");
     std::fs::create_dir_all(&phones_dir)?;
-    if !args.one_op_pushes {
-        enrol_phones(&office, &url, &phones_dir, args.phones)?;
-    }
-
     if args.one_op_pushes {
         return one_op_pushes(&args, &office, &url, server, limit);
     }
+    if let Some(backlog) = args.storm {
+        // The phones, and one more that sends the alarms.
+        enrol_phones(&office, &url, &phones_dir, args.phones + 1)?;
+        return storm(&args, backlog, &url, &phones_dir, server, limit);
+    }
+    enrol_phones(&office, &url, &phones_dir, args.phones)?;
     let pushes = Arc::new(Mutex::new(Vec::new()));
     let alarms = Arc::new(Mutex::new(Vec::new()));
     let applied = Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -353,6 +365,102 @@ fn one_op_pushes(
             applied,
             pushes: &mut pushes,
             alarms: &mut Vec::new(),
+            limit,
+        },
+    )
+}
+
+/// `--storm`: every phone's backlog written offline, then every phone syncing at once
+/// while the last phone sends duress alarms back to back (each its own sync), until the
+/// phones have drained. The alarm's latency is its push's, request to receipt.
+fn storm(
+    args: &LoadArgs,
+    backlog: usize,
+    url: &str,
+    phones_dir: &Path,
+    server: crate::serve::ServerChild,
+    limit: f64,
+) -> CliResult {
+    let engine = |phone: usize, pushes: &Arc<Mutex<Vec<Duration>>>| -> Result<_> {
+        let store = Arc::new(Store::open(phone_db(phones_dir, phone))?);
+        let transport = Arc::new(Timed {
+            inner: HttpTransport::new(),
+            pushes: pushes.clone(),
+            first_push_done: Mutex::new(None),
+        });
+        let engine = SyncEngine::new(store.clone(), transport.clone(), SyncConfig::new(url))?;
+        Ok((store, transport, engine))
+    };
+    let pushes = Arc::new(Mutex::new(Vec::new()));
+    let mut phones = Vec::with_capacity(args.phones);
+    for phone in 0..args.phones {
+        let (store, _, engine) = engine(phone, &pushes)?;
+        let check_in = NewCheckIn {
+            assignment_id: Some(assignment_id(phone)),
+            ..cordon_fixtures::check_in(CheckInKind::Welfare)
+        };
+        for _ in 0..backlog {
+            store.record_check_in(check_in.clone())?;
+        }
+        phones.push(engine);
+    }
+    let alarm_pushes = Arc::new(Mutex::new(Vec::new()));
+    let (alarm_store, alarm_transport, alarm_engine) = engine(args.phones, &alarm_pushes)?;
+    let applied = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let draining = Arc::new(AtomicUsize::new(args.phones));
+    let cpu_before = cpu_ticks(server.id());
+    let started = Instant::now();
+    let threads: Vec<_> = phones
+        .into_iter()
+        .map(|engine| {
+            let (applied, draining) = (applied.clone(), draining.clone());
+            std::thread::spawn(move || -> Result<()> {
+                let passes = engine.sync_until_drained(1_000);
+                draining.fetch_sub(1, Ordering::Relaxed);
+                for pass in passes? {
+                    applied.fetch_add(u64::try_from(pass.applied).unwrap_or(0), Ordering::Relaxed);
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    let mut alarms = Vec::new();
+    while draining.load(Ordering::Relaxed) > 0 {
+        alarm_store.record_check_in(NewCheckIn {
+            assignment_id: None,
+            ..cordon_fixtures::check_in(CheckInKind::Duress)
+        })?;
+        *lock(&alarm_transport.first_push_done) = None;
+        let before = lock(&alarm_pushes).len();
+        let summary = alarm_engine.sync_once()?;
+        let timed = lock(&alarm_pushes);
+        match (summary.applied, timed.get(before)) {
+            (1.., Some(latency)) => alarms.push(*latency),
+            _ => return Err(format!("a duress alarm was not applied: {summary:?}").into()),
+        }
+    }
+    for t in threads {
+        t.join().map_err(|_| "a storming phone panicked")??;
+    }
+    let mut pushes = lock(&pushes).clone();
+    let applied = applied.load(Ordering::Relaxed);
+    if applied != (args.phones * backlog) as u64 {
+        return Err(format!(
+            "the storm applied {applied} of {} check-ins",
+            args.phones * backlog
+        )
+        .into());
+    }
+    report(
+        args,
+        Measured {
+            server,
+            cpu_before,
+            started,
+            turns: args.phones as u64,
+            applied,
+            pushes: &mut pushes,
+            alarms: &mut alarms,
             limit,
         },
     )

@@ -1390,6 +1390,47 @@ fn cordon_load_one_op_pushes_counts_only_what_the_office_committed() {
     assert_eq!(receipts as u64, applied);
 }
 
+/// A reconnect storm: every phone's backlog reaches the office exactly once while the
+/// alarm phone's duress alarms are each answered, and the office holds every one.
+#[test]
+fn cordon_load_storm_delivers_every_backlog_once_beside_the_alarms() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cordon(&[
+        "load",
+        "--storm",
+        "120",
+        "--phones",
+        "3",
+        "--json",
+        "--dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let f: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(f["operations_applied"], 360, "{f}");
+    let alarms = f["alarms"].as_u64().unwrap();
+    assert!(alarms > 0, "{f}");
+    assert!(f["alarm_p99_ms"].as_f64().unwrap() >= f["alarm_p50_ms"].as_f64().unwrap());
+    let office = rusqlite::Connection::open(dir.path().join("office.db")).unwrap();
+    let count = |sql: &str| -> i64 { office.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        count("SELECT count(*) FROM receipt WHERE status = 'applied' AND kind = 'check_in.record'"),
+        360 + alarms as i64
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM alarm WHERE kind = 'duress'"),
+        alarms as i64,
+        "each duress alarm raised"
+    );
+
+    let bad = cordon(&["load", "--storm", "0"]);
+    assert!(!bad.status.success());
+    assert_eq!(
+        stderr(&bad).trim(),
+        "error: --storm takes the check-ins each phone has waiting, at least 1"
+    );
+}
+
 #[test]
 fn admin_bolo_add_normalises_the_registration_lists_and_withdraws_and_refuses_in_one_line() {
     let dir = tempfile::tempdir().unwrap();

@@ -14,8 +14,14 @@
 //! alarm's turn on the connection (`Server::turn`: before any ordinary work waiting) and
 //! commits a group of the alarms queued by then, alarms only (small, quick). An ordinary
 //! group (at most [`MAX_GROUP_OPERATIONS`]) checks for a waiting alarm before each push:
-//! if one waits, the group commits what it has run and gives the alarm the turn, so an
-//! alarm waits for one push in progress and a commit, never for a whole group.
+//! if one waits, the group commits what it has run and gives the alarm the turn. A push
+//! in progress gives way too, between two of its operations ([`GiveWay`]): its savepoint
+//! is rolled back, the group commits what came before it, the alarm goes, and the push
+//! runs again, whole, at the front of the queue (once: a push that has given way once
+//! runs to its end, so a stream of alarms cannot starve it). An alarm so waits for one
+//! operation in progress and the commit of the pushes done before it, never for a whole
+//! push of thousands of operations, nor a whole group. A push still commits whole or not
+//! at all: what it wrote before giving way is rolled back, not kept.
 
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
@@ -25,8 +31,35 @@ use rusqlite::Transaction;
 
 use crate::error::{Error, Result};
 
-/// What a push does inside its group's transaction; what it returns is its answer.
-pub(crate) type Job<T> = Box<dyn FnOnce(&mut Transaction<'_>) -> Result<T> + Send>;
+/// What a push does inside its group's transaction: its answer, or that it gave way to an
+/// alarm (then it may run again, so it is `FnMut`).
+pub(crate) type Job<T> =
+    Box<dyn FnMut(&mut Transaction<'_>, &GiveWay<'_>) -> Result<Ran<T>> + Send>;
+
+/// How a push's job ended.
+pub(crate) enum Ran<T> {
+    /// It ran to its end: its answer (kept if `Ok`, rolled back otherwise).
+    Done(T),
+    /// It stopped between two operations because [`GiveWay::now`] said so: what it wrote
+    /// is rolled back, and it runs again after the alarm.
+    GaveWay,
+}
+
+/// What a running push asks between its operations: whether to stop and give way.
+pub(crate) struct GiveWay<'a> {
+    /// Whether an alarm waiting would make this push give way (not for alarms' own
+    /// groups, not for a push that has given way once).
+    allowed: bool,
+    alarm_waiting: &'a dyn Fn() -> bool,
+}
+
+impl GiveWay<'_> {
+    /// True if the push should stop now: an alarm waits for the connection and this push
+    /// may give way to it.
+    pub(crate) fn now(&self) -> bool {
+        self.allowed && (self.alarm_waiting)()
+    }
+}
 
 /// Runs a group: takes the connection's turn (the alarm's if the flag says so), opens one
 /// transaction, hands it to the closure, and commits (`Server::write_push`).
@@ -52,6 +85,8 @@ struct Slot<T> {
     stage: Mutex<Stage<T>>,
     woken: Condvar,
     operations: usize,
+    /// Set once the push has given way to an alarm: it does not give way again.
+    gave_way: std::sync::atomic::AtomicBool,
 }
 
 impl<T> Slot<T> {
@@ -73,6 +108,17 @@ impl<T> Slot<T> {
         if let Stage::Queued(job) = &mut *stage {
             *stage = Stage::Lead(job.take());
         }
+    }
+
+    /// Puts the job of a push that gave way back, for its next run.
+    fn requeue(&self, job: Job<T>) {
+        *self.stage() = Stage::Queued(Some(job));
+        self.gave_way
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn may_give_way(&self) -> bool {
+        !self.gave_way.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn finish(&self, answer: Result<T>) {
@@ -144,6 +190,7 @@ impl<T: Send + 'static> GroupCommit<T> {
             stage: Mutex::new(Stage::Queued(Some(job))),
             woken: Condvar::new(),
             operations,
+            gave_way: std::sync::atomic::AtomicBool::new(false),
         });
         {
             let mut queues = self.queues();
@@ -187,6 +234,7 @@ impl<T: Send + 'static> GroupCommit<T> {
         let mut body = |tx: &mut Transaction<'_>| {
             drained = true;
             slots = self.take_group(alarm);
+            let alarm_waiting = || self.alarm_waiting();
             for i in 0..slots.len() {
                 // An alarm came while this group runs: the group stops here and commits,
                 // so the alarm waits for one push, not a whole group; the pushes not yet
@@ -195,7 +243,23 @@ impl<T: Send + 'static> GroupCommit<T> {
                     self.put_back(slots.split_off(i));
                     break;
                 }
-                answers.push(slots[i].take_job().map(|job| run_in_savepoint(tx, job)));
+                let Some(mut job) = slots[i].take_job() else {
+                    answers.push(None);
+                    continue;
+                };
+                let give_way = GiveWay {
+                    allowed: !alarm && slots[i].may_give_way(),
+                    alarm_waiting: &alarm_waiting,
+                };
+                match run_in_savepoint(tx, &mut job, &give_way) {
+                    Some(answer) => answers.push(Some(answer)),
+                    // It gave way: it and the pushes after it go back to the front.
+                    None => {
+                        slots[i].requeue(job);
+                        self.put_back(slots.split_off(i));
+                        break;
+                    }
+                }
             }
         };
         let committed = std::panic::catch_unwind(AssertUnwindSafe(|| run(alarm, &mut body)))
@@ -284,16 +348,25 @@ fn answer<T>(stage: &mut MutexGuard<'_, Stage<T>>) -> Result<T> {
 }
 
 /// Runs one push's job inside a savepoint of the group's transaction: what it wrote stays
-/// if it succeeds and is rolled back if it fails (or panics), leaving the others' work.
-fn run_in_savepoint<T>(tx: &mut Transaction<'_>, job: Job<T>) -> Result<T> {
-    tx.execute_batch("SAVEPOINT push")?;
-    let result = std::panic::catch_unwind(AssertUnwindSafe(|| job(tx)))
+/// if it succeeds and is rolled back if it fails (or panics) or gives way, leaving the
+/// others' work. `None` if it gave way (and was rolled back).
+fn run_in_savepoint<T>(
+    tx: &mut Transaction<'_>,
+    job: &mut Job<T>,
+    give_way: &GiveWay<'_>,
+) -> Option<Result<T>> {
+    if let Err(e) = tx.execute_batch("SAVEPOINT push") {
+        return Some(Err(e.into()));
+    }
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| job(tx, give_way)))
         .unwrap_or_else(|_| Err(Error::Storage("a push's work panicked".into())));
-    let end = if result.is_ok() {
-        "RELEASE push"
-    } else {
-        "ROLLBACK TO push; RELEASE push"
+    let (end, answer) = match result {
+        Ok(Ran::Done(value)) => ("RELEASE push", Some(Ok(value))),
+        Ok(Ran::GaveWay) => ("ROLLBACK TO push; RELEASE push", None),
+        Err(e) => ("ROLLBACK TO push; RELEASE push", Some(Err(e))),
     };
-    tx.execute_batch(end)?;
-    result
+    match tx.execute_batch(end) {
+        Ok(()) => answer,
+        Err(e) => Some(Err(e.into())),
+    }
 }

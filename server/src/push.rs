@@ -34,6 +34,7 @@ use serde_json::value::RawValue;
 
 use crate::apply::{self, reject, Refusal};
 use crate::error::Result;
+use crate::group_commit::{GiveWay, Ran};
 use crate::http::{ApiError, BodyBytes, Caller, Reply};
 use crate::records;
 use crate::state::Server;
@@ -77,7 +78,7 @@ pub(crate) async fn handle(
             s.write_push(
                 alarms_only,
                 count,
-                Box::new(move |tx| apply_batch(tx, &caller, &operations, now)),
+                Box::new(move |tx, give_way| apply_batch(tx, &caller, &operations, now, give_way)),
             )
         })
         .await?;
@@ -211,7 +212,8 @@ fn apply_batch(
     caller: &Caller,
     operations: &[Incoming],
     now: Timestamp,
-) -> Result<Vec<OperationResult>> {
+    give_way: &GiveWay<'_>,
+) -> Result<Ran<Vec<OperationResult>>> {
     // Once an operation on a record is refused, the record's later operations in the
     // same push are not judged: applying them would put them ahead of the refused one
     // for good. They get no receipt, so the device may send them again after it
@@ -219,6 +221,11 @@ fn apply_batch(
     let mut refused: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut results = Vec::with_capacity(operations.len());
     for op in operations {
+        // An alarm waits for the connection: stop here (all of this push is rolled back)
+        // and run again after it.
+        if give_way.now() {
+            return Ok(Ran::GaveWay);
+        }
         let (_, record) = op.kind_and_record();
         let result = if refused.contains(&record) {
             result(
@@ -235,7 +242,7 @@ fn apply_batch(
         }
         results.push(result);
     }
-    Ok(results)
+    Ok(Ran::Done(results))
 }
 
 fn result(

@@ -439,6 +439,7 @@ impl Server {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::group_commit::Ran;
     use std::sync::mpsc::channel;
 
     /// Holds the connection's turn (an ordinary write in progress) until told.
@@ -485,9 +486,9 @@ mod tests {
                 server.write_push(
                     alarm,
                     1,
-                    Box::new(move |_| {
+                    Box::new(move |_, _| {
                         order.lock().unwrap().push(name);
-                        Ok(Vec::new())
+                        Ok(Ran::Done(Vec::new()))
                     }),
                 )
             })
@@ -533,7 +534,7 @@ mod tests {
                 server.write_push(
                     false,
                     1,
-                    Box::new(move |_| {
+                    Box::new(move |_, _| {
                         order.lock().unwrap().push(name);
                         if name == "first" {
                             // The alarm comes while the group runs.
@@ -543,16 +544,16 @@ mod tests {
                                 alarm_server.write_push(
                                     true,
                                     1,
-                                    Box::new(move |_| {
+                                    Box::new(move |_, _| {
                                         order.lock().unwrap().push("alarm");
-                                        Ok(Vec::new())
+                                        Ok(Ran::Done(Vec::new()))
                                     }),
                                 )
                             }));
                             // (The other two are in this group, off the queue.)
                             until_queued(&inner, 1, 0);
                         }
-                        Ok(Vec::new())
+                        Ok(Ran::Done(Vec::new()))
                     }),
                 )
             })
@@ -582,6 +583,71 @@ mod tests {
         );
     }
 
+    /// A push in progress gives way to an alarm between two of its operations: what it
+    /// wrote is rolled back, the alarm commits, and the push runs again, whole. It gives
+    /// way once only: a second alarm waits for it to end.
+    #[test]
+    fn a_push_in_progress_gives_way_to_an_alarm_once_and_runs_again_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server::open(dir.path().join("server.db")).unwrap();
+        server
+            .write(|tx| Ok(tx.execute_batch("CREATE TABLE seen (name TEXT)")?))
+            .unwrap();
+        let alarm = |server: &Server, name: &'static str| {
+            let server = server.clone();
+            std::thread::spawn(move || {
+                server.write_push(
+                    true,
+                    1,
+                    Box::new(move |tx, _| {
+                        tx.execute("INSERT INTO seen (name) VALUES (?1)", [name])?;
+                        Ok(Ran::Done(Vec::new()))
+                    }),
+                )
+            })
+        };
+        let runs = Arc::new(Mutex::new(0));
+        let alarms = Arc::new(Mutex::new(Vec::new()));
+        let push = {
+            let (inner, runs, alarms) = (server.clone(), runs.clone(), alarms.clone());
+            server.write_push(
+                false,
+                2,
+                Box::new(move |tx, give_way| {
+                    *runs.lock().unwrap() += 1;
+                    let run = *runs.lock().unwrap();
+                    tx.execute("INSERT INTO seen (name) VALUES ('push op 1')", [])?;
+                    assert!(!give_way.now(), "no alarm waits yet");
+                    let name = if run == 1 { "alarm" } else { "second alarm" };
+                    alarms.lock().unwrap().push(alarm(&inner, name));
+                    until_queued(&inner, 1, 0);
+                    if give_way.now() {
+                        return Ok(Ran::GaveWay);
+                    }
+                    tx.execute("INSERT INTO seen (name) VALUES ('push op 2')", [])?;
+                    Ok(Ran::Done(Vec::new()))
+                }),
+            )
+        };
+        push.unwrap();
+        for a in alarms.lock().unwrap().drain(..) {
+            a.join().unwrap().unwrap();
+        }
+        assert_eq!(
+            *runs.lock().unwrap(),
+            2,
+            "gave way once, then ran to its end"
+        );
+        let seen: Vec<String> = server
+            .read(|c| {
+                Ok(c.prepare("SELECT name FROM seen ORDER BY rowid")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?)
+            })
+            .unwrap();
+        assert_eq!(seen, ["alarm", "push op 1", "push op 2", "second alarm"]);
+    }
+
     /// In one group, a push that fails (or panics) is rolled back to its savepoint and
     /// answered with the error; the others' writes are committed and answered.
     #[test]
@@ -598,12 +664,12 @@ mod tests {
                 server.write_push(
                     false,
                     1,
-                    Box::new(move |tx| {
+                    Box::new(move |tx, _| {
                         tx.execute("INSERT INTO seen (name) VALUES (?1)", [name])?;
                         match name {
                             "fails" => Err(Error::Storage("refused".into())),
                             "panics" => panic!("a bug in one push"),
-                            _ => Ok(Vec::new()),
+                            _ => Ok(Ran::Done(Vec::new())),
                         }
                     }),
                 )
