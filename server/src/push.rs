@@ -74,13 +74,11 @@ pub(crate) async fn handle(
     // alarms, before ordinary pushes waiting (the urgent lane, on the server too).
     let count = operations.len();
     let results = server
-        .blocking(move |s| {
-            s.write_push(
-                alarms_only,
-                count,
-                Box::new(move |tx, give_way| apply_batch(tx, &caller, &operations, now, give_way)),
-            )
-        })
+        .write_push(
+            alarms_only,
+            count,
+            Box::new(move |tx, give_way| apply_batch(tx, &caller, &operations, now, give_way)),
+        )
         .await?;
     log_outcome(&results);
     Ok(Reply(PushResponse {

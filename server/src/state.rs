@@ -95,6 +95,11 @@ impl Readers {
         }
     }
 
+    /// An idle connection, if one is: never waits, never opens one.
+    fn try_take(&self) -> Option<Connection> {
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop()
+    }
+
     fn give_back(&self, conn: Connection) {
         let _open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         self.idle
@@ -296,15 +301,36 @@ impl Server {
     /// Runs `f` on a read-only connection, in one read transaction (one snapshot of
     /// what is committed). It waits for no writer and no queue of pushes.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let readers = &self.inner.readers;
-        let mut conn = readers.take()?;
+        let conn = self.inner.readers.take()?;
+        self.read_on(conn, f)
+    }
+
+    /// A small read (one indexed lookup, such as a token check) from async code: on the
+    /// calling thread if a read-only connection is idle, which takes microseconds and
+    /// spares a hand-over to a blocking thread and back; otherwise on a blocking thread,
+    /// as [`Server::read`].
+    pub(crate) async fn read_small<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        match self.inner.readers.try_take() {
+            Some(conn) => self.read_on(conn, f),
+            None => self.blocking(move |s| s.read(f)).await,
+        }
+    }
+
+    fn read_on<T>(
+        &self,
+        mut conn: Connection,
+        f: impl FnOnce(&Connection) -> Result<T>,
+    ) -> Result<T> {
         let result = (|| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
             let value = f(&tx)?;
             tx.commit()?;
             Ok(value)
         })();
-        readers.give_back(conn);
+        self.inner.readers.give_back(conn);
         result
     }
 
@@ -316,26 +342,51 @@ impl Server {
     /// Runs a push's `job` in a group commit (`crate::group_commit`): with other pushes
     /// queued meanwhile, in one transaction, each in its own savepoint, answered after
     /// the one commit is durable. An alarm-only push (`alarm`) goes in a group of alarms,
-    /// before ordinary pushes and ordinary work waiting for the connection.
-    pub(crate) fn write_push(
+    /// before ordinary pushes and ordinary work waiting for the connection. The request
+    /// waits for its answer without a thread of its own; only the group's runner (and an
+    /// alarm, which never waits for it) takes a blocking thread.
+    pub(crate) async fn write_push(
         &self,
         alarm: bool,
         operations: usize,
         job: Job<Vec<OperationResult>>,
     ) -> Result<Vec<OperationResult>> {
-        self.inner
-            .pushes
-            .submit(alarm, operations, job, &|alarm, body| {
-                let mut turn = self.turn(alarm);
-                let mut tx = turn
-                    .conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
-                body(&mut tx);
-                tx.commit()?;
-                drop(turn);
-                self.inner.changes.send_modify(|n| *n = n.wrapping_add(1));
+        let submitted = self.inner.pushes.submit(alarm, operations, job);
+        if alarm {
+            self.blocking(|s| {
+                s.inner
+                    .pushes
+                    .run_alarms(&|alarm, body| s.run_group(alarm, body));
                 Ok(())
             })
+            .await?;
+        } else if submitted.start_runner {
+            let server = self.clone();
+            tokio::task::spawn_blocking(move || {
+                let s = &server;
+                s.inner
+                    .pushes
+                    .drain(&|alarm, body| s.run_group(alarm, body));
+            });
+        }
+        submitted
+            .answer
+            .await
+            .unwrap_or_else(|_| Err(Error::Storage("a push was left without an answer".into())))
+    }
+
+    /// Takes the connection's turn (the alarm's if `alarm`), runs `body` in one
+    /// transaction, and commits: one group of pushes.
+    fn run_group(&self, alarm: bool, body: &mut dyn FnMut(&mut Transaction<'_>)) -> Result<()> {
+        let mut turn = self.turn(alarm);
+        let mut tx = turn
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        body(&mut tx);
+        tx.commit()?;
+        drop(turn);
+        self.inner.changes.send_modify(|n| *n = n.wrapping_add(1));
+        Ok(())
     }
 
     /// How many group commits of pushes have committed (figures and tests).
@@ -465,6 +516,19 @@ mod tests {
         (busy, release)
     }
 
+    /// A push from a plain thread, as a request handler would make it: the answer once
+    /// its group has committed.
+    fn push_now(
+        server: &Server,
+        alarm: bool,
+        operations: usize,
+        job: Job<Vec<OperationResult>>,
+    ) -> Result<Vec<OperationResult>> {
+        static RUNTIME: std::sync::LazyLock<tokio::runtime::Runtime> =
+            std::sync::LazyLock::new(|| tokio::runtime::Runtime::new().unwrap());
+        RUNTIME.block_on(server.write_push(alarm, operations, job))
+    }
+
     /// Waits until `alarms` alarm pushes and `ordinary` other pushes are queued.
     fn until_queued(server: &Server, alarms: usize, ordinary: usize) {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
@@ -483,7 +547,8 @@ mod tests {
         let push = |name: &'static str, alarm: bool| {
             let (server, order) = (server.clone(), order.clone());
             std::thread::spawn(move || {
-                server.write_push(
+                push_now(
+                    &server,
                     alarm,
                     1,
                     Box::new(move |_, _| {
@@ -531,7 +596,8 @@ mod tests {
                 (server.clone(), order.clone(), alarm_thread.clone());
             std::thread::spawn(move || {
                 let inner = server.clone();
-                server.write_push(
+                push_now(
+                    &server,
                     false,
                     1,
                     Box::new(move |_, _| {
@@ -541,7 +607,8 @@ mod tests {
                             let order = order.clone();
                             let alarm_server = inner.clone();
                             *alarm_thread.lock().unwrap() = Some(std::thread::spawn(move || {
-                                alarm_server.write_push(
+                                push_now(
+                                    &alarm_server,
                                     true,
                                     1,
                                     Box::new(move |_, _| {
@@ -596,7 +663,8 @@ mod tests {
         let alarm = |server: &Server, name: &'static str| {
             let server = server.clone();
             std::thread::spawn(move || {
-                server.write_push(
+                push_now(
+                    &server,
                     true,
                     1,
                     Box::new(move |tx, _| {
@@ -610,7 +678,8 @@ mod tests {
         let alarms = Arc::new(Mutex::new(Vec::new()));
         let push = {
             let (inner, runs, alarms) = (server.clone(), runs.clone(), alarms.clone());
-            server.write_push(
+            push_now(
+                &server,
                 false,
                 2,
                 Box::new(move |tx, give_way| {
@@ -661,7 +730,8 @@ mod tests {
         let push = |name: &'static str| {
             let server = server.clone();
             std::thread::spawn(move || {
-                server.write_push(
+                push_now(
+                    &server,
                     false,
                     1,
                     Box::new(move |tx, _| {
