@@ -45,20 +45,16 @@ pub(crate) async fn handle(
     caller: Caller,
     BodyBytes(body): BodyBytes<MAX_PUSH_BYTES>,
 ) -> Result<Reply<PushResponse>, ApiError> {
-    let request: Envelope<'_> = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request(format!("invalid push request: {e}")))?;
-    caller.require_own(&request.device_id)?;
-    if request.operations.len() > MAX_PUSH_OPERATIONS {
-        return Err(ApiError::bad_request(format!(
-            "{} operations in one push; at most {MAX_PUSH_OPERATIONS} are allowed",
-            request.operations.len()
-        )));
-    }
-    let operations = request
-        .operations
-        .iter()
-        .map(|raw| Incoming::parse(raw))
-        .collect::<Result<Vec<_>, _>>()?;
+    // A big batch takes milliseconds to parse: off the async threads, so that the small
+    // requests behind it (an alarm's above all) are not held up by it.
+    let operations = if body.len() > PARSE_INLINE_BYTES {
+        let caller = caller.clone();
+        tokio::task::spawn_blocking(move || parse(&body, &caller))
+            .await
+            .map_err(|e| crate::Error::Storage(format!("a push's parse failed: {e}")))??
+    } else {
+        parse(&body, &caller)?
+    };
     let now = server.now();
     // What the device's urgent lane carries: alarms, and sightings it matched against the
     // BOLO list (written before an alarm, they share its request).
@@ -85,6 +81,28 @@ pub(crate) async fn handle(
         server_time: now,
         results,
     }))
+}
+
+/// The largest push body parsed on the async thread that received it.
+const PARSE_INLINE_BYTES: usize = 16 * 1024;
+
+/// The push's operations, read from its body: `400` for a body that is not a push, `403`
+/// for another device's, a malformed operation kept to be rejected on its own.
+fn parse(body: &[u8], caller: &Caller) -> Result<Vec<Incoming>, ApiError> {
+    let request: Envelope<'_> = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("invalid push request: {e}")))?;
+    caller.require_own(&request.device_id)?;
+    if request.operations.len() > MAX_PUSH_OPERATIONS {
+        return Err(ApiError::bad_request(format!(
+            "{} operations in one push; at most {MAX_PUSH_OPERATIONS} are allowed",
+            request.operations.len()
+        )));
+    }
+    request
+        .operations
+        .iter()
+        .map(|raw| Incoming::parse(raw))
+        .collect()
 }
 
 /// One line per push: how many operations and what became of them. Never a reason: a
