@@ -21,16 +21,16 @@ use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-use rusqlite::Transaction;
+use crate::store::Tx;
 
 use crate::error::{Error, Result};
 
 /// What a push does inside its group's transaction; what it returns is its answer.
-pub(crate) type Job<T> = Box<dyn FnOnce(&mut Transaction<'_>) -> Result<T> + Send>;
+pub(crate) type Job<T> = Box<dyn FnOnce(&mut Tx<'_>) -> Result<T> + Send>;
 
 /// Runs a group: takes the connection's turn (the alarm's if the flag says so), opens one
 /// transaction, hands it to the closure, and commits (`Server::write_push`).
-pub(crate) type RunGroup<'a> = &'a dyn Fn(bool, &mut dyn FnMut(&mut Transaction<'_>)) -> Result<()>;
+pub(crate) type RunGroup<'a> = &'a dyn Fn(bool, &mut dyn FnMut(&mut Tx<'_>)) -> Result<()>;
 
 /// The most operations one ordinary group takes (a push of more goes alone). It bounds
 /// how long an alarm arriving behind a group waits for it.
@@ -184,7 +184,7 @@ impl<T: Send + 'static> GroupCommit<T> {
         let mut slots: Vec<Arc<Slot<T>>> = Vec::new();
         let mut answers: Vec<Option<Result<T>>> = Vec::new();
         let mut drained = false;
-        let mut body = |tx: &mut Transaction<'_>| {
+        let mut body = |tx: &mut Tx<'_>| {
             drained = true;
             slots = self.take_group(alarm);
             for i in 0..slots.len() {
@@ -285,7 +285,7 @@ fn answer<T>(stage: &mut MutexGuard<'_, Stage<T>>) -> Result<T> {
 
 /// Runs one push's job inside a savepoint of the group's transaction: what it wrote stays
 /// if it succeeds and is rolled back if it fails (or panics), leaving the others' work.
-fn run_in_savepoint<T>(tx: &mut Transaction<'_>, job: Job<T>) -> Result<T> {
+fn run_in_savepoint<T>(tx: &mut Tx<'_>, job: Job<T>) -> Result<T> {
     tx.execute_batch("SAVEPOINT push")?;
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| job(tx)))
         .unwrap_or_else(|_| Err(Error::Storage("a push's work panicked".into())));
