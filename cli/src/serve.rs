@@ -18,8 +18,16 @@ use crate::args::CliResult;
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// The server database (created if missing); attachment bytes go in `<db>.blobs/`.
-    #[arg(long)]
-    db: PathBuf,
+    #[arg(
+        long,
+        required_unless_present = "database",
+        conflicts_with = "database"
+    )]
+    db: Option<PathBuf>,
+    /// The server database as a SQLite file's path, or a PostgreSQL URL
+    /// (`postgres://...`), which this build refuses: PostgreSQL is not supported yet.
+    #[arg(long, value_name = "PATH|URL")]
+    database: Option<String>,
     /// Address to listen on; port 0 lets the system choose.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
@@ -42,7 +50,11 @@ pub struct ServeArgs {
 }
 
 pub fn run(args: ServeArgs) -> CliResult {
-    let server = Server::open(&args.db)?;
+    let (server, database) = match (&args.db, &args.database) {
+        (Some(path), _) => (Server::open(path)?, path.display().to_string()),
+        (None, Some(database)) => (Server::open_database(database)?, database.clone()),
+        (None, None) => return Err("give --db PATH or --database PATH|URL".into()),
+    };
     server.set_secure_cookies(args.secure_cookies);
     let limits = if args.no_rate_limits {
         cordon_server::RateLimits::NONE
@@ -68,7 +80,7 @@ pub fn run(args: ServeArgs) -> CliResult {
         eprintln!("console: http://{addr}/console");
         out.flush()?;
         drop(out);
-        tracing::info!(address = %addr, db = %args.db.display(), "serving");
+        tracing::info!(address = %addr, db = %database, "serving");
         cordon_server::serve_with_shutdown(listener, server, stop).await?;
         tracing::info!("stopped");
         Ok(())

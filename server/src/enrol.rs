@@ -6,11 +6,11 @@
 //! in hex. Only SHA-256 of the normalised code and of the token is stored: a copy of the
 //! database lets nobody enrol or act as a device.
 
+use crate::store::OptionalExtension;
 use axum::extract::State;
 use cordon_core::protocol::{EnrolRequest, EnrolResponse};
 use cordon_core::Timestamp;
 use rand::RngExt;
-use rusqlite::OptionalExtension;
 
 use crate::error::Result;
 use crate::http::{ApiError, BodyBytes, ClientAddress, Reply};

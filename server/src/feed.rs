@@ -18,12 +18,12 @@
 //! start over (`restarted`) and given the feed from its beginning; applying it again is
 //! idempotent on the device.
 
+use crate::store::Tx;
 use axum::extract::State;
 use cordon_core::protocol::{Change, PullResponse};
 use cordon_core::{
     AlarmStatus, Assignment, ControlRoomMessage, Handover, ReportReview, Rota, Timestamp,
 };
-use rusqlite::Transaction;
 use serde::Deserialize;
 
 use crate::error::Result;
@@ -36,7 +36,7 @@ const MAX_LIMIT: u64 = 500;
 /// Appends the assignment, as `officer` sees it, to that officer's feed, superseding the
 /// officer's older entry for the same assignment.
 pub(crate) fn append_assignment(
-    tx: &rusqlite::Connection,
+    tx: &crate::store::Conn,
     organisation_id: &str,
     officer_id: &str,
     assignment: &Assignment,
@@ -57,7 +57,7 @@ pub(crate) fn append_assignment(
 
 /// Appends a review outcome to the feed of the officer who submitted the report.
 pub(crate) fn append_review(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     organisation_id: &str,
     officer_id: &str,
     review: &ReportReview,
@@ -79,7 +79,7 @@ pub(crate) fn append_review(
 /// Appends where an alarm stands to the feed of the officer who raised it, superseding
 /// the officer's older entry for the same alarm (the device keeps only the latest state).
 pub(crate) fn append_alarm_status(
-    tx: &rusqlite::Connection,
+    tx: &crate::store::Conn,
     organisation_id: &str,
     officer_id: &str,
     alarm: &AlarmStatus,
@@ -100,7 +100,7 @@ pub(crate) fn append_alarm_status(
 
 /// Appends a control-room message to the feed of the officer it is for.
 pub(crate) fn append_message(
-    tx: &rusqlite::Connection,
+    tx: &crate::store::Conn,
     organisation_id: &str,
     officer_id: &str,
     message: &ControlRoomMessage,
@@ -126,7 +126,7 @@ const EVERY_OFFICER: &str = "";
 /// Appends a BOLO entry to the feed of every officer of its organisation (officers
 /// enrolled later included), superseding the older version of the same entry.
 pub(crate) fn append_bolo(
-    tx: &rusqlite::Connection,
+    tx: &crate::store::Conn,
     organisation_id: &str,
     entry: &cordon_core::BoloEntry,
 ) -> Result<()> {
@@ -147,7 +147,7 @@ pub(crate) fn append_bolo(
 /// Appends an assignment's whole rota to an officer's feed, superseding their older rota
 /// of the same assignment (the device replaces what it holds).
 pub(crate) fn append_rota(
-    tx: &rusqlite::Connection,
+    tx: &crate::store::Conn,
     organisation_id: &str,
     officer_id: &str,
     rota: &Rota,
@@ -169,7 +169,7 @@ pub(crate) fn append_rota(
 /// Appends a handover note to an officer's feed (the incoming officer's when it arrives,
 /// the outgoing officer's once acknowledged), superseding their older entry for it.
 pub(crate) fn append_handover(
-    tx: &rusqlite::Connection,
+    tx: &crate::store::Conn,
     organisation_id: &str,
     officer_id: &str,
     handover: &Handover,
@@ -192,7 +192,7 @@ pub(crate) fn append_handover(
 /// what the console shows as delivered. Called for the messages a pull answer carries and
 /// for a read receipt (a receipt implies delivery).
 pub(crate) fn record_delivery(
-    tx: &rusqlite::Connection,
+    tx: &crate::store::Conn,
     organisation_id: &str,
     device_id: &str,
     message_ids: &[&str],
@@ -200,9 +200,9 @@ pub(crate) fn record_delivery(
 ) -> Result<()> {
     for id in message_ids {
         tx.prepare_cached(
-            "INSERT OR IGNORE INTO message_delivery (organisation_id, message_id, device_id,
+            "INSERT INTO message_delivery (organisation_id, message_id, device_id,
                                                      delivered_at)
-             VALUES (?1, ?2, ?3, ?4)",
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
         )?
         .execute(rusqlite::params![organisation_id, id, device_id, now])?;
     }
@@ -220,7 +220,7 @@ enum Older {
 
 /// Appends `change` (its cursor is the one the feed gives it) about the record `subject`.
 fn append(
-    tx: &rusqlite::Connection,
+    tx: &crate::store::Conn,
     organisation_id: &str,
     officer_id: &str,
     subject: &str,

@@ -31,14 +31,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::oneshot;
 
-use rusqlite::Transaction;
+use crate::store::Tx;
 
 use crate::error::{Error, Result};
 
 /// What a push does inside its group's transaction: its answer, or that it gave way to an
 /// alarm (then it may run again, so it is `FnMut`).
-pub(crate) type Job<T> =
-    Box<dyn FnMut(&mut Transaction<'_>, &GiveWay<'_>) -> Result<Ran<T>> + Send>;
+pub(crate) type Job<T> = Box<dyn FnMut(&mut Tx<'_>, &GiveWay<'_>) -> Result<Ran<T>> + Send>;
 
 /// How a push's job ended.
 pub(crate) enum Ran<T> {
@@ -67,7 +66,7 @@ impl GiveWay<'_> {
 
 /// Runs a group: takes the connection's turn (the alarm's if the flag says so), opens one
 /// transaction, hands it to the closure, and commits (`Server::write_push`).
-pub(crate) type RunGroup<'a> = &'a dyn Fn(bool, &mut dyn FnMut(&mut Transaction<'_>)) -> Result<()>;
+pub(crate) type RunGroup<'a> = &'a dyn Fn(bool, &mut dyn FnMut(&mut Tx<'_>)) -> Result<()>;
 
 /// The most operations one ordinary group takes (a push of more goes alone). It bounds
 /// how long an alarm arriving behind a group waits for it.
@@ -221,7 +220,7 @@ impl<T: Send + 'static> GroupCommit<T> {
         let mut answers: Vec<Option<Result<T>>> = Vec::new();
         let mut drained = false;
         let mut taken_alarms = alarm;
-        let mut body = |tx: &mut Transaction<'_>| {
+        let mut body = |tx: &mut Tx<'_>| {
             drained = true;
             // Alarms queued by the time the turn came go first, whoever holds it: the
             // runner's turn carries them rather than hand the turn to their own thread.
@@ -320,7 +319,7 @@ impl<T: Send + 'static> GroupCommit<T> {
 /// if it succeeds and is rolled back if it fails (or panics) or gives way, leaving the
 /// others' work. `None` if it gave way (and was rolled back).
 fn run_in_savepoint<T>(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_>,
     job: &mut Job<T>,
     give_way: &GiveWay<'_>,
 ) -> Option<Result<T>> {

@@ -48,6 +48,7 @@ mod revoked;
 mod routes;
 mod secret;
 mod state;
+mod store;
 #[cfg(test)]
 mod upgrade_tests;
 mod uploads;

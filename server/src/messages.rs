@@ -12,10 +12,10 @@
 //! - **Text**: the body is the core's rule for a message ([`validate_body`]); the console
 //!   shows it as text, never as markup, and it never goes in a log or the audit.
 
+use crate::store::{Conn, OptionalExtension};
 use cordon_core::model::validate::{optional_text, required_text, MAX_SHORT_TEXT};
 use cordon_core::model::{validate_body, ControlRoomMessage, MessageReceipt};
 use cordon_core::Timestamp;
-use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -64,7 +64,7 @@ impl NewMessage<'_> {
 
 /// Whether `officer_id` is an officer of the organisation: one with a device enrolled or
 /// an assignment there.
-fn officer_known(c: &Connection, organisation_id: &str, officer_id: &str) -> Result<bool> {
+fn officer_known(c: &Conn, organisation_id: &str, officer_id: &str) -> Result<bool> {
     Ok(c.prepare_cached(
         "SELECT EXISTS (SELECT 1 FROM device WHERE organisation_id = ?1 AND officer_id = ?2)
              OR EXISTS (SELECT 1 FROM assignment_officer
@@ -74,7 +74,7 @@ fn officer_known(c: &Connection, organisation_id: &str, officer_id: &str) -> Res
 }
 
 /// Writes the message and appends it to the officer's feed, in the caller's transaction.
-pub fn send_in(tx: &Connection, m: &NewMessage<'_>, now: Timestamp) -> Result<SentMessage> {
+pub fn send_in(tx: &Conn, m: &NewMessage<'_>, now: Timestamp) -> Result<SentMessage> {
     m.validate()?;
     if !officer_known(tx, m.organisation_id, m.officer_id)? {
         return Err(Error::not_found("officer", m.officer_id));
@@ -125,7 +125,7 @@ const JOINS: &str = "message m
     LEFT JOIN message_delivery d ON d.organisation_id = m.organisation_id AND d.message_id = m.id
     LEFT JOIN message_read r ON r.organisation_id = m.organisation_id AND r.message_id = m.id";
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SentMessage> {
+fn row(r: &crate::store::Row<'_>) -> rusqlite::Result<SentMessage> {
     Ok(SentMessage {
         id: r.get(0)?,
         organisation_id: r.get(1)?,
@@ -140,7 +140,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SentMessage> {
     })
 }
 
-fn read_message(c: &Connection, organisation_id: &str, id: &str) -> Result<SentMessage> {
+fn read_message(c: &Conn, organisation_id: &str, id: &str) -> Result<SentMessage> {
     c.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM {JOINS} WHERE m.organisation_id = ?1 AND m.id = ?2"
     ))?
@@ -181,7 +181,7 @@ pub(crate) enum ReceiptRefusal {
 /// a repeated receipt (another device of the officer, a reinstalled app) changes nothing.
 /// A receipt implies delivery, which is recorded too if no pull was seen.
 pub(crate) fn read_receipt(
-    tx: &Connection,
+    tx: &Conn,
     organisation_id: &str,
     officer_id: &str,
     device_id: &str,
@@ -198,9 +198,9 @@ pub(crate) fn read_receipt(
     }
     crate::feed::record_delivery(tx, organisation_id, device_id, &[&receipt.message_id], now)?;
     tx.prepare_cached(
-        "INSERT OR IGNORE INTO message_read (organisation_id, message_id, device_id, read_at,
+        "INSERT INTO message_read (organisation_id, message_id, device_id, read_at,
                                              received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
     )?
     .execute(rusqlite::params![
         organisation_id,

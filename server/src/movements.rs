@@ -5,11 +5,11 @@
 
 use std::time::Duration;
 
+use crate::store::{Conn, OptionalExtension};
 use cordon_core::{
     Assignment, LegProgress, MovementEvent, MovementEventKind, MovementLeg, MovementLegState,
     Timestamp,
 };
-use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -64,7 +64,7 @@ pub(crate) fn body<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
 }
 
 /// The leg `leg_id` of `organisation_id`, with its events; none if the office has none.
-pub(crate) fn held(c: &Connection, organisation_id: &str, leg_id: &str) -> Result<Option<HeldLeg>> {
+pub(crate) fn held(c: &Conn, organisation_id: &str, leg_id: &str) -> Result<Option<HeldLeg>> {
     let row: Option<(String, String, Timestamp, String)> = c
         .prepare_cached(
             "SELECT r.officer_id, r.device_id, r.received_at, l.body
@@ -104,7 +104,7 @@ pub(crate) fn held(c: &Connection, organisation_id: &str, leg_id: &str) -> Resul
 /// The legs (of one organisation, or all; of one assignment, or all), by organisation,
 /// planned departure and id.
 pub(crate) fn legs(
-    c: &Connection,
+    c: &Conn,
     organisation_id: Option<&str>,
     assignment_id: Option<&str>,
 ) -> Result<Vec<HeldLeg>> {
@@ -125,7 +125,7 @@ pub(crate) fn legs(
 
 /// The legs no closing event (arrived, aborted, handed over) has ended, of every
 /// organisation: what the dead-man timer judges.
-pub(crate) fn open_legs(c: &Connection) -> Result<Vec<HeldLeg>> {
+pub(crate) fn open_legs(c: &Conn) -> Result<Vec<HeldLeg>> {
     let ids: Vec<(String, String)> = c
         .prepare_cached(
             "SELECT organisation_id, id FROM movement_leg l
@@ -142,7 +142,7 @@ pub(crate) fn open_legs(c: &Connection) -> Result<Vec<HeldLeg>> {
 }
 
 /// The assignment as the office issued it (its grace, its sites' zones).
-pub(crate) fn assignment(c: &Connection, organisation_id: &str, id: &str) -> Result<Assignment> {
+pub(crate) fn assignment(c: &Conn, organisation_id: &str, id: &str) -> Result<Assignment> {
     let b: Option<String> = c
         .prepare_cached("SELECT body FROM assignment WHERE organisation_id = ?1 AND id = ?2")?
         .query_row([organisation_id, id], |r| r.get(0))
@@ -151,11 +151,7 @@ pub(crate) fn assignment(c: &Connection, organisation_id: &str, id: &str) -> Res
 }
 
 /// What an alarm shows of leg `leg_id`; none if the office has no such leg.
-pub(crate) fn alarm_leg(
-    c: &Connection,
-    organisation_id: &str,
-    leg_id: &str,
-) -> Result<Option<AlarmLeg>> {
+pub(crate) fn alarm_leg(c: &Conn, organisation_id: &str, leg_id: &str) -> Result<Option<AlarmLeg>> {
     Ok(held(c, organisation_id, leg_id)?.map(|h| {
         let progress = h.progress();
         let last = h.events.last().map(|(e, _)| e);

@@ -16,11 +16,11 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::store::{Conn, OptionalExtension};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use cordon_core::model::validate::{required_text, MAX_SHORT_TEXT};
 use cordon_core::{hex, Timestamp};
-use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -363,7 +363,7 @@ pub fn csrf_matches(session: &Session, given: &str) -> bool {
 
 /// Appends one line to the audit log.
 pub(crate) fn audit(
-    c: &Connection,
+    c: &Conn,
     organisation_id: &str,
     actor: &str,
     action: &str,

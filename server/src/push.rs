@@ -22,13 +22,13 @@
 //! `submitted_at`), never the server's: a phone whose clock runs fast must not see its
 //! duress alarm refused.
 
+use crate::store::{Conn, OptionalExtension, Tx};
 use axum::extract::State;
 use cordon_core::protocol::PAYLOAD_VERSION;
 use cordon_core::protocol::{
     OperationResult, PushResponse, ResultStatus, WireOperation, MAX_PUSH_BYTES, MAX_PUSH_OPERATIONS,
 };
 use cordon_core::Timestamp;
-use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -224,7 +224,7 @@ impl Incoming {
 }
 
 fn apply_batch(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_>,
     caller: &Caller,
     operations: &[Incoming],
     now: Timestamp,
@@ -277,7 +277,7 @@ fn result(
 }
 
 fn apply_one(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_>,
     caller: &Caller,
     op: &Incoming,
     now: Timestamp,
@@ -348,12 +348,7 @@ fn apply_one(
 }
 
 /// Checks and applies one well-formed operation; returns the record's new version.
-fn apply(
-    tx: &Connection,
-    caller: &Caller,
-    op: &WireOperation,
-    now: Timestamp,
-) -> Result<i64, Refusal> {
+fn apply(tx: &Conn, caller: &Caller, op: &WireOperation, now: Timestamp) -> Result<i64, Refusal> {
     if op.payload_version != PAYLOAD_VERSION {
         return reject(format!(
             "payload_version {} is not supported (this server reads {PAYLOAD_VERSION})",

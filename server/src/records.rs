@@ -6,8 +6,8 @@
 //! records with the same id (ids are made on devices), and every lookup names the
 //! organisation, so nothing one organisation is told depends on another's records.
 
+use crate::store::{Conn, OptionalExtension};
 use cordon_core::{Amendment, Attachment, IncidentContent, ReportState, Timestamp};
-use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::Result;
 
@@ -24,7 +24,7 @@ pub(crate) struct RecordRow {
 }
 
 /// The ownership row of `organisation_id`'s record `id`.
-pub(crate) fn record(c: &Connection, organisation_id: &str, id: &str) -> Result<Option<RecordRow>> {
+pub(crate) fn record(c: &Conn, organisation_id: &str, id: &str) -> Result<Option<RecordRow>> {
     Ok(c.prepare_cached(
         "SELECT family, organisation_id, officer_id, device_id, server_version, last_seq,
                     received_at
@@ -71,7 +71,7 @@ type RawReport = (
     Option<String>,
 );
 
-pub(crate) fn report(c: &Connection, organisation_id: &str, id: &str) -> Result<Option<ReportRow>> {
+pub(crate) fn report(c: &Conn, organisation_id: &str, id: &str) -> Result<Option<ReportRow>> {
     let raw: Option<RawReport> = c
         .prepare_cached(
             "SELECT state, content, updated_at, submitted_at, content_hash, sealed_attachments,
@@ -108,7 +108,7 @@ pub(crate) fn report(c: &Connection, organisation_id: &str, id: &str) -> Result<
 
 /// A report's amendments in sequence order.
 pub(crate) fn amendments(
-    c: &Connection,
+    c: &Conn,
     organisation_id: &str,
     report_id: &str,
 ) -> Result<Vec<Amendment>> {
@@ -123,7 +123,7 @@ pub(crate) fn amendments(
 
 /// The attachments the server holds for a report, by id.
 pub(crate) fn attachments_of(
-    c: &Connection,
+    c: &Conn,
     organisation_id: &str,
     report_id: &str,
 ) -> Result<Vec<Attachment>> {
@@ -138,7 +138,7 @@ pub(crate) fn attachments_of(
 
 /// The JSON bodies `sql` selects for one report of one organisation, read as `T`.
 fn bodies_of_report<T: serde::de::DeserializeOwned>(
-    c: &Connection,
+    c: &Conn,
     sql: &str,
     organisation_id: &str,
     report_id: &str,
@@ -157,7 +157,7 @@ fn bodies_of_report<T: serde::de::DeserializeOwned>(
 /// patch applied in order. Kept in the row since schema version 4; replayed from the
 /// amendments only for a report amended before that.
 pub(crate) fn current_content(
-    c: &Connection,
+    c: &Conn,
     organisation_id: &str,
     id: &str,
     row: &ReportRow,

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use cordon_core::{Clock, SystemClock, Timestamp};
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
 
 use cordon_core::protocol::OperationResult;
 
@@ -18,6 +18,7 @@ use crate::db;
 use crate::error::{Error, Result};
 use crate::group_commit::{GroupCommit, Job};
 use crate::limits::{Limits, RateLimits};
+use crate::store::{Conn, Tx};
 
 /// A server over one database file. Cheap to clone; every clone shares the connection.
 #[derive(Clone)]
@@ -184,6 +185,23 @@ impl Server {
         Self::open_with_clock(db_path, Arc::new(SystemClock))
     }
 
+    /// Opens the database `database` names: a SQLite file's path, as [`Server::open`]
+    /// takes it, or a PostgreSQL URL (`postgres://...`, `postgresql://...`), which this
+    /// build refuses with `InvalidInput` naming what is missing: the handlers reach the
+    /// database through `crate::store`, but their SQL, the schema and the shared blob
+    /// store have no PostgreSQL backend yet. Nothing is created for a refused URL.
+    pub fn open_database(database: &str) -> Result<Server> {
+        if is_postgres_url(database) {
+            return Err(Error::invalid(
+                "database",
+                "PostgreSQL is not supported by this build yet (its schema, SQL dialect, \
+                 multi-process group commit, commit-ordered feed and shared attachment \
+                 store are not written); give a SQLite file's path",
+            ));
+        }
+        Self::open(database)
+    }
+
     /// Opens the server reading time from `clock` (tests move time to expire codes).
     pub fn open_with_clock(db_path: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<Server> {
         let db_path = db_path.as_ref().to_path_buf();
@@ -300,7 +318,7 @@ impl Server {
 
     /// Runs `f` on a read-only connection, in one read transaction (one snapshot of
     /// what is committed). It waits for no writer and no queue of pushes.
-    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Conn<'_>) -> Result<T>) -> Result<T> {
         let conn = self.inner.readers.take()?;
         self.read_on(conn, f)
     }
@@ -311,7 +329,7 @@ impl Server {
     /// as [`Server::read`].
     pub(crate) async fn read_small<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+        f: impl FnOnce(&Conn<'_>) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         match self.inner.readers.try_take() {
             Some(conn) => self.read_on(conn, f),
@@ -322,11 +340,11 @@ impl Server {
     fn read_on<T>(
         &self,
         mut conn: Connection,
-        f: impl FnOnce(&Connection) -> Result<T>,
+        f: impl FnOnce(&Conn<'_>) -> Result<T>,
     ) -> Result<T> {
         let result = (|| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-            let value = f(&tx)?;
+            let value = f(&Conn::sqlite(&tx))?;
             tx.commit()?;
             Ok(value)
         })();
@@ -335,7 +353,7 @@ impl Server {
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction and commits; any error rolls back.
-    pub(crate) fn write<T>(&self, f: impl FnOnce(&mut Transaction<'_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
         self.write_with(self.turn(false), f)
     }
 
@@ -377,12 +395,12 @@ impl Server {
 
     /// Takes the connection's turn (the alarm's if `alarm`), runs `body` in one
     /// transaction, and commits: one group of pushes.
-    fn run_group(&self, alarm: bool, body: &mut dyn FnMut(&mut Transaction<'_>)) -> Result<()> {
+    fn run_group(&self, alarm: bool, body: &mut dyn FnMut(&mut Tx<'_>)) -> Result<()> {
         let mut turn = self.turn(alarm);
-        let mut tx = turn
+        let tx = turn
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        body(&mut tx);
+        body(&mut Tx::new(Conn::sqlite(&tx)));
         tx.commit()?;
         drop(turn);
         self.inner.changes.send_modify(|n| *n = n.wrapping_add(1));
@@ -397,12 +415,12 @@ impl Server {
     fn write_with<T>(
         &self,
         mut turn: Turn<'_>,
-        f: impl FnOnce(&mut Transaction<'_>) -> Result<T>,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T>,
     ) -> Result<T> {
-        let mut tx = turn
+        let tx = turn
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f(&mut tx)?;
+        let value = f(&mut Tx::new(Conn::sqlite(&tx)))?;
         tx.commit()?;
         drop(turn);
         self.inner.changes.send_modify(|n| *n = n.wrapping_add(1));
@@ -487,11 +505,39 @@ impl Server {
     }
 }
 
+/// Whether `database` is a PostgreSQL connection URL rather than a file's path.
+fn is_postgres_url(database: &str) -> bool {
+    ["postgres://", "postgresql://"]
+        .iter()
+        .any(|scheme| database.starts_with(scheme))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::group_commit::Ran;
     use std::sync::mpsc::channel;
+
+    #[test]
+    fn a_postgres_url_is_refused_clearly_and_a_path_opens_sqlite() {
+        for url in [
+            "postgres://u@127.0.0.1:5432/cordon",
+            "postgresql://localhost/x",
+        ] {
+            match Server::open_database(url) {
+                Err(Error::InvalidInput { field, reason }) => {
+                    assert_eq!(field, "database");
+                    assert!(reason.contains("PostgreSQL is not supported"), "{reason}");
+                }
+                other => panic!("{url}: {other:?}"),
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let server = Server::open_database(path.to_str().unwrap()).unwrap();
+        assert_eq!(server.db_path(), path);
+        assert!(path.exists());
+    }
 
     /// Holds the connection's turn (an ordinary write in progress) until told.
     fn hold_the_writer(

@@ -17,12 +17,12 @@
 use std::io::{Read, SeekFrom};
 use std::path::Path;
 
+use crate::store::OptionalExtension;
 use axum::body::Body;
 use axum::extract::State;
 use cordon_core::protocol::{AttachmentStatus, MAX_CHUNK_BYTES};
 use cordon_core::{hex, Timestamp};
 use http_body_util::BodyExt;
-use rusqlite::OptionalExtension;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
@@ -44,7 +44,7 @@ struct Blob {
 
 const BLOB_COLUMNS: &str = "id, size_bytes, received_bytes, completed_at IS NOT NULL";
 
-fn blob_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Blob> {
+fn blob_from_row(r: &crate::store::Row<'_>) -> rusqlite::Result<Blob> {
     let bytes = |i| r.get::<_, i64>(i).map(|n| u64::try_from(n).unwrap_or(0));
     Ok(Blob {
         id: r.get(0)?,

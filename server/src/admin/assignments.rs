@@ -1,7 +1,7 @@
 //! Assignments as the office issues them.
 
+use crate::store::OptionalExtension;
 use cordon_core::{Assignment, OfficerRole};
-use rusqlite::OptionalExtension;
 
 use crate::error::{Error, Result};
 use crate::feed;

@@ -6,9 +6,9 @@
 //! a match. Entries are never deleted: a withdrawn entry is a newer version that matches
 //! nothing. The console's calls (`*_in`, in the caller's transaction) are audited there.
 
+use crate::store::{Conn, OptionalExtension};
 use cordon_core::model::validate::{optional_text, required_text, MAX_SHORT_TEXT};
 use cordon_core::{normalise_registration, BoloEntry, BoloMatch, BoloPriority, Timestamp};
-use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
 use crate::state::Server;
@@ -48,7 +48,7 @@ fn entry_of(
     Ok(entry)
 }
 
-fn write(tx: &Connection, organisation_id: &str, e: &BoloEntry, now: Timestamp) -> Result<()> {
+fn write(tx: &Conn, organisation_id: &str, e: &BoloEntry, now: Timestamp) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO bolo (organisation_id, id, version, registration, priority, withdrawn,
                            body, updated_at)
@@ -73,7 +73,7 @@ fn write(tx: &Connection, organisation_id: &str, e: &BoloEntry, now: Timestamp) 
     Ok(())
 }
 
-fn read_entry(c: &Connection, organisation_id: &str, id: &str) -> Result<BoloEntry> {
+fn read_entry(c: &Conn, organisation_id: &str, id: &str) -> Result<BoloEntry> {
     let body: Option<String> = c
         .prepare_cached("SELECT body FROM bolo WHERE organisation_id = ?1 AND id = ?2")?
         .query_row([organisation_id, id], |r| r.get(0))
@@ -86,7 +86,7 @@ fn read_entry(c: &Connection, organisation_id: &str, id: &str) -> Result<BoloEnt
 
 /// Issues a new entry for `organisation_id` (version 1), in the caller's transaction.
 pub fn issue_bolo_in(
-    tx: &Connection,
+    tx: &Conn,
     organisation_id: &str,
     input: &BoloInput,
     now: Timestamp,
@@ -100,7 +100,7 @@ pub fn issue_bolo_in(
 /// Changes an entry (its next version), in the caller's transaction. A withdrawn entry
 /// cannot be changed (`Conflict`): issue a new one.
 pub fn update_bolo_in(
-    tx: &Connection,
+    tx: &Conn,
     organisation_id: &str,
     id: &str,
     input: &BoloInput,
@@ -119,7 +119,7 @@ pub fn update_bolo_in(
 /// on, on the phones once they pull it), in the caller's transaction. Withdrawing a
 /// withdrawn entry changes nothing.
 pub fn withdraw_bolo_in(
-    tx: &Connection,
+    tx: &Conn,
     organisation_id: &str,
     id: &str,
     now: Timestamp,
@@ -186,7 +186,7 @@ pub fn bolo_list(
 
 /// The office's own match for a normalised registration: its most urgent active entry.
 pub(crate) fn office_match(
-    c: &Connection,
+    c: &Conn,
     organisation_id: &str,
     registration: &str,
 ) -> Result<Option<BoloMatch>> {

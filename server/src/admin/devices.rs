@@ -3,10 +3,10 @@
 //! and destroys what it held. What the office already received stays. Every revocation,
 //! and every confirmation, is in the organisation's audit log.
 
+use crate::store::{Conn, OptionalExtension};
 use cordon_core::model::validate::{required_text, MAX_SHORT_TEXT};
 use cordon_core::protocol::{RevocationReport, UnsentOperation, MAX_UNSENT_LISTED};
 use cordon_core::Timestamp;
-use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -65,9 +65,9 @@ pub fn revoke_device(
             .optional()?
             .ok_or_else(|| Error::not_found("device", device_id))?;
         let added = tx.execute(
-            "INSERT OR IGNORE INTO device_revocation
+            "INSERT INTO device_revocation
                  (device_id, organisation_id, officer_id, revoked_at, revoked_by, reason)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
             rusqlite::params![device_id, organisation_id, officer, now, actor, reason],
         )?;
         let outcome = if added == 1 {
@@ -123,11 +123,7 @@ pub fn revocation(
     server.read(|c| revocation_in(c, organisation_id, device_id))
 }
 
-fn revocation_in(
-    c: &Connection,
-    organisation_id: &str,
-    device_id: &str,
-) -> Result<Option<Revocation>> {
+fn revocation_in(c: &Conn, organisation_id: &str, device_id: &str) -> Result<Option<Revocation>> {
     let row = c
         .prepare_cached(
             "SELECT officer_id, revoked_at, revoked_by, reason, confirmed_at, unsent_total,

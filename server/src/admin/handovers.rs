@@ -4,8 +4,8 @@
 //! ([`unacknowledged_handovers`]): a handover is a transfer of responsibility for the
 //! principal, and one nobody acknowledged is an open question.
 
+use crate::store::{Conn, OptionalExtension};
 use cordon_core::{Handover, NewHandover, Timestamp};
-use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -32,7 +32,7 @@ const SELECT: &str = "SELECT h.organisation_id, h.id, h.from_officer_id, h.assig
     FROM handover h
     LEFT JOIN handover_ack k ON k.organisation_id = h.organisation_id AND k.handover_id = h.id";
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HandoverAtOffice> {
+fn row(r: &crate::store::Row<'_>) -> rusqlite::Result<HandoverAtOffice> {
     Ok(HandoverAtOffice {
         organisation_id: r.get(0)?,
         handover: Handover {
@@ -57,7 +57,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HandoverAtOffice> {
 
 /// `organisation_id`'s note `id`, if the office holds it.
 pub(crate) fn handover_in(
-    c: &Connection,
+    c: &Conn,
     organisation_id: &str,
     id: &str,
 ) -> Result<Option<HandoverAtOffice>> {

@@ -165,7 +165,7 @@ pub struct Receipt {
 }
 
 pub(super) fn provenance(
-    c: &rusqlite::Connection,
+    c: &crate::store::Conn,
     organisation_id: &str,
     id: &str,
 ) -> Result<Provenance> {

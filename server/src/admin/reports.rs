@@ -142,7 +142,7 @@ pub fn organisations_with_report(server: &Server, id: &str) -> Result<Vec<String
 }
 
 pub(super) fn load_report(
-    c: &rusqlite::Connection,
+    c: &crate::store::Conn,
     organisation_id: &str,
     id: &str,
 ) -> Result<ReceivedReport> {

@@ -14,9 +14,9 @@
 //! `ok_stand_in`); an operator who is not the routed reviewer is refused (`Forbidden`).
 //! The outcome reaches the author's phone through the feed, as every review does.
 
+use crate::store::{Conn, OptionalExtension};
 use cordon_core::model::validate::{required_text, MAX_SHORT_TEXT};
 use cordon_core::{ReportReview, ReportState, ReviewOutcome, Timestamp};
-use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::reports::{load_report, record_review, ReceivedReport};
@@ -64,14 +64,14 @@ pub struct Route {
     pub routed_at: Timestamp,
 }
 
-fn operator_exists(c: &Connection, organisation_id: &str, username: &str) -> Result<bool> {
+fn operator_exists(c: &Conn, organisation_id: &str, username: &str) -> Result<bool> {
     Ok(
         c.prepare_cached("SELECT 1 FROM operator WHERE organisation_id = ?1 AND username = ?2")?
             .exists([organisation_id, username])?,
     )
 }
 
-fn check_operator(c: &Connection, organisation_id: &str, username: &str) -> Result<()> {
+fn check_operator(c: &Conn, organisation_id: &str, username: &str) -> Result<()> {
     required_text("username", username, MAX_SHORT_TEXT)?;
     if !operator_exists(c, organisation_id, username)? {
         return Err(Error::not_found("operator", username));
@@ -150,11 +150,7 @@ pub fn set_designated_reviewer(
     })
 }
 
-fn team_leader_in(
-    c: &Connection,
-    organisation_id: &str,
-    assignment_id: &str,
-) -> Result<Option<String>> {
+fn team_leader_in(c: &Conn, organisation_id: &str, assignment_id: &str) -> Result<Option<String>> {
     Ok(c.prepare_cached(
         "SELECT username FROM team_leader WHERE organisation_id = ?1 AND assignment_id = ?2",
     )?
@@ -162,7 +158,7 @@ fn team_leader_in(
     .optional()?)
 }
 
-fn designated_in(c: &Connection, organisation_id: &str) -> Result<Option<String>> {
+fn designated_in(c: &Conn, organisation_id: &str) -> Result<Option<String>> {
     Ok(
         c.prepare_cached("SELECT username FROM designated_reviewer WHERE organisation_id = ?1")?
             .query_row([organisation_id], |r| r.get(0))
@@ -188,7 +184,7 @@ pub fn designated_reviewer(server: &Server, organisation_id: &str) -> Result<Opt
 /// team leader of `assignment_id`, else the designated reviewer, else nobody. Once: a
 /// report already routed keeps its route.
 pub(crate) fn route_report(
-    tx: &Connection,
+    tx: &Conn,
     organisation_id: &str,
     report_id: &str,
     assignment_id: Option<&str>,
@@ -228,11 +224,7 @@ pub(crate) fn route_report(
 }
 
 /// The route of `organisation_id`'s report, if it was submitted.
-pub(crate) fn route_in(
-    c: &Connection,
-    organisation_id: &str,
-    report_id: &str,
-) -> Result<Option<Route>> {
+pub(crate) fn route_in(c: &Conn, organisation_id: &str, report_id: &str) -> Result<Option<Route>> {
     Ok(c.prepare_cached(
         "SELECT reviewer, routed_by, routed_at FROM report_route
          WHERE organisation_id = ?1 AND report_id = ?2",

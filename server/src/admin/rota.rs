@@ -8,9 +8,9 @@
 //! own, each written once. The `_in` forms run in the caller's transaction (the console
 //! writes its audit line in the same one).
 
+use crate::store::{Conn, OptionalExtension, Row};
 use cordon_core::model::validate::{required_text, MAX_SHORT_TEXT};
-use cordon_core::{shift_from_row, validate_window, DutyRole, Rota, Shift, Timestamp};
-use rusqlite::{Connection, OptionalExtension};
+use cordon_core::{validate_window, DutyRole, Rota, Shift, Timestamp};
 
 use crate::error::{Error, Result};
 use crate::feed;
@@ -44,7 +44,7 @@ impl Call {
 }
 
 fn officer_on(
-    c: &Connection,
+    c: &Conn,
     organisation_id: &str,
     assignment_id: &str,
     officer_id: &str,
@@ -59,12 +59,7 @@ fn officer_on(
 /// Sets a shift (in `tx`, on the server's clock `now`): the assignment must be the
 /// organisation's and the officer on it. `actor` is who set it (an operator's username,
 /// `admin` for the office's tool).
-pub fn set_shift_in(
-    tx: &Connection,
-    s: &NewShift<'_>,
-    actor: &str,
-    now: Timestamp,
-) -> Result<Shift> {
+pub fn set_shift_in(tx: &Conn, s: &NewShift<'_>, actor: &str, now: Timestamp) -> Result<Shift> {
     required_text("organisation", s.organisation_id, MAX_SHORT_TEXT)?;
     required_text("actor", actor, MAX_SHORT_TEXT)?;
     validate_window(s.assignment_id, s.officer_id, s.starts_at, s.ends_at)?;
@@ -111,7 +106,7 @@ pub fn set_shift(server: &Server, s: &NewShift<'_>, actor: &str) -> Result<Shift
 /// Calls in the on-call officer of `shift_id` (in `tx`): only an on-call shift not over
 /// yet and not called in before (else `Conflict`, nothing written).
 pub fn call_in_in(
-    tx: &Connection,
+    tx: &Conn,
     organisation_id: &str,
     shift_id: &str,
     actor: &str,
@@ -122,7 +117,7 @@ pub fn call_in_in(
 
 /// Stands down the called-in officer of `shift_id` (in `tx`): only after a call-in, once.
 pub fn stand_down_in(
-    tx: &Connection,
+    tx: &Conn,
     organisation_id: &str,
     shift_id: &str,
     actor: &str,
@@ -154,7 +149,7 @@ pub fn stand_down(
 }
 
 fn call(
-    tx: &Connection,
+    tx: &Conn,
     organisation_id: &str,
     shift_id: &str,
     actor: &str,
@@ -208,7 +203,26 @@ const SELECT: &str = "SELECT s.id, s.assignment_id, s.officer_id, s.role, s.star
     LEFT JOIN rota_call sd ON sd.organisation_id = s.organisation_id AND sd.shift_id = s.id
                           AND sd.action = 'stood_down'";
 
-fn shift_in(c: &Connection, organisation_id: &str, shift_id: &str) -> Result<Shift> {
+/// A shift as [`SELECT`] reads it. (The device's store has its own, `cordon_core::
+/// shift_from_row`, over rusqlite's rows: the server's come through `crate::store`.)
+fn shift_from_row(r: &Row<'_>) -> rusqlite::Result<Shift> {
+    let role: String = r.get(3)?;
+    Ok(Shift {
+        shift_id: r.get(0)?,
+        assignment_id: r.get(1)?,
+        officer_id: r.get(2)?,
+        // The table's CHECK admits only the two names.
+        role: DutyRole::parse(&role).unwrap_or(DutyRole::OnDuty),
+        starts_at: r.get(4)?,
+        ends_at: r.get(5)?,
+        called_in_at: r.get(6)?,
+        called_in_by: r.get(7)?,
+        stood_down_at: r.get(8)?,
+        stood_down_by: r.get(9)?,
+    })
+}
+
+fn shift_in(c: &Conn, organisation_id: &str, shift_id: &str) -> Result<Shift> {
     c.prepare_cached(&format!(
         "{SELECT} WHERE s.organisation_id = ?1 AND s.id = ?2"
     ))?
@@ -217,11 +231,7 @@ fn shift_in(c: &Connection, organisation_id: &str, shift_id: &str) -> Result<Shi
     .ok_or_else(|| Error::not_found("shift", shift_id))
 }
 
-fn shifts_in(
-    c: &Connection,
-    organisation_id: &str,
-    assignment_id: Option<&str>,
-) -> Result<Vec<Shift>> {
+fn shifts_in(c: &Conn, organisation_id: &str, assignment_id: Option<&str>) -> Result<Vec<Shift>> {
     Ok(c.prepare_cached(&format!(
         "{SELECT} WHERE s.organisation_id = ?1 AND (?2 IS NULL OR s.assignment_id = ?2)
          ORDER BY s.assignment_id, s.starts_at, s.id"
@@ -234,12 +244,7 @@ fn shifts_in(
 }
 
 /// Sends the assignment's whole rota to every officer on it.
-fn send_rota(
-    tx: &Connection,
-    organisation_id: &str,
-    assignment_id: &str,
-    now: Timestamp,
-) -> Result<()> {
+fn send_rota(tx: &Conn, organisation_id: &str, assignment_id: &str, now: Timestamp) -> Result<()> {
     let rota = Rota {
         assignment_id: assignment_id.to_owned(),
         shifts: shifts_in(tx, organisation_id, Some(assignment_id))?,

@@ -7,9 +7,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::store::{Conn, OptionalExtension};
 use cordon_core::model::validate::{required_text, MAX_SHORT_TEXT};
 use cordon_core::{BoloMatch, Sighting, SightingPhoto, Timestamp};
-use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -45,7 +45,7 @@ impl ReceivedSighting {
 
 const COLUMNS: &str = "organisation_id, officer_id, device_id, received_at, body, office_bolo_id";
 
-fn row(c: &Connection, r: &rusqlite::Row<'_>) -> Result<ReceivedSighting> {
+fn row(c: &Conn, r: &crate::store::Row<'_>) -> Result<ReceivedSighting> {
     let organisation_id: String = r.get(0)?;
     let body: String = r.get(4)?;
     let sighting: Sighting = serde_json::from_str(&body)?;
@@ -66,7 +66,7 @@ fn row(c: &Connection, r: &rusqlite::Row<'_>) -> Result<ReceivedSighting> {
 
 /// The office's match as it stands now (the entry's newest version).
 fn match_of(
-    c: &Connection,
+    c: &Conn,
     organisation_id: &str,
     bolo_id: &str,
     registration: &str,
@@ -88,7 +88,7 @@ pub fn sightings_of(server: &Server, organisation_id: &str) -> Result<Vec<Receiv
         let mut rows = stmt.query([organisation_id])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
-            out.push(row(c, r)?);
+            out.push(row(c, &r)?);
         }
         Ok(out)
     })
@@ -215,7 +215,7 @@ pub fn repeat_window(server: &Server, organisation_id: &str) -> Result<Duration>
     server.read(|c| repeat_window_in(c, organisation_id))
 }
 
-fn repeat_window_in(c: &Connection, organisation_id: &str) -> Result<Duration> {
+fn repeat_window_in(c: &Conn, organisation_id: &str) -> Result<Duration> {
     let secs: Option<i64> = c
         .prepare_cached(
             "SELECT repeat_window_secs FROM organisation_setting WHERE organisation_id = ?1",
@@ -291,7 +291,7 @@ pub fn repeat_sightings(
             run.clear();
         };
         while let Some(r) = rows.next()? {
-            let s = row(c, r)?;
+            let s = row(c, &r)?;
             let continues = current.last().is_some_and(|last| {
                 last.sighting.registration() == s.sighting.registration()
                     && s.sighting.occurred_at.as_millis() - last.sighting.occurred_at.as_millis()

@@ -9,8 +9,8 @@
 
 use std::time::Duration;
 
+use crate::store::Conn;
 use cordon_core::{AlarmKind, Timestamp, WelfareStatus};
-use rusqlite::Connection;
 
 use super::life::{Life, Step};
 use super::{append, escalation_limit, raise, welfare_clocks, NewAlarm, NewEvent, SYSTEM_ACTOR};
@@ -100,7 +100,7 @@ struct Overdue {
     deadline: Timestamp,
 }
 
-fn overdue(c: &Connection, now: Timestamp) -> Result<Vec<Overdue>> {
+fn overdue(c: &Conn, now: Timestamp) -> Result<Vec<Overdue>> {
     let mut found = Vec::new();
     for (organisation_id, duty) in welfare_clocks(c, None, now)? {
         let WelfareStatus::Overdue { overdue_at, .. } = duty.welfare else {
@@ -136,7 +136,7 @@ struct Unacknowledged {
     limit: Duration,
 }
 
-fn due_for_escalation(c: &Connection, now: Timestamp) -> Result<Vec<Unacknowledged>> {
+fn due_for_escalation(c: &Conn, now: Timestamp) -> Result<Vec<Unacknowledged>> {
     let rows: Vec<(String, String, Timestamp)> = c
         .prepare_cached(
             "SELECT id, organisation_id, raised_at FROM alarm a

@@ -12,8 +12,8 @@
 //! alarm and resolves it with an outcome, as with a late welfare check-in. A delay that
 //! arrives before the deadline moves the deadline, so no alarm is raised at all.
 
+use crate::store::{Conn, OptionalExtension};
 use cordon_core::{AlarmKind, LegStatus, Location, MovementEvent, MovementEventKind, Timestamp};
-use rusqlite::{Connection, OptionalExtension};
 
 use super::life::{Life, Step};
 use super::{append, raise, EventKind, NewAlarm, NewEvent, SYSTEM_ACTOR};
@@ -30,7 +30,7 @@ pub(super) struct OverdueLeg {
 }
 
 /// The open legs overdue at `now` with no alarm yet.
-pub(super) fn overdue(c: &Connection, now: Timestamp) -> Result<Vec<OverdueLeg>> {
+pub(super) fn overdue(c: &Conn, now: Timestamp) -> Result<Vec<OverdueLeg>> {
     let mut found = Vec::new();
     for held in crate::movements::open_legs(c)? {
         let grace =
@@ -61,11 +61,7 @@ pub(super) fn overdue(c: &Connection, now: Timestamp) -> Result<Vec<OverdueLeg>>
 }
 
 /// Raises the overdue-leg alarm of `o` (none if one exists): returns its id if new.
-pub(super) fn raise_overdue(
-    tx: &Connection,
-    o: &OverdueLeg,
-    now: Timestamp,
-) -> Result<Option<String>> {
+pub(super) fn raise_overdue(tx: &Conn, o: &OverdueLeg, now: Timestamp) -> Result<Option<String>> {
     let location = last_position(tx, &o.organisation_id, &o.officer_id)?;
     raise(
         tx,
@@ -87,11 +83,7 @@ pub(super) fn raise_overdue(
 }
 
 /// The officer's last known position (the latest check-in that carried one).
-fn last_position(
-    c: &Connection,
-    organisation_id: &str,
-    officer_id: &str,
-) -> Result<Option<Location>> {
+fn last_position(c: &Conn, organisation_id: &str, officer_id: &str) -> Result<Option<Location>> {
     Ok(c.prepare_cached(
         "SELECT latitude, longitude, accuracy_m, fix_time FROM last_position
          WHERE organisation_id = ?1 AND officer_id = ?2",
@@ -111,7 +103,7 @@ fn last_position(
 /// or handover is appended to the leg's unresolved overdue alarm as `explained`, with
 /// what happened in the note. Called by apply, in the push's transaction.
 pub(crate) fn event_received(
-    tx: &Connection,
+    tx: &Conn,
     organisation_id: &str,
     device_id: &str,
     e: &MovementEvent,

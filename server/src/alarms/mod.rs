@@ -22,12 +22,12 @@ pub mod life;
 
 use std::time::Duration;
 
+use crate::store::{Conn, OptionalExtension, Tx};
 use cordon_core::model::validate::{optional_text, MAX_SHORT_TEXT};
 use cordon_core::{
     AlarmKind, AlarmState, AlarmStatus, Assignment, CheckIn, CheckInKind, Location, Timestamp,
     WelfareStatus,
 };
-use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -178,7 +178,7 @@ pub struct Actor<'a> {
 /// What a check-in received means for the control room: called by push, inside the
 /// transaction that applies it. See the module docs.
 pub(crate) fn check_in_received(
-    tx: &Connection,
+    tx: &Conn,
     organisation_id: &str,
     officer_id: &str,
     device_id: &str,
@@ -289,7 +289,7 @@ pub(crate) struct NewAlarm<'a> {
 /// Raises an alarm with its `raised` event, unless the same one exists (the same
 /// check-in, or the same missed deadline): returns its id if it is new.
 pub(crate) fn raise(
-    tx: &Connection,
+    tx: &Conn,
     a: &NewAlarm<'_>,
     actor: &str,
     now: Timestamp,
@@ -298,10 +298,11 @@ pub(crate) fn raise(
     let location = a.location.map(serde_json::to_string).transpose()?;
     let inserted = tx
         .prepare_cached(
-            "INSERT OR IGNORE INTO alarm (id, organisation_id, kind, officer_id, device_id,
+            "INSERT INTO alarm (id, organisation_id, kind, officer_id, device_id,
                                           assignment_id, check_in_id, occurred_at, location,
                                           note, raised_at, movement_leg_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             ON CONFLICT DO NOTHING",
         )?
         .execute(rusqlite::params![
             id,
@@ -366,7 +367,7 @@ impl<'a> NewEvent<'a> {
 }
 
 fn append(
-    tx: &Connection,
+    tx: &Conn,
     alarm_id: &str,
     organisation_id: &str,
     e: &NewEvent<'_>,
@@ -395,7 +396,7 @@ fn append(
 
 /// Marks the officer's open overdue alarms on the assignment as explained by `c`.
 fn explain_overdue(
-    tx: &Connection,
+    tx: &Conn,
     organisation_id: &str,
     officer_id: &str,
     assignment_id: &str,
@@ -425,7 +426,7 @@ fn explain_overdue(
 
 /// Takes `step` on the alarm if its life allows it; the event records `event`'s details.
 fn take_step(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     actor: &Actor<'_>,
     alarm_id: &str,
     step: Step,
@@ -446,7 +447,7 @@ fn take_step(
 /// Puts where an alarm stands in the feed of the officer whose duress or panic raised it
 /// (an overdue alarm has no check-in of the officer's to answer). The note is the
 /// operator's acknowledgement note, which the app may show for panic.
-fn tell_officer(tx: &Connection, alarm: &Alarm, now: Timestamp) -> Result<()> {
+fn tell_officer(tx: &Conn, alarm: &Alarm, now: Timestamp) -> Result<()> {
     let Some(check_in_id) = &alarm.check_in_id else {
         return Ok(());
     };
@@ -473,7 +474,7 @@ fn life_of(alarm: &Alarm) -> Life {
 
 /// An operator acknowledges an alarm of their organisation, with an optional note.
 pub fn acknowledge_in(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     actor: &Actor<'_>,
     alarm_id: &str,
     note: Option<&str>,
@@ -489,7 +490,7 @@ pub fn acknowledge_in(
 
 /// An operator resolves an acknowledged alarm of their organisation.
 pub fn resolve_in(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     actor: &Actor<'_>,
     alarm_id: &str,
     resolution: &Resolution,
@@ -554,7 +555,7 @@ pub fn set_escalation_limit(server: &Server, organisation_id: &str, limit: Durat
 }
 
 /// The organisation's escalation limit.
-pub fn escalation_limit(c: &Connection, organisation_id: &str) -> Result<Duration> {
+pub fn escalation_limit(c: &Conn, organisation_id: &str) -> Result<Duration> {
     let secs: Option<i64> = c
         .prepare_cached(
             "SELECT escalate_after_secs FROM organisation_setting WHERE organisation_id = ?1",
@@ -642,7 +643,7 @@ type AlarmRow = (
     Option<String>,
 );
 
-fn read_alarm(c: &Connection, organisation_id: &str, alarm_id: &str) -> Result<Alarm> {
+fn read_alarm(c: &Conn, organisation_id: &str, alarm_id: &str) -> Result<Alarm> {
     let row: Option<AlarmRow> = c
         .prepare_cached(
             "SELECT kind, device_id, assignment_id, check_in_id, occurred_at, location, note,
@@ -692,7 +693,7 @@ fn read_alarm(c: &Connection, organisation_id: &str, alarm_id: &str) -> Result<A
     })
 }
 
-fn events(c: &Connection, alarm_id: &str) -> Result<Vec<AlarmEvent>> {
+fn events(c: &Conn, alarm_id: &str) -> Result<Vec<AlarmEvent>> {
     let rows = c
         .prepare_cached(
             "SELECT seq, kind, at, actor, note, outcome, police_reference, check_in_id,
@@ -805,7 +806,7 @@ pub fn on_duty(server: &Server, organisation_id: &str) -> Result<Vec<OnDuty>> {
 /// computed at `now` with [`WelfareStatus::compute`]: the same function, the same inputs
 /// (the assignment's policy and status, the latest check-in by occurred-at) as the phone.
 pub(crate) fn welfare_clocks(
-    c: &Connection,
+    c: &Conn,
     organisation_id: Option<&str>,
     now: Timestamp,
 ) -> Result<Vec<(String, OnDuty)>> {

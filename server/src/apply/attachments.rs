@@ -1,10 +1,10 @@
 //! Attachments: metadata of a file on a draft report, one blob per organisation and hash
 //! ([`declare_blob`], which a sighting's photos use too).
 
+use crate::store::{Conn, OptionalExtension};
 use cordon_core::model::validate::MAX_SHORT_TEXT;
 use cordon_core::protocol::WireOperation;
 use cordon_core::{validate_mime, Attachment, ReportState, MAX_ATTACHMENT_BYTES};
-use rusqlite::{Connection, OptionalExtension};
 
 use super::{reject, same_record, text, Refusal};
 
@@ -15,7 +15,7 @@ use crate::validate::sha256_hex;
 
 /// `attachment.create`: an attachment's metadata; its bytes arrive by `PUT`.
 pub(super) fn create(
-    tx: &Connection,
+    tx: &Conn,
     caller: &Caller,
     op: &WireOperation,
     a: Attachment,
@@ -54,7 +54,7 @@ pub(super) fn create(
 /// SHA-256: the same bytes attached twice (to a report, to a sighting) are stored and
 /// uploaded once. A size that differs from the one declared before is refused.
 pub(super) fn declare_blob(
-    tx: &Connection,
+    tx: &Conn,
     organisation_id: &str,
     sha256: &str,
     size_bytes: i64,
@@ -81,12 +81,13 @@ pub(super) fn declare_blob(
             "size_bytes {size} differs from the {known} bytes declared before for this sha256"
         )),
         Some((id, _)) => Ok(id),
-        None => {
-            tx.prepare_cached(
-                "INSERT INTO blob (organisation_id, sha256, size_bytes) VALUES (?1, ?2, ?3)",
+        None => Ok(tx
+            .prepare_cached(
+                "INSERT INTO blob (organisation_id, sha256, size_bytes) VALUES (?1, ?2, ?3)
+                     RETURNING id",
             )?
-            .execute(rusqlite::params![organisation_id, sha256, size])?;
-            Ok(tx.last_insert_rowid())
-        }
+            .query_row(rusqlite::params![organisation_id, sha256, size], |r| {
+                r.get(0)
+            })?),
     }
 }

@@ -1,8 +1,8 @@
 //! Check-ins: the officer's record of where they were and whether they were safe.
 
+use crate::store::Conn;
 use cordon_core::protocol::WireOperation;
 use cordon_core::{CheckIn, NewCheckIn};
-use rusqlite::Connection;
 
 use super::{reject, same_record, Refusal};
 
@@ -10,7 +10,7 @@ use crate::http::Caller;
 
 /// `check_in.record`: a check-in, judged by the core's rules against the device's clock.
 pub(super) fn apply(
-    tx: &Connection,
+    tx: &Conn,
     caller: &Caller,
     op: &WireOperation,
     c: CheckIn,

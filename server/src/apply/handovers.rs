@@ -8,9 +8,9 @@
 //! idempotent here: a note sent again by its device is applied and changes nothing; the
 //! first acknowledgement is kept.
 
+use crate::store::Conn;
 use cordon_core::protocol::WireOperation;
 use cordon_core::{Handover, HandoverAcknowledgement, Timestamp};
-use rusqlite::Connection;
 
 use super::{reject, same_record, Refusal};
 use crate::admin::handover_in;
@@ -18,7 +18,7 @@ use crate::feed;
 use crate::http::Caller;
 
 fn on_assignment(
-    tx: &Connection,
+    tx: &Conn,
     caller: &Caller,
     assignment_id: &str,
     officer_id: &str,
@@ -34,7 +34,7 @@ fn on_assignment(
 /// `handover.create`: from the device's own officer, on an assignment that officer is on,
 /// to another officer on it. The note goes down the incoming officer's feed.
 pub(super) fn create(
-    tx: &Connection,
+    tx: &Conn,
     caller: &Caller,
     op: &WireOperation,
     h: &Handover,
@@ -95,7 +95,7 @@ pub(super) fn create(
 /// The first acknowledgement is kept and the acknowledged note goes down the outgoing
 /// officer's feed; a repeat is applied and changes nothing.
 pub(super) fn acknowledge(
-    tx: &Connection,
+    tx: &Conn,
     caller: &Caller,
     op: &WireOperation,
     ack: &HandoverAcknowledgement,
@@ -111,9 +111,9 @@ pub(super) fn acknowledge(
     }
     let added = tx
         .prepare_cached(
-            "INSERT OR IGNORE INTO handover_ack (organisation_id, handover_id, device_id,
+            "INSERT INTO handover_ack (organisation_id, handover_id, device_id,
                                                  acknowledged_at, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
         )?
         .execute(rusqlite::params![
             caller.organisation_id,

@@ -1,9 +1,9 @@
 //! Read receipts: the officer read a message from the control room (`message.read`).
 
+use crate::store::Conn;
 use cordon_core::model::validate::MAX_SHORT_TEXT;
 use cordon_core::protocol::WireOperation;
 use cordon_core::{MessageReceipt, Timestamp};
-use rusqlite::Connection;
 
 use super::{reject, same_record, text, Refusal};
 use crate::http::Caller;
@@ -12,7 +12,7 @@ use crate::messages::{self, ReceiptRefusal};
 /// `message.read`: the message must be one of the officer's own; the first read time is
 /// kept, and a repeated receipt is applied without changing anything.
 pub(super) fn read(
-    tx: &Connection,
+    tx: &Conn,
     caller: &Caller,
     op: &WireOperation,
     receipt: &MessageReceipt,

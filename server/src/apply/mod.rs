@@ -19,10 +19,10 @@ mod post_orders;
 mod reports;
 mod sightings;
 
+use crate::store::Conn;
 use cordon_core::model::validate::required_text;
 use cordon_core::protocol::{Payload, WireOperation};
 use cordon_core::{CordonError, OperationKind, Timestamp};
-use rusqlite::Connection;
 
 use crate::error::Error;
 use crate::http::Caller;
@@ -80,7 +80,7 @@ pub(crate) fn creates(kind: OperationKind) -> Option<&'static str> {
 /// Applies one operation's payload, once the envelope, ownership and order were checked;
 /// `record` is the record's row as it was before this operation (none for a creation).
 pub(crate) fn payload(
-    tx: &Connection,
+    tx: &Conn,
     caller: &Caller,
     op: &WireOperation,
     record: Option<&RecordRow>,

@@ -12,7 +12,7 @@ use crate::records::RecordRow;
 /// `movement.plan`: the leg is valid, its id is the operation's record, and its assignment
 /// is one the officer is on in the device's organisation.
 pub(super) fn plan(
-    tx: &rusqlite::Connection,
+    tx: &crate::store::Conn,
     caller: &Caller,
     op: &WireOperation,
     leg: &MovementLeg,
@@ -51,7 +51,7 @@ pub(super) fn plan(
 /// leg closed, a delay pushes the ETA later). Then the control room hears of it: an
 /// arrival, delay, abort or handover explains the leg's open overdue alarm.
 pub(super) fn event(
-    tx: &rusqlite::Connection,
+    tx: &crate::store::Conn,
     caller: &Caller,
     op: &WireOperation,
     record: Option<&RecordRow>,

@@ -1,9 +1,9 @@
 //! Post orders acknowledged (`post_orders.acknowledge`): the officer acknowledged a
 //! version of the post orders of an assignment they are on.
 
+use crate::store::{Conn, OptionalExtension};
 use cordon_core::protocol::WireOperation;
 use cordon_core::{Assignment, PostOrdersAcknowledgement, Timestamp};
-use rusqlite::{Connection, OptionalExtension};
 
 use super::{reject, same_record, Refusal};
 use crate::http::Caller;
@@ -14,7 +14,7 @@ use crate::http::Caller;
 /// The first acknowledgement of a version by an officer is kept; a repeat (a second
 /// device, a reinstalled app) is applied and changes nothing.
 pub(super) fn acknowledge(
-    tx: &Connection,
+    tx: &Conn,
     caller: &Caller,
     op: &WireOperation,
     ack: &PostOrdersAcknowledgement,
@@ -50,10 +50,10 @@ pub(super) fn acknowledge(
         ));
     }
     tx.prepare_cached(
-        "INSERT OR IGNORE INTO post_orders_ack (organisation_id, assignment_id, officer_id,
+        "INSERT INTO post_orders_ack (organisation_id, assignment_id, officer_id,
                                                 version, id, device_id, acknowledged_at,
                                                 received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
     )?
     .execute(rusqlite::params![
         caller.organisation_id,

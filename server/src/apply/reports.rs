@@ -1,11 +1,11 @@
 //! Incident reports: drafts, the sealed submission and the amendment chain, each checked
 //! against the office's own copy of the chain.
 
+use crate::store::Conn;
 use cordon_core::model::validate::{MAX_NOTE_TEXT, MAX_SHORT_TEXT};
 use cordon_core::protocol::WireOperation;
 use cordon_core::protocol::{ReportDraft, ReportSubmission};
 use cordon_core::{amendment_hash, submission_hash, Amendment, ReportState, Timestamp};
-use rusqlite::Connection;
 
 use super::{reject, same_record, text, Refusal};
 
@@ -14,7 +14,7 @@ use crate::http::Caller;
 use crate::records::{self, RecordRow};
 
 pub(super) fn create(
-    tx: &Connection,
+    tx: &Conn,
     caller: &Caller,
     op: &WireOperation,
     p: ReportDraft,
@@ -36,7 +36,7 @@ pub(super) fn create(
 
 /// The report an operation targets, which must be one of this device's reports.
 fn owned_report(
-    tx: &Connection,
+    tx: &Conn,
     caller: &Caller,
     id: &str,
     record: Option<&RecordRow>,
@@ -58,7 +58,7 @@ fn expect_draft(row: &records::ReportRow) -> Result<(), Refusal> {
 }
 
 pub(super) fn update(
-    tx: &Connection,
+    tx: &Conn,
     caller: &Caller,
     op: &WireOperation,
     record: Option<&RecordRow>,
@@ -80,7 +80,7 @@ pub(super) fn update(
 }
 
 pub(super) fn submit(
-    tx: &Connection,
+    tx: &Conn,
     caller: &Caller,
     op: &WireOperation,
     record: Option<&RecordRow>,
@@ -140,7 +140,7 @@ pub(super) fn submit(
 }
 
 pub(super) fn amend(
-    tx: &Connection,
+    tx: &Conn,
     caller: &Caller,
     op: &WireOperation,
     record: Option<&RecordRow>,

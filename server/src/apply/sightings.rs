@@ -9,9 +9,9 @@
 //! again (a dead letter requeued with a new operation id) changes nothing. Links are kept
 //! as sent: an urgent sighting may arrive before the earlier one it links to.
 
+use crate::store::{Conn, OptionalExtension};
 use cordon_core::protocol::WireOperation;
 use cordon_core::{Sighting, Timestamp};
-use rusqlite::{Connection, OptionalExtension};
 
 use super::attachments::declare_blob;
 use super::{reject, same_record, Refusal};
@@ -20,7 +20,7 @@ use crate::http::Caller;
 
 /// `sighting.record`.
 pub(super) fn record(
-    tx: &Connection,
+    tx: &Conn,
     caller: &Caller,
     op: &WireOperation,
     s: &Sighting,

@@ -318,7 +318,7 @@ async fn act(
     operator: Operator,
     action: &'static str,
     alarm_id: String,
-    f: impl FnOnce(&rusqlite::Transaction<'_>, &Actor<'_>, &str, Timestamp) -> crate::Result<Alarm>
+    f: impl FnOnce(&crate::store::Tx<'_>, &Actor<'_>, &str, Timestamp) -> crate::Result<Alarm>
         + Send
         + 'static,
 ) -> Result<Reply<OneAlarm>, ApiError> {

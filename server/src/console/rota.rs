@@ -81,7 +81,7 @@ async fn stand_down(
     .await
 }
 
-type Step = fn(&rusqlite::Connection, &str, &str, &str, Timestamp) -> crate::Result<Shift>;
+type Step = fn(&crate::store::Conn, &str, &str, &str, Timestamp) -> crate::Result<Shift>;
 
 /// Runs a call-in step and its audit line in one transaction; a refusal is audited on its
 /// own (the step's transaction rolled back).

@@ -82,7 +82,7 @@ async fn audited(
     session: operators::Session,
     action: &'static str,
     subject: Option<String>,
-    step: impl FnOnce(&rusqlite::Connection, &str, Timestamp) -> crate::error::Result<BoloEntry>
+    step: impl FnOnce(&crate::store::Conn, &str, Timestamp) -> crate::error::Result<BoloEntry>
         + Send
         + 'static,
 ) -> Result<Reply<OneEntry>, ApiError> {

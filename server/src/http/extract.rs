@@ -12,13 +12,13 @@
 //! An extractor that refuses leaves the body unread; the middleware reads what is left
 //! before the answer goes out (see [`super::middleware`]).
 
+use crate::store::OptionalExtension;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use http_body_util::BodyExt;
-use rusqlite::OptionalExtension;
 use serde::de::DeserializeOwned;
 
 use super::answer::ApiError;
