@@ -1353,18 +1353,21 @@ fn cordon_load_drives_phones_against_its_own_server_and_reports_figures_as_json(
     assert!(!bad.status.success());
     assert_eq!(
         stderr(&bad).trim(),
-        "error: --phones, --workers and --seconds must be at least 1"
+        "error: --phones, --workers, --seconds and --servers must be at least 1"
     );
 }
 
 /// The office's ceiling for its smallest pushes: every push answered is one operation
-/// applied, and exactly the answered ones are in the office's receipts once the run ends.
+/// applied, and exactly the answered ones are in the office's receipts once the run ends,
+/// with two server processes sharing the database.
 #[test]
 fn cordon_load_one_op_pushes_counts_only_what_the_office_committed() {
     let dir = tempfile::tempdir().unwrap();
     let out = cordon(&[
         "load",
         "--one-op-pushes",
+        "--servers",
+        "2",
         "--phones",
         "4",
         "--seconds",
@@ -1379,6 +1382,7 @@ fn cordon_load_one_op_pushes_counts_only_what_the_office_committed() {
     assert!(applied > 0, "{f}");
     assert_eq!(f["pushes"].as_u64().unwrap(), applied, "{f}");
     assert_eq!(f["workers"], 4, "a thread per phone");
+    assert_eq!(f["servers"], 2);
     let receipts: i64 = rusqlite::Connection::open(dir.path().join("office.db"))
         .unwrap()
         .query_row(

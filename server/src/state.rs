@@ -506,7 +506,7 @@ impl Server {
 }
 
 /// Whether `database` is a PostgreSQL connection URL rather than a file's path.
-fn is_postgres_url(database: &str) -> bool {
+pub fn is_postgres_url(database: &str) -> bool {
     ["postgres://", "postgresql://"]
         .iter()
         .any(|scheme| database.starts_with(scheme))
