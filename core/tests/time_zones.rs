@@ -140,20 +140,32 @@ fn the_device_database_is_the_zoneinfo_directory_here() {
 #[test]
 fn the_zoneinfo_directory_has_chrono_tz_offsets_at_every_dst_edge_1970_to_2100() {
     let db = zoneinfo();
+    let mut all_edges = 0;
     for name in ZONES {
         let tz: Tz = name.parse().unwrap();
         let edges = transitions(tz);
-        // Each zone here changed its offset at least once since 1970 (most twice a year).
-        assert!(!edges.is_empty(), "{name}");
+        all_edges += edges.len();
         assert_same_offsets(&db.zone(name).unwrap(), &edges);
     }
+    // London alone changes twice a year from 1972 to 2099.
+    assert!(all_edges > 2_000, "{all_edges} edges");
 }
+
+/// The old POSIX-style names that tzdata 2024b turned into links to a city's zone (EET is
+/// Europe/Athens since): chrono-tz follows that, Debian's package keeps their old rules
+/// (EET without Athens's 1975 summer time). A difference of data, not of reading.
+const LEGACY_RULE_ZONES: [&str; 8] = [
+    "CET", "EET", "MET", "WET", "CST6CDT", "EST5EDT", "MST7MDT", "PST8PDT",
+];
 
 #[test]
 fn every_zone_of_chrono_tz_reads_the_same_from_the_zoneinfo_directory() {
     let db = zoneinfo();
     let mut compared = 0;
     for tz in chrono_tz::TZ_VARIANTS {
+        if LEGACY_RULE_ZONES.contains(&tz.name()) {
+            continue;
+        }
         // The few names only chrono-tz knows (none in Debian's 2025b) are skipped, named.
         let zone = match db.zone(tz.name()) {
             Ok(zone) => zone,
@@ -287,6 +299,7 @@ fn truncated_or_garbled_tzif_files_are_corrupt_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("Europe")).unwrap();
     let db = SystemDatabase::Directory(dir.path().to_owned());
+    // Cut anywhere, even just the footer's closing newline: corrupt.
     for len in 0..london.len() {
         write(dir.path(), "Europe/London", &london[..len]);
         assert_corrupt(db.zone("Europe/London"), &format!("first {len} bytes"));

@@ -26,7 +26,7 @@ use super::Timestamp;
 
 mod system;
 
-pub use system::SystemDatabase;
+pub use system::{SystemDatabase, ANDROID_BUNDLES, ZONEINFO_DIRECTORIES};
 
 /// Why a zone could not be had.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -242,6 +242,18 @@ mod tests {
             assert!(Arc::ptr_eq(a, b));
         }
         assert!(Arc::ptr_eq(&first.name, &again.name));
+    }
+
+    #[test]
+    fn the_build_reads_zones_from_its_features_source() {
+        let london = Zone::named("Europe/London").unwrap();
+        #[cfg(feature = "bundled-tz")]
+        assert!(matches!(
+            london.rules,
+            Rules::Bundled(chrono_tz::Europe::London)
+        ));
+        #[cfg(not(feature = "bundled-tz"))]
+        assert!(matches!(london.rules, Rules::System(_)));
     }
 
     #[test]

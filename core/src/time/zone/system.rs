@@ -106,10 +106,16 @@ impl SystemDatabase {
             }
             SystemDatabase::AndroidBundle(path) => (path.clone(), read_bundle_entry(path, name)?),
         };
-        let tz = tz::TimeZone::from_tz_data(&data).map_err(|e| ZoneError::Corrupt {
+        let corrupt = |reason: String| ZoneError::Corrupt {
             path: format!("{} ({name})", path.display()),
-            reason: e.to_string(),
-        })?;
+            reason,
+        };
+        if !has_whole_footer(&data) {
+            return Err(corrupt(
+                "its TZ rule after the last transition is cut short".into(),
+            ));
+        }
+        let tz = tz::TimeZone::from_tz_data(&data).map_err(|e| corrupt(e.to_string()))?;
         Ok(Zone::from_tzif(name, tz))
     }
 }
@@ -217,6 +223,42 @@ fn read_bundle_entry(path: &Path, name: &str) -> Result<Vec<u8>, ZoneError> {
         .and_then(|_| file.read_exact(&mut zone))
         .map_err(|e| unreadable(path, e))?;
     Ok(zone)
+}
+
+/// Whether TZif `data` of version 2 or later ends in its whole footer: a newline where the
+/// second header's data ends, the TZ rule, a newline as the last byte. tz-rs takes a file
+/// cut just after the first newline as one with no rule, which would read every instant
+/// after the last transition (for a "slim" file, today) in the last transition's offset.
+/// Anything else wrong is left for tz-rs to find.
+fn has_whole_footer(data: &[u8]) -> bool {
+    const HEADER: usize = 44;
+    if data.len() < HEADER || !data.starts_with(b"TZif") || data[4] == 0 {
+        return true;
+    }
+    // The data's length after a header, with `time` bytes per transition time and
+    // `leap` bytes per leap-second record.
+    let block = |at: usize, time: u64, leap: u64| {
+        let count = |i: usize| {
+            data.get(at + 20 + 4 * i..at + 24 + 4 * i)
+                .map(|_| be_u32(data, at + 20 + 4 * i))
+        };
+        let (isut, isstd, leaps, times, types, chars) = (
+            count(0)?,
+            count(1)?,
+            count(2)?,
+            count(3)?,
+            count(4)?,
+            count(5)?,
+        );
+        usize::try_from(times * time + times + types * 6 + chars + leaps * leap + isstd + isut).ok()
+    };
+    let Some(second) = block(0, 4, 8).map(|v1| HEADER + v1) else {
+        return false;
+    };
+    let Some(footer) = block(second, 8, 12).map(|v2| second + HEADER + v2) else {
+        return false;
+    };
+    data.len() >= footer + 2 && data[footer] == b'\n' && data.last() == Some(&b'\n')
 }
 
 /// The big-endian 32-bit number at `at` in `bytes` (which holds it).
