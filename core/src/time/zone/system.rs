@@ -72,23 +72,24 @@ impl SystemDatabase {
 
     /// The first of `paths` that is a file, as an Android bundle.
     pub fn first_bundle(paths: &[&str]) -> Result<SystemDatabase, ZoneError> {
-        paths
-            .iter()
-            .map(Path::new)
-            .find(|p| p.is_file())
-            .map(|p| SystemDatabase::AndroidBundle(p.to_owned()))
-            .ok_or_else(|| ZoneError::NoDatabase {
-                looked: paths.join(", "),
-            })
+        Self::first(paths, Path::is_file, SystemDatabase::AndroidBundle)
     }
 
     /// The first of `paths` that is a directory, as a zoneinfo directory.
     pub fn first_directory(paths: &[&str]) -> Result<SystemDatabase, ZoneError> {
+        Self::first(paths, Path::is_dir, SystemDatabase::Directory)
+    }
+
+    fn first(
+        paths: &[&str],
+        is: fn(&Path) -> bool,
+        database: fn(PathBuf) -> SystemDatabase,
+    ) -> Result<SystemDatabase, ZoneError> {
         paths
             .iter()
             .map(Path::new)
-            .find(|p| p.is_dir())
-            .map(|p| SystemDatabase::Directory(p.to_owned()))
+            .find(|p| is(p))
+            .map(|p| database(p.to_owned()))
             .ok_or_else(|| ZoneError::NoDatabase {
                 looked: paths.join(", "),
             })
