@@ -15,6 +15,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{CordonError, InputRule, Result};
 
+pub mod zone;
+
 /// A UTC instant with millisecond precision.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
@@ -218,14 +220,16 @@ pub fn validate_timestamp(field: &str, t: Timestamp) -> Result<()> {
     Ok(())
 }
 
-/// Checks that `zone` names a zone in the IANA time zone database (e.g. `Europe/London`).
+/// Checks that `zone` names a zone in the IANA time zone database (e.g. `Europe/London`):
+/// the build's database ([`zone`]: the phone's own on phones). A database that cannot be
+/// read refuses the zone too, saying why.
 pub fn validate_time_zone(field: &str, zone: &str) -> Result<()> {
-    zone.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {
-        CordonError::invalid(
-            field,
-            InputRule::UnknownTimeZone,
-            format!("{zone:?} is not an IANA time zone"),
-        )
+    zone::Zone::named(zone).map(|_| ()).map_err(|e| {
+        let reason = match e {
+            zone::ZoneError::Unknown { .. } => format!("{zone:?} is not an IANA time zone"),
+            other => format!("{zone:?} could not be checked: {other}"),
+        };
+        CordonError::invalid(field, InputRule::UnknownTimeZone, reason)
     })
 }
 
