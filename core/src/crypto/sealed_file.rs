@@ -152,12 +152,8 @@ impl FileCipher {
         );
         let key: &[u8; 32] = &file_key;
         let aead = match format {
-            Format::V1 => Aead::XChaCha(Box::new(
-                XChaCha20Poly1305::new(key.into()),
-            )),
-            Format::V2 => Aead::AesGcm(Box::new(
-                Aes256Gcm::new(key.into()),
-            )),
+            Format::V1 => Aead::XChaCha(Box::new(XChaCha20Poly1305::new(key.into()))),
+            Format::V2 => Aead::AesGcm(Box::new(Aes256Gcm::new(key.into()))),
         };
         FileCipher {
             aead,
@@ -333,7 +329,11 @@ pub(crate) fn header_format(file: &mut File) -> std::io::Result<Option<Format>> 
     file.seek(SeekFrom::Start(0))?;
     let n = read_full(file, &mut header)?;
     file.seek(SeekFrom::Start(0))?;
-    Ok(if n == HEADER_LEN { Format::of(&header) } else { None })
+    Ok(if n == HEADER_LEN {
+        Format::of(&header)
+    } else {
+        None
+    })
 }
 
 /// The key id a sealed file's header names (`None` for a file too short to have one).
@@ -442,7 +442,9 @@ impl SealedReader {
     fn open_into(&mut self, index: u64, out: &mut [u8]) -> Result<()> {
         let io = |e| CordonError::io(&self.path, e);
         self.file
-            .seek(SeekFrom::Start(HEADER_LEN as u64 + index * self.sealed_chunk))
+            .seek(SeekFrom::Start(
+                HEADER_LEN as u64 + index * self.sealed_chunk,
+            ))
             .map_err(io)?;
         let mut tag = [0u8; TAG_LEN];
         if read_full(&mut self.file, out).map_err(io)? < out.len()
@@ -565,7 +567,6 @@ impl AttachmentReader {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -608,7 +609,11 @@ mod tests {
         // bytes of `pattern`, two chunks.
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("0193aaaa-0000-7000-8000-000000000001");
-        std::fs::write(&path, include_bytes!("testdata/v1-xchacha20poly1305.sealed")).unwrap();
+        std::fs::write(
+            &path,
+            include_bytes!("testdata/v1-xchacha20poly1305.sealed"),
+        )
+        .unwrap();
         let mut file = File::open(&path).unwrap();
         assert_eq!(header_format(&mut file).unwrap(), Some(Format::V1));
         assert_eq!(read_all(&path, &KEY).unwrap(), pattern(70_000));
@@ -644,7 +649,12 @@ mod tests {
         assert_eq!(read_all(&path, &KEY).unwrap(), plain);
         let mut reader = AttachmentReader::open(&path, Some(&KEY)).unwrap();
         // Straddling chunks, whole chunks directly into the buffer, and the tail.
-        for (offset, len) in [(0, 10), (CHUNK - 3, 7), (CHUNK, 2 * CHUNK), (100, 3 * CHUNK)] {
+        for (offset, len) in [
+            (0, 10),
+            (CHUNK - 3, 7),
+            (CHUNK, 2 * CHUNK),
+            (100, 3 * CHUNK),
+        ] {
             let mut out = vec![0u8; len];
             let n = reader.read_at(offset as u64, &mut out).unwrap();
             let end = (offset + len).min(plain.len());
