@@ -87,8 +87,9 @@ impl CordonStore {
     /// were sealed again (0 when no rekey is unfinished). Another key is
     /// `CordonError.WrongKey` and changes nothing; a key of the wrong length is
     /// `CordonError.InvalidKey`. Cut short again, call it again.
-    pub fn finish_rekey(&self, old_key: Vec<u8>) -> Result<u32, CordonError> {
-        self.store.finish_rekey(store_key(old_key)?)
+    pub fn finish_rekey(&self, old_key: Vec<u8>) -> Result<i32, CordonError> {
+        let resealed = self.store.finish_rekey(store_key(old_key)?)?;
+        Ok(i32::try_from(resealed).unwrap_or(i32::MAX))
     }
 
     /// The database file this store was opened at.

@@ -14,7 +14,7 @@
 //!
 //! v1: XChaCha20-Poly1305, 64 KiB chunks,
 //!     nonce of chunk i (24 bytes) = prefix (19) | i as u32 big-endian | 1 if last else 0
-//! v2: AES-256-GCM, 64 KiB chunks (measured against 256 KiB: docs/PERFORMANCE.md),
+//! v2: AES-256-GCM, 64 KiB chunks,
 //!     nonce of chunk i (12 bytes) = prefix (7) | i as u32 big-endian | 1 if last else 0
 //! ```
 //!

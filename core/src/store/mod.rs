@@ -366,6 +366,7 @@ impl Store {
         };
         // First the mark, under the old key: a crash from here on is finished, or
         // forgotten, by the next open (`sealing::on_open`).
+        let before = self.read(sealing::Mark::read)?;
         self.write(Durability::Full, |tx| mark.write(tx))?;
         {
             let conn = self.lock();
@@ -375,20 +376,21 @@ impl Store {
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             self.refuse_if_destroyed()?;
             // The reader, idle, still holds the old key until it is replaced; if the rekey
-            // fails, the file keeps the old key (the next open forgets the mark).
+            // fails, the file keeps the old key and the mark what it said (the next open
+            // forgets the rekey's should this not be written).
             if let Err(e) = crate::sqlite::rekey(&conn, &db_key) {
-                let _ = sealing::Mark::sealed_under(&old_files).write(&conn);
+                let _ = before.write(&conn);
                 return Err(CordonError::from_sqlite_at(&self.path, e));
             }
+            // The database is under the new key: new files are sealed under it, and until
+            // the old files are too, the rekey is pending.
+            *self.lock_pending() = Some(old_id);
+            *self
+                .attachment_key
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(new_files);
             *reader = open_reader(&self.path, Some(&db_key))?;
         }
-        // The database is under the new key: new files are sealed under it, and until
-        // the old files are too, the rekey is pending.
-        *self.lock_pending() = Some(old_id);
-        *self
-            .attachment_key
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(new_files);
         #[cfg(test)]
         if let Some(e) = tests_hooks::after_database_rekey() {
             return Err(e);
