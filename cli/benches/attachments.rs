@@ -193,7 +193,10 @@ impl Server {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        String::from_utf8(out.stdout).expect("utf-8").trim().to_owned()
+        String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .trim()
+            .to_owned()
     }
 }
 
@@ -281,7 +284,11 @@ impl Device {
     fn new_source(&self, len: usize) -> PathBuf {
         let n = self.files.fetch_add(1, Ordering::SeqCst);
         let source = self.dir.join("bodycam.mp4");
-        write_pattern(&source, len, n + (u64::from(self.store.is_encrypted()) << 32));
+        write_pattern(
+            &source,
+            len,
+            n + (u64::from(self.store.is_encrypted()) << 32),
+        );
         source
     }
 
