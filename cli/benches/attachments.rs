@@ -26,9 +26,7 @@
 //! same bytes twice would be "complete" at once).
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -37,6 +35,12 @@ use cordon_core::sync::{
     HttpRequest, HttpResponse, HttpTransport, RequestKind, Transport, TransportError,
 };
 use cordon_core::*;
+
+// The end-to-end tests' harness: `cordon serve` on a loopback port it picks, stopped by
+// its pid when dropped, and its admin commands.
+#[path = "../../tests/support/mod.rs"]
+mod support;
+use support::ServerProcess;
 
 /// Counts the bytes allocated now and their peak since the last reset.
 struct Counting;
@@ -71,7 +75,7 @@ fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let rounds = if quick { 3 } else { ROUNDS };
     let dir = tempfile::tempdir().expect("temp dir");
-    let server = Server::start(dir.path());
+    let server = ServerProcess::start_unlimited(dir.path());
     println!(
         "cordon attachment benchmarks against cordon serve at {} ({rounds} rounds{})",
         server.url,
@@ -145,68 +149,6 @@ fn write_pattern(path: &Path, len: usize, tag: u64) {
     std::fs::write(path, bytes).expect("write source");
 }
 
-/// `cordon serve` on a loopback port it picks, stopped by its pid when dropped.
-struct Server {
-    child: std::process::Child,
-    url: String,
-    db: PathBuf,
-}
-
-impl Server {
-    fn start(dir: &Path) -> Self {
-        let db = dir.join("server.db");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cordon"))
-            .args(["--log-level", "warn", "serve", "--no-rate-limits", "--db"])
-            .arg(&db)
-            .args(["--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start cordon serve");
-        let stdout = child.stdout.take().expect("server stdout");
-        let mut server = Server {
-            child,
-            url: String::new(),
-            db,
-        };
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("the server's first line");
-        server.url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line from cordon serve: {line:?}"))
-            .to_owned();
-        server
-    }
-
-    /// A one-time enrolment code for `officer`.
-    fn enrolment_code(&self, officer: &str) -> String {
-        let out = Command::new(env!("CARGO_BIN_EXE_cordon"))
-            .args(["admin", "--db"])
-            .arg(&self.db)
-            .args(["enrol", "--organisation", "bench", "--officer", officer])
-            .output()
-            .expect("cordon admin enrol");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
-            .expect("utf-8")
-            .trim()
-            .to_owned()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// The built-in HTTP transport, except that while `hold_bytes` is set it answers the
 /// attachment requests 503 itself (so a pass pushes the metadata only).
 struct Gate {
@@ -244,7 +186,7 @@ struct Device {
 }
 
 impl Device {
-    fn open(server: &Server, dir: &Path, key: Option<u8>, officer: &str) -> Self {
+    fn open(server: &ServerProcess, dir: &Path, key: Option<u8>, officer: &str) -> Self {
         std::fs::create_dir_all(dir).expect("dir");
         let clock = Arc::new(ManualClock::new(Timestamp::from(
             std::time::SystemTime::now(),
@@ -268,7 +210,7 @@ impl Device {
         let engine = SyncEngine::new(store.clone(), gate.clone(), SyncConfig::new(&server.url))
             .expect("engine");
         engine
-            .enrol(&server.enrolment_code(officer))
+            .enrol(&server.enrolment_code(cordon_fixtures::ORGANISATION_ID, officer))
             .expect("enrol");
         Device {
             dir: dir.to_path_buf(),

@@ -42,7 +42,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use aes_gcm::Aes256Gcm;
-use chacha20poly1305::aead::{AeadInOut, KeyInit};
+use chacha20poly1305::aead::{self, consts::U16, AeadInOut, KeyInit};
 use chacha20poly1305::XChaCha20Poly1305;
 use sha2::{Digest, Sha256};
 
@@ -175,52 +175,51 @@ impl FileCipher {
 
     /// Encrypts `chunk` in place and returns its tag.
     fn seal(&self, index: u64, last: bool, chunk: &mut [u8]) -> Result<[u8; TAG_LEN]> {
-        let too_long = || CordonError::Storage {
-            detail: "attachment too large to seal (more than 2^32 chunks)".into(),
-        };
-        let aad = &self.header[..];
         let tag = match &self.aead {
-            Aead::XChaCha(aead) => {
-                let mut nonce = chacha20poly1305::XNonce::default();
-                self.nonce(index, last, &mut nonce).ok_or_else(too_long)?;
-                aead.encrypt_inout_detached(&nonce, aad, chunk.into())
-                    .map(|t| t.into())
-            }
-            Aead::AesGcm(aead) => {
-                let mut nonce = aes_gcm::Nonce::default();
-                self.nonce(index, last, &mut nonce).ok_or_else(too_long)?;
-                aead.encrypt_inout_detached(&nonce, aad, chunk.into())
-                    .map(|t| t.into())
-            }
+            Aead::XChaCha(aead) => self.seal_with(aead.as_ref(), index, last, chunk),
+            Aead::AesGcm(aead) => self.seal_with(aead.as_ref(), index, last, chunk),
         };
-        tag.map_err(|_| too_long())
+        tag.ok_or_else(|| CordonError::Storage {
+            detail: "attachment too large to seal (more than 2^32 chunks)".into(),
+        })
     }
 
     /// Decrypts `chunk` in place if `tag` authenticates it at `index`.
-    fn open(&self, index: u64, last: bool, chunk: &mut [u8], tag: &[u8]) -> bool {
-        let aad = &self.header[..];
+    fn open(&self, index: u64, last: bool, chunk: &mut [u8], tag: &[u8; TAG_LEN]) -> bool {
         match &self.aead {
-            Aead::XChaCha(aead) => {
-                let mut nonce = chacha20poly1305::XNonce::default();
-                let Ok(tag) = chacha20poly1305::Tag::try_from(tag) else {
-                    return false;
-                };
-                self.nonce(index, last, &mut nonce).is_some()
-                    && aead
-                        .decrypt_inout_detached(&nonce, aad, chunk.into(), &tag)
-                        .is_ok()
-            }
-            Aead::AesGcm(aead) => {
-                let mut nonce = aes_gcm::Nonce::default();
-                let Ok(tag) = aes_gcm::Tag::try_from(tag) else {
-                    return false;
-                };
-                self.nonce(index, last, &mut nonce).is_some()
-                    && aead
-                        .decrypt_inout_detached(&nonce, aad, chunk.into(), &tag)
-                        .is_ok()
-            }
+            Aead::XChaCha(aead) => self.open_with(aead.as_ref(), index, last, chunk, tag),
+            Aead::AesGcm(aead) => self.open_with(aead.as_ref(), index, last, chunk, tag),
         }
+    }
+
+    fn seal_with<A: AeadInOut<TagSize = U16>>(
+        &self,
+        aead: &A,
+        index: u64,
+        last: bool,
+        chunk: &mut [u8],
+    ) -> Option<[u8; TAG_LEN]> {
+        let mut nonce = aead::Nonce::<A>::default();
+        self.nonce(index, last, &mut nonce)?;
+        let tag = aead
+            .encrypt_inout_detached(&nonce, &self.header, chunk.into())
+            .ok()?;
+        Some(tag.into())
+    }
+
+    fn open_with<A: AeadInOut<TagSize = U16>>(
+        &self,
+        aead: &A,
+        index: u64,
+        last: bool,
+        chunk: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> bool {
+        let mut nonce = aead::Nonce::<A>::default();
+        self.nonce(index, last, &mut nonce).is_some()
+            && aead
+                .decrypt_inout_detached(&nonce, &self.header, chunk.into(), tag.into())
+                .is_ok()
     }
 }
 

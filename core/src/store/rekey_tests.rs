@@ -54,6 +54,14 @@ fn report(store: &Store) -> String {
     store.create_report(content).unwrap().id
 }
 
+/// Rekeys `store` to `new` and stops right after the database step, as a crash would.
+fn rekey_crashing_after_the_database(store: &Store, new: u8) {
+    CRASH_AFTER_DATABASE_REKEY.with(|c| c.set(true));
+    let err = store.rekey(key(new)).unwrap_err();
+    CRASH_AFTER_DATABASE_REKEY.with(|c| c.set(false));
+    assert!(matches!(&err, CordonError::Storage { detail } if detail.contains("injected")));
+}
+
 fn exported(store: &Store, id: &str, dir: &Path) -> crate::error::Result<Vec<u8>> {
     let out = dir.join(format!("export-{id}"));
     store.export_attachment(id, &out)?;
@@ -67,10 +75,7 @@ fn a_rekey_cut_short_after_the_database_step_is_finished_with_the_old_key() {
     let ids = store_with_files(dir.path());
 
     let store = open(&db, Some(1)).unwrap();
-    CRASH_AFTER_DATABASE_REKEY.with(|c| c.set(true));
-    let err = store.rekey(key(2)).unwrap_err();
-    CRASH_AFTER_DATABASE_REKEY.with(|c| c.set(false));
-    assert!(matches!(&err, CordonError::Storage { detail } if detail.contains("injected")));
+    rekey_crashing_after_the_database(&store, 2);
     drop(store); // the process dies here
 
     // The database is under the new key only.
@@ -117,9 +122,7 @@ fn a_rekey_cut_short_leaves_new_attachments_under_the_new_key_and_finishes_all()
     let db = dir.path().join("cordon.db");
     let ids = store_with_files(dir.path());
     let store = open(&db, Some(1)).unwrap();
-    CRASH_AFTER_DATABASE_REKEY.with(|c| c.set(true));
-    store.rekey(key(2)).unwrap_err();
-    CRASH_AFTER_DATABASE_REKEY.with(|c| c.set(false));
+    rekey_crashing_after_the_database(&store, 2);
     // The same handle goes on: a photo taken now is sealed under the new key.
     assert!(store.rekey_unfinished());
     let report = report(&store);
