@@ -1,5 +1,5 @@
 //! Attachment files sealed at rest (issue 13): a store opened with a key writes every
-//! attachment and sighting photo sealed in 64 KiB chunks (`crypto::sealed_file`), reads
+//! attachment and sighting photo sealed in 256 KiB chunks (`crypto::sealed_file`), reads
 //! them back for the upload at any offset, and hands the app verified plaintext through
 //! `export_attachment`. Damage of every kind is a typed error; a store without a key keeps
 //! its files plain, as before.

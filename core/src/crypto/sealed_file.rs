@@ -14,7 +14,7 @@
 //!
 //! v1: XChaCha20-Poly1305, 64 KiB chunks,
 //!     nonce of chunk i (24 bytes) = prefix (19) | i as u32 big-endian | 1 if last else 0
-//! v2: AES-256-GCM, 64 KiB chunks,
+//! v2: AES-256-GCM, 256 KiB chunks (measured against 64 KiB: docs/PERFORMANCE.md),
 //!     nonce of chunk i (12 bytes) = prefix (7) | i as u32 big-endian | 1 if last else 0
 //! ```
 //!
@@ -62,7 +62,7 @@ const PREFIX_AT: usize = 52;
 pub(crate) enum Format {
     /// XChaCha20-Poly1305, 64 KiB chunks: read, no longer written.
     V1,
-    /// AES-256-GCM, 64 KiB chunks: what new files are written in.
+    /// AES-256-GCM, 256 KiB chunks: what new files are written in.
     V2,
 }
 
@@ -78,7 +78,10 @@ impl Format {
     }
 
     fn chunk_log2(self) -> u8 {
-        16
+        match self {
+            Format::V1 => 16,
+            Format::V2 => 18,
+        }
     }
 
     fn prefix_len(self) -> usize {
@@ -105,7 +108,7 @@ impl Format {
 }
 
 /// Plaintext bytes per chunk of the files written now.
-pub const CHUNK: usize = 1 << 16;
+pub const CHUNK: usize = 1 << 18;
 
 /// An attachment subkey's identifier: which key a file is under, without revealing it.
 pub(crate) fn key_id(attachment_key: &[u8; 32]) -> [u8; 8] {
@@ -466,7 +469,7 @@ impl SealedReader {
 
     /// Copies plaintext from `offset` into `out` until it is full or the plaintext ends;
     /// returns how many bytes were copied (0 at or past the end). A whole chunk that fits
-    /// in `out` is decrypted there directly (an upload's 1 MiB buffer takes sixteen);
+    /// in `out` is decrypted there directly (an upload's 1 MiB buffer takes four);
     /// only a chunk read in part goes through the held one.
     pub(crate) fn read_at(&mut self, offset: u64, out: &mut [u8]) -> Result<usize> {
         let mut filled = 0;
@@ -637,7 +640,7 @@ mod tests {
         let path = sealed(dir.path(), Format::CURRENT, &plain);
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(bytes[8], 2, "version byte");
-        assert_eq!(bytes[9], 16, "64 KiB chunks");
+        assert_eq!(bytes[9], 18, "256 KiB chunks");
         // The 7-byte prefix is random, the rest of the prefix field zero.
         assert_eq!(bytes[PREFIX_AT + 7..HEADER_LEN], [0u8; 13]);
         assert_eq!(
