@@ -1,5 +1,5 @@
 //! Attachment files sealed at rest (issue 13): a store opened with a key writes every
-//! attachment and sighting photo sealed in 64 KiB chunks (`crypto::sealed_file`), reads
+//! attachment and sighting photo sealed in 256 KiB chunks (`crypto::sealed_file`), reads
 //! them back for the upload at any offset, and hands the app verified plaintext through
 //! `export_attachment`. Damage of every kind is a typed error; a store without a key keeps
 //! its files plain, as before.
@@ -470,4 +470,69 @@ fn a_sealed_attachment_uploads_its_plaintext_resuming_mid_chunk() {
     );
     assert!(offsets.contains(&(3 * CHUNK + 77)), "{offsets:?}");
     drop(dir);
+}
+
+#[test]
+fn an_upload_waits_through_an_unfinished_rekey_and_goes_once_it_is_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(T0));
+    let store = Arc::new(
+        Store::open_with_options(
+            dir.path().join("cordon.db"),
+            StoreOptions {
+                clock: clock.clone(),
+                random: Arc::new(FixedRandom(0.5)),
+                key: Some(key(7)),
+                ..StoreOptions::default()
+            },
+        )
+        .unwrap(),
+    );
+    let bytes = evidence(3 * CHUNK + 5);
+    let report = store.create_report(incident()).unwrap();
+    let source = dir.path().join("IMG_0412.jpg");
+    std::fs::write(&source, &bytes).unwrap();
+    let a = store
+        .attach_file(&report.id, &source, AttachmentKind::Photo, "image/jpeg")
+        .unwrap();
+    // The rekey's file step fails after the database took the new key (a directory is
+    // where the file's new copy would go).
+    let blocker = store.attachment_path(&a.id).with_extension("partial");
+    std::fs::create_dir(&blocker).unwrap();
+    assert!(matches!(store.rekey(key(8)), Err(CordonError::Io { .. })));
+    assert!(store.rekey_unfinished());
+    std::fs::remove_dir(&blocker).unwrap();
+    let office = Arc::new(Office {
+        held: Mutex::new(Vec::new()),
+        size: bytes.len() as u64,
+        sha256: a.sha256.clone(),
+        lose_at: Mutex::new(None),
+        chunk_offsets: Mutex::new(Vec::new()),
+    });
+    let engine = SyncEngine::new(
+        store.clone(),
+        office.clone(),
+        SyncConfig::new("http://office.test"),
+    )
+    .unwrap();
+    engine.set_token("t").unwrap();
+
+    let summary = engine.sync_once().unwrap();
+
+    // The file is under the old key: its upload waits (never rejected: evidence).
+    assert_eq!(summary.attachments_completed, 0, "{summary:?}");
+    assert!(office.held.lock().unwrap().is_empty());
+    let status = store.outbox_status().unwrap();
+    assert_eq!(status.dead.total(), 0, "{status:?}");
+    assert_eq!(
+        status.pending.total(),
+        1,
+        "the upload is still queued: {status:?}"
+    );
+
+    assert_eq!(store.finish_rekey(key(7)).unwrap(), 1);
+    clock.advance(std::time::Duration::from_secs(3600)); // past the failed attempt's backoff
+    let summary = engine.sync_once().unwrap();
+    assert_eq!(summary.attachments_completed, 1, "{summary:?}");
+    assert_eq!(*office.held.lock().unwrap(), bytes);
 }

@@ -63,11 +63,16 @@ struct CordonDemoApp: App {
     private static let isDebugBuild = false
     #endif
 
-    /// Application Support/cordon.db (attachments beside it, in cordon.db.attachments).
+    /// Application Support/CordonStore/cordon.db (attachments beside it, in
+    /// cordon.db.attachments), the directory left out of backups and protected until first
+    /// unlock (`StoreLocation`); a store of the earlier layout is moved in first.
     private static func databaseURL() -> URL {
-        let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir.appendingPathComponent("cordon.db")
+        let base = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
+        let location = StoreLocation.prepare(in: base, files: FoundationStoreFileSystem())
+        for problem in location.problems {
+            Logger(subsystem: "io.cordon.demo", category: "store").error("\(problem, privacy: .public)")
+        }
+        return location.databaseURL
     }
 }
 

@@ -64,11 +64,32 @@ impl CordonStore {
         }))
     }
 
-    /// Re-encrypts the database with `new_key` (32 bytes): afterwards only `new_key`
-    /// opens it, and the old key is `CordonError.WrongKey`. Every record and the queue
-    /// stay as they were. Close other handles on the same file first.
+    /// Re-encrypts the database with `new_key` (32 bytes), then seals every attachment
+    /// file again under it: afterwards only `new_key` opens the store, and the old key is
+    /// `CordonError.WrongKey`. Every record and the queue stay as they were. Close other
+    /// handles on the same file first. Keep the old key until this returns: cut short
+    /// after the database step (the app killed, or an error), the store opens with
+    /// `new_key` and `rekeyUnfinished()` is true until `finishRekey(oldKey)`.
     pub fn rekey(&self, new_key: Vec<u8>) -> Result<(), CordonError> {
         self.store.rekey(store_key(new_key)?)
+    }
+
+    /// Whether a rekey was cut short after re-encrypting the database: some attachment
+    /// files are still under the old key, and cannot be read or uploaded until
+    /// `finishRekey` is given it (their uploads wait; nothing is lost). Check it after
+    /// opening with a new key.
+    pub fn rekey_unfinished(&self) -> bool {
+        self.store.rekey_unfinished()
+    }
+
+    /// Finishes a rekey cut short: seals the files still under `old_key` (the key the
+    /// store had before the rekey) again under the store's key. Returns how many files
+    /// were sealed again (0 when no rekey is unfinished). Another key is
+    /// `CordonError.WrongKey` and changes nothing; a key of the wrong length is
+    /// `CordonError.InvalidKey`. Cut short again, call it again.
+    pub fn finish_rekey(&self, old_key: Vec<u8>) -> Result<i32, CordonError> {
+        let resealed = self.store.finish_rekey(store_key(old_key)?)?;
+        Ok(i32::try_from(resealed).unwrap_or(i32::MAX))
     }
 
     /// The database file this store was opened at.

@@ -177,7 +177,7 @@ impl Store {
     /// and size against the record before putting it there: `destination` appears whole
     /// and verified, or not at all (`CorruptAttachment` for bytes that do not match, and
     /// the stored file is left as it is). An existing file at `destination` is replaced.
-    /// Works for plain and sealed stores alike, streaming in 64 KiB chunks.
+    /// Works for plain and sealed stores alike, streaming chunk by chunk.
     pub fn export_attachment(&self, attachment_id: &str, destination: &Path) -> Result<()> {
         let (id, sha256, size) = self.attachment_digest(attachment_id)?;
         let bad_destination = |why: &str| {

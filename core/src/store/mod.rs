@@ -30,6 +30,8 @@ mod messages;
 mod movements;
 pub mod outbox;
 mod post_orders;
+#[cfg(test)]
+mod rekey_tests;
 mod reports;
 mod rota;
 pub(crate) mod schema;
@@ -98,6 +100,9 @@ pub struct Store {
     encryption: Option<Encryption>,
     /// The attachment files' subkey (`None`: plaintext files), for their encryption.
     pub(crate) attachment_key: std::sync::RwLock<Option<Zeroizing<[u8; 32]>>>,
+    /// The id (hex) of the key some files are still under after a rekey whose file step
+    /// did not finish: [`Store::finish_rekey`] takes that key.
+    rekey_pending: Mutex<Option<String>>,
 }
 
 /// How a store's database is encrypted: what a new connection or a rekey needs besides
@@ -277,16 +282,24 @@ impl Store {
 
         let reader = open_reader(&path, db_key.as_ref())?;
         drop(db_key);
-        if let Some(key) = attachment_key.as_ref() {
-            // Files written before the store had a key (a plaintext store encrypted on
-            // the way, or a run of this cut short) are sealed now; sealed ones are left.
-            // Files under another key (a rekey cut short) are left for the rekey run
-            // again to finish: the store still opens, and nothing is lost.
-            match sealing::seal_existing(&attachments_dir, key) {
-                Ok(_) | Err(CordonError::WrongKey { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
+        // Files written before the store had a key (a plaintext store encrypted on the way,
+        // or a sealing cut short) are sealed now, unless the store's mark says every file
+        // is under this key already. Files still under the key before a rekey wait for it
+        // (`finish_rekey`); the store opens either way, and nothing is lost.
+        let rekey_pending = match attachment_key.as_ref() {
+            Some(key) => match sealing::on_open(&conn, &attachments_dir, key)? {
+                sealing::OnOpen::RekeyUnfinished { old_key_id } => {
+                    tracing::warn!(
+                        old_key_id = old_key_id.as_str(),
+                        "attachment files still under the key before the last rekey: \
+                         finish_rekey with that key"
+                    );
+                    Some(old_key_id)
+                }
+                sealing::OnOpen::Sealed | sealing::OnOpen::Unknown => None,
+            },
+            None => None,
+        };
 
         Ok(Store {
             conn: Mutex::new(conn),
@@ -301,6 +314,7 @@ impl Store {
             destroyed: std::sync::atomic::AtomicBool::new(false),
             encryption,
             attachment_key: std::sync::RwLock::new(attachment_key),
+            rekey_pending: Mutex::new(rekey_pending),
         })
     }
 
@@ -310,11 +324,19 @@ impl Store {
     }
 
     /// Re-encrypts the database with `new_key` (for a key rotated in the Keystore or the
-    /// Keychain): afterwards only `new_key` opens it; the old one is
-    /// [`CordonError::WrongKey`]. Every record and the queue stay as they were. A store
-    /// opened without a key has none to change ([`CordonError::InvalidKey`]: open it with
-    /// [`Store::open_encrypted`], which encrypts it). Other handles on the same file must
-    /// be closed first: they hold the old key.
+    /// Keychain), then seals every attachment file again under it: afterwards only
+    /// `new_key` opens the store; the old one is [`CordonError::WrongKey`]. Every record
+    /// and the queue stay as they were. A store opened without a key has none to change
+    /// ([`CordonError::InvalidKey`]: open it with [`Store::open_encrypted`], which
+    /// encrypts it). Other handles on the same file must be closed first: they hold the
+    /// old key.
+    ///
+    /// Cut short after the database step (a crash, or an error sealing a file), the
+    /// store is under `new_key` with some files still under the old key, and says so:
+    /// [`rekey_unfinished`](Self::rekey_unfinished) is true on this handle and on any
+    /// store opened with `new_key` afterwards, until [`finish_rekey`](Self::finish_rekey)
+    /// is given the old key. Keep the old key until then. Cut short before it, the store
+    /// is still under the old key, as if the rekey had not been asked for.
     pub fn rekey(&self, new_key: StoreKey) -> Result<()> {
         let Some(encryption) = self.encryption else {
             return Err(CordonError::InvalidKey {
@@ -323,31 +345,109 @@ impl Store {
                     .into(),
             });
         };
+        if let Some(old_key_id) = self.pending_rekey() {
+            return Err(CordonError::InvalidKey {
+                reason: format!(
+                    "a rekey is unfinished (files under key {old_key_id}): finish_rekey \
+                     with that key first"
+                ),
+            });
+        }
         let db_key = encryption.key(&new_key);
-        let conn = self.lock();
-        let mut reader = self
-            .reader
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        self.refuse_if_destroyed()?;
-        // The reader, idle, still holds the old key until it is replaced; if the rekey
-        // fails, the file keeps the old key and the reader stays as it is.
-        crate::sqlite::rekey(&conn, &db_key)
-            .map_err(|e| CordonError::from_sqlite_at(&self.path, e))?;
-        *reader = open_reader(&self.path, Some(&db_key))?;
-        // Then the attachment files, each replaced atomically; run again, a rekey cut
-        // short here finishes them (files already under the new key are left).
         let new_files = new_key.attachment_key();
         drop(new_key);
-        let mut files = self
-            .attachment_key
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(old_files) = files.as_ref() {
-            sealing::reseal(&self.attachments_dir, old_files, &new_files)?;
+        let Some(old_files) = self.file_key() else {
+            unreachable!("an encrypted store has an attachment key")
+        };
+        let old_id = sealing::id_hex(&old_files);
+        let mark = sealing::Mark {
+            files_key_id: None,
+            rekey: Some((old_id.clone(), sealing::id_hex(&new_files))),
+        };
+        // First the mark, under the old key: a crash from here on is finished, or
+        // forgotten, by the next open (`sealing::on_open`).
+        let before = self.read(sealing::Mark::read)?;
+        self.write(Durability::Full, |tx| mark.write(tx))?;
+        {
+            let conn = self.lock();
+            let mut reader = self
+                .reader
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            self.refuse_if_destroyed()?;
+            // The reader, idle, still holds the old key until it is replaced; if the rekey
+            // fails, the file keeps the old key and the mark what it said (the next open
+            // forgets the rekey's should this not be written).
+            if let Err(e) = crate::sqlite::rekey(&conn, &db_key) {
+                let _ = before.write(&conn);
+                return Err(CordonError::from_sqlite_at(&self.path, e));
+            }
+            // The database is under the new key: new files are sealed under it, and until
+            // the old files are too, the rekey is pending.
+            *self.lock_pending() = Some(old_id);
+            *self
+                .attachment_key
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(new_files);
+            *reader = open_reader(&self.path, Some(&db_key))?;
         }
-        *files = Some(new_files);
-        Ok(())
+        #[cfg(test)]
+        if let Some(e) = tests_hooks::after_database_rekey() {
+            return Err(e);
+        }
+        self.finish_rekey_with(&old_files).map(|_| ())
+    }
+
+    /// Whether a rekey's file step is unfinished: some attachment files are still under
+    /// the key the store had before its last rekey (cut short by a crash or an error).
+    /// They cannot be read or uploaded until [`finish_rekey`](Self::finish_rekey) is
+    /// given that key; everything else works.
+    pub fn rekey_unfinished(&self) -> bool {
+        self.pending_rekey().is_some()
+    }
+
+    /// Finishes a rekey cut short after its database step: seals the files still under
+    /// `old_key` (the key the store had before) again under the store's key, each file
+    /// replaced atomically, and records that every file is under it. Returns how many
+    /// files were sealed again (0, and nothing done, when no rekey is unfinished). Any
+    /// other key is [`CordonError::WrongKey`] and changes nothing. Cut short again, it
+    /// is finished by calling it again.
+    pub fn finish_rekey(&self, old_key: StoreKey) -> Result<u32> {
+        let old_files = old_key.attachment_key();
+        drop(old_key);
+        let Some(pending) = self.pending_rekey() else {
+            return Ok(0);
+        };
+        if sealing::id_hex(&old_files) != pending {
+            return Err(CordonError::WrongKey {
+                path: self.attachments_dir.display().to_string(),
+            });
+        }
+        self.finish_rekey_with(&old_files)
+    }
+
+    /// Seals the files under `old_files` again under the store's key and clears the
+    /// pending rekey, in the database and on this handle.
+    fn finish_rekey_with(&self, old_files: &[u8; 32]) -> Result<u32> {
+        let Some(new_files) = self.file_key() else {
+            unreachable!("only an encrypted store has a rekey pending")
+        };
+        let resealed = sealing::reseal(&self.attachments_dir, old_files, &new_files)?;
+        self.write(Durability::Full, |tx| {
+            sealing::Mark::sealed_under(&new_files).write(tx)
+        })?;
+        *self.lock_pending() = None;
+        Ok(u32::try_from(resealed).unwrap_or(u32::MAX))
+    }
+
+    fn pending_rekey(&self) -> Option<String> {
+        self.lock_pending().clone()
+    }
+
+    fn lock_pending(&self) -> MutexGuard<'_, Option<String>> {
+        self.rekey_pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The database file.
@@ -480,4 +580,35 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T>
 /// Makes a new record or operation id: UUIDv7, so ids sort by creation time.
 pub(crate) fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
+}
+
+/// The tests' fault injection into [`Store::rekey`].
+#[cfg(test)]
+pub(crate) mod tests_hooks {
+    use crate::error::CordonError;
+
+    thread_local! {
+        /// Makes this thread's rekeys stop, as a killed process would, right after the
+        /// database's rekey (the mark says a rekey is under way; no file was resealed).
+        pub(crate) static CRASH_AFTER_DATABASE_REKEY: std::cell::Cell<bool> =
+            const { std::cell::Cell::new(false) };
+    }
+
+    /// Set in a child test process: its rekey says so on stdout after the database step
+    /// and then waits to be killed (`kill -9`) by the parent test.
+    pub(crate) const PAUSE_AFTER_DATABASE_REKEY: &str = "CORDON_TEST_PAUSE_AFTER_DATABASE_REKEY";
+
+    pub(super) fn after_database_rekey() -> Option<CordonError> {
+        if std::env::var_os(PAUSE_AFTER_DATABASE_REKEY).is_some() {
+            println!("database rekeyed");
+            loop {
+                std::thread::park();
+            }
+        }
+        CRASH_AFTER_DATABASE_REKEY
+            .with(|c| c.get())
+            .then(|| CordonError::Storage {
+                detail: "injected crash after the database's rekey".into(),
+            })
+    }
 }

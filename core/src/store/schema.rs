@@ -34,7 +34,7 @@ pub(crate) const DEVICE_STORE: Schema = Schema {
 };
 
 /// `STEPS[n]` takes a database from version `n` to `n + 1`.
-const STEPS: [&str; 14] = [
+const STEPS: [&str; 15] = [
     V1,
     V1_TO_V2,
     V2_TO_V3,
@@ -49,6 +49,7 @@ const STEPS: [&str; 14] = [
     MOVEMENTS,
     ROTA_AND_HANDOVERS,
     V13_TO_V14,
+    ATTACHMENT_SEALING,
 ];
 
 /// Version 1: the first released schema.
@@ -387,6 +388,25 @@ const V13_TO_V14: &str = "
     DROP INDEX outbox_by_record;
     CREATE INDEX outbox_by_record ON outbox(record_id, seq)
         WHERE kind NOT IN ('check_in.record', 'sighting.record');
+";
+
+/// What the store knows about its attachment files' key (`store/sealing.rs`), so that a
+/// keyed open reads no file's header when nothing can have changed:
+/// - `files_key_id`: every attachment file is sealed under this key id (hex), written
+///   once a sealing or a rekey's file step finished; absent, the next keyed open scans
+///   the files (after the upgrade to this step, a migration, or a sealing cut short).
+/// - `rekey_from` and `rekey_to`: a rekey under way, written before the database is
+///   re-encrypted and cleared once every file is sealed again: a store opened with
+///   `rekey_to`'s key whose files are still under `rekey_from` needs the old key to
+///   finish (`Store::finish_rekey`).
+const ATTACHMENT_SEALING: &str = "
+    CREATE TABLE attachment_sealing (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        files_key_id TEXT,
+        rekey_from TEXT,
+        rekey_to TEXT,
+        CHECK ((rekey_from IS NULL) = (rekey_to IS NULL))
+    );
 ";
 
 #[cfg(test)]

@@ -8,9 +8,16 @@
 //! was or in its new form, and at worst a `.partial` that the next open or the next run
 //! removes or rewrites; running again finishes the work. Nothing changes if one file is
 //! under a key that is neither of those given: that is `WrongKey` before the first write.
+//!
+//! What the store knows of its files is kept in the database (the `attachment_sealing`
+//! row, [`Mark`]): the key id every file is under, so that a keyed open reads no file when
+//! nothing can have changed, and a rekey under way, so that a rekey cut short between its
+//! database step and its file step is finished, never guessed at ([`on_open`]).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension};
 
 use super::attachments::{replace_durably, PARTIAL_EXTENSION};
 use crate::crypto::sealed_file::{self, AttachmentReader, Sequential};
@@ -42,6 +49,185 @@ pub(crate) fn reseal(dir: &Path, old: &[u8; 32], new: &[u8; 32]) -> Result<usize
     rewrite(dir, Some(old), new, &mut |_, _| false)
 }
 
+/// What the database records about the attachment files (the `attachment_sealing` row),
+/// key ids in hex.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Mark {
+    /// Every file is sealed under this key id: a keyed open with it reads no file.
+    pub(crate) files_key_id: Option<String>,
+    /// A rekey under way: (the old key id, the new one). Written before the database is
+    /// re-encrypted, cleared when every file is under the new key.
+    pub(crate) rekey: Option<(String, String)>,
+}
+
+impl Mark {
+    pub(crate) fn read(c: &Connection) -> Result<Mark> {
+        let row = c
+            .query_row(
+                "SELECT files_key_id, rekey_from, rekey_to FROM attachment_sealing",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, Option<String>>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                    ))
+                },
+            )
+            .optional()?;
+        Ok(match row {
+            None => Mark::default(),
+            Some((files_key_id, from, to)) => Mark {
+                files_key_id,
+                rekey: from.zip(to),
+            },
+        })
+    }
+
+    /// Writes the mark in its own transaction, synced (`synchronous=FULL` is the
+    /// caller's: the store's write does it).
+    pub(crate) fn write(&self, c: &Connection) -> Result<()> {
+        let (from, to) = self.rekey.clone().unzip();
+        c.execute(
+            "INSERT INTO attachment_sealing (singleton, files_key_id, rekey_from, rekey_to)
+             VALUES (1, ?1, ?2, ?3)
+             ON CONFLICT (singleton) DO UPDATE SET files_key_id = ?1, rekey_from = ?2,
+                                                   rekey_to = ?3",
+            (&self.files_key_id, from, to),
+        )?;
+        Ok(())
+    }
+
+    /// Every file under `key`, no rekey under way.
+    pub(crate) fn sealed_under(key: &[u8; 32]) -> Mark {
+        Mark {
+            files_key_id: Some(id_hex(key)),
+            rekey: None,
+        }
+    }
+}
+
+/// An attachment subkey's id, in hex (as the mark keeps it).
+pub(crate) fn id_hex(key: &[u8; 32]) -> String {
+    crate::model::hex(&sealed_file::key_id(key))
+}
+
+/// What a keyed open found of its files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum OnOpen {
+    /// Every file is under the store's key (sealed now if it was plain).
+    Sealed,
+    /// Files are under the key before a rekey whose database step is done: the old
+    /// key (this id, hex) must be given to `Store::finish_rekey`. Nothing was changed.
+    RekeyUnfinished { old_key_id: String },
+    /// Files under a key no mark names (a rekey cut short by a build before the mark):
+    /// left as they are; the store opens and those files read as `WrongKey`.
+    Unknown,
+}
+
+/// Brings the files in line with the store's key at a keyed open, as the mark says:
+/// - the mark says every file is under `key`, no rekey under way: nothing is read;
+/// - a rekey from another key to `key` is under way (its database step done): the files
+///   are scanned; any still under the old key make the store wait for it
+///   ([`OnOpen::RekeyUnfinished`]); none, and the rekey is over;
+/// - a rekey from `key` is under way (its database step never happened, since `key`
+///   opened the database): the rekey is forgotten, and the files scanned;
+/// - otherwise (no mark: after the upgrade to the mark, a migration from a plaintext
+///   store, a sealing cut short) the files are scanned and the plain ones sealed.
+///
+/// Once every file is under `key`, the mark says so.
+pub(crate) fn on_open(conn: &Connection, dir: &Path, key: &[u8; 32]) -> Result<OnOpen> {
+    let id = id_hex(key);
+    let mark = Mark::read(conn)?;
+    let settled = Mark::sealed_under(key);
+    if mark == settled {
+        return Ok(OnOpen::Sealed);
+    }
+    if let Some((from, to)) = &mark.rekey {
+        if *to == id {
+            let old = hex_id(from);
+            // Without an old key to rewrite from, the old key's files are "others".
+            let others = scan(dir, None, &sealed_file::key_id(key))?.others;
+            if others.iter().any(|(_, o)| Some(o) == old.as_ref()) {
+                return Ok(OnOpen::RekeyUnfinished {
+                    old_key_id: from.clone(),
+                });
+            }
+        }
+    }
+    match seal_existing(dir, key) {
+        Ok(_) => {
+            settled.write(conn)?;
+            Ok(OnOpen::Sealed)
+        }
+        Err(CordonError::WrongKey { .. }) => {
+            if mark.rekey.as_ref().is_some_and(|(from, _)| *from == id) {
+                // The database never left `key`: the rekey did not happen.
+                Mark {
+                    files_key_id: None,
+                    rekey: None,
+                }
+                .write(conn)?;
+            }
+            Ok(OnOpen::Unknown)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A key id from its hex (`None` for text that is not one).
+fn hex_id(hex: &str) -> Option<[u8; 8]> {
+    if hex.len() != 16 {
+        return None;
+    }
+    let mut id = [0u8; 8];
+    for (i, byte) in id.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(id)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many files' headers this thread's scans read (the tests' count).
+    pub(crate) static HEADERS_READ: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// What [`scan`] found in an attachment directory.
+struct Scan {
+    /// The files to rewrite so that they are under the new key: plain ones, and those
+    /// under the old key.
+    todo: Vec<PathBuf>,
+    /// The files under any other key, with its id (none when nothing is in the way).
+    others: Vec<(PathBuf, [u8; 8])>,
+}
+
+/// Reads the header of every attachment file of `dir` against `old_id` and `new_id`. A
+/// header cut short counts as `old_id`'s when there is one (reading it will say it is
+/// damaged), else as another key's.
+fn scan(dir: &Path, old_id: Option<&[u8; 8]>, new_id: &[u8; 8]) -> Result<Scan> {
+    let mut todo = Vec::new();
+    let mut others = Vec::new();
+    for path in attachment_files(dir)? {
+        #[cfg(test)]
+        HEADERS_READ.with(|n| n.set(n.get() + 1));
+        let mut file = File::open(&path).map_err(|e| CordonError::io(&path, e))?;
+        let io = |e| CordonError::io(&path, e);
+        if !sealed_file::is_sealed(&mut file).map_err(io)? {
+            todo.push(path);
+            continue;
+        }
+        match sealed_file::header_key_id(&mut file).map_err(io)? {
+            Some(id) if id == *new_id => {}
+            Some(id) if Some(&id) == old_id => todo.push(path),
+            None if old_id.is_some() => todo.push(path),
+            Some(id) => others.push((path, id)),
+            None => others.push((path, [0; 8])),
+        }
+    }
+    Ok(Scan { todo, others })
+}
+
 /// Rewrites every file of `dir` that is plain or under `old` so that it is under `new`.
 /// `crash(n, partial)` is asked after the `n`th file's copy is written and before it is
 /// renamed; `true` stops there as a killed process would (the tests' fault injection).
@@ -54,25 +240,11 @@ fn rewrite(
     let new_id = sealed_file::key_id(new);
     let old_id = old.map(sealed_file::key_id);
     // First every file's state, so that a wrong key changes nothing.
-    let mut todo = Vec::new();
-    for path in attachment_files(dir)? {
-        let mut file = File::open(&path).map_err(|e| CordonError::io(&path, e))?;
-        let io = |e| CordonError::io(&path, e);
-        if !sealed_file::is_sealed(&mut file).map_err(io)? {
-            todo.push(path);
-            continue;
-        }
-        match sealed_file::header_key_id(&mut file).map_err(io)? {
-            Some(id) if id == new_id => {}
-            Some(id) if Some(id) == old_id => todo.push(path),
-            // A header cut short: reading it will say so (`CorruptAttachment`).
-            None if old.is_some() => todo.push(path),
-            _ => {
-                return Err(CordonError::WrongKey {
-                    path: path.display().to_string(),
-                })
-            }
-        }
+    let Scan { todo, others } = scan(dir, old_id.as_ref(), &new_id)?;
+    if let Some((path, _)) = others.first() {
+        return Err(CordonError::WrongKey {
+            path: path.display().to_string(),
+        });
     }
     for (n, path) in todo.iter().enumerate() {
         let partial = path.with_extension(PARTIAL_EXTENSION);
@@ -278,5 +450,39 @@ mod tests {
         let after: Vec<_> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
         assert_eq!(before, after);
         assert_eq!(partials(dir.path()), 0);
+    }
+
+    #[test]
+    fn a_version_1_file_stays_as_it_is_on_open_and_is_sealed_in_version_2_by_a_rekey() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("0193aaaa-0000-7000-8000-000000000009");
+        let source = dir.path().join("source");
+        std::fs::write(&source, plaintext(3)).unwrap();
+        let mut output = File::create(&path).unwrap();
+        let file = File::open(&source).unwrap();
+        let mut input = sealed_file::FileSource {
+            file,
+            path: &source,
+        };
+        sealed_file::seal_as(
+            sealed_file::Format::V1,
+            &OLD,
+            &mut input,
+            &mut output,
+            &path,
+        )
+        .unwrap();
+        drop(output);
+        std::fs::remove_file(&source).unwrap();
+        let format = |p: &Path| sealed_file::header_format(&mut File::open(p).unwrap()).unwrap();
+        let before = std::fs::read(&path).unwrap();
+
+        assert_eq!(seal_existing(dir.path(), &OLD).unwrap(), 0);
+        assert_eq!(std::fs::read(&path).unwrap(), before, "left as it was");
+        assert_eq!(format(&path), Some(sealed_file::Format::V1));
+
+        assert_eq!(reseal(dir.path(), &OLD, &NEW).unwrap(), 1);
+        assert_eq!(format(&path), Some(sealed_file::Format::V2));
+        assert_eq!(read_all(&path, Some(&NEW)).unwrap(), plaintext(3));
     }
 }

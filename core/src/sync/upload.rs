@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use super::engine::{Flow, SyncEngine};
 use super::policy::{self, Failure, Resend, Sent, Verdict};
 use super::{HttpMethod, PassSummary, RequestKind, LOG_TARGET};
-use crate::error::Result;
+use crate::error::{CordonError, Result};
 use crate::protocol::{AttachmentStatus, AttachmentUpload, Lane};
 use crate::store::outbox::{OutboxOperation, Outcome};
 
@@ -34,6 +34,12 @@ impl SyncEngine {
         // offset needs) or a plain one: the server receives the same bytes either way.
         let mut file = match self.store.attachment_reader(&payload.attachment_id) {
             Ok(f) => f,
+            // Still under the key before an unfinished rekey: it waits for
+            // `finish_rekey`, never rejected (the bytes are evidence).
+            Err(CordonError::WrongKey { .. }) if self.store.rekey_unfinished() => {
+                let failure = Failure::transient("the file waits for finish_rekey");
+                return self.upload_failed(op.seq, failure, 0, summary, token);
+            }
             Err(e) => {
                 settle(reject(format!("attachment file: {e}")))?;
                 return Ok(Flow::Continue);

@@ -78,4 +78,44 @@ final class EncryptionTests: XCTestCase {
         XCTAssertEqual(try CordonStore.openEncrypted(path, key(1)).queuedOperations().count, 1)
         XCTAssertFalse(try holdsCodename())
     }
+
+    func testARekeyCutShortAfterTheDatabaseKeepsItsFilesForFinishRekeyWithTheOldKey() throws {
+        let photo = Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let source = dir.appendingPathComponent("photo.jpg")
+        try photo.write(to: source)
+        let attachments = dir.appendingPathComponent("cordon.db.attachments")
+        let id: String
+        do {
+            let store = try CordonStore.openEncrypted(path, key(1))
+            let report = try store.createReport(incident())
+            id = try store.attachFile(report.id, source.path, .photo, "image/jpeg").id
+            // The file step fails after the database is under the new key: its copy
+            // cannot be written (a directory is in the way).
+            let blocker = attachments.appendingPathComponent("\(id).partial")
+            try FileManager.default.createDirectory(at: blocker, withIntermediateDirectories: false)
+            guard case .Io? = errorThrown({ try store.rekey(key(2)) }) as? CordonError else {
+                return XCTFail("rekey with its file step blocked")
+            }
+            XCTAssertTrue(store.rekeyUnfinished())
+            try FileManager.default.removeItem(at: blocker)
+        }
+        XCTAssertEqual(errorThrown { try CordonStore.openEncrypted(path, key(1)) } as? CordonError, .WrongKey(path: path))
+        let store = try CordonStore.openEncrypted(path, key(2))
+        XCTAssertTrue(store.rekeyUnfinished(), "the open says the old key is needed")
+        let shown = dir.appendingPathComponent("shown.jpg")
+        guard case .WrongKey? = errorThrown({ try store.exportAttachment(id, shown.path) }) as? CordonError else {
+            return XCTFail("export before finishRekey")
+        }
+        guard case .WrongKey? = errorThrown({ try store.finishRekey(key(3)) }) as? CordonError else {
+            return XCTFail("finishRekey with another key")
+        }
+        guard case .InvalidKey? = errorThrown({ try store.finishRekey(Data(count: 8)) }) as? CordonError else {
+            return XCTFail("finishRekey with 8 bytes")
+        }
+        XCTAssertEqual(try store.finishRekey(key(1)), 1)
+        XCTAssertFalse(store.rekeyUnfinished())
+        try store.exportAttachment(id, shown.path)
+        XCTAssertEqual(try Data(contentsOf: shown), photo)
+        XCTAssertFalse(try CordonStore.openEncrypted(path, key(2)).rekeyUnfinished())
+    }
 }

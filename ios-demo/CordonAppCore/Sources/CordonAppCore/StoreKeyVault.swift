@@ -119,19 +119,33 @@ public final class StoreKeyVault: @unchecked Sendable {
     }
 
     /// A new key for `store` (opened by this vault): kept in `.next` first, then given to
-    /// the core (`rekey`, all or nothing), then made current. Cut short anywhere, the next
-    /// `open()` finds whichever key the database is under.
+    /// the core (`rekey`: the database, then the attachment files), then made current. The
+    /// old key stays in `.current` until the core has every file under the new one: cut
+    /// short anywhere, the next `open()` finds whichever key the database is under and, if
+    /// the files' step was cut short, finishes it with the old key.
     public func rekey(_ store: CordonStore) throws {
         lock.lock()
         defer { lock.unlock() }
         var key = newKey()
         defer { key.resetBytes(in: 0..<key.count) }
         try secrets.write(.next, key)
-        // If this fails the store may or may not have taken the key: `.next` stays, and
-        // the next open tries it after `.current`.
-        try store.rekey(key)
+        do {
+            try store.rekey(key)
+        } catch {
+            // The database may have taken the new key with files left under the old one:
+            // finish now if the old key does it, else both slots stay for `open()`.
+            let old = try? secrets.read(.current)
+            guard store.rekeyUnfinished(), finishRekey(store, old: old) else { throw error }
+        }
         try secrets.write(.current, key)
         try secrets.delete(.next)
+    }
+
+    /// Gives the core the old key to finish a rekey; false if that failed.
+    private func finishRekey(_ store: CordonStore, old: Data?) -> Bool {
+        guard var old else { return false }
+        defer { old.resetBytes(in: 0..<old.count) }
+        return (try? store.finishRekey(old)) != nil
     }
 
     /// Forgets this phone's key for good (the office revoked the device and the core has
@@ -186,12 +200,15 @@ public final class StoreKeyVault: @unchecked Sendable {
             return opening
         }
         guard let next else { return .unavailable(.keyLost(.wrongKey)) }
-        // A rotation the core completed but the app did not record: the new key is current.
+        // A rotation whose database step the core completed: the new key is current once
+        // every attachment file is under it too (the old key, still in `.current`,
+        // finishes a file step cut short; if that fails both keys stay for the next open).
         switch openWith(next) {
         case .wrongKey:
             return .unavailable(.keyLost(.wrongKey))
         case let .done(opening):
-            if case .opened = opening {
+            if case let .opened(store) = opening,
+               !store.rekeyUnfinished() || finishRekey(store, old: current) {
                 try? secrets.write(.current, next)
                 try? secrets.delete(.next)
             }

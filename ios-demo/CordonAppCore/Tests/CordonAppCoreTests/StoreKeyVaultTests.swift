@@ -196,6 +196,40 @@ final class StoreKeyVaultTests: XCTestCase {
         XCTAssertNil(try secrets.read(.next))
     }
 
+    func testARotationCutShortBetweenTheDatabaseAndTheFilesKeepsTheOldKeyUntilTheFilesAreFinished() throws {
+        let photo = Data((0..<150_000).map { UInt8(truncatingIfNeeded: $0 &* 13) })
+        let source = dir.appendingPathComponent("photo.jpg")
+        try photo.write(to: source)
+        let keys = RecordedKeys()
+        let id: String
+        do {
+            let vault = vault(keys)
+            let store = try opened(vault.open())
+            id = try store.attachFile(try store.createReport(incident()).id, source.path, .photo, "image/jpeg").id
+            // The core's file step fails (a directory where the file's new copy goes), as
+            // an app killed between the two steps would leave it.
+            let blocker = dir.appendingPathComponent("phone.db.attachments").appendingPathComponent("\(id).partial")
+            try FileManager.default.createDirectory(at: blocker, withIntermediateDirectories: false)
+            XCTAssertThrowsError(try vault.rekey(store)) { error in
+                guard case .Io? = error as? CordonError else { return XCTFail("\(error)") }
+            }
+            XCTAssertTrue(store.rekeyUnfinished())
+            try FileManager.default.removeItem(at: blocker)
+        }
+        XCTAssertEqual(try secrets.read(.current), keys.all[0], "the old key is kept")
+        XCTAssertEqual(try secrets.read(.next), keys.all[1])
+
+        do {
+            let store = try opened(vault().open())
+            XCTAssertFalse(store.rekeyUnfinished(), "the open finished it with the old key")
+            let shown = dir.appendingPathComponent("shown.jpg")
+            try store.exportAttachment(id, shown.path)
+            XCTAssertEqual(try Data(contentsOf: shown), photo)
+        }
+        XCTAssertEqual(try secrets.read(.current), keys.all[1])
+        XCTAssertNil(try secrets.read(.next))
+    }
+
     @MainActor
     func testTheSessionSaysWhyItCannotOpenInsteadOfOpeningOverALostKey() async throws {
         do { _ = try opened(vault().open()) }

@@ -1,5 +1,6 @@
 package io.cordon
 
+import io.cordon.core.AttachmentKind
 import io.cordon.core.CheckInKind
 import io.cordon.core.CordonException
 import org.junit.jupiter.api.Test
@@ -88,5 +89,36 @@ class EncryptionTest {
             assertEquals(1, store.queuedOperations().size)
         }
         assertFalse(holdsCodename(dir.resolve("cordon.db")))
+    }
+
+    @Test
+    fun `a rekey cut short after the database keeps its files for finishRekey with the old key`() {
+        val photo = ByteArray(200_000) { (it * 31).toByte() }
+        val source = dir.resolve("photo.jpg").also { Files.write(it, photo) }
+        val attachments = dir.resolve("cordon.db.attachments")
+        val id = CordonStore.openEncrypted(path(), key(1)).use { store ->
+            val report = store.createReport(incident())
+            val id = store.attachFile(report.id, source.toString(), AttachmentKind.PHOTO, "image/jpeg").id
+            // The file step fails after the database is under the new key: its copy
+            // cannot be written (a directory is in the way).
+            val blocker = Files.createDirectory(attachments.resolve("$id.partial"))
+            assertFailsWith<CordonException.Io> { store.rekey(key(2)) }
+            assertTrue(store.rekeyUnfinished())
+            Files.delete(blocker)
+            id
+        }
+        assertFailsWith<CordonException.WrongKey> { CordonStore.openEncrypted(path(), key(1)) }
+        CordonStore.openEncrypted(path(), key(2)).use { store ->
+            assertTrue(store.rekeyUnfinished(), "the open says the old key is needed")
+            val shown = dir.resolve("shown.jpg")
+            assertFailsWith<CordonException.WrongKey> { store.exportAttachment(id, shown.toString()) }
+            assertFailsWith<CordonException.WrongKey> { store.finishRekey(key(3)) }
+            assertFailsWith<CordonException.InvalidKey> { store.finishRekey(ByteArray(8)) }
+            assertEquals(1, store.finishRekey(key(1)))
+            assertFalse(store.rekeyUnfinished())
+            store.exportAttachment(id, shown.toString())
+            assertEquals(photo.toList(), Files.readAllBytes(shown).toList())
+        }
+        CordonStore.openEncrypted(path(), key(2)).use { store -> assertFalse(store.rekeyUnfinished()) }
     }
 }

@@ -139,8 +139,10 @@ class StoreKeyVault(
 
     /**
      * A new key for [store] (opened by this vault): kept wrapped in [KeySlot.NEXT] first,
-     * then given to the core (`rekey`, all or nothing), then made current. Cut short
-     * anywhere, the next [open] finds whichever key the database is under.
+     * then given to the core (`rekey`: the database, then the attachment files), then made
+     * current. The old key stays in [KeySlot.CURRENT] until the core has every file under
+     * the new one: cut short anywhere, the next [open] finds whichever key the database is
+     * under and, if the files' step was cut short, finishes it with the old key.
      */
     @Synchronized
     fun rekey(store: CordonStore) {
@@ -148,13 +150,35 @@ class StoreKeyVault(
         try {
             val blob = seal(key)
             wrapped.write(KeySlot.NEXT, blob)
-            // If this fails the store may or may not have taken the key: NEXT stays, and
-            // the next open tries it after CURRENT.
-            store.rekey(key)
+            try {
+                store.rekey(key)
+            } catch (e: CordonException) {
+                // The database may have taken the new key with files left under the old
+                // one: finish now if the old key does it, else both slots stay for [open].
+                val old = runCatching { wrapped.read(KeySlot.CURRENT) }.getOrNull()
+                if (!store.rekeyUnfinished() || !finishRekey(store, old)) throw e
+            }
             wrapped.write(KeySlot.CURRENT, blob)
             wrapped.delete(KeySlot.NEXT)
         } finally {
             key.fill(0)
+        }
+    }
+
+    /** Gives the core the old key ([blob], wrapped) to finish a rekey; false if that failed. */
+    private fun finishRekey(store: CordonStore, blob: ByteArray?): Boolean {
+        val old = try {
+            unseal(blob ?: return false)
+        } catch (e: Exception) {
+            return false
+        }
+        return try {
+            store.finishRekey(old)
+            true
+        } catch (e: CordonException) {
+            false
+        } finally {
+            old.fill(0)
         }
     }
 
@@ -214,11 +238,16 @@ class StoreKeyVault(
             }
         }
         if (next == null) return StoreOpening.KeyLost(KeyLoss.WRONG_KEY)
-        // A rotation the core completed but the app did not record: the new key is current.
+        // A rotation whose database step the core completed: the new key is current once
+        // every attachment file is under it too (the old key, still in CURRENT, finishes
+        // a file step cut short; if that fails both keys stay for the next open).
         return when (val second = unsealAndOpen(next)) {
             Attempt.WrongKey -> StoreOpening.KeyLost(KeyLoss.WRONG_KEY)
             is Attempt.Done -> {
-                if (second.opening is StoreOpening.Opened) {
+                val opening = second.opening
+                val finished = opening !is StoreOpening.Opened ||
+                    !opening.store.rekeyUnfinished() || finishRekey(opening.store, current)
+                if (opening is StoreOpening.Opened && finished) {
                     runCatching {
                         wrapped.write(KeySlot.CURRENT, next)
                         wrapped.delete(KeySlot.NEXT)

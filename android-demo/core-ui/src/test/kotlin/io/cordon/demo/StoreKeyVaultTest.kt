@@ -2,7 +2,9 @@ package io.cordon.demo
 
 import io.cordon.CordonStore
 import io.cordon.HttpUrlConnectionTransport
+import io.cordon.incident
 import io.cordon.checkIn
+import io.cordon.core.AttachmentKind
 import io.cordon.core.CheckInKind
 import io.cordon.core.CordonException
 import kotlinx.coroutines.CoroutineScope
@@ -249,6 +251,35 @@ class StoreKeyVaultTest {
 
         opened(vault().open()).use { assertEquals(MARKER, it.checkIns(null).single().note) }
 
+        assertContentEquals(next, wrapped.read(KeySlot.CURRENT))
+        assertNull(wrapped.read(KeySlot.NEXT))
+    }
+
+    @Test
+    fun `a rotation cut short between the database and the files keeps the old key until the files are finished`() {
+        val photo = ByteArray(150_000) { (it * 13).toByte() }
+        val source = dir.resolve("photo.jpg").also { Files.write(it, photo) }
+        val vault = vault()
+        val store = opened(vault.open())
+        val id = store.attachFile(store.createReport(incident()).id, source.toString(), AttachmentKind.PHOTO, "image/jpeg").id
+        val oldBlob = assertNotNull(wrapped.read(KeySlot.CURRENT))
+        // The core's file step fails (a directory where the file's new copy goes), as an
+        // app killed between the two steps would leave it.
+        val blocker = Files.createDirectory(dir.resolve("phone.db.attachments").resolve("$id.partial"))
+
+        assertFailsWith<CordonException.Io> { vault.rekey(store) }
+        assertTrue(store.rekeyUnfinished())
+        store.close()
+        Files.delete(blocker)
+        assertContentEquals(oldBlob, wrapped.read(KeySlot.CURRENT), "the old key is kept")
+        val next = assertNotNull(wrapped.read(KeySlot.NEXT))
+
+        opened(vault().open()).use { reopened ->
+            assertFalse(reopened.rekeyUnfinished(), "the open finished it with the old key")
+            val shown = dir.resolve("shown.jpg")
+            reopened.exportAttachment(id, shown.toString())
+            assertContentEquals(photo, Files.readAllBytes(shown))
+        }
         assertContentEquals(next, wrapped.read(KeySlot.CURRENT))
         assertNull(wrapped.read(KeySlot.NEXT))
     }
