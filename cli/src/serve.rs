@@ -1,4 +1,5 @@
-//! `cordon serve --db PATH --listen ADDR`: the reference sync server.
+//! `cordon serve --db PATH --listen ADDR` (or `--database postgres://... --blobs DIR`):
+//! the reference sync server.
 //!
 //! Prints exactly one line on stdout, `listening on http://IP:PORT`, once the socket is
 //! bound (so a script or test that passed port 0 learns the port), then serves until
@@ -25,9 +26,14 @@ pub struct ServeArgs {
     )]
     db: Option<PathBuf>,
     /// The server database as a SQLite file's path, or a PostgreSQL URL
-    /// (`postgres://...`), which this build refuses: PostgreSQL is not supported yet.
+    /// (`postgres://user@host:port/name`, which several `cordon serve` processes may
+    /// share; give `--blobs` with it).
     #[arg(long, value_name = "PATH|URL")]
     database: Option<String>,
+    /// With a PostgreSQL `--database`: the directory for attachment bytes, one that every
+    /// process serving the database reaches.
+    #[arg(long, value_name = "DIR", requires = "database")]
+    blobs: Option<PathBuf>,
     /// Address to listen on; port 0 lets the system choose.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
@@ -52,7 +58,10 @@ pub struct ServeArgs {
 pub fn run(args: ServeArgs) -> CliResult {
     let (server, database) = match (&args.db, &args.database) {
         (Some(path), _) => (Server::open(path)?, path.display().to_string()),
-        (None, Some(database)) => (Server::open_database(database)?, database.clone()),
+        (None, Some(database)) => (
+            Server::open_database(database, args.blobs.as_deref())?,
+            Server::describe_database(database),
+        ),
         (None, None) => return Err("give --db PATH or --database PATH|URL".into()),
     };
     server.set_secure_cookies(args.secure_cookies);

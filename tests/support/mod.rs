@@ -24,6 +24,9 @@ pub struct ServerProcess {
     child: Child,
     pub url: String,
     pub db: PathBuf,
+    // How `cordon serve` and `cordon admin` name the database: `--db PATH`, or
+    // `--database URL --blobs DIR` for PostgreSQL.
+    database: Vec<std::ffi::OsString>,
 }
 
 impl ServerProcess {
@@ -39,12 +42,40 @@ impl ServerProcess {
 
     fn start_with(dir: &Path, flags: &[&str]) -> Self {
         let db = dir.join("server.db");
+        Self::start_on(db.clone(), vec!["--db".into(), db.into()], flags)
+    }
+
+    /// `cordon serve` on the PostgreSQL database `url` with attachment bytes in `blobs`
+    /// (several of these may serve one database), without rate limits.
+    pub fn start_postgres(url: &str, blobs: &Path) -> Self {
+        let database = vec![
+            "--database".into(),
+            url.into(),
+            "--blobs".into(),
+            blobs.into(),
+        ];
+        Self::start_on(PathBuf::from(url), database, &["--no-rate-limits"])
+    }
+
+    /// A handle for `cordon admin` on the PostgreSQL database `url` without a server of
+    /// its own (the office's processes beside the servers). It serves nothing.
+    pub fn admin_only_postgres(url: &str, blobs: &Path) -> OfficeAdmin {
+        OfficeAdmin {
+            database: vec![
+                "--database".into(),
+                url.into(),
+                "--blobs".into(),
+                blobs.into(),
+            ],
+        }
+    }
+
+    fn start_on(db: PathBuf, database: Vec<std::ffi::OsString>, flags: &[&str]) -> Self {
         // Warnings and errors only: a line per request would bury the test's output.
         let mut child = Command::new(cordon_bin())
             .args(["--log-level", "warn", "serve"])
             .args(flags)
-            .arg("--db")
-            .arg(&db)
+            .args(&database)
             .args(["--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -56,6 +87,7 @@ impl ServerProcess {
             child,
             url: String::new(),
             db,
+            database,
         };
         let mut line = String::new();
         BufReader::new(stdout)
@@ -75,7 +107,7 @@ impl ServerProcess {
 
     /// Runs `cordon admin --db <server db> ARGS` and returns its stdout.
     pub fn admin(&self, args: &[&str]) -> String {
-        admin(&self.db, args)
+        admin_on(&self.database, args)
     }
 
     /// `cordon admin assignment` of the sample file (`fixtures/assignment.json`, as it is)
@@ -136,6 +168,18 @@ impl ServerProcess {
     }
 }
 
+/// `cordon admin` against a database, with no server process (see
+/// [`ServerProcess::admin_only_postgres`]).
+pub struct OfficeAdmin {
+    database: Vec<std::ffi::OsString>,
+}
+
+impl OfficeAdmin {
+    pub fn admin(&self, args: &[&str]) -> String {
+        admin_on(&self.database, args)
+    }
+}
+
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -144,9 +188,13 @@ impl Drop for ServerProcess {
 }
 
 pub fn admin(db: &Path, args: &[&str]) -> String {
+    admin_on(&["--db".into(), db.into()], args)
+}
+
+fn admin_on(database: &[std::ffi::OsString], args: &[&str]) -> String {
     let out = Command::new(cordon_bin())
-        .args(["admin", "--db"])
-        .arg(db)
+        .arg("admin")
+        .args(database)
         .args(args)
         .output()
         .expect("run cordon admin");
