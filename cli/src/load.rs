@@ -14,6 +14,11 @@
 //! phones do not need thousands of open files; that costs the generator, not the office.
 //! The generator runs on the same machine as the server: on a small machine it competes
 //! for the same cores, which the figures must be read with.
+//!
+//! `--database` names the office's database (a SQLite file, or a PostgreSQL URL, its
+//! attachment bytes then in `office.blobs` of the run's directory) and `--servers N`
+//! starts N `cordon serve` processes on it, the phones spread over them in turn; CPU and
+//! memory are then the processes' sums.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -57,11 +62,50 @@ pub struct LoadArgs {
     /// office's ceiling for its smallest pushes (`--workers` is not used).
     #[arg(long)]
     one_op_pushes: bool,
+    /// Instead of the mix: a reconnect storm. Every phone has this many welfare check-ins
+    /// written offline; all of them sync at once (a thread each, the engine's own
+    /// batches) while one more phone sends duress alarms, one after another, timed from
+    /// the push's request to its receipt. The run lasts until every phone has drained
+    /// (`--seconds` and `--workers` are not used).
+    #[arg(long, value_name = "BACKLOG")]
+    storm: Option<usize>,
+    /// The office's database: a SQLite file's path or a PostgreSQL URL (default: a new
+    /// SQLite file in the run's directory).
+    #[arg(long)]
+    database: Option<String>,
+    /// `cordon serve` processes on the one database; the phones are spread over them.
+    #[arg(long, default_value_t = 1)]
+    servers: usize,
+}
+
+/// The office under load: its `cordon serve` processes and their addresses.
+struct Office {
+    children: Vec<crate::serve::ServerChild>,
+    urls: Vec<String>,
+}
+
+impl Office {
+    /// The address phone `phone` talks to: the servers in turn.
+    fn url(&self, phone: usize) -> &str {
+        &self.urls[phone % self.urls.len()]
+    }
+
+    /// The servers' user and system time so far, in clock ticks, summed.
+    fn cpu_ticks(&self) -> Option<u64> {
+        self.children.iter().map(|c| cpu_ticks(c.id())).sum()
+    }
+
+    /// The servers' peak resident memory, in KiB, summed.
+    fn peak_rss_kib(&self) -> Option<u64> {
+        self.children.iter().map(|c| peak_rss_kib(c.id())).sum()
+    }
 }
 
 /// What a run measured.
 #[derive(Debug, Serialize)]
 struct Figures {
+    database: &'static str,
+    servers: usize,
     phones: usize,
     workers: usize,
     seconds: f64,
@@ -111,8 +155,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 pub fn run(args: LoadArgs) -> CliResult {
-    if args.phones == 0 || args.workers == 0 || args.seconds == 0 {
-        return Err("--phones, --workers and --seconds must be at least 1".into());
+    if args.phones == 0 || args.workers == 0 || args.seconds == 0 || args.servers == 0 {
+        return Err("--phones, --workers, --seconds and --servers must be at least 1".into());
+    }
+    if args.storm == Some(0) {
+        return Err("--storm takes the check-ins each phone has waiting, at least 1".into());
     }
     let tmp;
     let dir = match args.dir.clone() {
@@ -126,27 +173,47 @@ pub fn run(args: LoadArgs) -> CliResult {
         }
     };
     let limit = sqlite_limit(&dir.join("limit.db"), Duration::from_secs(3))?;
-    let office_db = dir.join("office.db");
-    // The server logs errors only: an alarm a second is the load, not news.
-    let (server, url) = crate::serve::spawn(&office_db, "error", &["--no-rate-limits"])?;
-    let office = Server::open(&office_db)?;
+    let database = match &args.database {
+        Some(database) => database.clone(),
+        None => dir.join("office.db").display().to_string(),
+    };
+    let blobs = cordon_server::is_postgres_url(&database).then(|| dir.join("office.blobs"));
+    let blobs_arg = blobs.as_ref().map(|b| b.display().to_string());
+    let mut extra = vec!["--no-rate-limits"];
+    if let Some(blobs) = &blobs_arg {
+        extra.extend(["--blobs", blobs]);
+    }
+    let mut server = Office {
+        children: Vec::new(),
+        urls: Vec::new(),
+    };
+    for _ in 0..args.servers {
+        // The server logs errors only: an alarm a second is the load, not news.
+        let (child, url) = crate::serve::spawn_on(database.as_ref(), "error", &extra)?;
+        server.children.push(child);
+        server.urls.push(url);
+    }
+    let office = Server::open_database(&database, blobs.as_deref())?;
     let phones_dir = dir.join("phones");
     std::fs::create_dir_all(&phones_dir)?;
-    if !args.one_op_pushes {
-        enrol_phones(&office, &url, &phones_dir, args.phones)?;
-    }
-
     if args.one_op_pushes {
-        return one_op_pushes(&args, &office, &url, server, limit);
+        return one_op_pushes(&args, &office, server, limit);
     }
+    if let Some(backlog) = args.storm {
+        // The phones, and one more that sends the alarms.
+        enrol_phones(&office, &server, &phones_dir, args.phones + 1)?;
+        return storm(&args, backlog, &phones_dir, server, limit);
+    }
+    enrol_phones(&office, &server, &phones_dir, args.phones)?;
     let pushes = Arc::new(Mutex::new(Vec::new()));
     let alarms = Arc::new(Mutex::new(Vec::new()));
     let applied = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let turns = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let next = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
-    let cpu_before = cpu_ticks(server.id());
+    let cpu_before = server.cpu_ticks();
     let started = Instant::now();
+    let urls = Arc::new(server.urls.clone());
     let workers: Vec<_> = (0..args.workers)
         .map(|w| {
             let (pushes, alarms, applied, turns, next, stop) = (
@@ -157,13 +224,13 @@ pub fn run(args: LoadArgs) -> CliResult {
                 next.clone(),
                 stop.clone(),
             );
-            let (url, phones_dir, phones) = (url.clone(), phones_dir.clone(), args.phones);
+            let (urls, phones_dir, phones) = (urls.clone(), phones_dir.clone(), args.phones);
             let random = SeededRandom::new(args.seed.wrapping_mul(1000).wrapping_add(w as u64));
             std::thread::spawn(move || -> Result<()> {
                 while !stop.load(Ordering::Relaxed) {
                     let phone = next.fetch_add(1, Ordering::Relaxed) % phones;
                     let turn = Turn {
-                        url: &url,
+                        url: &urls[phone % urls.len()],
                         db: &phone_db(&phones_dir, phone),
                         assignment: &assignment_id(phone),
                         pushes: &pushes,
@@ -218,7 +285,7 @@ fn run_for<E: Into<Box<dyn std::error::Error + Send + Sync>>>(
 
 /// What a run collected, for [`report`].
 struct Measured<'a> {
-    server: crate::serve::ServerChild,
+    server: Office,
     cpu_before: Option<u64>,
     started: Instant,
     turns: u64,
@@ -241,10 +308,15 @@ fn report(args: &LoadArgs, m: Measured<'_>) -> CliResult {
         limit,
     } = m;
     let elapsed = started.elapsed().as_secs_f64();
-    let cpu = cpu_ticks(server.id()).zip(cpu_before).map(|(a, b)| a - b);
-    let rss = peak_rss_kib(server.id());
+    let cpu = server.cpu_ticks().zip(cpu_before).map(|(a, b)| a - b);
+    let rss = server.peak_rss_kib();
     drop(server);
     let figures = Figures {
+        database: match &args.database {
+            Some(d) if cordon_server::is_postgres_url(d) => "postgresql",
+            _ => "sqlite",
+        },
+        servers: args.servers,
         phones: args.phones,
         // With one-operation pushes every phone is a thread of its own.
         workers: if args.one_op_pushes {
@@ -280,17 +352,12 @@ fn report(args: &LoadArgs, m: Measured<'_>) -> CliResult {
 /// `--one-op-pushes`: each phone enrolled over HTTP with a device id of its own, then a
 /// thread per phone pushing one welfare check-in per request, back to back, for the run's
 /// time. Every push must be answered 200 with its operation applied.
-fn one_op_pushes(
-    args: &LoadArgs,
-    office: &Server,
-    url: &str,
-    server: crate::serve::ServerChild,
-    limit: f64,
-) -> CliResult {
+fn one_op_pushes(args: &LoadArgs, office: &Server, server: Office, limit: f64) -> CliResult {
     let officers = officers_on_assignments(office, args.phones)?;
     let transport = HttpTransport::new();
     let mut phones = Vec::with_capacity(args.phones);
-    for officer in &officers {
+    for (phone, officer) in officers.iter().enumerate() {
+        let url = server.url(phone);
         let code = admin::create_enrolment_code(
             office,
             ORGANISATION,
@@ -308,14 +375,14 @@ fn one_op_pushes(
     let pushes = Arc::new(Mutex::new(Vec::new()));
     let applied = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
-    let cpu_before = cpu_ticks(server.id());
+    let cpu_before = server.cpu_ticks();
     let started = Instant::now();
     let threads: Vec<_> = phones
         .into_iter()
         .enumerate()
         .map(|(phone, enrolled)| {
             let (pushes, applied, stop) = (pushes.clone(), applied.clone(), stop.clone());
-            let url = format!("{url}/v1/push");
+            let url = format!("{}/v1/push", server.url(phone));
             let assignment = assignment_id(phone);
             std::thread::spawn(move || -> CliResult {
                 let transport = HttpTransport::new();
@@ -353,6 +420,102 @@ fn one_op_pushes(
             applied,
             pushes: &mut pushes,
             alarms: &mut Vec::new(),
+            limit,
+        },
+    )
+}
+
+/// `--storm`: every phone's backlog written offline, then every phone syncing at once
+/// while the last phone sends duress alarms back to back (each its own sync), until the
+/// phones have drained. The alarm's latency is its push's, request to receipt.
+fn storm(
+    args: &LoadArgs,
+    backlog: usize,
+    phones_dir: &Path,
+    server: Office,
+    limit: f64,
+) -> CliResult {
+    let engine = |phone: usize, pushes: &Arc<Mutex<Vec<Duration>>>| -> Result<_> {
+        let store = Arc::new(Store::open(phone_db(phones_dir, phone))?);
+        let transport = Arc::new(Timed {
+            inner: HttpTransport::new(),
+            pushes: pushes.clone(),
+            first_push_done: Mutex::new(None),
+        });
+        let config = SyncConfig::new(server.url(phone));
+        let engine = SyncEngine::new(store.clone(), transport.clone(), config)?;
+        Ok((store, transport, engine))
+    };
+    let pushes = Arc::new(Mutex::new(Vec::new()));
+    let mut phones = Vec::with_capacity(args.phones);
+    for phone in 0..args.phones {
+        let (store, _, engine) = engine(phone, &pushes)?;
+        let check_in = NewCheckIn {
+            assignment_id: Some(assignment_id(phone)),
+            ..cordon_fixtures::check_in(CheckInKind::Welfare)
+        };
+        for _ in 0..backlog {
+            store.record_check_in(check_in.clone())?;
+        }
+        phones.push(engine);
+    }
+    let alarm_pushes = Arc::new(Mutex::new(Vec::new()));
+    let (alarm_store, alarm_transport, alarm_engine) = engine(args.phones, &alarm_pushes)?;
+    let applied = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let draining = Arc::new(AtomicUsize::new(args.phones));
+    let cpu_before = server.cpu_ticks();
+    let started = Instant::now();
+    let threads: Vec<_> = phones
+        .into_iter()
+        .map(|engine| {
+            let (applied, draining) = (applied.clone(), draining.clone());
+            std::thread::spawn(move || -> Result<()> {
+                let passes = engine.sync_until_drained(1_000);
+                draining.fetch_sub(1, Ordering::Relaxed);
+                for pass in passes? {
+                    applied.fetch_add(u64::try_from(pass.applied).unwrap_or(0), Ordering::Relaxed);
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    let mut alarms = Vec::new();
+    while draining.load(Ordering::Relaxed) > 0 {
+        alarm_store.record_check_in(NewCheckIn {
+            assignment_id: None,
+            ..cordon_fixtures::check_in(CheckInKind::Duress)
+        })?;
+        *lock(&alarm_transport.first_push_done) = None;
+        let before = lock(&alarm_pushes).len();
+        let summary = alarm_engine.sync_once()?;
+        let timed = lock(&alarm_pushes);
+        match (summary.applied, timed.get(before)) {
+            (1.., Some(latency)) => alarms.push(*latency),
+            _ => return Err(format!("a duress alarm was not applied: {summary:?}").into()),
+        }
+    }
+    for t in threads {
+        t.join().map_err(|_| "a storming phone panicked")??;
+    }
+    let mut pushes = lock(&pushes).clone();
+    let applied = applied.load(Ordering::Relaxed);
+    if applied != (args.phones * backlog) as u64 {
+        return Err(format!(
+            "the storm applied {applied} of {} check-ins",
+            args.phones * backlog
+        )
+        .into());
+    }
+    report(
+        args,
+        Measured {
+            server,
+            cpu_before,
+            started,
+            turns: args.phones as u64,
+            applied,
+            pushes: &mut pushes,
+            alarms: &mut alarms,
             limit,
         },
     )
@@ -436,8 +599,8 @@ fn post(
 
 fn print(f: &Figures) {
     println!(
-        "cordon load: {} phones, {} workers, {:.1} s, {} turns",
-        f.phones, f.workers, f.seconds, f.turns
+        "cordon load: {} phones, {} workers, {:.1} s, {} turns; {} server process(es) on {}",
+        f.phones, f.workers, f.seconds, f.turns, f.servers, f.database
     );
     println!(
         "  operations applied   {:>8}  ({:.0}/s)",
@@ -452,7 +615,7 @@ fn print(f: &Figures) {
         f.alarms, f.alarm_p50_ms, f.alarm_p99_ms
     );
     println!(
-        "  server               CPU {:.0}% of one core, peak memory {:.1} MiB",
+        "  server               CPU {:.0}% of one core, peak memory {:.1} MiB (all processes)",
         f.server_cpu_percent, f.server_peak_rss_mib
     );
     println!(
@@ -490,9 +653,10 @@ fn officers_on_assignments(office: &Server, phones: usize) -> CliResult<Vec<Stri
 
 /// Every phone enrolled with a code of its own, on an assignment shared with its
 /// neighbours, and its first sync done (the assignment pulled).
-fn enrol_phones(office: &Server, url: &str, dir: &Path, phones: usize) -> CliResult {
+fn enrol_phones(office: &Server, server: &Office, dir: &Path, phones: usize) -> CliResult {
     let officers = officers_on_assignments(office, phones)?;
     for (phone, officer) in officers.iter().enumerate() {
+        let url = server.url(phone);
         let code = admin::create_enrolment_code(
             office,
             ORGANISATION,

@@ -120,11 +120,20 @@ pub(crate) fn spawn(
     log_filter: &str,
     extra: &[&str],
 ) -> CliResult<(ServerChild, String)> {
+    spawn_on(db.as_os_str(), log_filter, extra)
+}
+
+/// [`spawn`] on `database`: a SQLite file's path or a PostgreSQL URL.
+pub(crate) fn spawn_on(
+    database: &std::ffi::OsStr,
+    log_filter: &str,
+    extra: &[&str],
+) -> CliResult<(ServerChild, String)> {
     use std::io::BufRead;
     use std::process::{Command, Stdio};
     let mut child = Command::new(std::env::current_exe()?)
-        .args(["--log-level", log_filter, "serve", "--db"])
-        .arg(db)
+        .args(["--log-level", log_filter, "serve", "--database"])
+        .arg(database)
         .args(["--listen", "127.0.0.1:0"])
         .args(extra)
         .stdout(Stdio::piped())

@@ -1353,18 +1353,21 @@ fn cordon_load_drives_phones_against_its_own_server_and_reports_figures_as_json(
     assert!(!bad.status.success());
     assert_eq!(
         stderr(&bad).trim(),
-        "error: --phones, --workers and --seconds must be at least 1"
+        "error: --phones, --workers, --seconds and --servers must be at least 1"
     );
 }
 
 /// The office's ceiling for its smallest pushes: every push answered is one operation
-/// applied, and exactly the answered ones are in the office's receipts once the run ends.
+/// applied, and exactly the answered ones are in the office's receipts once the run ends,
+/// with two server processes sharing the database.
 #[test]
 fn cordon_load_one_op_pushes_counts_only_what_the_office_committed() {
     let dir = tempfile::tempdir().unwrap();
     let out = cordon(&[
         "load",
         "--one-op-pushes",
+        "--servers",
+        "2",
         "--phones",
         "4",
         "--seconds",
@@ -1379,6 +1382,7 @@ fn cordon_load_one_op_pushes_counts_only_what_the_office_committed() {
     assert!(applied > 0, "{f}");
     assert_eq!(f["pushes"].as_u64().unwrap(), applied, "{f}");
     assert_eq!(f["workers"], 4, "a thread per phone");
+    assert_eq!(f["servers"], 2);
     let receipts: i64 = rusqlite::Connection::open(dir.path().join("office.db"))
         .unwrap()
         .query_row(
@@ -1388,6 +1392,47 @@ fn cordon_load_one_op_pushes_counts_only_what_the_office_committed() {
         )
         .unwrap();
     assert_eq!(receipts as u64, applied);
+}
+
+/// A reconnect storm: every phone's backlog reaches the office exactly once while the
+/// alarm phone's duress alarms are each answered, and the office holds every one.
+#[test]
+fn cordon_load_storm_delivers_every_backlog_once_beside_the_alarms() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cordon(&[
+        "load",
+        "--storm",
+        "120",
+        "--phones",
+        "3",
+        "--json",
+        "--dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let f: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(f["operations_applied"], 360, "{f}");
+    let alarms = f["alarms"].as_u64().unwrap();
+    assert!(alarms > 0, "{f}");
+    assert!(f["alarm_p99_ms"].as_f64().unwrap() >= f["alarm_p50_ms"].as_f64().unwrap());
+    let office = rusqlite::Connection::open(dir.path().join("office.db")).unwrap();
+    let count = |sql: &str| -> i64 { office.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        count("SELECT count(*) FROM receipt WHERE status = 'applied' AND kind = 'check_in.record'"),
+        360 + alarms as i64
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM alarm WHERE kind = 'duress'"),
+        alarms as i64,
+        "each duress alarm raised"
+    );
+
+    let bad = cordon(&["load", "--storm", "0"]);
+    assert!(!bad.status.success());
+    assert_eq!(
+        stderr(&bad).trim(),
+        "error: --storm takes the check-ins each phone has waiting, at least 1"
+    );
 }
 
 #[test]

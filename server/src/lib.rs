@@ -58,7 +58,7 @@ use std::future::Future;
 
 pub use error::{AlarmRefusal, Error, Result};
 pub use limits::{Rate, RateLimits};
-pub use state::{Server, Timeouts, DEFAULT_TIMER_PERIOD};
+pub use state::{is_postgres_url, Server, Timeouts, DEFAULT_TIMER_PERIOD};
 
 /// Serves the API on `listener` until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, server: Server) -> std::io::Result<()> {

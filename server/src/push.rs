@@ -34,6 +34,7 @@ use serde_json::value::RawValue;
 
 use crate::apply::{self, reject, Refusal};
 use crate::error::Result;
+use crate::group_commit::{GiveWay, Ran};
 use crate::http::{ApiError, BodyBytes, Caller, Reply};
 use crate::records;
 use crate::state::Server;
@@ -44,20 +45,16 @@ pub(crate) async fn handle(
     caller: Caller,
     BodyBytes(body): BodyBytes<MAX_PUSH_BYTES>,
 ) -> Result<Reply<PushResponse>, ApiError> {
-    let request: Envelope<'_> = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request(format!("invalid push request: {e}")))?;
-    caller.require_own(&request.device_id)?;
-    if request.operations.len() > MAX_PUSH_OPERATIONS {
-        return Err(ApiError::bad_request(format!(
-            "{} operations in one push; at most {MAX_PUSH_OPERATIONS} are allowed",
-            request.operations.len()
-        )));
-    }
-    let operations = request
-        .operations
-        .iter()
-        .map(|raw| Incoming::parse(raw))
-        .collect::<Result<Vec<_>, _>>()?;
+    // A big batch takes milliseconds to parse: off the async threads, so that the small
+    // requests behind it (an alarm's above all) are not held up by it.
+    let operations = if body.len() > PARSE_INLINE_BYTES {
+        let caller = caller.clone();
+        tokio::task::spawn_blocking(move || parse(&body, &caller))
+            .await
+            .map_err(|e| crate::Error::Storage(format!("a push's parse failed: {e}")))??
+    } else {
+        parse(&body, &caller)?
+    };
     let now = server.now();
     // What the device's urgent lane carries: alarms, and sightings it matched against the
     // BOLO list (written before an alarm, they share its request).
@@ -73,19 +70,39 @@ pub(crate) async fn handle(
     // alarms, before ordinary pushes waiting (the urgent lane, on the server too).
     let count = operations.len();
     let results = server
-        .blocking(move |s| {
-            s.write_push(
-                alarms_only,
-                count,
-                Box::new(move |tx| apply_batch(tx, &caller, &operations, now)),
-            )
-        })
+        .write_push(
+            alarms_only,
+            count,
+            Box::new(move |tx, give_way| apply_batch(tx, &caller, &operations, now, give_way)),
+        )
         .await?;
     log_outcome(&results);
     Ok(Reply(PushResponse {
         server_time: now,
         results,
     }))
+}
+
+/// The largest push body parsed on the async thread that received it.
+const PARSE_INLINE_BYTES: usize = 16 * 1024;
+
+/// The push's operations, read from its body: `400` for a body that is not a push, `403`
+/// for another device's, a malformed operation kept to be rejected on its own.
+fn parse(body: &[u8], caller: &Caller) -> Result<Vec<Incoming>, ApiError> {
+    let request: Envelope<'_> = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("invalid push request: {e}")))?;
+    caller.require_own(&request.device_id)?;
+    if request.operations.len() > MAX_PUSH_OPERATIONS {
+        return Err(ApiError::bad_request(format!(
+            "{} operations in one push; at most {MAX_PUSH_OPERATIONS} are allowed",
+            request.operations.len()
+        )));
+    }
+    request
+        .operations
+        .iter()
+        .map(|raw| Incoming::parse(raw))
+        .collect()
 }
 
 /// One line per push: how many operations and what became of them. Never a reason: a
@@ -211,7 +228,8 @@ fn apply_batch(
     caller: &Caller,
     operations: &[Incoming],
     now: Timestamp,
-) -> Result<Vec<OperationResult>> {
+    give_way: &GiveWay<'_>,
+) -> Result<Ran<Vec<OperationResult>>> {
     // Once an operation on a record is refused, the record's later operations in the
     // same push are not judged: applying them would put them ahead of the refused one
     // for good. They get no receipt, so the device may send them again after it
@@ -219,6 +237,11 @@ fn apply_batch(
     let mut refused: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut results = Vec::with_capacity(operations.len());
     for op in operations {
+        // An alarm waits for the connection: stop here (all of this push is rolled back)
+        // and run again after it.
+        if give_way.now() {
+            return Ok(Ran::GaveWay);
+        }
         let (_, record) = op.kind_and_record();
         let result = if refused.contains(&record) {
             result(
@@ -235,7 +258,7 @@ fn apply_batch(
         }
         results.push(result);
     }
-    Ok(results)
+    Ok(Ran::Done(results))
 }
 
 fn result(

@@ -130,6 +130,11 @@ impl<C> Pool<C> {
         }
     }
 
+    /// An idle connection, if one is: never waits, never opens one.
+    fn try_take(&self) -> Option<C> {
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop()
+    }
+
     fn give_back(&self, conn: C) {
         let _open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         self.idle
@@ -438,15 +443,42 @@ impl Server {
     /// Runs `f` on a read-only connection, in one read transaction (one snapshot of
     /// what is committed). It waits for no writer and no queue of pushes.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Conn<'_>) -> Result<T>) -> Result<T> {
-        let readers = match &self.inner.database {
-            Database::Sqlite { readers, .. } => readers,
-            Database::Postgres { pool } => {
-                return pool.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", |tx| {
-                    f(tx)
-                })
+        match &self.inner.database {
+            Database::Sqlite { readers, .. } => {
+                let conn = readers.take()?;
+                Self::read_on(readers, conn, f)
             }
+            Database::Postgres { pool } => pool
+                .transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", |tx| {
+                    f(tx)
+                }),
+        }
+    }
+
+    /// A small read (one indexed lookup, such as a token check) from async code: on the
+    /// calling thread if a read-only connection is idle, which takes microseconds and
+    /// spares a hand-over to a blocking thread and back; otherwise on a blocking thread,
+    /// as [`Server::read`].
+    pub(crate) async fn read_small<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Conn<'_>) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let idle = match &self.inner.database {
+            Database::Sqlite { readers, .. } => readers.try_take().map(|conn| (readers, conn)),
+            // Over the network: never on an async thread.
+            Database::Postgres { .. } => None,
         };
-        let mut conn = readers.take()?;
+        match idle {
+            Some((readers, conn)) => Self::read_on(readers, conn, f),
+            None => self.blocking(move |s| s.read(f)).await,
+        }
+    }
+
+    fn read_on<T>(
+        readers: &Pool<Connection>,
+        mut conn: Connection,
+        f: impl FnOnce(&Conn<'_>) -> Result<T>,
+    ) -> Result<T> {
         let result = (|| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
             let value = f(&Conn::sqlite(&tx))?;
@@ -465,21 +497,46 @@ impl Server {
     /// Runs a push's `job` in a group commit (`crate::group_commit`): with other pushes
     /// queued meanwhile, in one transaction, each in its own savepoint, answered after
     /// the one commit is durable. An alarm-only push (`alarm`) goes in a group of alarms,
-    /// before ordinary pushes and ordinary work waiting for the connection.
-    pub(crate) fn write_push(
+    /// before ordinary pushes and ordinary work waiting for the connection. The request
+    /// waits for its answer without a thread of its own; only the group's runner (and an
+    /// alarm, which never waits for it) takes a blocking thread.
+    pub(crate) async fn write_push(
         &self,
         alarm: bool,
         operations: usize,
         job: Job<Vec<OperationResult>>,
     ) -> Result<Vec<OperationResult>> {
-        self.inner
-            .pushes
-            .submit(alarm, operations, job, &|alarm, body| {
-                self.in_write(self.turn(alarm), |tx| {
-                    body(tx);
-                    Ok(())
-                })
+        let submitted = self.inner.pushes.submit(alarm, operations, job);
+        if alarm {
+            self.blocking(|s| {
+                s.inner
+                    .pushes
+                    .run_alarms(&|alarm, body| s.run_group(alarm, body));
+                Ok(())
             })
+            .await?;
+        } else if submitted.start_runner {
+            let server = self.clone();
+            tokio::task::spawn_blocking(move || {
+                let s = &server;
+                s.inner
+                    .pushes
+                    .drain(&|alarm, body| s.run_group(alarm, body));
+            });
+        }
+        submitted
+            .answer
+            .await
+            .unwrap_or_else(|_| Err(Error::Storage("a push was left without an answer".into())))
+    }
+
+    /// Takes the connection's turn (the alarm's if `alarm`), runs `body` in one
+    /// transaction, and commits: one group of pushes.
+    fn run_group(&self, alarm: bool, body: &mut dyn FnMut(&mut Tx<'_>)) -> Result<()> {
+        self.in_write(self.turn(alarm), |tx| {
+            body(tx);
+            Ok(())
+        })
     }
 
     /// How many group commits of pushes have committed (figures and tests).
@@ -604,7 +661,7 @@ impl Server {
 }
 
 /// Whether `database` is a PostgreSQL connection URL rather than a file's path.
-fn is_postgres_url(database: &str) -> bool {
+pub fn is_postgres_url(database: &str) -> bool {
     ["postgres://", "postgresql://"]
         .iter()
         .any(|scheme| database.starts_with(scheme))
@@ -613,6 +670,7 @@ fn is_postgres_url(database: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::group_commit::Ran;
     use std::sync::mpsc::channel;
 
     #[test]
@@ -670,6 +728,19 @@ mod tests {
         (busy, release)
     }
 
+    /// A push from a plain thread, as a request handler would make it: the answer once
+    /// its group has committed.
+    fn push_now(
+        server: &Server,
+        alarm: bool,
+        operations: usize,
+        job: Job<Vec<OperationResult>>,
+    ) -> Result<Vec<OperationResult>> {
+        static RUNTIME: std::sync::LazyLock<tokio::runtime::Runtime> =
+            std::sync::LazyLock::new(|| tokio::runtime::Runtime::new().unwrap());
+        RUNTIME.block_on(server.write_push(alarm, operations, job))
+    }
+
     /// Waits until `alarms` alarm pushes and `ordinary` other pushes are queued.
     fn until_queued(server: &Server, alarms: usize, ordinary: usize) {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
@@ -688,12 +759,13 @@ mod tests {
         let push = |name: &'static str, alarm: bool| {
             let (server, order) = (server.clone(), order.clone());
             std::thread::spawn(move || {
-                server.write_push(
+                push_now(
+                    &server,
                     alarm,
                     1,
-                    Box::new(move |_| {
+                    Box::new(move |_, _| {
                         order.lock().unwrap().push(name);
-                        Ok(Vec::new())
+                        Ok(Ran::Done(Vec::new()))
                     }),
                 )
             })
@@ -736,29 +808,31 @@ mod tests {
                 (server.clone(), order.clone(), alarm_thread.clone());
             std::thread::spawn(move || {
                 let inner = server.clone();
-                server.write_push(
+                push_now(
+                    &server,
                     false,
                     1,
-                    Box::new(move |_| {
+                    Box::new(move |_, _| {
                         order.lock().unwrap().push(name);
                         if name == "first" {
                             // The alarm comes while the group runs.
                             let order = order.clone();
                             let alarm_server = inner.clone();
                             *alarm_thread.lock().unwrap() = Some(std::thread::spawn(move || {
-                                alarm_server.write_push(
+                                push_now(
+                                    &alarm_server,
                                     true,
                                     1,
-                                    Box::new(move |_| {
+                                    Box::new(move |_, _| {
                                         order.lock().unwrap().push("alarm");
-                                        Ok(Vec::new())
+                                        Ok(Ran::Done(Vec::new()))
                                     }),
                                 )
                             }));
                             // (The other two are in this group, off the queue.)
                             until_queued(&inner, 1, 0);
                         }
-                        Ok(Vec::new())
+                        Ok(Ran::Done(Vec::new()))
                     }),
                 )
             })
@@ -788,6 +862,73 @@ mod tests {
         );
     }
 
+    /// A push in progress gives way to an alarm between two of its operations: what it
+    /// wrote is rolled back, the alarm commits, and the push runs again, whole. It gives
+    /// way once only: a second alarm waits for it to end.
+    #[test]
+    fn a_push_in_progress_gives_way_to_an_alarm_once_and_runs_again_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server::open(dir.path().join("server.db")).unwrap();
+        server
+            .write(|tx| Ok(tx.execute_batch("CREATE TABLE seen (name TEXT)")?))
+            .unwrap();
+        let alarm = |server: &Server, name: &'static str| {
+            let server = server.clone();
+            std::thread::spawn(move || {
+                push_now(
+                    &server,
+                    true,
+                    1,
+                    Box::new(move |tx, _| {
+                        tx.execute("INSERT INTO seen (name) VALUES (?1)", [name])?;
+                        Ok(Ran::Done(Vec::new()))
+                    }),
+                )
+            })
+        };
+        let runs = Arc::new(Mutex::new(0));
+        let alarms = Arc::new(Mutex::new(Vec::new()));
+        let push = {
+            let (inner, runs, alarms) = (server.clone(), runs.clone(), alarms.clone());
+            push_now(
+                &server,
+                false,
+                2,
+                Box::new(move |tx, give_way| {
+                    *runs.lock().unwrap() += 1;
+                    let run = *runs.lock().unwrap();
+                    tx.execute("INSERT INTO seen (name) VALUES ('push op 1')", [])?;
+                    assert!(!give_way.now(), "no alarm waits yet");
+                    let name = if run == 1 { "alarm" } else { "second alarm" };
+                    alarms.lock().unwrap().push(alarm(&inner, name));
+                    until_queued(&inner, 1, 0);
+                    if give_way.now() {
+                        return Ok(Ran::GaveWay);
+                    }
+                    tx.execute("INSERT INTO seen (name) VALUES ('push op 2')", [])?;
+                    Ok(Ran::Done(Vec::new()))
+                }),
+            )
+        };
+        push.unwrap();
+        for a in alarms.lock().unwrap().drain(..) {
+            a.join().unwrap().unwrap();
+        }
+        assert_eq!(
+            *runs.lock().unwrap(),
+            2,
+            "gave way once, then ran to its end"
+        );
+        let seen: Vec<String> = server
+            .read(|c| {
+                Ok(c.prepare("SELECT name FROM seen ORDER BY rowid")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?)
+            })
+            .unwrap();
+        assert_eq!(seen, ["alarm", "push op 1", "push op 2", "second alarm"]);
+    }
+
     /// In one group, a push that fails (or panics) is rolled back to its savepoint and
     /// answered with the error; the others' writes are committed and answered.
     #[test]
@@ -801,15 +942,16 @@ mod tests {
         let push = |name: &'static str| {
             let server = server.clone();
             std::thread::spawn(move || {
-                server.write_push(
+                push_now(
+                    &server,
                     false,
                     1,
-                    Box::new(move |tx| {
+                    Box::new(move |tx, _| {
                         tx.execute("INSERT INTO seen (name) VALUES (?1)", [name])?;
                         match name {
                             "fails" => Err(Error::Storage("refused".into())),
                             "panics" => panic!("a bug in one push"),
-                            _ => Ok(Vec::new()),
+                            _ => Ok(Ran::Done(Vec::new())),
                         }
                     }),
                 )

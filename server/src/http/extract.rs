@@ -109,26 +109,24 @@ async fn token_holder(parts: &Parts, server: &Server) -> Result<(Caller, bool), 
     let token = bearer_token(&parts.headers).ok_or_else(ApiError::unauthorized)?;
     let token_hash = crate::secret::digest(token);
     let (caller, revoked) = server
-        .blocking(move |s| {
-            s.read(|c| {
-                Ok(c.prepare_cached(
-                    "SELECT d.device_id, d.organisation_id, d.officer_id,
+        .read_small(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT d.device_id, d.organisation_id, d.officer_id,
                             r.device_id IS NOT NULL
                      FROM device d LEFT JOIN device_revocation r USING (device_id)
                      WHERE d.token_hash = ?1",
-                )?
-                .query_row([token_hash], |r| {
-                    Ok((
-                        Caller {
-                            device_id: r.get(0)?,
-                            organisation_id: r.get(1)?,
-                            officer_id: r.get(2)?,
-                        },
-                        r.get::<_, bool>(3)?,
-                    ))
-                })
-                .optional()?)
+            )?
+            .query_row([token_hash], |r| {
+                Ok((
+                    Caller {
+                        device_id: r.get(0)?,
+                        organisation_id: r.get(1)?,
+                        officer_id: r.get(2)?,
+                    },
+                    r.get::<_, bool>(3)?,
+                ))
             })
+            .optional()?)
         })
         .await?
         .ok_or_else(ApiError::unauthorized)?;

@@ -516,3 +516,39 @@ fn the_same_record_ids_in_two_organisations_coexist_and_org_b_learns_nothing_of_
     }
     assert_eq!(admin::reports(&taken.server).unwrap().len(), 2);
 }
+
+/// A big batch is read off the async threads: it answers exactly as a small one does,
+/// refusals included, and nothing of a refused batch is applied.
+#[test]
+fn a_big_batch_is_judged_as_a_small_one_its_refusals_included() {
+    let srv = TestServer::start();
+    let device = srv.device(ORG, OFFICER);
+    let a = srv.assign(ORG, OFFICER, "A-1");
+    device.store.upsert_assignment(&a).unwrap();
+    for _ in 0..120 {
+        device.store.record_check_in(welfare("A-1")).unwrap();
+    }
+    let ops: Vec<Value> = device.take().iter().map(wire).collect();
+    let body = json!({"device_id": device.device_id, "operations": ops});
+    assert!(
+        body.to_string().len() > 32 * 1024,
+        "big enough to leave the async thread"
+    );
+
+    let theirs = srv.post(
+        "/v1/push",
+        device.token(),
+        &json!({"device_id": "another-device", "operations": ops}),
+    );
+    assert_eq!(theirs.status, 403, "{:?}", theirs.body);
+    let mut broken = ops.clone();
+    broken.push(json!({"kind": "check_in.record"}));
+    let malformed = device.push(&srv, broken);
+    assert_eq!(malformed.status, 400, "{:?}", malformed.body);
+    assert!(admin::check_ins(&srv.server).unwrap().is_empty());
+
+    let reply = device.push(&srv, ops);
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.statuses(), vec!["applied"; 120]);
+    assert_eq!(admin::check_ins(&srv.server).unwrap().len(), 120);
+}
