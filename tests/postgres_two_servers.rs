@@ -9,8 +9,6 @@
 
 mod support;
 
-use std::collections::{HashMap, HashSet};
-
 use cordon_core::*;
 use cordon_fixtures::postgres::Postgres;
 use support::proxy::{random_plan, Fault, FaultProxy};
@@ -129,28 +127,8 @@ fn two_servers_on_one_postgres_keep_receipts_once_order_and_a_gapless_feed() {
 
     // Exactly once, whichever process applied it.
     a.assert_check_ins_once(&check_ins);
-    let receipts = b.list("receipts");
-    assert!(
-        receipts.iter().all(|r| r["status"] == "applied"),
-        "a receipt was not applied"
-    );
-    let ids: HashSet<(&str, &str)> = receipts
-        .iter()
-        .map(|r| {
-            (
-                r["device_id"].as_str().unwrap(),
-                r["operation_id"].as_str().unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(ids.len(), receipts.len(), "an operation was applied twice");
-    // Per-record order.
-    let mut seqs: HashMap<&str, Vec<i64>> = HashMap::new();
-    for r in &receipts {
-        seqs.entry(r["record_id"].as_str().unwrap())
-            .or_default()
-            .push(r["seq"].as_i64().unwrap());
-    }
+    // Per-record order, read through the other process.
+    let seqs = b.applied_seqs_per_record();
     let server_reports = a.list("reports");
     for (d, id) in &reports {
         let r = server_reports
@@ -160,7 +138,7 @@ fn two_servers_on_one_postgres_keep_receipts_once_order_and_a_gapless_feed() {
         assert_eq!(r["state"], "submitted");
         assert_eq!(r["integrity"]["state"], "intact", "{}", r["integrity"]);
         assert_eq!(r["officer_id"], OFFICERS[*d]);
-        let s = &seqs[id.as_str()];
+        let s = &seqs[id];
         assert!(
             s.windows(2).all(|w| w[0] < w[1]),
             "report {id} applied out of order: {s:?}"

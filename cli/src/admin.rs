@@ -18,24 +18,12 @@ use cordon_server::operators::{self, Role};
 use cordon_server::Server;
 use serde::Serialize;
 
-use crate::args::{table, CliResult};
+use crate::args::{table, CliResult, DatabaseArgs};
 
 #[derive(Debug, Args)]
 pub struct AdminArgs {
-    /// The server database.
-    #[arg(
-        long,
-        required_unless_present = "database",
-        conflicts_with = "database"
-    )]
-    db: Option<PathBuf>,
-    /// The server database as a SQLite file's path or a PostgreSQL URL (as `cordon serve
-    /// --database`; give `--blobs` with a URL).
-    #[arg(long, value_name = "PATH|URL")]
-    database: Option<String>,
-    /// With a PostgreSQL `--database`: the directory of attachment bytes.
-    #[arg(long, value_name = "DIR", requires = "database")]
-    blobs: Option<PathBuf>,
+    #[command(flatten)]
+    database: DatabaseArgs,
     #[command(subcommand)]
     command: AdminCommand,
 }
@@ -263,11 +251,7 @@ enum Listing {
 }
 
 pub fn run(args: AdminArgs) -> CliResult {
-    let server = match (&args.db, &args.database) {
-        (Some(path), _) => Server::open(path)?,
-        (None, Some(database)) => Server::open_database(database, args.blobs.as_deref())?,
-        (None, None) => return Err("give --db PATH or --database PATH|URL".into()),
-    };
+    let (server, _) = args.database.open()?;
     match args.command {
         AdminCommand::Enrol {
             organisation,

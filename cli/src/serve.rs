@@ -9,31 +9,15 @@
 //! counts only, never a record's content, a token or an enrolment code.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use clap::Args;
-use cordon_server::Server;
 
-use crate::args::CliResult;
+use crate::args::{CliResult, DatabaseArgs};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The server database (created if missing); attachment bytes go in `<db>.blobs/`.
-    #[arg(
-        long,
-        required_unless_present = "database",
-        conflicts_with = "database"
-    )]
-    db: Option<PathBuf>,
-    /// The server database as a SQLite file's path, or a PostgreSQL URL
-    /// (`postgres://user@host:port/name`, which several `cordon serve` processes may
-    /// share; give `--blobs` with it).
-    #[arg(long, value_name = "PATH|URL")]
-    database: Option<String>,
-    /// With a PostgreSQL `--database`: the directory for attachment bytes, one that every
-    /// process serving the database reaches.
-    #[arg(long, value_name = "DIR", requires = "database")]
-    blobs: Option<PathBuf>,
+    #[command(flatten)]
+    database: DatabaseArgs,
     /// Address to listen on; port 0 lets the system choose.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
@@ -56,14 +40,7 @@ pub struct ServeArgs {
 }
 
 pub fn run(args: ServeArgs) -> CliResult {
-    let (server, database) = match (&args.db, &args.database) {
-        (Some(path), _) => (Server::open(path)?, path.display().to_string()),
-        (None, Some(database)) => (
-            Server::open_database(database, args.blobs.as_deref())?,
-            Server::describe_database(database),
-        ),
-        (None, None) => return Err("give --db PATH or --database PATH|URL".into()),
-    };
+    let (server, database) = args.database.open()?;
     server.set_secure_cookies(args.secure_cookies);
     let limits = if args.no_rate_limits {
         cordon_server::RateLimits::NONE

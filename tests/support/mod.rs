@@ -161,6 +161,34 @@ impl ServerProcess {
         );
     }
 
+    /// Each record's operation seqs in the order the office applied them, after
+    /// asserting that every receipt says applied and no operation of a device was
+    /// applied twice.
+    pub fn applied_seqs_per_record(&self) -> std::collections::HashMap<String, Vec<i64>> {
+        let receipts = self.list("receipts");
+        assert!(
+            receipts.iter().all(|r| r["status"] == "applied"),
+            "a receipt was not applied"
+        );
+        let ids: std::collections::HashSet<(&str, &str)> = receipts
+            .iter()
+            .map(|r| {
+                (
+                    r["device_id"].as_str().unwrap(),
+                    r["operation_id"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(ids.len(), receipts.len(), "an operation was applied twice");
+        let mut seqs: std::collections::HashMap<String, Vec<i64>> = Default::default();
+        for r in &receipts {
+            seqs.entry(r["record_id"].as_str().unwrap().to_owned())
+                .or_default()
+                .push(r["seq"].as_i64().unwrap());
+        }
+        seqs
+    }
+
     /// `admin list KIND --json`, parsed.
     pub fn list(&self, kind: &str) -> Vec<serde_json::Value> {
         let out = self.admin(&["list", kind, "--json"]);
