@@ -8,7 +8,10 @@
 #              stripped, in bytes: as phones get it (--no-default-features: no built-in
 #              HTTP transport; budget < 4 MB on x86-64, non-zero exit over it) and, for
 #              reference, with the default features (built-in HTTP, for desktop and tests).
-# Usage: scripts/bench-bindings.sh [check-in] [size]     (default: both)
+#   abis       the phone library per Android ABI and for iOS, ESTIMATED from the x86-64 one
+#              (scripts/size-per-abi.py: no NDK here; it measures the C part per
+#              instruction set with Debian's cross compilers and scales). Not in the default.
+# Usage: scripts/bench-bindings.sh [check-in] [size] [abis]     (default: check-in size)
 #        ROUNDS=3 scripts/bench-bindings.sh check-in      (a quick smoke run)
 # Both builds write target/release/libcordon.so (the bench profile shares that directory);
 # run `size` last, or alone, to leave the shipped library there.
@@ -41,17 +44,23 @@ check_in() {
     rm -rf bindings/kotlin/target/classes bindings/kotlin/target/test-classes
 }
 
+# The size of library $1 once stripped, in bytes.
+stripped_bytes() {
+    local stripped
+    stripped=$(mktemp)
+    strip -o "$stripped" "$1"
+    stat -c %s "$stripped"
+    rm -f "$stripped"
+}
+
 # Builds the release library with the given cargo feature flags and prints its size,
 # stripped; returns non-zero if over budget.
 measure() {
     local what=$1; shift
     step "cargo build --release -p cordon-ffi $*; strip   ($what)"
     cargo build --release -p cordon-ffi "$@"
-    local lib=$TARGET/release/libcordon.so stripped bytes
-    stripped=$(mktemp)
-    strip -o "$stripped" "$lib"
-    bytes=$(stat -c %s "$stripped")
-    rm -f "$stripped"
+    local lib=$TARGET/release/libcordon.so bytes
+    bytes=$(stripped_bytes "$lib")
     awk -v what="$what" -v built="$(stat -c %s "$lib")" -v s="$bytes" -v budget="$SIZE_BUDGET" 'BEGIN {
         printf "libcordon.so %s (release, x86-64): %d bytes as built; stripped %d bytes (%.2f MB, %.2f MiB)   budget < 4 MB   %s\n",
                what, built, s, s / 1e6, s / 1048576, (s < budget ? "PASS" : "over") }'
@@ -65,11 +74,18 @@ size() {
     measure "default features (with built-in HTTP)" || true
 }
 
+abis() {
+    step "cargo build --release -p cordon-ffi --no-default-features; strip; per-ABI estimate"
+    cargo build --release -p cordon-ffi --no-default-features
+    python3 scripts/size-per-abi.py "$(stripped_bytes "$TARGET/release/libcordon.so")"
+}
+
 (($# > 0)) || set -- check-in size
 for s in "$@"; do
     case $s in
         check-in) check_in ;;
         size) size ;;
-        *) echo "bench-bindings.sh: unknown step '$s' (check-in, size)" >&2; exit 2 ;;
+        abis) abis ;;
+        *) echo "bench-bindings.sh: unknown step '$s' (check-in, size, abis)" >&2; exit 2 ;;
     esac
 done

@@ -15,6 +15,9 @@ What is checked (each a line of the report):
     bindings/build.rs, checked after the build by bindings/android/build.sh); abiFilters of
     the app = the ABIs the build script builds; the generated Kotlin and libraries outside
     any build/ directory (Gradle's clean deletes build/)
+  - the phone libraries are built without cordon-ffi's default features (Android and iOS
+    build scripts): no built-in HTTP, and no compiled-in time-zone database (the device's
+    own is read), which keeps the library under its 4 MB budget
   - network security: plain HTTP to the emulator's host and loopback in release builds, to
     any host (a LAN address) in debug builds, and the default server URL allowed
   - iOS: the XCFramework's headers, made by running bindings/ios/headers.sh here on uniffi's
@@ -115,6 +118,7 @@ class Checker:
             self.pairs, self.gradle_properties, self.gradle_wrapper, self.plugins, self.sdk_levels,
             self.toolchain_resolver, self.page_alignment, self.abi_filters, self.outputs_outside_build,
             self.network_security, self.modulemaps, self.apple_targets, self.mentions,
+            self.phone_features,
         ]:
             try:
                 method()
@@ -263,6 +267,17 @@ class Checker:
         if built != want:
             problems.append(f"{ANDROID_SCRIPT}: builds {sorted(built)}, not {sorted(want)}")
         self.check("ABIs (abiFilters = the ABIs built)", problems)
+
+    def phone_features(self):
+        problems = []
+        for rel in [ANDROID_SCRIPT, IOS_SCRIPT]:
+            builds = re.findall(r"build --release -p cordon-ffi[^\n]*", self.read(rel))
+            if not builds:
+                problems.append(f"{rel}: no `build --release -p cordon-ffi`")
+            problems += [f"{rel}: `{b.split('#')[0].strip()}` keeps the default features (built-in HTTP, "
+                         "compiled-in time zones: about 1.9 MB)"
+                         for b in builds if "--no-default-features" not in b]
+        self.check("phone libraries without default features (HTTP, compiled-in time zones)", problems)
 
     def outputs_outside_build(self):
         problems = []
@@ -475,6 +490,8 @@ PLANTED = [
     ("no 16 KB page flag", "16 KB page alignment",
      plant(BUILD_RS, "rustc-link-arg=-Wl,-z,max-page-size=16384", "rustc-link-arg=-Wl,-z,max-page-size=4096")),
     ("x86_64 missing from abiFilters", "ABIs", plant(APP_GRADLE, ', "x86_64"', "")),
+    ("iOS library with the compiled-in time zones", "phone libraries without default features",
+     plant(IOS_SCRIPT, "-p cordon-ffi --no-default-features", "-p cordon-ffi")),
     ("native libraries back under build/", "outside build/",
      plant(ANDROID_SCRIPT, "JNI_LIBS=$MODULE/rust/jniLibs", "JNI_LIBS=$MODULE/build/rust/jniLibs")),
     ("no debug network config for a LAN address", "network security", remove(NSC_DEBUG)),

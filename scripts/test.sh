@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cordon's whole test suite, as README.md and .ci/run call it, on a fresh machine:
 # formatting, the import graph (scripts/check-imports.py), lints, every Rust test (unit, integration, end-to-end, doc) of the
-# workspace (the server's PostgreSQL tests on a throwaway cluster: scripts/postgres.sh), then the generated Kotlin bindings on a JVM and the generated Swift
+# workspace (the core's again as phones build it, without compiled-in time zones; the
+# server's API tests again on PostgreSQL, a throwaway cluster: scripts/postgres.sh), then the generated Kotlin bindings on a JVM and the generated Swift
 # bindings with a real Swift compiler (scripts/bindings.sh installs what they need), then
 # the static checks of the phone builds, which cannot run here (scripts/check-phone-builds.py),
 # then the demo apps' logic modules on both (scripts/demo-apps.sh), then the control-room
@@ -15,6 +16,16 @@ step() { printf '\n==> %s\n' "$*"; }
 for tool in cargo rustfmt cargo-clippy; do
   command -v "$tool" >/dev/null || { echo "missing $tool: install Rust with rustup (components rustfmt, clippy)" >&2; exit 1; }
 done
+
+# The core's time-zone tests read this machine's own database, as the phone library does
+# (core/tests/time_zones.rs): Debian's tzdata when it is missing.
+if [[ ! -f /usr/share/zoneinfo/Europe/London && -z ${TZDIR:-} ]]; then
+  command -v apt-get >/dev/null && [[ $(id -u) == 0 ]] ||
+    { echo "missing /usr/share/zoneinfo: install the tzdata package" >&2; exit 1; }
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y --no-install-recommends tzdata ||
+    { apt-get update && apt-get install -y --no-install-recommends tzdata; }
+fi
 
 step "cargo fmt --check"
 cargo fmt --all --check
@@ -31,6 +42,10 @@ step "PostgreSQL for the server's tests against it (scripts/postgres.sh installs
 
 step "cargo test"
 cargo test --workspace 2>&1 | tee target/cargo-test.log
+
+step "cargo test: the core as phones build it (no compiled-in time zones: the device's own)"
+cargo clippy -p cordon-core --all-targets --no-default-features -- -D warnings
+cargo test -p cordon-core --no-default-features 2>&1 | tee -a target/cargo-test.log
 rust=$(awk '/^test result:/ { p += $4; f += $6; i += $8 }
      END { printf "rust: %d passed, %d failed, %d skipped", p, f, i }' target/cargo-test.log)
 

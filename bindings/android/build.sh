@@ -47,7 +47,7 @@ done
 echo "==> libcordon.so for arm64-v8a, armeabi-v7a, x86_64 (release)"
 rm -rf "$JNI_LIBS"
 cargo ndk -t arm64-v8a -t armeabi-v7a -t x86_64 --platform "$MIN_SDK" -o "$JNI_LIBS" \
-    build --release -p cordon-ffi --no-default-features   # phones bring their own HTTP stack
+    build --release -p cordon-ffi --no-default-features   # the phone's own HTTP stack and time zones
 
 echo "==> 16 KB page alignment of every LOAD segment"
 readelf=$(ls "$NDK"/toolchains/llvm/prebuilt/*/bin/llvm-readelf 2>/dev/null | head -n 1)

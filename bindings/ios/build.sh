@@ -35,7 +35,7 @@ done
 
 echo "==> libcordon.a for $DEVICE ${SIMULATORS[*]} (release)"
 for t in "$DEVICE" "${SIMULATORS[@]}"; do
-    cargo build --release -p cordon-ffi --no-default-features --target "$t"   # no built-in HTTP
+    cargo build --release -p cordon-ffi --no-default-features --target "$t"   # no built-in HTTP or time zones
 done
 rm -rf "$OUT"
 mkdir -p "$OUT/simulator" "$OUT/Sources/Cordon"

@@ -64,4 +64,4 @@ pub use sync::{
     Cancellation, ListenerError, PassOutcome, PassSummary, SyncConfig, SyncEngine, SyncListener,
     SyncStatus, Transport,
 };
-pub use time::{validate_time_zone, Clock, ManualClock, SystemClock, Timestamp};
+pub use time::{validate_time_zone, zone, Clock, ManualClock, SystemClock, Timestamp};

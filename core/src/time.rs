@@ -15,6 +15,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{CordonError, InputRule, Result};
 
+pub mod zone;
+
 /// A UTC instant with millisecond precision.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
@@ -218,20 +220,77 @@ pub fn validate_timestamp(field: &str, t: Timestamp) -> Result<()> {
     Ok(())
 }
 
-/// Checks that `zone` names a zone in the IANA time zone database (e.g. `Europe/London`).
+/// Checks that `zone` names a zone in the IANA time zone database (e.g. `Europe/London`):
+/// the build's database ([`zone`]: the phone's own on phones). A name the database does
+/// not hold is refused. A well-formed name that cannot be checked because the device's
+/// database cannot be read is accepted (with a warning logged): an officer's record is
+/// never refused for the phone's broken time-zone data; the office checks the name
+/// against its own database, and the phone reads that zone in UTC meanwhile.
 pub fn validate_time_zone(field: &str, zone: &str) -> Result<()> {
-    zone.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {
-        CordonError::invalid(
+    judge_time_zone(field, zone, zone::Zone::named(zone).map(|_| ()))
+}
+
+fn judge_time_zone(
+    field: &str,
+    zone: &str,
+    found: std::result::Result<(), zone::ZoneError>,
+) -> Result<()> {
+    match found {
+        Ok(()) => Ok(()),
+        Err(zone::ZoneError::Unknown { .. }) => Err(CordonError::invalid(
             field,
             InputRule::UnknownTimeZone,
             format!("{zone:?} is not an IANA time zone"),
-        )
-    })
+        )),
+        Err(unreadable) => {
+            tracing::warn!(error = %unreadable, "time zone not checked: the database is unreadable");
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A zone the database does not hold is refused; one that cannot be checked for want
+    /// of a readable database is not (an officer's check-in is never refused for it).
+    #[test]
+    fn a_zone_is_refused_only_when_the_database_says_it_is_unknown() {
+        let unknown = judge_time_zone(
+            "time_zone",
+            "Mars/Olympus",
+            Err(zone::ZoneError::unknown("Mars/Olympus")),
+        );
+        assert!(
+            matches!(
+                &unknown,
+                Err(CordonError::InvalidInput {
+                    rule: InputRule::UnknownTimeZone,
+                    ..
+                })
+            ),
+            "{unknown:?}"
+        );
+        for unreadable in [
+            zone::ZoneError::NoDatabase {
+                looked: "/usr/share/zoneinfo".into(),
+            },
+            zone::ZoneError::Unreadable {
+                path: "/usr/share/zoneinfo/Europe/London".into(),
+                reason: "permission denied".into(),
+            },
+            zone::ZoneError::Corrupt {
+                path: "/usr/share/zoneinfo/Europe/London".into(),
+                reason: "truncated".into(),
+            },
+        ] {
+            assert!(judge_time_zone("time_zone", "Europe/London", Err(unreadable)).is_ok());
+        }
+        assert!(validate_time_zone("time_zone", "Europe/London").is_ok());
+        assert!(validate_time_zone("time_zone", "Europe/Londres").is_err());
+        assert!(validate_time_zone("time_zone", "../../etc/passwd").is_err());
+    }
 
     #[test]
     fn rfc3339_round_trips_at_millisecond_precision() {

@@ -156,15 +156,23 @@ impl Pool<pg::Client> {
     /// dropped rather than returned.
     fn transaction<T>(&self, begin: &str, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
         let client = RefCell::new(self.take()?);
-        let result = in_postgres(&client, begin, f);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            in_postgres(&client, begin, f)
+        }));
         let client = client.into_inner();
-        if client.is_closed() {
-            drop(client);
-            self.forget();
-        } else {
-            self.give_back(client);
+        match result {
+            Ok(result) if !client.is_closed() => {
+                self.give_back(client);
+                result
+            }
+            // A panic left the client mid-transaction: it is dropped (the server rolls
+            // back what it held) and its place in the pool freed, then the panic goes on.
+            result => {
+                drop(client);
+                self.forget();
+                result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            }
         }
-        result
     }
 }
 
@@ -671,6 +679,7 @@ pub fn is_postgres_url(database: &str) -> bool {
 mod tests {
     use super::*;
     use crate::group_commit::Ran;
+    use std::panic::AssertUnwindSafe;
     use std::sync::mpsc::channel;
 
     #[test]
@@ -703,6 +712,46 @@ mod tests {
         let server = Server::open_database(path_text, None).unwrap();
         assert_eq!(server.db_path(), path);
         assert!(path.exists());
+    }
+
+    /// On PostgreSQL, a write that panics gives its connection's place in the pool back:
+    /// more panics than the pool holds, and the server still reads and writes.
+    #[test]
+    fn a_panicking_write_on_postgres_frees_its_place_in_the_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = cordon_fixtures::postgres::Postgres::shared().database();
+        let server = Server::open_postgres(&url, dir.path(), Arc::new(SystemClock)).unwrap();
+        for _ in 0..MAX_POSTGRES_CONNECTIONS + 2 {
+            let panicked = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                server.write(|tx| -> Result<()> {
+                    tx.execute(
+                        "INSERT INTO audit (organisation_id, actor, action, outcome, at)
+                         VALUES ('acme', 'op', 'x', 'ok', 0)",
+                        [],
+                    )?;
+                    panic!("a bug in a write")
+                })
+            }));
+            assert!(panicked.is_err());
+        }
+        server
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO audit (organisation_id, actor, action, outcome, at)
+                     VALUES ('acme', 'op', 'kept', 'ok', 0)",
+                    [],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        let actions: Vec<String> = server
+            .read(|c| {
+                Ok(c.prepare("SELECT action FROM audit")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?)
+            })
+            .unwrap();
+        assert_eq!(actions, ["kept"], "the panicking writes were rolled back");
     }
 
     /// Holds the connection's turn (an ordinary write in progress) until told.

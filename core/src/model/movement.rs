@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::validate::{optional_text, required_text, MAX_NOTE_TEXT, MAX_SHORT_TEXT};
 use crate::error::{CordonError, InputRule, Result};
+use crate::time::zone::Zone;
 use crate::time::{validate_timestamp, Timestamp};
 
 /// The most vehicles a leg names (a motorcade is a handful of cars, not hundreds).
@@ -541,13 +542,8 @@ pub fn movement_log(
     to: Timestamp,
     zone: &str,
 ) -> Vec<MovementLogEntry> {
-    let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
-    let clock = |t: Timestamp| {
-        t.to_datetime()
-            .with_timezone(&tz)
-            .format("%H:%M")
-            .to_string()
-    };
+    let tz = Zone::named_or_utc(zone);
+    let clock = |t: Timestamp| tz.local(t).format("%H:%M").to_string();
     // A line's own time: the clock, and the date too when it is not the day's.
     let stamp = |t: Timestamp| {
         let format = if t >= from && t < to {
@@ -555,10 +551,7 @@ pub fn movement_log(
         } else {
             "%d %b %H:%M"
         };
-        t.to_datetime()
-            .with_timezone(&tz)
-            .format(format)
-            .to_string()
+        tz.local(t).format(format).to_string()
     };
     let mut lines: Vec<(Timestamp, usize, usize, MovementLogEntry)> = Vec::new();
     for (l, state) in legs.iter().enumerate() {
@@ -642,9 +635,8 @@ pub fn movement_log(
 
 /// The calendar day (`YYYY-MM-DD`) that `t` falls on in `zone` (UTC if it is not a zone).
 pub fn local_day(t: Timestamp, zone: &str) -> String {
-    let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
-    t.to_datetime()
-        .with_timezone(&tz)
+    Zone::named_or_utc(zone)
+        .local(t)
         .format("%Y-%m-%d")
         .to_string()
 }
@@ -652,7 +644,7 @@ pub fn local_day(t: Timestamp, zone: &str) -> String {
 /// The instants that bound the calendar day `day` (`YYYY-MM-DD`) in `zone`: its first
 /// instant and the next day's. `InvalidInput` naming `day` if it is not such a date.
 pub fn day_bounds(day: &str, zone: &str) -> Result<(Timestamp, Timestamp)> {
-    use chrono::{Days, NaiveDate, TimeZone};
+    use chrono::{Days, NaiveDate};
     let bad = |why: &str| {
         CordonError::invalid(
             "day",
@@ -662,17 +654,12 @@ pub fn day_bounds(day: &str, zone: &str) -> Result<(Timestamp, Timestamp)> {
     };
     let date =
         NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| bad("is not a calendar date"))?;
-    let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
+    let tz = Zone::named_or_utc(zone);
     let start_of = |d: NaiveDate| {
         let midnight = d.and_hms_opt(0, 0, 0).expect("midnight exists");
-        tz.from_local_datetime(&midnight)
-            .earliest()
+        tz.earliest_from_local(midnight)
             // A zone that skips midnight (a DST change at 00:00): the day starts an hour on.
-            .or_else(|| {
-                tz.from_local_datetime(&(midnight + chrono::Duration::hours(1)))
-                    .earliest()
-            })
-            .map(|t| Timestamp::from(t.with_timezone(&chrono::Utc)))
+            .or_else(|| tz.earliest_from_local(midnight + chrono::Duration::hours(1)))
     };
     let next = date
         .checked_add_days(Days::new(1))
