@@ -5,8 +5,6 @@
 
 mod support;
 
-use std::collections::{HashMap, HashSet};
-
 use cordon_core::*;
 use support::proxy::{random_plan, Fault, FaultProxy};
 use support::*;
@@ -88,22 +86,7 @@ fn after_the_faults_stop_every_operation_is_on_the_server_exactly_once_in_order(
     server.assert_check_ins_once(&check_ins);
     // Per-record order: the server accepted every operation (it refuses one that comes
     // out of order), so each report is submitted with its one amendment, chain intact.
-    let receipts = server.list("receipts");
-    assert!(
-        receipts.iter().all(|r| r["status"] == "applied"),
-        "a receipt was not applied"
-    );
-    let ids: HashSet<_> = receipts
-        .iter()
-        .map(|r| r["operation_id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids.len(), receipts.len(), "an operation was applied twice");
-    let mut seqs: HashMap<&str, Vec<i64>> = HashMap::new();
-    for r in &receipts {
-        seqs.entry(r["record_id"].as_str().unwrap())
-            .or_default()
-            .push(r["seq"].as_i64().unwrap());
-    }
+    let seqs = server.applied_seqs_per_record();
     let server_reports = server.list("reports");
     for id in &reports {
         let r = server_reports
@@ -115,7 +98,7 @@ fn after_the_faults_stop_every_operation_is_on_the_server_exactly_once_in_order(
         assert_eq!(r["integrity"]["state"], "intact", "{}", r["integrity"]);
         let device_head = device.store.report(id).unwrap().amendments[0].hash.clone();
         assert_eq!(r["head_hash"], device_head.as_str());
-        let s = &seqs[id.as_str()];
+        let s = &seqs[id];
         assert!(
             s.windows(2).all(|w| w[0] < w[1]),
             "report {id} applied out of order: {s:?}"

@@ -18,13 +18,12 @@ use cordon_server::operators::{self, Role};
 use cordon_server::Server;
 use serde::Serialize;
 
-use crate::args::{table, CliResult};
+use crate::args::{table, CliResult, DatabaseArgs};
 
 #[derive(Debug, Args)]
 pub struct AdminArgs {
-    /// The server database.
-    #[arg(long)]
-    db: PathBuf,
+    #[command(flatten)]
+    database: DatabaseArgs,
     #[command(subcommand)]
     command: AdminCommand,
 }
@@ -252,7 +251,7 @@ enum Listing {
 }
 
 pub fn run(args: AdminArgs) -> CliResult {
-    let server = Server::open(&args.db)?;
+    let (server, _) = args.database.open()?;
     match args.command {
         AdminCommand::Enrol {
             organisation,

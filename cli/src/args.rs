@@ -10,6 +10,43 @@ pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, S
 /// What a subcommand returns: any error, shown to the user as one line.
 pub(crate) type CliResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
+/// How `cordon serve` and `cordon admin` name the server database.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DatabaseArgs {
+    /// The server database (created if missing); attachment bytes go in `<db>.blobs/`.
+    #[arg(
+        long,
+        required_unless_present = "database",
+        conflicts_with = "database"
+    )]
+    db: Option<std::path::PathBuf>,
+    /// The server database as a SQLite file's path, or a PostgreSQL URL
+    /// (`postgres://user@host:port/name`, which several `cordon serve` processes may
+    /// share; give `--blobs` with it).
+    #[arg(long, value_name = "PATH|URL")]
+    database: Option<String>,
+    /// With a PostgreSQL `--database`: the directory for attachment bytes, one that every
+    /// process serving the database reaches.
+    #[arg(long, value_name = "DIR", requires = "database")]
+    blobs: Option<std::path::PathBuf>,
+}
+
+impl DatabaseArgs {
+    /// The server on the database named, and the name for a log line (a URL's password
+    /// hidden).
+    pub(crate) fn open(&self) -> CliResult<(cordon_server::Server, String)> {
+        use cordon_server::Server;
+        Ok(match (&self.db, &self.database) {
+            (Some(path), _) => (Server::open(path)?, path.display().to_string()),
+            (None, Some(database)) => (
+                Server::open_database(database, self.blobs.as_deref())?,
+                Server::describe_database(database),
+            ),
+            (None, None) => return Err("give --db PATH or --database PATH|URL".into()),
+        })
+    }
+}
+
 /// Left-aligned columns separated by two spaces; "(none)" for an empty list.
 pub(crate) fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
     if rows.is_empty() {

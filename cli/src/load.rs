@@ -15,9 +15,10 @@
 //! The generator runs on the same machine as the server: on a small machine it competes
 //! for the same cores, which the figures must be read with.
 //!
-//! `--database` names the office's database (a SQLite file, or a PostgreSQL URL once that
-//! backend is built) and `--servers N` starts N `cordon serve` processes on it, the phones
-//! spread over them in turn; CPU and memory are then the processes' sums.
+//! `--database` names the office's database (a SQLite file, or a PostgreSQL URL, its
+//! attachment bytes then in `office.blobs` of the run's directory) and `--servers N`
+//! starts N `cordon serve` processes on it, the phones spread over them in turn; CPU and
+//! memory are then the processes' sums.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -176,18 +177,23 @@ pub fn run(args: LoadArgs) -> CliResult {
         Some(database) => database.clone(),
         None => dir.join("office.db").display().to_string(),
     };
+    let blobs = cordon_server::is_postgres_url(&database).then(|| dir.join("office.blobs"));
+    let blobs_arg = blobs.as_ref().map(|b| b.display().to_string());
+    let mut extra = vec!["--no-rate-limits"];
+    if let Some(blobs) = &blobs_arg {
+        extra.extend(["--blobs", blobs]);
+    }
     let mut server = Office {
         children: Vec::new(),
         urls: Vec::new(),
     };
     for _ in 0..args.servers {
         // The server logs errors only: an alarm a second is the load, not news.
-        let (child, url) =
-            crate::serve::spawn_on(database.as_ref(), "error", &["--no-rate-limits"])?;
+        let (child, url) = crate::serve::spawn_on(database.as_ref(), "error", &extra)?;
         server.children.push(child);
         server.urls.push(url);
     }
-    let office = Server::open_database(&database)?;
+    let office = Server::open_database(&database, blobs.as_deref())?;
     let phones_dir = dir.join("phones");
     std::fs::create_dir_all(&phones_dir)?;
     if args.one_op_pushes {

@@ -1,4 +1,5 @@
-//! `cordon serve --db PATH --listen ADDR`: the reference sync server.
+//! `cordon serve --db PATH --listen ADDR` (or `--database postgres://... --blobs DIR`):
+//! the reference sync server.
 //!
 //! Prints exactly one line on stdout, `listening on http://IP:PORT`, once the socket is
 //! bound (so a script or test that passed port 0 learns the port), then serves until
@@ -8,26 +9,15 @@
 //! counts only, never a record's content, a token or an enrolment code.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use clap::Args;
-use cordon_server::Server;
 
-use crate::args::CliResult;
+use crate::args::{CliResult, DatabaseArgs};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The server database (created if missing); attachment bytes go in `<db>.blobs/`.
-    #[arg(
-        long,
-        required_unless_present = "database",
-        conflicts_with = "database"
-    )]
-    db: Option<PathBuf>,
-    /// The server database as a SQLite file's path, or a PostgreSQL URL
-    /// (`postgres://...`), which this build refuses: PostgreSQL is not supported yet.
-    #[arg(long, value_name = "PATH|URL")]
-    database: Option<String>,
+    #[command(flatten)]
+    database: DatabaseArgs,
     /// Address to listen on; port 0 lets the system choose.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
@@ -50,11 +40,7 @@ pub struct ServeArgs {
 }
 
 pub fn run(args: ServeArgs) -> CliResult {
-    let (server, database) = match (&args.db, &args.database) {
-        (Some(path), _) => (Server::open(path)?, path.display().to_string()),
-        (None, Some(database)) => (Server::open_database(database)?, database.clone()),
-        (None, None) => return Err("give --db PATH or --database PATH|URL".into()),
-    };
+    let (server, database) = args.database.open()?;
     server.set_secure_cookies(args.secure_cookies);
     let limits = if args.no_rate_limits {
         cordon_server::RateLimits::NONE

@@ -230,6 +230,8 @@ fn append(
     let Some((kind, body)) = change.stored()? else {
         return Ok(()); // nothing the server writes
     };
+    // Cursors commit in the order they are drawn (a no-op on SQLite's one writer).
+    tx.take_feed_turn()?;
     if older == Older::Superseded {
         tx.prepare_cached(
             "UPDATE feed SET superseded = 1

@@ -111,7 +111,8 @@ pub(crate) fn legs(
     let ids: Vec<(String, String)> = c
         .prepare_cached(
             "SELECT organisation_id, id FROM movement_leg
-             WHERE (?1 IS NULL OR organisation_id = ?1) AND (?2 IS NULL OR assignment_id = ?2)
+             WHERE (CAST(?1 AS TEXT) IS NULL OR organisation_id = ?1)
+               AND (CAST(?2 AS TEXT) IS NULL OR assignment_id = ?2)
              ORDER BY organisation_id, planned_departure, id",
         )?
         .query_map([organisation_id, assignment_id], |r| {

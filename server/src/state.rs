@@ -6,10 +6,12 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cordon_core::{Clock, SystemClock, Timestamp};
+use std::cell::RefCell;
+
 use rusqlite::{Connection, TransactionBehavior};
 
 use cordon_core::protocol::OperationResult;
@@ -18,7 +20,7 @@ use crate::db;
 use crate::error::{Error, Result};
 use crate::group_commit::{GroupCommit, Job};
 use crate::limits::{Limits, RateLimits};
-use crate::store::{Conn, Tx};
+use crate::store::{in_postgres, pg, Conn, Tx};
 
 /// A server over one database file. Cheap to clone; every clone shares the connection.
 #[derive(Clone)]
@@ -27,12 +29,7 @@ pub struct Server {
 }
 
 struct Inner {
-    // One connection for writing, serialised: SQLite writes one transaction at a time
-    // anyway, and a push is one transaction. Handlers reach it from blocking threads only.
-    conn: Mutex<Connection>,
-    // Read-only connections: reads (a token check, a pull, the console) never wait for
-    // the writer or its queue; WAL gives each a snapshot of what is committed.
-    readers: Readers,
+    database: Database,
     db_path: PathBuf,
     blobs_dir: PathBuf,
     clock: Arc<dyn Clock>,
@@ -55,59 +52,127 @@ struct Inner {
     limits: Limits,
 }
 
+/// The database behind the server.
+enum Database {
+    Sqlite {
+        // One connection for writing, serialised: SQLite writes one transaction at a time
+        // anyway, and a push is one transaction. Handlers reach it from blocking threads
+        // only.
+        conn: Mutex<Connection>,
+        // Read-only connections: reads (a token check, a pull, the console) never wait
+        // for the writer or its queue; WAL gives each a snapshot of what is committed.
+        readers: Pool<Connection>,
+    },
+    /// PostgreSQL, which several `cordon serve` processes may share. Every write
+    /// transaction (a push's group, an admin step) first takes one transaction-scoped
+    /// advisory lock, [`WRITER_LOCK`], and holds it until it commits: writes are
+    /// serialised across processes as SQLite serialises them (`BEGIN IMMEDIATE`), and
+    /// under READ COMMITTED each statement after the lock sees every write committed
+    /// before it. So every promise the handlers keep on SQLite holds unchanged, whichever
+    /// process a device reaches: a receipt is read before its operation is judged (a
+    /// retry through another process finds the first writer's verdict; the receipt's
+    /// primary key on device and operation id refuses a second), per-record and
+    /// per-device order are checked against what is committed, and feed cursors are
+    /// drawn in commit order (`Conn::take_feed_turn` as well). Reads take a snapshot
+    /// (REPEATABLE READ, READ ONLY) and wait for no writer. Processes add readers and
+    /// availability, not write parallelism: a group commit is still one transaction.
+    Postgres { pool: Pool<pg::Client> },
+}
+
+/// The advisory lock every PostgreSQL write transaction holds (see [`Database`]).
+const WRITER_LOCK: i64 = 0x4353_5256_5752_4954; // "CSRVWRIT"
+
+/// How long a PostgreSQL write waits for [`WRITER_LOCK`] before the request is told the
+/// database is busy (as SQLite's busy timeout).
+const LOCK_TIMEOUT: &str = "10s";
+
 /// The most read-only connections kept open; a read beyond them waits for one.
 const MAX_READERS: usize = 8;
 
-/// A small pool of read-only connections, opened as reads need them.
-struct Readers {
-    path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+/// The most PostgreSQL connections a process keeps open (reads and writes).
+const MAX_POSTGRES_CONNECTIONS: usize = 12;
+
+/// A small pool of connections, opened as they are needed.
+struct Pool<C> {
+    connect: Box<dyn Fn() -> Result<C> + Send + Sync>,
+    max: usize,
+    idle: Mutex<Vec<C>>,
     // How many are open (idle or in use), and a wake-up when one is returned.
     open: Mutex<usize>,
     returned: std::sync::Condvar,
 }
 
-impl Readers {
-    fn new(path: PathBuf) -> Readers {
-        Readers {
-            path,
+impl<C> Pool<C> {
+    fn new(max: usize, connect: impl Fn() -> Result<C> + Send + Sync + 'static) -> Pool<C> {
+        Pool {
+            connect: Box::new(connect),
+            max,
             idle: Mutex::new(Vec::new()),
             open: Mutex::new(0),
             returned: std::sync::Condvar::new(),
         }
     }
 
-    /// An idle connection, a new one while fewer than [`MAX_READERS`] are open, or the
-    /// next one returned.
-    fn take(&self) -> Result<Connection> {
+    /// An idle connection, a new one while fewer than `max` are open, or the next one
+    /// returned.
+    fn take(&self) -> Result<C> {
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             if let Some(conn) = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop() {
                 return Ok(conn);
             }
-            if *open < MAX_READERS {
+            if *open < self.max {
                 *open += 1;
                 drop(open);
-                return db::open_reader(&self.path).inspect_err(|_| {
-                    *self.open.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
-                });
+                return (self.connect)().inspect_err(|_| self.forget());
             }
             open = self.returned.wait(open).unwrap_or_else(|p| p.into_inner());
         }
     }
 
     /// An idle connection, if one is: never waits, never opens one.
-    fn try_take(&self) -> Option<Connection> {
+    fn try_take(&self) -> Option<C> {
         self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop()
     }
 
-    fn give_back(&self, conn: Connection) {
+    fn give_back(&self, conn: C) {
         let _open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         self.idle
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(conn);
         self.returned.notify_one();
+    }
+
+    /// A connection taken was dropped (it failed): another may be opened.
+    fn forget(&self) {
+        *self.open.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+        self.returned.notify_one();
+    }
+}
+
+impl Pool<pg::Client> {
+    /// Runs `f` in a transaction on a pooled client; a client whose connection broke is
+    /// dropped rather than returned.
+    fn transaction<T>(&self, begin: &str, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let client = RefCell::new(self.take()?);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            in_postgres(&client, begin, f)
+        }));
+        let client = client.into_inner();
+        match result {
+            Ok(result) if !client.is_closed() => {
+                self.give_back(client);
+                result
+            }
+            // A panic left the client mid-transaction: it is dropped (the server rolls
+            // back what it held) and its place in the pool freed, then the panic goes on.
+            result => {
+                drop(client);
+                self.forget();
+                result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            }
+        }
     }
 }
 
@@ -125,9 +190,9 @@ struct GateState {
     alarms_waiting: usize,
 }
 
-/// The connection, held for one piece of work; the next waiting takes its turn on drop.
+/// The writer's turn, held for one piece of work; the next waiting takes its turn on
+/// drop. (SQLite's one connection is taken while it is held.)
 struct Turn<'a> {
-    conn: MutexGuard<'a, Connection>,
     gate: &'a AlarmGate,
 }
 
@@ -186,20 +251,24 @@ impl Server {
     }
 
     /// Opens the database `database` names: a SQLite file's path, as [`Server::open`]
-    /// takes it, or a PostgreSQL URL (`postgres://...`, `postgresql://...`), which this
-    /// build refuses with `InvalidInput` naming what is missing: the handlers reach the
-    /// database through `crate::store`, but their SQL, the schema and the shared blob
-    /// store have no PostgreSQL backend yet. Nothing is created for a refused URL.
-    pub fn open_database(database: &str) -> Result<Server> {
-        if is_postgres_url(database) {
-            return Err(Error::invalid(
-                "database",
-                "PostgreSQL is not supported by this build yet (its schema, SQL dialect, \
-                 multi-process group commit, commit-ordered feed and shared attachment \
-                 store are not written); give a SQLite file's path",
-            ));
+    /// takes it (attachment bytes beside it), or a PostgreSQL URL (`postgres://...`,
+    /// `postgresql://...`) with `blobs_dir` for attachment bytes, as
+    /// [`Server::open_postgres`]. A PostgreSQL URL without a blob directory, or a blob
+    /// directory for a SQLite file, is refused with `InvalidInput`, nothing created.
+    pub fn open_database(database: &str, blobs_dir: Option<&Path>) -> Result<Server> {
+        match (is_postgres_url(database), blobs_dir) {
+            (true, Some(blobs)) => Self::open_postgres(database, blobs, Arc::new(SystemClock)),
+            (true, None) => Err(Error::invalid(
+                "blobs",
+                "PostgreSQL needs a directory for attachment bytes that every process \
+                 serving the database reaches",
+            )),
+            (false, None) => Self::open(database),
+            (false, Some(_)) => Err(Error::invalid(
+                "blobs",
+                "a SQLite database keeps attachment bytes beside its file (<db>.blobs)",
+            )),
         }
-        Self::open(database)
     }
 
     /// Opens the server reading time from `clock` (tests move time to expire codes).
@@ -209,11 +278,57 @@ impl Server {
         let mut name = db_path.file_name().unwrap_or_default().to_os_string();
         name.push(".blobs");
         let blobs_dir = db_path.with_file_name(name);
+        let reader_path = db_path.clone();
+        let database = Database::Sqlite {
+            conn: Mutex::new(conn),
+            readers: Pool::new(MAX_READERS, move || db::open_reader(&reader_path)),
+        };
+        Self::with_database(database, db_path, blobs_dir, clock)
+    }
+
+    /// Opens the PostgreSQL database `url` (`postgres://user@host:port/name`), giving an
+    /// empty one the schema, with attachment bytes in `blobs_dir`: a directory every
+    /// process serving this database reaches (and can `flock`: an upload in progress
+    /// locks its blob's file). Several processes may serve one database (see
+    /// [`Database`]).
+    pub fn open_postgres(
+        url: &str,
+        blobs_dir: impl AsRef<Path>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Server> {
+        let connect_url = url.to_owned();
+        let connect = move || -> Result<pg::Client> {
+            let mut client = pg::Client::connect(&connect_url)?;
+            client.batch(&format!("SET lock_timeout = '{LOCK_TIMEOUT}'"))?;
+            Ok(client)
+        };
+        connect()?
+            .create_or_check_schema(db::APPLICATION_ID, db::SCHEMA_VERSION)
+            .map_err(|detail| Error::NotServerDatabase {
+                path: redacted(url),
+                detail,
+            })?;
+        let database = Database::Postgres {
+            pool: Pool::new(MAX_POSTGRES_CONNECTIONS, connect),
+        };
+        Self::with_database(
+            database,
+            PathBuf::from(redacted(url)),
+            blobs_dir.as_ref().to_path_buf(),
+            clock,
+        )
+    }
+
+    fn with_database(
+        database: Database,
+        db_path: PathBuf,
+        blobs_dir: PathBuf,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Server> {
         std::fs::create_dir_all(&blobs_dir).map_err(|e| Error::io(&blobs_dir, e))?;
         Ok(Server {
             inner: Arc::new(Inner {
-                conn: Mutex::new(conn),
-                readers: Readers::new(db_path.clone()),
+                database,
                 db_path,
                 blobs_dir,
                 clock: clock.clone(),
@@ -244,6 +359,7 @@ impl Server {
         &self.inner.limits
     }
 
+    /// The SQLite database's path (for PostgreSQL: its URL without a password).
     pub fn db_path(&self) -> &Path {
         &self.inner.db_path
     }
@@ -303,24 +419,48 @@ impl Server {
         }
         state.busy = true;
         drop(state);
-        Turn {
-            // Only the holder of the turn takes the connection: this never waits. rusqlite
-            // rolls back an open transaction on drop, so a panic while it was held cannot
-            // leave the connection mid-transaction: the poison is harmless.
-            conn: self
-                .inner
-                .conn
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()),
-            gate,
-        }
+        Turn { gate }
+    }
+
+    /// Runs `f` in one write transaction while holding `turn`: SQLite's `BEGIN
+    /// IMMEDIATE` on its one connection, or a PostgreSQL transaction holding
+    /// [`WRITER_LOCK`]. Commits if `f` succeeds; rolls back if it fails.
+    fn in_write<T>(&self, turn: Turn<'_>, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let value = match &self.inner.database {
+            Database::Sqlite { conn, .. } => {
+                // Only the holder of the turn takes the connection: this never waits.
+                // rusqlite rolls back an open transaction on drop, so a panic while it
+                // was held cannot leave the connection mid-transaction: the poison is
+                // harmless.
+                let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let value = f(&mut Tx::new(Conn::sqlite(&tx)))?;
+                tx.commit()?;
+                value
+            }
+            Database::Postgres { pool } => pool.transaction("BEGIN", |tx| {
+                tx.execute("SELECT pg_advisory_xact_lock(?1)", [WRITER_LOCK])?;
+                f(tx)
+            })?,
+        };
+        drop(turn);
+        self.inner.changes.send_modify(|n| *n = n.wrapping_add(1));
+        Ok(value)
     }
 
     /// Runs `f` on a read-only connection, in one read transaction (one snapshot of
     /// what is committed). It waits for no writer and no queue of pushes.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Conn<'_>) -> Result<T>) -> Result<T> {
-        let conn = self.inner.readers.take()?;
-        self.read_on(conn, f)
+        match &self.inner.database {
+            Database::Sqlite { readers, .. } => {
+                let conn = readers.take()?;
+                Self::read_on(readers, conn, f)
+            }
+            Database::Postgres { pool } => pool
+                .transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", |tx| {
+                    f(tx)
+                }),
+        }
     }
 
     /// A small read (one indexed lookup, such as a token check) from async code: on the
@@ -331,14 +471,19 @@ impl Server {
         &self,
         f: impl FnOnce(&Conn<'_>) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        match self.inner.readers.try_take() {
-            Some(conn) => self.read_on(conn, f),
+        let idle = match &self.inner.database {
+            Database::Sqlite { readers, .. } => readers.try_take().map(|conn| (readers, conn)),
+            // Over the network: never on an async thread.
+            Database::Postgres { .. } => None,
+        };
+        match idle {
+            Some((readers, conn)) => Self::read_on(readers, conn, f),
             None => self.blocking(move |s| s.read(f)).await,
         }
     }
 
     fn read_on<T>(
-        &self,
+        readers: &Pool<Connection>,
         mut conn: Connection,
         f: impl FnOnce(&Conn<'_>) -> Result<T>,
     ) -> Result<T> {
@@ -348,13 +493,13 @@ impl Server {
             tx.commit()?;
             Ok(value)
         })();
-        self.inner.readers.give_back(conn);
+        readers.give_back(conn);
         result
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction and commits; any error rolls back.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
-        self.write_with(self.turn(false), f)
+        self.in_write(self.turn(false), f)
     }
 
     /// Runs a push's `job` in a group commit (`crate::group_commit`): with other pushes
@@ -396,35 +541,15 @@ impl Server {
     /// Takes the connection's turn (the alarm's if `alarm`), runs `body` in one
     /// transaction, and commits: one group of pushes.
     fn run_group(&self, alarm: bool, body: &mut dyn FnMut(&mut Tx<'_>)) -> Result<()> {
-        let mut turn = self.turn(alarm);
-        let tx = turn
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        body(&mut Tx::new(Conn::sqlite(&tx)));
-        tx.commit()?;
-        drop(turn);
-        self.inner.changes.send_modify(|n| *n = n.wrapping_add(1));
-        Ok(())
+        self.in_write(self.turn(alarm), |tx| {
+            body(tx);
+            Ok(())
+        })
     }
 
     /// How many group commits of pushes have committed (figures and tests).
     pub fn push_groups(&self) -> u64 {
         self.inner.pushes.groups()
-    }
-
-    fn write_with<T>(
-        &self,
-        mut turn: Turn<'_>,
-        f: impl FnOnce(&mut Tx<'_>) -> Result<T>,
-    ) -> Result<T> {
-        let tx = turn
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f(&mut Tx::new(Conn::sqlite(&tx)))?;
-        tx.commit()?;
-        drop(turn);
-        self.inner.changes.send_modify(|n| *n = n.wrapping_add(1));
-        Ok(value)
     }
 
     /// Wakes whenever a write of this process committed (the console's live stream).
@@ -499,9 +624,47 @@ impl Server {
         locks.entry(blob_id).or_default().clone()
     }
 
+    /// Locks the file of a blob's bytes for an upload in progress, against every process
+    /// that shares the blob directory (several processes on one PostgreSQL database): the
+    /// file's `flock`, released when the returned file is dropped. Waits for another
+    /// upload into the same blob to finish.
+    pub(crate) fn lock_blob(&self, blob_id: i64) -> Result<std::fs::File> {
+        let path = self.blob_path(blob_id);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        file.lock().map_err(|e| Error::io(&path, e))?;
+        Ok(file)
+    }
+
     /// Where a blob's bytes live.
     pub(crate) fn blob_path(&self, blob_id: i64) -> PathBuf {
         self.inner.blobs_dir.join(blob_id.to_string())
+    }
+}
+
+/// A PostgreSQL URL without its password (for messages and `db_path`).
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let user = &url[scheme + 3..at];
+            match user.split_once(':') {
+                Some((name, _)) => format!("{}{name}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Server {
+    /// `database` as [`Server::open_database`] takes it, fit for a log line (a URL's
+    /// password hidden).
+    pub fn describe_database(database: &str) -> String {
+        redacted(database)
     }
 }
 
@@ -516,27 +679,79 @@ pub fn is_postgres_url(database: &str) -> bool {
 mod tests {
     use super::*;
     use crate::group_commit::Ran;
+    use std::panic::AssertUnwindSafe;
     use std::sync::mpsc::channel;
 
     #[test]
-    fn a_postgres_url_is_refused_clearly_and_a_path_opens_sqlite() {
+    fn a_database_is_a_sqlite_path_or_a_postgres_url_with_a_blob_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = dir.path().join("blobs");
         for url in [
-            "postgres://u@127.0.0.1:5432/cordon",
+            "postgres://u:secret@127.0.0.1:1/cordon",
             "postgresql://localhost/x",
         ] {
-            match Server::open_database(url) {
-                Err(Error::InvalidInput { field, reason }) => {
-                    assert_eq!(field, "database");
-                    assert!(reason.contains("PostgreSQL is not supported"), "{reason}");
-                }
+            match Server::open_database(url, None) {
+                Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "blobs"),
                 other => panic!("{url}: {other:?}"),
             }
         }
-        let dir = tempfile::tempdir().unwrap();
+        // Nothing listens there: refused, the password not repeated.
+        let refused = Server::open_database("postgres://u:secret@127.0.0.1:1/c", Some(&blobs))
+            .unwrap_err()
+            .to_string();
+        assert!(!refused.contains("secret"), "{refused}");
+        assert!(!blobs.exists());
+
         let path = dir.path().join("server.db");
-        let server = Server::open_database(path.to_str().unwrap()).unwrap();
+        let path_text = path.to_str().unwrap();
+        assert!(matches!(
+            Server::open_database(path_text, Some(&blobs)),
+            Err(Error::InvalidInput { .. })
+        ));
+        assert!(!path.exists());
+        let server = Server::open_database(path_text, None).unwrap();
         assert_eq!(server.db_path(), path);
         assert!(path.exists());
+    }
+
+    /// On PostgreSQL, a write that panics gives its connection's place in the pool back:
+    /// more panics than the pool holds, and the server still reads and writes.
+    #[test]
+    fn a_panicking_write_on_postgres_frees_its_place_in_the_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = cordon_fixtures::postgres::Postgres::shared().database();
+        let server = Server::open_postgres(&url, dir.path(), Arc::new(SystemClock)).unwrap();
+        for _ in 0..MAX_POSTGRES_CONNECTIONS + 2 {
+            let panicked = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                server.write(|tx| -> Result<()> {
+                    tx.execute(
+                        "INSERT INTO audit (organisation_id, actor, action, outcome, at)
+                         VALUES ('acme', 'op', 'x', 'ok', 0)",
+                        [],
+                    )?;
+                    panic!("a bug in a write")
+                })
+            }));
+            assert!(panicked.is_err());
+        }
+        server
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO audit (organisation_id, actor, action, outcome, at)
+                     VALUES ('acme', 'op', 'kept', 'ok', 0)",
+                    [],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        let actions: Vec<String> = server
+            .read(|c| {
+                Ok(c.prepare("SELECT action FROM audit")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?)
+            })
+            .unwrap();
+        assert_eq!(actions, ["kept"], "the panicking writes were rolled back");
     }
 
     /// Holds the connection's turn (an ordinary write in progress) until told.

@@ -135,8 +135,10 @@ pub(crate) async fn upload(
     let (sha, blob) = caller_blob(&server, caller, sha256).await?;
     let lock = server.upload_lock(blob.id);
     let _one_writer = lock.lock().await;
-    // Read again under the lock: another request may have appended meanwhile.
+    // And one across the processes sharing the blob directory.
     let blob_id = blob.id;
+    let _one_process = server.blocking(move |s| s.lock_blob(blob_id)).await?;
+    // Read again under the lock: another request may have appended meanwhile.
     let blob = server.blocking(move |s| reload(s, blob_id)).await?;
     if blob.complete {
         // The body is left unread; the middleware drains it.

@@ -24,6 +24,9 @@ pub struct ServerProcess {
     child: Child,
     pub url: String,
     pub db: PathBuf,
+    // How `cordon serve` and `cordon admin` name the database: `--db PATH`, or
+    // `--database URL --blobs DIR` for PostgreSQL.
+    database: Vec<std::ffi::OsString>,
 }
 
 impl ServerProcess {
@@ -39,12 +42,40 @@ impl ServerProcess {
 
     fn start_with(dir: &Path, flags: &[&str]) -> Self {
         let db = dir.join("server.db");
+        Self::start_on(db.clone(), vec!["--db".into(), db.into()], flags)
+    }
+
+    /// `cordon serve` on the PostgreSQL database `url` with attachment bytes in `blobs`
+    /// (several of these may serve one database), without rate limits.
+    pub fn start_postgres(url: &str, blobs: &Path) -> Self {
+        let database = vec![
+            "--database".into(),
+            url.into(),
+            "--blobs".into(),
+            blobs.into(),
+        ];
+        Self::start_on(PathBuf::from(url), database, &["--no-rate-limits"])
+    }
+
+    /// A handle for `cordon admin` on the PostgreSQL database `url` without a server of
+    /// its own (the office's processes beside the servers). It serves nothing.
+    pub fn admin_only_postgres(url: &str, blobs: &Path) -> OfficeAdmin {
+        OfficeAdmin {
+            database: vec![
+                "--database".into(),
+                url.into(),
+                "--blobs".into(),
+                blobs.into(),
+            ],
+        }
+    }
+
+    fn start_on(db: PathBuf, database: Vec<std::ffi::OsString>, flags: &[&str]) -> Self {
         // Warnings and errors only: a line per request would bury the test's output.
         let mut child = Command::new(cordon_bin())
             .args(["--log-level", "warn", "serve"])
             .args(flags)
-            .arg("--db")
-            .arg(&db)
+            .args(&database)
             .args(["--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -56,6 +87,7 @@ impl ServerProcess {
             child,
             url: String::new(),
             db,
+            database,
         };
         let mut line = String::new();
         BufReader::new(stdout)
@@ -75,7 +107,7 @@ impl ServerProcess {
 
     /// Runs `cordon admin --db <server db> ARGS` and returns its stdout.
     pub fn admin(&self, args: &[&str]) -> String {
-        admin(&self.db, args)
+        admin_on(&self.database, args)
     }
 
     /// `cordon admin assignment` of the sample file (`fixtures/assignment.json`, as it is)
@@ -129,10 +161,50 @@ impl ServerProcess {
         );
     }
 
+    /// Each record's operation seqs in the order the office applied them, after
+    /// asserting that every receipt says applied and no operation of a device was
+    /// applied twice.
+    pub fn applied_seqs_per_record(&self) -> std::collections::HashMap<String, Vec<i64>> {
+        let receipts = self.list("receipts");
+        assert!(
+            receipts.iter().all(|r| r["status"] == "applied"),
+            "a receipt was not applied"
+        );
+        let ids: std::collections::HashSet<(&str, &str)> = receipts
+            .iter()
+            .map(|r| {
+                (
+                    r["device_id"].as_str().unwrap(),
+                    r["operation_id"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(ids.len(), receipts.len(), "an operation was applied twice");
+        let mut seqs: std::collections::HashMap<String, Vec<i64>> = Default::default();
+        for r in &receipts {
+            seqs.entry(r["record_id"].as_str().unwrap().to_owned())
+                .or_default()
+                .push(r["seq"].as_i64().unwrap());
+        }
+        seqs
+    }
+
     /// `admin list KIND --json`, parsed.
     pub fn list(&self, kind: &str) -> Vec<serde_json::Value> {
         let out = self.admin(&["list", kind, "--json"]);
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("admin list {kind}: {e}: {out}"))
+    }
+}
+
+/// `cordon admin` against a database, with no server process (see
+/// [`ServerProcess::admin_only_postgres`]).
+pub struct OfficeAdmin {
+    database: Vec<std::ffi::OsString>,
+}
+
+impl OfficeAdmin {
+    pub fn admin(&self, args: &[&str]) -> String {
+        admin_on(&self.database, args)
     }
 }
 
@@ -144,9 +216,13 @@ impl Drop for ServerProcess {
 }
 
 pub fn admin(db: &Path, args: &[&str]) -> String {
+    admin_on(&["--db".into(), db.into()], args)
+}
+
+fn admin_on(database: &[std::ffi::OsString], args: &[&str]) -> String {
     let out = Command::new(cordon_bin())
-        .args(["admin", "--db"])
-        .arg(db)
+        .arg("admin")
+        .args(database)
         .args(args)
         .output()
         .expect("run cordon admin");

@@ -63,7 +63,8 @@ pub struct Logged {
 type Plan = Box<dyn FnMut(&RequestInfo) -> Fault + Send>;
 
 struct Shared {
-    upstream: SocketAddr,
+    // Request i goes to upstream i modulo their number; a replay goes to the next.
+    upstreams: Vec<SocketAddr>,
     plan: Mutex<Plan>,
     log: Mutex<Vec<Logged>>,
     count: AtomicUsize,
@@ -83,15 +84,29 @@ impl FaultProxy {
         upstream_url: &str,
         plan: impl FnMut(&RequestInfo) -> Fault + Send + 'static,
     ) -> Self {
-        let upstream: SocketAddr = upstream_url
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .parse()
-            .expect("upstream is http://IP:PORT");
+        Self::start_across(&[upstream_url], plan)
+    }
+
+    /// A proxy to several servers on one database, taking turns request by request (a
+    /// load balancer): a device's retry reaches another server than its first attempt,
+    /// and a replayed request reaches both.
+    pub fn start_across(
+        upstream_urls: &[&str],
+        plan: impl FnMut(&RequestInfo) -> Fault + Send + 'static,
+    ) -> Self {
+        let upstreams: Vec<SocketAddr> = upstream_urls
+            .iter()
+            .map(|url| {
+                url.trim_start_matches("http://")
+                    .trim_end_matches('/')
+                    .parse()
+                    .expect("upstream is http://IP:PORT")
+            })
+            .collect();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let addr = listener.local_addr().expect("proxy addr");
         let shared = Arc::new(Shared {
-            upstream,
+            upstreams,
             plan: Mutex::new(Box::new(plan)),
             log: Mutex::new(Vec::new()),
             count: AtomicUsize::new(0),
@@ -222,31 +237,33 @@ fn handle(mut conn: TcpStream, s: &Shared) -> std::io::Result<()> {
         body: (req.body.len() < 64 * 1024).then(|| req.body.clone()),
     };
     let fault = (s.plan.lock().unwrap())(&info);
+    let upstream = s.upstreams[info.index % s.upstreams.len()];
+    let next = s.upstreams[(info.index + 1) % s.upstreams.len()];
     s.log.lock().unwrap().push(Logged { info, fault });
     let reply = match fault {
-        Fault::Pass => Some(forward(s.upstream, &req)?),
+        Fault::Pass => Some(forward(upstream, &req)?),
         Fault::ResetBeforeForward => None,
         Fault::ResetAfterForward => {
-            forward(s.upstream, &req)?;
+            forward(upstream, &req)?;
             None
         }
         Fault::Truncate => {
-            let full = forward(s.upstream, &req)?;
+            let full = forward(upstream, &req)?;
             Some(full[..full.len() / 2].to_vec())
         }
         Fault::Unavailable => Some(canned("503 Service Unavailable", "")),
         Fault::BadGatewayAfterForward => {
-            forward(s.upstream, &req)?;
+            forward(upstream, &req)?;
             Some(canned("502 Bad Gateway", ""))
         }
         Fault::TooManyRequests => Some(canned("429 Too Many Requests", "Retry-After: 1\r\n")),
         Fault::Delay(ms) => {
             thread::sleep(Duration::from_millis(ms));
-            Some(forward(s.upstream, &req)?)
+            Some(forward(upstream, &req)?)
         }
         Fault::Replay => {
-            forward(s.upstream, &req)?;
-            Some(forward(s.upstream, &req)?)
+            forward(upstream, &req)?;
+            Some(forward(next, &req)?)
         }
         Fault::PayloadTooLarge => {
             let page = "<html><body><h1>413 Request Entity Too Large</h1></body></html>";

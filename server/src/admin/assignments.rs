@@ -53,7 +53,8 @@ pub fn upsert_assignment(
             tx.execute(
                 "INSERT INTO assignment_officer (organisation_id, assignment_id, officer_id, role)
                  VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT DO UPDATE SET role = excluded.role",
+                 ON CONFLICT (organisation_id, assignment_id, officer_id)
+                 DO UPDATE SET role = excluded.role",
                 [organisation_id, &assignment.id, officer, &role],
             )?;
         }

@@ -45,7 +45,7 @@ fn attachments_in(
                  JOIN blob ON blob.id = attachment.blob_id
                  JOIN record ON record.organisation_id = attachment.organisation_id
                              AND record.id = attachment.id
-                 WHERE ?1 IS NULL OR attachment.organisation_id = ?1
+                 WHERE CAST(?1 AS TEXT) IS NULL OR attachment.organisation_id = ?1
                  ORDER BY record.received_at, attachment.organisation_id, attachment.id",
             )?
             .query_map([organisation_id], |r| {

@@ -191,11 +191,15 @@ pub(crate) fn office_match(
     registration: &str,
 ) -> Result<Option<BoloMatch>> {
     let body: Option<String> = c
-        .prepare_cached(
+        .prepare_cached(c.dialect().pick(
             "SELECT body FROM bolo INDEXED BY bolo_by_registration
              WHERE organisation_id = ?1 AND registration = ?2 AND withdrawn = 0
              ORDER BY priority, updated_at DESC LIMIT 1",
-        )?
+            // PostgreSQL has no index hints; its planner takes the index.
+            "SELECT body FROM bolo
+             WHERE organisation_id = ?1 AND registration = ?2 AND withdrawn = 0
+             ORDER BY priority, updated_at DESC LIMIT 1",
+        ))?
         .query_row([organisation_id, registration], |r| r.get(0))
         .optional()?;
     body.map(|b| Ok(serde_json::from_str::<BoloEntry>(&b)?.match_for(registration)))

@@ -32,7 +32,7 @@ fn check_ins_in(server: &Server, organisation_id: Option<&str>) -> Result<Vec<Re
         let bodies: Vec<(String, String, String)> = c
             .prepare(
                 "SELECT organisation_id, id, body FROM check_in
-                 WHERE ?1 IS NULL OR organisation_id = ?1
+                 WHERE CAST(?1 AS TEXT) IS NULL OR organisation_id = ?1
                  ORDER BY occurred_at, organisation_id, id",
             )?
             .query_map([organisation_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?

@@ -192,7 +192,7 @@ fn receipts_in(server: &Server, organisation_id: Option<&str>) -> Result<Vec<Rec
                 "SELECT operation_id, receipt.device_id, seq, kind, record_id, status, reason,
                         server_version, received_at
                  FROM receipt JOIN device ON device.device_id = receipt.device_id
-                 WHERE ?1 IS NULL OR device.organisation_id = ?1
+                 WHERE CAST(?1 AS TEXT) IS NULL OR device.organisation_id = ?1
                  ORDER BY received_at, receipt.device_id, seq",
             )?
             .query_map([organisation_id], |r| {

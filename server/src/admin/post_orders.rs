@@ -68,7 +68,7 @@ fn standing_in(server: &Server, organisation_id: Option<&str>) -> Result<Vec<Pos
                                    WHERE m.organisation_id = o.organisation_id
                                      AND m.assignment_id = o.assignment_id
                                      AND m.officer_id = o.officer_id)
-                 WHERE ?1 IS NULL OR o.organisation_id = ?1
+                 WHERE CAST(?1 AS TEXT) IS NULL OR o.organisation_id = ?1
                  ORDER BY o.organisation_id, o.assignment_id, o.officer_id",
             )?
             .query_map([organisation_id], |r| {

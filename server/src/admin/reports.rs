@@ -113,7 +113,7 @@ fn reports_in(server: &Server, organisation_id: Option<&str>) -> Result<Vec<Rece
                 "SELECT report.organisation_id, report.id FROM report
                  JOIN record ON record.organisation_id = report.organisation_id
                              AND record.id = report.id
-                 WHERE ?1 IS NULL OR report.organisation_id = ?1
+                 WHERE CAST(?1 AS TEXT) IS NULL OR report.organisation_id = ?1
                  ORDER BY record.received_at, report.organisation_id, report.id",
             )?
             .query_map([organisation_id], |r| Ok((r.get(0)?, r.get(1)?)))?

@@ -102,7 +102,8 @@ pub fn set_team_leader(
                 tx.execute(
                     "INSERT INTO team_leader (organisation_id, assignment_id, username, set_at)
                      VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT DO UPDATE SET username = excluded.username,
+                     ON CONFLICT (organisation_id, assignment_id)
+                     DO UPDATE SET username = excluded.username,
                                                set_at = excluded.set_at",
                     rusqlite::params![organisation_id, assignment_id, u, now],
                 )?;
@@ -134,7 +135,7 @@ pub fn set_designated_reviewer(
                 tx.execute(
                     "INSERT INTO designated_reviewer (organisation_id, username, set_at)
                      VALUES (?1, ?2, ?3)
-                     ON CONFLICT DO UPDATE SET username = excluded.username,
+                     ON CONFLICT (organisation_id) DO UPDATE SET username = excluded.username,
                                                set_at = excluded.set_at",
                     rusqlite::params![organisation_id, u, now],
                 )?;

@@ -233,7 +233,8 @@ fn shift_in(c: &Conn, organisation_id: &str, shift_id: &str) -> Result<Shift> {
 
 fn shifts_in(c: &Conn, organisation_id: &str, assignment_id: Option<&str>) -> Result<Vec<Shift>> {
     Ok(c.prepare_cached(&format!(
-        "{SELECT} WHERE s.organisation_id = ?1 AND (?2 IS NULL OR s.assignment_id = ?2)
+        "{SELECT} WHERE s.organisation_id = ?1
+           AND (CAST(?2 AS TEXT) IS NULL OR s.assignment_id = ?2)
          ORDER BY s.assignment_id, s.starts_at, s.id"
     ))?
     .query_map(

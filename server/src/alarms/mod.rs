@@ -828,7 +828,7 @@ pub(crate) fn welfare_clocks(
                   AND l.officer_id = ao.officer_id AND l.assignment_id = ao.assignment_id
              LEFT JOIN last_position p ON p.organisation_id = ao.organisation_id
                   AND p.officer_id = ao.officer_id
-             WHERE ?1 IS NULL OR ao.organisation_id = ?1
+             WHERE CAST(?1 AS TEXT) IS NULL OR ao.organisation_id = ?1
              ORDER BY ao.organisation_id, ao.officer_id, ao.assignment_id",
         )?
         .query_map([organisation_id], |r| {

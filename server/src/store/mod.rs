@@ -13,11 +13,19 @@
 //!
 //! SQL written against it keeps to what every backend accepts: `?N` placeholders,
 //! `INSERT ... ON CONFLICT` rather than `INSERT OR IGNORE`, `RETURNING` rather than
-//! `last_insert_rowid()`, no `rowid`.
+//! `last_insert_rowid()`, no `rowid`, and a parameter that is only tested for NULL cast
+//! to its type (`CAST(?1 AS TEXT) IS NULL OR x = ?1`: PostgreSQL types each parameter
+//! before it runs).
 
-use rusqlite::types::{FromSql, ToSql};
+use std::cell::RefCell;
+
+use rusqlite::types::{FromSql, FromSqlError, ToSql, Value, ValueRef};
 
 pub use rusqlite::OptionalExtension;
+
+pub(crate) mod pg;
+#[cfg(test)]
+mod pg_tests;
 
 /// Parameters of a statement: what `rusqlite::params![..]` makes, an array of values, or
 /// `[]` for none (the forms rusqlite takes).
@@ -57,13 +65,77 @@ array_params!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
 
 /// A connection in one transaction: a read's snapshot, or a write (see [`Tx`]).
 pub struct Conn<'a> {
-    sqlite: &'a rusqlite::Connection,
+    backend: Backend<'a>,
 }
+
+#[derive(Clone, Copy)]
+enum Backend<'a> {
+    Sqlite(&'a rusqlite::Connection),
+    Postgres(&'a RefCell<pg::Client>),
+}
+
+/// Which SQL a connection speaks, for the few statements that differ ([`Dialect::pick`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// `sqlite` on SQLite, `postgres` on PostgreSQL.
+    pub fn pick<'s>(self, sqlite: &'s str, postgres: &'s str) -> &'s str {
+        match self {
+            Dialect::Sqlite => sqlite,
+            Dialect::Postgres => postgres,
+        }
+    }
+}
+
+/// The transaction-scoped advisory lock that orders feed appends on PostgreSQL
+/// ([`Conn::take_feed_turn`]); any number no other lock of the database uses.
+const FEED_LOCK: i64 = 0x4353_5256_4645_4544; // "CSRVFEED"
 
 impl<'a> Conn<'a> {
     /// A SQLite connection already in a transaction (`Server::read`, `Server::write`).
     pub(crate) fn sqlite(sqlite: &'a rusqlite::Connection) -> Conn<'a> {
-        Conn { sqlite }
+        Conn {
+            backend: Backend::Sqlite(sqlite),
+        }
+    }
+
+    /// A PostgreSQL client already in a transaction.
+    pub(crate) fn postgres(client: &'a RefCell<pg::Client>) -> Conn<'a> {
+        Conn {
+            backend: Backend::Postgres(client),
+        }
+    }
+
+    /// Which SQL this connection speaks.
+    pub fn dialect(&self) -> Dialect {
+        match self.backend {
+            Backend::Sqlite(_) => Dialect::Sqlite,
+            Backend::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Called just before a transaction appends to the pull feed, so that appends commit
+    /// in the order of the cursors they take, and a device paging "after cursor N" never
+    /// skips an entry that committed after a later one.
+    ///
+    /// SQLite has one writer at a time: a no-op. On PostgreSQL the feed's cursors come
+    /// from a sequence, and two transactions can commit out of sequence order; here each
+    /// appending transaction first takes one transaction-scoped advisory lock, which it
+    /// holds until it commits or rolls back, so the next appender draws its cursor only
+    /// after the previous one's entries are committed (whichever `cordon serve` process
+    /// either runs in).
+    pub fn take_feed_turn(&self) -> rusqlite::Result<()> {
+        match self.backend {
+            Backend::Sqlite(_) => Ok(()),
+            Backend::Postgres(_) => {
+                self.execute("SELECT pg_advisory_xact_lock(?1)", [FEED_LOCK])?;
+                Ok(())
+            }
+        }
     }
 
     /// Runs one statement; how many rows it changed.
@@ -84,21 +156,46 @@ impl<'a> Conn<'a> {
     /// A statement kept prepared for the next time the same SQL runs.
     pub fn prepare_cached(&self, sql: &str) -> rusqlite::Result<Stmt<'a>> {
         Ok(Stmt {
-            sqlite: StmtInner::Cached(self.sqlite.prepare_cached(sql)?),
+            inner: match self.backend {
+                Backend::Sqlite(c) => StmtInner::Cached(c.prepare_cached(sql)?),
+                Backend::Postgres(c) => StmtInner::Postgres(c, sql.to_owned()),
+            },
         })
     }
 
     /// A statement prepared once (SQL that varies from call to call).
     pub fn prepare(&self, sql: &str) -> rusqlite::Result<Stmt<'a>> {
         Ok(Stmt {
-            sqlite: StmtInner::Once(self.sqlite.prepare(sql)?),
+            inner: match self.backend {
+                Backend::Sqlite(c) => StmtInner::Once(c.prepare(sql)?),
+                Backend::Postgres(c) => StmtInner::Postgres(c, sql.to_owned()),
+            },
         })
     }
 
     /// Runs statements separated by semicolons, without parameters.
     pub fn execute_batch(&self, sql: &str) -> rusqlite::Result<()> {
-        self.sqlite.execute_batch(sql)
+        match self.backend {
+            Backend::Sqlite(c) => c.execute_batch(sql),
+            Backend::Postgres(c) => c.borrow_mut().batch(sql),
+        }
     }
+}
+
+/// Runs `f` in one PostgreSQL transaction opened with `begin` (`"BEGIN"`, or with an
+/// isolation level): committed if `f` succeeds, rolled back if it fails.
+pub(crate) fn in_postgres<T, E: From<rusqlite::Error>>(
+    client: &RefCell<pg::Client>,
+    begin: &str,
+    f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
+) -> Result<T, E> {
+    client.borrow_mut().batch(begin)?;
+    let result = f(&mut Tx::new(Conn::postgres(client)));
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    let ended = client.borrow_mut().batch(end);
+    let value = result?;
+    ended?;
+    Ok(value)
 }
 
 /// A write transaction (`Server::write`, a push's group): a connection that can also
@@ -164,24 +261,24 @@ impl Drop for Savepoint<'_, '_> {
 enum StmtInner<'a> {
     Cached(rusqlite::CachedStatement<'a>),
     Once(rusqlite::Statement<'a>),
+    // The client prepares (and keeps) it on first use.
+    Postgres(&'a RefCell<pg::Client>, String),
 }
 
 /// A prepared statement.
 pub struct Stmt<'a> {
-    sqlite: StmtInner<'a>,
+    inner: StmtInner<'a>,
 }
 
 impl<'a> Stmt<'a> {
-    fn raw(&mut self) -> &mut rusqlite::Statement<'a> {
-        match &mut self.sqlite {
-            StmtInner::Cached(s) => s,
-            StmtInner::Once(s) => s,
-        }
-    }
-
     /// Runs it; how many rows it changed.
     pub fn execute<P: Params>(&mut self, params: P) -> rusqlite::Result<usize> {
-        self.raw().execute(&params.values()[..])
+        let values = params.values();
+        match &mut self.inner {
+            StmtInner::Cached(s) => s.execute(&values[..]),
+            StmtInner::Once(s) => s.execute(&values[..]),
+            StmtInner::Postgres(c, sql) => c.borrow_mut().execute(sql, &values),
+        }
     }
 
     /// The first row (`QueryReturnedNoRows` if none), through `f`.
@@ -190,8 +287,10 @@ impl<'a> Stmt<'a> {
         params: P,
         f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
     ) -> rusqlite::Result<T> {
-        self.raw()
-            .query_row(&params.values()[..], |r| f(&Row { sqlite: r }))
+        match self.query(params)?.next()? {
+            Some(row) => f(&row),
+            None => Err(rusqlite::Error::QueryReturnedNoRows),
+        }
     }
 
     /// Every row, each through `f`.
@@ -211,20 +310,35 @@ impl<'a> Stmt<'a> {
 
     /// Whether the query returns a row.
     pub fn exists<P: Params>(&mut self, params: P) -> rusqlite::Result<bool> {
-        self.raw().exists(&params.values()[..])
+        Ok(self.query(params)?.next()?.is_some())
     }
 
     /// The rows, one at a time ([`Rows::next`]).
     pub fn query<P: Params>(&mut self, params: P) -> rusqlite::Result<Rows<'_>> {
+        let values = params.values();
         Ok(Rows {
-            sqlite: self.raw().query(&params.values()[..])?,
+            inner: match &mut self.inner {
+                StmtInner::Cached(s) => RowsInner::Sqlite(s.query(&values[..])?),
+                StmtInner::Once(s) => RowsInner::Sqlite(s.query(&values[..])?),
+                // Every row at once: PostgreSQL's answer is read whole, so no borrow of
+                // the client outlives the call (a handler queries again mid-loop).
+                StmtInner::Postgres(c, sql) => RowsInner::Values {
+                    rows: c.borrow_mut().query(sql, &values)?,
+                    next: 0,
+                },
+            },
         })
     }
 }
 
 /// The rows of a query, read one at a time.
 pub struct Rows<'s> {
-    sqlite: rusqlite::Rows<'s>,
+    inner: RowsInner<'s>,
+}
+
+enum RowsInner<'s> {
+    Sqlite(rusqlite::Rows<'s>),
+    Values { rows: Vec<Vec<Value>>, next: usize },
 }
 
 impl Rows<'_> {
@@ -232,7 +346,18 @@ impl Rows<'_> {
     // Named as rusqlite names it (a fallible cursor, not an `Iterator`).
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> rusqlite::Result<Option<Row<'_>>> {
-        Ok(self.sqlite.next()?.map(|r| Row { sqlite: r }))
+        Ok(match &mut self.inner {
+            RowsInner::Sqlite(rows) => rows.next()?.map(|r| Row {
+                inner: RowInner::Sqlite(r),
+            }),
+            RowsInner::Values { rows, next } => {
+                let row = rows.get(*next);
+                *next += 1;
+                row.map(|values| Row {
+                    inner: RowInner::Values(values),
+                })
+            }
+        })
     }
 }
 
@@ -256,7 +381,12 @@ impl<T, F: FnMut(&Row<'_>) -> rusqlite::Result<T>> Iterator for MappedRows<'_, F
 
 /// One row of a query's answer.
 pub struct Row<'r> {
-    sqlite: &'r rusqlite::Row<'r>,
+    inner: RowInner<'r>,
+}
+
+enum RowInner<'r> {
+    Sqlite(&'r rusqlite::Row<'r>),
+    Values(&'r [Value]),
 }
 
 /// How a column is named in [`Row::get`]: by its position, from 0.
@@ -273,7 +403,21 @@ impl ColumnIndex for usize {
 impl Row<'_> {
     /// Column `idx` (from 0) as a `T` (`r.get(0)`, `r.get::<_, i64>(0)`, as rusqlite).
     pub fn get<I: ColumnIndex, T: FromSql>(&self, idx: I) -> rusqlite::Result<T> {
-        self.sqlite.get(idx.index())
+        let i = idx.index();
+        let value = match self.inner {
+            RowInner::Sqlite(r) => return r.get(i),
+            RowInner::Values(values) => values
+                .get(i)
+                .ok_or(rusqlite::Error::InvalidColumnIndex(i))?,
+        };
+        // As rusqlite's `Row::get` reports a value that is not a `T`.
+        T::column_result(ValueRef::from(value)).map_err(|e| match e {
+            FromSqlError::InvalidType => {
+                rusqlite::Error::InvalidColumnType(i, String::new(), value.data_type())
+            }
+            FromSqlError::OutOfRange(n) => rusqlite::Error::IntegralValueOutOfRange(i, n),
+            other => rusqlite::Error::FromSqlConversionFailure(i, value.data_type(), other.into()),
+        })
     }
 }
 

@@ -20,6 +20,8 @@ pub struct TestServer {
     pub server: Server,
     pub base: String,
     dir: tempfile::TempDir,
+    // The PostgreSQL database behind the server (`CORDON_TEST_DATABASE=postgres`).
+    postgres: Option<String>,
     runtime: Option<tokio::runtime::Runtime>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     agent: ureq::Agent,
@@ -66,6 +68,12 @@ impl TestServer {
         Self::start_in(dir, None, Some(cordon_server::DEFAULT_TIMER_PERIOD))
     }
 
+    /// Whether this run's servers use PostgreSQL (`CORDON_TEST_DATABASE=postgres`, a new
+    /// database on the test cluster for each) rather than a SQLite file.
+    pub fn on_postgres() -> bool {
+        std::env::var("CORDON_TEST_DATABASE").as_deref() == Ok("postgres")
+    }
+
     /// A server whose clock the test moves. Its dead-man timer does not run by itself:
     /// the test calls `alarms::deadman::check` when it wants a pass.
     pub fn with_clock(clock: Arc<ManualClock>) -> Self {
@@ -84,10 +92,29 @@ impl TestServer {
         clock: Option<Arc<ManualClock>>,
         timer: Option<Duration>,
     ) -> Self {
+        let postgres =
+            Self::on_postgres().then(|| cordon_fixtures::postgres::Postgres::shared().database());
+        Self::start_on(dir, postgres, clock, timer)
+    }
+
+    fn start_on(
+        dir: tempfile::TempDir,
+        postgres: Option<String>,
+        clock: Option<Arc<ManualClock>>,
+        timer: Option<Duration>,
+    ) -> Self {
         let db = dir.path().join("server.db");
-        let server = match clock {
-            Some(c) => Server::open_with_clock(&db, c).expect("open server"),
-            None => Server::open(&db).expect("open server"),
+        let server = match (&postgres, clock) {
+            (Some(url), clock) => {
+                let clock: Arc<dyn Clock> = match clock {
+                    Some(c) => c,
+                    None => Arc::new(SystemClock),
+                };
+                Server::open_postgres(url, dir.path().join("server.db.blobs"), clock)
+                    .expect("open server on PostgreSQL")
+            }
+            (None, Some(c)) => Server::open_with_clock(&db, c).expect("open server"),
+            (None, None) => Server::open(&db).expect("open server"),
         };
         server.set_timer_period(timer);
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -116,6 +143,7 @@ impl TestServer {
             server,
             base,
             dir,
+            postgres,
             runtime: Some(runtime),
             shutdown: Some(tx),
             agent,
@@ -126,8 +154,14 @@ impl TestServer {
     pub fn restart(mut self) -> Self {
         self.stop();
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
+        let postgres = self.postgres.take();
         drop(self);
-        Self::start_in(dir, None, Some(cordon_server::DEFAULT_TIMER_PERIOD))
+        Self::start_on(
+            dir,
+            postgres,
+            None,
+            Some(cordon_server::DEFAULT_TIMER_PERIOD),
+        )
     }
 
     /// A copy of the database as it is now, as an office's backup job would take it

@@ -20,7 +20,7 @@ use std::error::Error as StdError;
 use bytes::BytesMut;
 use postgres::error::SqlState;
 use postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
-use rusqlite::types::{ToSqlOutput, Value};
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 
 type BoxError = Box<dyn StdError + Sync + Send>;
 
@@ -43,10 +43,7 @@ impl Client {
         if let Some(statement) = self.prepared.get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self
-            .client
-            .prepare(&placeholders(sql))
-            .map_err(error)?;
+        let statement = self.client.prepare(&placeholders(sql)).map_err(error)?;
         self.prepared.insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }
@@ -83,9 +80,79 @@ impl Client {
             .collect()
     }
 
+    /// Whether the connection to the server is lost (the client is then dropped).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
     /// Runs statements separated by semicolons, without parameters.
     pub(crate) fn batch(&mut self, sql: &str) -> rusqlite::Result<()> {
         self.client.batch_execute(sql).map_err(error)
+    }
+}
+
+/// The server's schema on PostgreSQL, at the version the SQLite steps reach.
+pub(crate) const SCHEMA: &str = include_str!("../schema_postgres.sql");
+
+/// What a PostgreSQL server database records about itself: whose it is (as SQLite's
+/// `application_id`) and its schema version (as `user_version`).
+const SCHEMA_TABLE: &str = "CREATE TABLE cordon_schema (application_id BIGINT NOT NULL,
+                                                       version BIGINT NOT NULL)";
+
+impl Client {
+    /// Gives an empty database the schema, or checks that a database is a Cordon server
+    /// database at `version`. Two processes starting at once on an empty database
+    /// serialise on an advisory lock: one creates, the other finds it made.
+    pub(crate) fn create_or_check_schema(
+        &mut self,
+        application_id: i64,
+        version: i64,
+    ) -> Result<(), String> {
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(|e| error(e).to_string())?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&application_id])
+            .map_err(|e| error(e).to_string())?;
+        let exists: bool = tx
+            .query_one("SELECT to_regclass('cordon_schema') IS NOT NULL", &[])
+            .and_then(|row| row.try_get(0))
+            .map_err(|e| error(e).to_string())?;
+        if exists {
+            let found: Vec<(i64, i64)> = tx
+                .query("SELECT application_id, version FROM cordon_schema", &[])
+                .map_err(|e| error(e).to_string())?
+                .iter()
+                .map(|row| (row.get(0), row.get(1)))
+                .collect();
+            return match found[..] {
+                [(id, v)] if id == application_id && v == version => Ok(()),
+                [(id, v)] if id == application_id => Err(format!(
+                    "the database has schema version {v}; this build has {version}"
+                )),
+                _ => Err("the database is not a Cordon server database".into()),
+            };
+        }
+        let tables: i64 = tx
+            .query_one(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+                &[],
+            )
+            .and_then(|row| row.try_get(0))
+            .map_err(|e| error(e).to_string())?;
+        if tables > 0 {
+            return Err("the database holds other tables: not a Cordon server database".into());
+        }
+        tx.batch_execute(SCHEMA_TABLE)
+            .and_then(|()| tx.batch_execute(SCHEMA))
+            .and_then(|()| {
+                tx.execute(
+                    "INSERT INTO cordon_schema (application_id, version) VALUES ($1, $2)",
+                    &[&application_id, &version],
+                )
+            })
+            .and_then(|_| tx.commit())
+            .map_err(|e| error(e).to_string())
     }
 }
 
@@ -133,9 +200,17 @@ fn bind(params: &[&dyn rusqlite::ToSql]) -> rusqlite::Result<Vec<Param>> {
         .iter()
         .map(|p| {
             Ok(Param(match p.to_sql()? {
-                ToSqlOutput::Borrowed(v) => v.into(),
+                ToSqlOutput::Borrowed(v) => match v {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(i) => Value::Integer(i),
+                    ValueRef::Real(f) => Value::Real(f),
+                    ValueRef::Text(t) => Value::Text(
+                        String::from_utf8(t.to_vec())
+                            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?,
+                    ),
+                    ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+                },
                 ToSqlOutput::Owned(v) => v,
-                ToSqlOutput::ZeroBlob(n) => Value::Blob(vec![0; n.max(0) as usize]),
                 other => {
                     return Err(rusqlite::Error::ToSqlConversionFailure(
                         format!("no PostgreSQL parameter for {other:?}").into(),
@@ -159,7 +234,9 @@ impl ToSql for Param {
             (Value::Real(f), &Type::FLOAT4) => (*f as f32).to_sql(ty, out),
             (Value::Text(s), _) if <&str as ToSql>::accepts(ty) => s.as_str().to_sql(ty, out),
             (Value::Blob(b), &Type::BYTEA) => b.as_slice().to_sql(ty, out),
-            (value, ty) => Err(format!("a {:?} value cannot be bound as {ty}", value.data_type()).into()),
+            (value, ty) => {
+                Err(format!("a {:?} value cannot be bound as {ty}", value.data_type()).into())
+            }
         }
     }
 
@@ -228,6 +305,9 @@ mod tests {
             "SELECT $1, $12 FROM t WHERE a = $13 AND b = '?1' AND \"c?\" = $2"
         );
         assert_eq!(placeholders("VALUES (?, ?)"), "VALUES ($1, $2)");
-        assert_eq!(placeholders("SELECT 'it''s ?' , ?3"), "SELECT 'it''s ?' , $3");
+        assert_eq!(
+            placeholders("SELECT 'it''s ?' , ?3"),
+            "SELECT 'it''s ?' , $3"
+        );
     }
 }
