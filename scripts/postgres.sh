@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure Debian's PostgreSQL server is installed, for the server's tests against
-# PostgreSQL (the tests start their own throwaway cluster: see server/src/store/pg_test.rs).
+# PostgreSQL (the tests start their own throwaway cluster: see fixtures/src/postgres.rs).
 # Installs `postgresql` with apt-get when its binaries are missing, like console-e2e.sh
 # installs Chromium; prints the directory of `initdb` and `postgres`.
 set -euo pipefail
