@@ -2,7 +2,7 @@
 # Cordon's whole test suite, as README.md and .ci/run call it, on a fresh machine:
 # formatting, the import graph (scripts/check-imports.py), lints, every Rust test (unit, integration, end-to-end, doc) of the
 # workspace (the core's again as phones build it, without compiled-in time zones; the
-# server's API tests again on PostgreSQL, a throwaway cluster: scripts/postgres.sh), then the generated Kotlin bindings on a JVM and the generated Swift
+# server's API tests and the end-to-end tests again on PostgreSQL, a throwaway cluster: scripts/postgres.sh), then the generated Kotlin bindings on a JVM and the generated Swift
 # bindings with a real Swift compiler (scripts/bindings.sh installs what they need), then
 # the static checks of the phone builds, which cannot run here (scripts/check-phone-builds.py),
 # then the demo apps' logic modules on both (scripts/demo-apps.sh), then the control-room
@@ -67,6 +67,10 @@ skips=()
 for t in "${sqlite_only[@]}"; do skips+=(--skip "$t"); done
 CORDON_TEST_DATABASE=postgres cargo test -p cordon-server --test api -- --exact "${skips[@]}" 2>&1 |
   tee target/postgres-test.log
+
+step "the end-to-end tests again on PostgreSQL (the real cordon serve on a database of a throwaway cluster)"
+CORDON_TEST_DATABASE=postgres cargo test -p cordon --test sync_e2e --test faults --test revocation \
+  --test kill9 2>&1 | tee -a target/postgres-test.log
 postgres=$(awk '/^test result:/ { p += $4; f += $6 }
      END { printf "postgres: %d passed, %d failed", p, f }' target/postgres-test.log)
 

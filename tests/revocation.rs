@@ -36,7 +36,7 @@ fn a_revoked_phone_tells_the_office_what_it_had_not_sent_then_destroys_its_data(
     let copies = db.with_file_name("device.db.attachments");
     assert_eq!(std::fs::read_dir(&copies).unwrap().count(), 1);
 
-    let office = cordon_server::Server::open(&server.db).unwrap();
+    let office = server.office();
     let org = cordon_fixtures::ORGANISATION_ID;
     cordon_server::admin::revoke_device(
         &office,

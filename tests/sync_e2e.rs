@@ -249,7 +249,7 @@ fn a_sealed_attachment_reaches_the_real_server_as_its_plaintext_resuming_mid_chu
         .expect("attachment on the server");
     assert_eq!(on_server["sha256"], a.sha256.as_str());
     assert_eq!(on_server["complete"], true);
-    let mut blobs = std::fs::read_dir(dir.path().join("server.db.blobs"))
+    let mut blobs = std::fs::read_dir(server.office().blobs_dir())
         .unwrap()
         .map(|e| std::fs::read(e.unwrap().path()).unwrap());
     let stored = blobs.next().expect("the server's copy");
@@ -345,7 +345,7 @@ fn the_control_rooms_acknowledgement_reaches_the_phone_which_asks_often_until_th
     assert!(device.engine.next_sync_at().unwrap().unwrap() <= soon);
 
     // The control room, another process on the same database.
-    let office = cordon_server::Server::open(&server.db).unwrap();
+    let office = server.office();
     let operator = Actor {
         organisation_id: cordon_fixtures::ORGANISATION_ID,
         username: "op.jones",
@@ -626,7 +626,7 @@ fn movement_legs_made_offline_arrive_once_in_order_and_the_real_server_raises_th
     assert_eq!(kinds(&late), ["departed"]);
 
     // The real server's dead-man timer (every second) raises the overdue leg, once.
-    let office = cordon_server::Server::open(&server.db).unwrap();
+    let office = server.office();
     let deadline = Instant::now() + Duration::from_secs(15);
     let alarms = loop {
         let legs: Vec<_> =

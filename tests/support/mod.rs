@@ -14,6 +14,11 @@ use std::time::Duration;
 use cordon_core::sync::HttpTransport;
 use cordon_core::*;
 
+/// Whether the servers of this run serve PostgreSQL (`CORDON_TEST_DATABASE=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("CORDON_TEST_DATABASE").as_deref() == Ok("postgres")
+}
+
 /// The `cordon` binary cargo built for these tests.
 pub fn cordon_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_cordon"))
@@ -40,9 +45,38 @@ impl ServerProcess {
         Self::start_with(dir, &["--no-rate-limits"])
     }
 
+    /// On a new SQLite file in `dir`, or, when `CORDON_TEST_DATABASE=postgres`, on a new
+    /// database of the test binary's PostgreSQL cluster with its blobs in `dir`.
     fn start_with(dir: &Path, flags: &[&str]) -> Self {
+        if on_postgres() {
+            let url = cordon_fixtures::postgres::Postgres::shared().database();
+            let blobs = dir.join("server.blobs");
+            let database = vec![
+                "--database".into(),
+                url.clone().into(),
+                "--blobs".into(),
+                blobs.into(),
+            ];
+            return Self::start_on(PathBuf::from(url), database, flags);
+        }
         let db = dir.join("server.db");
         Self::start_on(db.clone(), vec!["--db".into(), db.into()], flags)
+    }
+
+    /// The office's database opened in the test's own process (admin functions), on
+    /// whichever database the server serves.
+    pub fn office(&self) -> cordon_server::Server {
+        let text = |flag: &str| {
+            let at = self.database.iter().position(|a| a == flag)?;
+            Some(PathBuf::from(self.database.get(at + 1)?))
+        };
+        match (text("--database"), text("--blobs")) {
+            (Some(url), Some(blobs)) => {
+                cordon_server::Server::open_database(&url.to_string_lossy(), Some(&blobs))
+                    .expect("open the office's PostgreSQL database")
+            }
+            _ => cordon_server::Server::open(&self.db).expect("open the office's database"),
+        }
     }
 
     /// `cordon serve` on the PostgreSQL database `url` with attachment bytes in `blobs`
