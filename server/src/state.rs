@@ -790,6 +790,27 @@ mod tests {
         RUNTIME.block_on(server.write_push(alarm, operations, job))
     }
 
+    /// A new server with a table `seen (name)` for pushes to write their names in.
+    fn server_with_seen_table() -> (tempfile::TempDir, Server) {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server::open(dir.path().join("server.db")).unwrap();
+        server
+            .write(|tx| Ok(tx.execute_batch("CREATE TABLE seen (name TEXT)")?))
+            .unwrap();
+        (dir, server)
+    }
+
+    /// The names in `seen`, in the order written.
+    fn seen(server: &Server) -> Vec<String> {
+        server
+            .read(|c| {
+                Ok(c.prepare("SELECT name FROM seen ORDER BY rowid")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?)
+            })
+            .unwrap()
+    }
+
     /// Waits until `alarms` alarm pushes and `ordinary` other pushes are queued.
     fn until_queued(server: &Server, alarms: usize, ordinary: usize) {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
@@ -916,11 +937,7 @@ mod tests {
     /// way once only: a second alarm waits for it to end.
     #[test]
     fn a_push_in_progress_gives_way_to_an_alarm_once_and_runs_again_whole() {
-        let dir = tempfile::tempdir().unwrap();
-        let server = Server::open(dir.path().join("server.db")).unwrap();
-        server
-            .write(|tx| Ok(tx.execute_batch("CREATE TABLE seen (name TEXT)")?))
-            .unwrap();
+        let (_dir, server) = server_with_seen_table();
         let alarm = |server: &Server, name: &'static str| {
             let server = server.clone();
             std::thread::spawn(move || {
@@ -968,25 +985,17 @@ mod tests {
             2,
             "gave way once, then ran to its end"
         );
-        let seen: Vec<String> = server
-            .read(|c| {
-                Ok(c.prepare("SELECT name FROM seen ORDER BY rowid")?
-                    .query_map([], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?)
-            })
-            .unwrap();
-        assert_eq!(seen, ["alarm", "push op 1", "push op 2", "second alarm"]);
+        assert_eq!(
+            seen(&server),
+            ["alarm", "push op 1", "push op 2", "second alarm"]
+        );
     }
 
     /// In one group, a push that fails (or panics) is rolled back to its savepoint and
     /// answered with the error; the others' writes are committed and answered.
     #[test]
     fn a_push_that_fails_is_rolled_back_alone_and_its_group_commits() {
-        let dir = tempfile::tempdir().unwrap();
-        let server = Server::open(dir.path().join("server.db")).unwrap();
-        server
-            .write(|tx| Ok(tx.execute_batch("CREATE TABLE seen (name TEXT)")?))
-            .unwrap();
+        let (_dir, server) = server_with_seen_table();
         let (busy, release) = hold_the_writer(&server);
         let push = |name: &'static str| {
             let server = server.clone();
@@ -1028,14 +1037,7 @@ mod tests {
                 ("last", true)
             ]
         );
-        let seen: Vec<String> = server
-            .read(|c| {
-                Ok(c.prepare("SELECT name FROM seen ORDER BY rowid")?
-                    .query_map([], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?)
-            })
-            .unwrap();
-        assert_eq!(seen, ["first", "last"]);
+        assert_eq!(seen(&server), ["first", "last"]);
         assert_eq!(server.push_groups(), 1);
     }
 
