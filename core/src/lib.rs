@@ -58,7 +58,7 @@ pub use store::outbox::{
 pub use store::schema::{APPLICATION_ID, CURRENT_VERSION as SCHEMA_VERSION};
 pub use store::{
     reseal_attachments, seal_existing_attachments, shift_from_row, DeviceIdentity, NewAmendment,
-    Store, StoreOptions,
+    RowColumns, Store, StoreOptions,
 };
 pub use sync::{
     Cancellation, ListenerError, PassOutcome, PassSummary, SyncConfig, SyncEngine, SyncListener,

@@ -40,7 +40,7 @@ mod sightings;
 pub(crate) mod sync_state;
 
 pub use reports::NewAmendment;
-pub use rota::shift_from_row;
+pub use rota::{shift_from_row, RowColumns};
 pub use sealing::{reseal_attachments, seal_existing_attachments};
 
 use std::path::{Path, PathBuf};

@@ -16,23 +16,36 @@ use crate::time::Timestamp;
 const COLUMNS: &str = "shift_id, assignment_id, officer_id, role, starts_at, ends_at,
     called_in_at, called_in_by, stood_down_at, stood_down_by";
 
+/// A row whose columns are read by position with rusqlite's `FromSql`: rusqlite's own, or
+/// the office's (`server/src/store`, over SQLite or PostgreSQL), so that both read a
+/// shift through [`shift_from_row`].
+pub trait RowColumns {
+    fn column<T: rusqlite::types::FromSql>(&self, idx: usize) -> rusqlite::Result<T>;
+}
+
+impl RowColumns for rusqlite::Row<'_> {
+    fn column<T: rusqlite::types::FromSql>(&self, idx: usize) -> rusqlite::Result<T> {
+        self.get(idx)
+    }
+}
+
 /// A shift from a row whose first ten columns are, in order: shift id, assignment,
 /// officer, role, starts, ends, called in at and by, stood down at and by. The device's
 /// reads and the office's (`server/src/admin/rota.rs`) both read shifts through it.
-pub fn shift_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Shift> {
-    let role: String = r.get(3)?;
+pub fn shift_from_row(r: &impl RowColumns) -> rusqlite::Result<Shift> {
+    let role: String = r.column(3)?;
     Ok(Shift {
-        shift_id: r.get(0)?,
-        assignment_id: r.get(1)?,
-        officer_id: r.get(2)?,
+        shift_id: r.column(0)?,
+        assignment_id: r.column(1)?,
+        officer_id: r.column(2)?,
         // The table's CHECK admits only the two names.
         role: DutyRole::parse(&role).unwrap_or(DutyRole::OnDuty),
-        starts_at: r.get(4)?,
-        ends_at: r.get(5)?,
-        called_in_at: r.get(6)?,
-        called_in_by: r.get(7)?,
-        stood_down_at: r.get(8)?,
-        stood_down_by: r.get(9)?,
+        starts_at: r.column(4)?,
+        ends_at: r.column(5)?,
+        called_in_at: r.column(6)?,
+        called_in_by: r.column(7)?,
+        stood_down_at: r.column(8)?,
+        stood_down_by: r.column(9)?,
     })
 }
 
@@ -82,7 +95,7 @@ fn my_shifts(c: &Connection) -> Result<Vec<Shift>> {
         "SELECT {COLUMNS} FROM rota_shift
          WHERE officer_id = (SELECT officer_id FROM device) ORDER BY starts_at, shift_id"
     ))?
-    .query_map([], shift_from_row)?
+    .query_map([], |r| shift_from_row(r))?
     .collect::<rusqlite::Result<_>>()?)
 }
 
@@ -96,7 +109,7 @@ impl Store {
                 "SELECT {COLUMNS} FROM rota_shift WHERE assignment_id = ?1
                  ORDER BY starts_at, shift_id"
             ))?
-            .query_map([assignment_id], shift_from_row)?
+            .query_map([assignment_id], |r| shift_from_row(r))?
             .collect::<rusqlite::Result<_>>()?)
         })
     }
@@ -152,7 +165,7 @@ impl Store {
                 .prepare_cached(&format!(
                     "SELECT {COLUMNS} FROM rota_shift WHERE shift_id = ?1"
                 ))?
-                .query_row([shift_id], shift_from_row)
+                .query_row([shift_id], |r| shift_from_row(r))
                 .optional()?
                 .ok_or_else(|| CordonError::not_found("shift", shift_id))?;
             tx.prepare_cached(

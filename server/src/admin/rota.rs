@@ -203,30 +203,20 @@ const SELECT: &str = "SELECT s.id, s.assignment_id, s.officer_id, s.role, s.star
     LEFT JOIN rota_call sd ON sd.organisation_id = s.organisation_id AND sd.shift_id = s.id
                           AND sd.action = 'stood_down'";
 
-/// A shift as [`SELECT`] reads it. (The device's store has its own, `cordon_core::
-/// shift_from_row`, over rusqlite's rows: the server's come through `crate::store`.)
-fn shift_from_row(r: &Row<'_>) -> rusqlite::Result<Shift> {
-    let role: String = r.get(3)?;
-    Ok(Shift {
-        shift_id: r.get(0)?,
-        assignment_id: r.get(1)?,
-        officer_id: r.get(2)?,
-        // The table's CHECK admits only the two names.
-        role: DutyRole::parse(&role).unwrap_or(DutyRole::OnDuty),
-        starts_at: r.get(4)?,
-        ends_at: r.get(5)?,
-        called_in_at: r.get(6)?,
-        called_in_by: r.get(7)?,
-        stood_down_at: r.get(8)?,
-        stood_down_by: r.get(9)?,
-    })
+/// The office's rows read a shift as the device's do ([`cordon_core::shift_from_row`]).
+impl cordon_core::RowColumns for Row<'_> {
+    fn column<T: rusqlite::types::FromSql>(&self, idx: usize) -> rusqlite::Result<T> {
+        self.get(idx)
+    }
 }
 
 fn shift_in(c: &Conn, organisation_id: &str, shift_id: &str) -> Result<Shift> {
     c.prepare_cached(&format!(
         "{SELECT} WHERE s.organisation_id = ?1 AND s.id = ?2"
     ))?
-    .query_row([organisation_id, shift_id], shift_from_row)
+    .query_row([organisation_id, shift_id], |r| {
+        cordon_core::shift_from_row(r)
+    })
     .optional()?
     .ok_or_else(|| Error::not_found("shift", shift_id))
 }
@@ -237,10 +227,9 @@ fn shifts_in(c: &Conn, organisation_id: &str, assignment_id: Option<&str>) -> Re
            AND (CAST(?2 AS TEXT) IS NULL OR s.assignment_id = ?2)
          ORDER BY s.assignment_id, s.starts_at, s.id"
     ))?
-    .query_map(
-        rusqlite::params![organisation_id, assignment_id],
-        shift_from_row,
-    )?
+    .query_map(rusqlite::params![organisation_id, assignment_id], |r| {
+        cordon_core::shift_from_row(r)
+    })?
     .collect::<rusqlite::Result<_>>()?)
 }
 
